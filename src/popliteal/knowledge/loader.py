@@ -1,0 +1,340 @@
+"""Load and cross-check the knowledge base (YAML files beside this module, in data/).
+
+Validation happens once, at load: schema errors and dangling references are collected and
+reported together, each naming file, entry and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from popliteal.knowledge.schema import (
+    AdviceFile,
+    Answer,
+    Cited,
+    Condition,
+    ConditionsFile,
+    DirectionWeights,
+    Expr,
+    Finding,
+    FindingsFile,
+    Group,
+    Likelihood,
+    LikelihoodsFile,
+    Predicate,
+    RedFlagRule,
+    RedFlagsFile,
+    Score,
+    Seed,
+    SeedItem,
+    SeedsFile,
+    SourceEntry,
+    SourcesFile,
+    SurgeryIndication,
+    Treatment,
+    TreatmentsFile,
+    describe_loc,
+)
+
+DATA_DIR = Path(__file__).parent / "data"
+FILES = ("sources.yaml", "conditions.yaml", "findings.yaml", "likelihoods.yaml",
+         "red_flags.yaml", "advice.yaml", "treatments.yaml", "seeds.yaml")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is invalid; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("knowledge base is invalid:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The whole evidence base, validated and indexed by id."""
+
+    version: str
+    sources: dict[str, SourceEntry]
+    conditions: dict[str, Condition]
+    findings: dict[str, Finding]
+    groups: dict[str, Group]
+    direction_weights: DirectionWeights
+    likelihoods: tuple[Likelihood, ...]
+    scores: dict[str, Score]
+    predicates: dict[str, Predicate]
+    rules: tuple[RedFlagRule, ...]
+    advice: AdviceFile
+    treatments: dict[str, Treatment]
+    surgery_indications: dict[str, SurgeryIndication]
+    seeds: dict[str, Seed]
+    seed_items: tuple[SeedItem, ...]
+    group_of: dict[str, str] = field(default_factory=dict)
+
+    def lr_of(self, entry: Likelihood) -> float:
+        """The likelihood ratio an entry applies (a fixed expert weight when direction-only)."""
+        if entry.lr is not None:
+            return entry.lr
+        assert entry.direction is not None  # noqa: S101 - guaranteed by the schema
+        return float(getattr(self.direction_weights, entry.direction))
+
+
+def _parse(name: str, model: type[M], raw: Any, problems: list[str]) -> M | None:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = describe_loc(tuple(err["loc"]), raw)
+            problems.append(f"{name}: {where}: {err['msg']}")
+        return None
+
+
+def _read(directory: Path, name: str, problems: list[str]) -> Any:
+    path = directory / name
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{name}: file is missing")
+    except yaml.YAMLError as exc:
+        problems.append(f"{name}: not valid YAML: {exc}")
+    return None
+
+
+def content_hash(directory: Path = DATA_DIR) -> str:
+    """Hash every data file's name and bytes: the `knowledge_version` stored with results."""
+    digest = hashlib.sha256()
+    for name in FILES:
+        path = directory / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:16]
+
+
+def _index(name: str, items: list[Any], problems: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if item.id in out:
+            problems.append(f"{name}: id '{item.id}' is defined twice")
+        out[item.id] = item
+    return out
+
+
+def value_problem(finding: Finding, value: Answer) -> str | None:
+    """Why `value` is not a valid answer to `finding`, or None when it is."""
+    if finding.type == "bool":
+        return None if isinstance(value, bool) else "expected true or false"
+    if isinstance(value, bool):
+        return f"expected a {finding.type}, not true/false"
+    if finding.type == "choice":
+        if value not in finding.values:
+            return "expected one of " + ", ".join(finding.values)
+        return None
+    if finding.type == "scale":
+        if not isinstance(value, int) or not 0 <= value <= 10:
+            return "expected a whole number from 0 to 10"
+        return None
+    if not isinstance(value, int | float):
+        return "expected a number"
+    assert finding.min is not None and finding.max is not None  # noqa: S101 - schema
+    if not finding.min <= value <= finding.max:
+        return f"expected a number from {finding.min:g} to {finding.max:g}"
+    return None
+
+
+def _walk(expr: Expr) -> Iterator[Expr]:
+    yield expr
+    for child in (expr.all or []) + (expr.any or []):
+        yield from _walk(child)
+    if expr.not_ is not None:
+        yield from _walk(expr.not_)
+
+
+def load(directory: Path = DATA_DIR) -> Knowledge:
+    """Load, validate and cross-check every file; raise KnowledgeError listing all problems."""
+    problems: list[str] = []
+    raw = {name: _read(directory, name, problems) for name in FILES}
+    parsed = {
+        "sources.yaml": _parse("sources.yaml", SourcesFile, raw["sources.yaml"], problems),
+        "conditions.yaml": _parse("conditions.yaml", ConditionsFile, raw["conditions.yaml"],
+                                  problems),
+        "findings.yaml": _parse("findings.yaml", FindingsFile, raw["findings.yaml"], problems),
+        "likelihoods.yaml": _parse("likelihoods.yaml", LikelihoodsFile, raw["likelihoods.yaml"],
+                                   problems),
+        "red_flags.yaml": _parse("red_flags.yaml", RedFlagsFile, raw["red_flags.yaml"], problems),
+        "advice.yaml": _parse("advice.yaml", AdviceFile, raw["advice.yaml"], problems),
+        "treatments.yaml": _parse("treatments.yaml", TreatmentsFile, raw["treatments.yaml"],
+                                  problems),
+        "seeds.yaml": _parse("seeds.yaml", SeedsFile, raw["seeds.yaml"], problems),
+    }
+    if problems:
+        raise KnowledgeError(problems)
+    sources_f: SourcesFile = parsed["sources.yaml"]  # type: ignore[assignment]
+    conditions_f: ConditionsFile = parsed["conditions.yaml"]  # type: ignore[assignment]
+    findings_f: FindingsFile = parsed["findings.yaml"]  # type: ignore[assignment]
+    lik_f: LikelihoodsFile = parsed["likelihoods.yaml"]  # type: ignore[assignment]
+    rf_f: RedFlagsFile = parsed["red_flags.yaml"]  # type: ignore[assignment]
+    advice_f: AdviceFile = parsed["advice.yaml"]  # type: ignore[assignment]
+    tr_f: TreatmentsFile = parsed["treatments.yaml"]  # type: ignore[assignment]
+    seeds_f: SeedsFile = parsed["seeds.yaml"]  # type: ignore[assignment]
+
+    sources = {s.key: s for s in sources_f.sources}
+    conditions = _index("conditions.yaml", conditions_f.conditions, problems)
+    findings = _index("findings.yaml", findings_f.findings, problems)
+    groups = _index("findings.yaml groups", findings_f.groups, problems)
+    scores = _index("red_flags.yaml scores", rf_f.scores, problems)
+    predicates = _index("red_flags.yaml predicates", rf_f.predicates, problems)
+    rules = _index("red_flags.yaml rules", rf_f.rules, problems)
+    treatments = _index("treatments.yaml", tr_f.treatments, problems)
+    surgery = _index("treatments.yaml surgery_indications", tr_f.surgery_indications, problems)
+    seeds = _index("seeds.yaml", seeds_f.seeds, problems)
+
+    def cite(where: str, item: Cited) -> None:
+        if item.source is not None and item.source not in sources:
+            problems.append(f"{where}: source '{item.source}' is not in sources.yaml")
+
+    for c in conditions.values():
+        where = f"conditions.yaml: {c.id}"
+        cite(f"{where}, field prior.base", c.prior.base)
+        for i, band in enumerate(c.prior.age):
+            cite(f"{where}, field prior.age[{i}]", band)
+        for sex, f in c.prior.sex.items():
+            cite(f"{where}, field prior.sex.{sex}", f)
+        if c.prior.runner is not None:
+            cite(f"{where}, field prior.runner", c.prior.runner)
+
+    group_of: dict[str, str] = {}
+    for g in groups.values():
+        for fid in g.findings:
+            f = findings.get(fid)
+            if f is None:
+                problems.append(f"findings.yaml: group {g.id}: unknown finding '{fid}'")
+            elif f.type != "bool" or "P" not in f.who:
+                problems.append(f"findings.yaml: group {g.id}: '{fid}' must be a bool the "
+                                "person answers")
+            elif fid in group_of:
+                problems.append(f"findings.yaml: '{fid}' is in two groups")
+            else:
+                group_of[fid] = g.id
+    for f in findings.values():
+        for cond in f.ask_if:
+            if cond.finding not in findings:
+                problems.append(f"findings.yaml: {f.id}: ask_if names unknown finding "
+                                f"'{cond.finding}'")
+
+    seen: dict[tuple[str, str, str], int] = {}
+    for i, entry in enumerate(lik_f.likelihoods, start=1):
+        where = f"likelihoods.yaml: entry {i} ({entry.finding}->{entry.condition})"
+        cite(where, entry)
+        f = findings.get(entry.finding)
+        if f is None:
+            problems.append(f"{where}: unknown finding '{entry.finding}'")
+            continue
+        if entry.condition not in conditions:
+            problems.append(f"{where}: unknown condition '{entry.condition}'")
+        if entry.value is not None:
+            why = value_problem(f, entry.value)
+            if why:
+                problems.append(f"{where}: field value: {why}")
+            if f.type in ("number", "scale"):
+                problems.append(f"{where}: {f.type} findings take a 'min'/'max' band")
+            key = (entry.finding, entry.condition, repr(entry.value))
+        else:
+            if f.type not in ("number", "scale"):
+                problems.append(f"{where}: a band is only for number/scale findings")
+            key = (entry.finding, entry.condition, f"{entry.min}-{entry.max}")
+        if key in seen:
+            problems.append(f"{where}: repeats entry {seen[key]}")
+        seen[key] = i
+    bands: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for entry in lik_f.likelihoods:
+        if entry.value is None:
+            lo = entry.min if entry.min is not None else float("-inf")
+            hi = entry.max if entry.max is not None else float("inf")
+            bands.setdefault((entry.finding, entry.condition), []).append((lo, hi))
+    for (fid, cid), spans in bands.items():
+        spans.sort()
+        for (_, hi), (lo2, _) in zip(spans, spans[1:], strict=False):
+            if lo2 < hi:
+                problems.append(f"likelihoods.yaml: bands for {fid}->{cid} overlap")
+
+    for s in scores.values():
+        cite(f"red_flags.yaml: score {s.id}", s)
+        for item in s.items:
+            if item.finding not in findings:
+                problems.append(f"red_flags.yaml: score {s.id}: unknown finding "
+                                f"'{item.finding}'")
+    exprs = [(f"predicate {p.id}", p.when) for p in predicates.values()]
+    exprs += [(f"rule {r.id}", r.when) for r in rules.values()]
+    for r in rules.values():
+        cite(f"red_flags.yaml: rule {r.id}", r)
+    for where, expr in exprs:
+        for node in _walk(expr):
+            if node.ref is not None and node.ref not in predicates:
+                problems.append(f"red_flags.yaml: {where}: unknown predicate '{node.ref}'")
+            if node.score is not None and node.score not in scores:
+                problems.append(f"red_flags.yaml: {where}: unknown score '{node.score}'")
+            if node.finding is not None:
+                f = findings.get(node.finding)
+                if f is None:
+                    problems.append(f"red_flags.yaml: {where}: unknown finding '{node.finding}'")
+                    continue
+                for v in ([node.equals] if node.equals is not None else []) + (node.in_ or []):
+                    why = value_problem(f, v)
+                    if why:
+                        problems.append(f"red_flags.yaml: {where}: {node.finding}={v!r}: {why}")
+
+    for t in treatments.values():
+        cite(f"treatments.yaml: {t.id}", t)
+    for s in surgery.values():
+        cite(f"treatments.yaml: surgery indication {s.id}", s)
+        problems.extend(f"treatments.yaml: {s.id}: unknown condition '{c}'"
+                        for c in s.conditions if c not in conditions)
+        problems.extend(f"treatments.yaml: {s.id}: unknown red flag '{r}'"
+                        for r in s.red_flags if r not in rules)
+
+    advice_ids = {a.id for snippets in advice_f.by_urgency.values() for a in snippets}
+    known = {"condition": conditions, "finding": findings, "treatment": treatments,
+             "surgery_indication": surgery, "red_flag": rules,
+             "advice": dict.fromkeys(advice_ids)}
+    for i, item in enumerate(seeds_f.items, start=1):
+        if item.seed not in seeds:
+            problems.append(f"seeds.yaml: item {i}: unknown seed '{item.seed}'")
+        for kind, ids in item.covers.items():
+            problems.extend(f"seeds.yaml: item {i} ({item.quote!r}): unknown {kind} '{x}'"
+                            for x in ids if x not in known[kind])
+
+    if problems:
+        raise KnowledgeError(problems)
+    return Knowledge(
+        version=content_hash(directory),
+        sources=sources,
+        conditions=conditions,
+        findings=findings,
+        groups=groups,
+        direction_weights=lik_f.direction_weights,
+        likelihoods=tuple(lik_f.likelihoods),
+        scores=scores,
+        predicates=predicates,
+        rules=tuple(rules.values()),
+        advice=advice_f,
+        treatments=treatments,
+        surgery_indications=surgery,
+        seeds=seeds,
+        seed_items=tuple(seeds_f.items),
+        group_of=group_of,
+    )
+
+
+@cache
+def default_knowledge() -> Knowledge:
+    """The packaged knowledge base, loaded once per process."""
+    return load(DATA_DIR)

@@ -1,0 +1,381 @@
+"""Pydantic schema of the knowledge base: every file, entry and field is checked at load time.
+
+The schema is strict on purpose: a typo in a YAML file must fail loudly at start-up, naming the
+file, the entry and the field, never silently change a ranking.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Urgency = Literal["emergency", "urgent", "surgical_consult", "conservative"]
+URGENCY_ORDER: tuple[Urgency, ...] = ("emergency", "urgent", "surgical_consult", "conservative")
+FindingType = Literal["bool", "scale", "number", "choice"]
+Who = Literal["P", "C"]
+Direction = Literal["up", "down", "strong_up", "strong_down"]
+Answer = bool | int | float | str
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cited(_Strict):
+    """A number's provenance: a key into sources.yaml, or an explicit expert judgement."""
+
+    source: Id | None = None
+    expert_judgement: str | None = None
+
+    @model_validator(mode="after")
+    def _one_provenance(self) -> Cited:
+        if (self.source is None) == (self.expert_judgement is None):
+            raise ValueError("give exactly one of 'source' (a sources.yaml key) or "
+                             "'expert_judgement' (a one-line rationale)")
+        if self.expert_judgement is not None and len(self.expert_judgement.strip()) < 10:
+            raise ValueError("'expert_judgement' needs a one-line rationale")
+        return self
+
+
+# ---------------------------------------------------------------- sources.yaml
+
+
+class SourceEntry(_Strict):
+    key: Id
+    citation: Text
+    evidence_section: str = Field(pattern=r"^§\d+(\.\d+)*$")
+    kind: Literal["found", "found_secondary", "recalled", "guideline", "seed"]
+
+
+class SourcesFile(_Strict):
+    sources: list[SourceEntry]
+
+
+# ---------------------------------------------------------------- conditions.yaml
+
+
+class PriorBase(Cited):
+    probability: float = Field(gt=0, lt=1)
+
+
+class AgeBand(Cited):
+    min: float = Field(ge=0, le=120)
+    max: float = Field(gt=0, le=121)
+    factor: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AgeBand:
+        if self.max <= self.min:
+            raise ValueError("age band 'max' must be above 'min'")
+        return self
+
+
+class Factor(Cited):
+    factor: float = Field(gt=0)
+
+
+class Prior(_Strict):
+    base: PriorBase
+    age: list[AgeBand] = []
+    sex: dict[Literal["female", "male", "other"], Factor] = {}
+    runner: Factor | None = None
+
+
+class Condition(_Strict):
+    id: Id
+    name: Text
+    patient_name: Text
+    patient_summary: Text
+    clinician_summary: Text
+    typical_signs: list[Text] = Field(min_length=1)
+    self_care: list[Text] = []
+    when_to_get_help: Text
+    usual_care: Urgency
+    evidence_section: str = Field(pattern=r"^§\d+(\.\d+)*$")
+    prior: Prior
+
+
+class ConditionsFile(_Strict):
+    conditions: list[Condition]
+
+
+# ---------------------------------------------------------------- findings.yaml
+
+
+class AskIf(_Strict):
+    """Ask a finding only when an earlier answer makes it relevant."""
+
+    finding: Id
+    equals: Answer | None = None
+    in_: list[Answer] | None = Field(default=None, alias="in")
+    at_least: float | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Finding(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: Id
+    type: FindingType
+    values: list[Id] = []
+    value_labels: dict[str, Text] = {}
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    who: list[Who] = Field(min_length=1)
+    construct_: Id | None = Field(default=None, alias="construct")
+    question: str | None = None
+    clinician_wording: str | None = None
+    help: str | None = None
+    ask_if: list[AskIf] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Finding:
+        if self.type == "choice":
+            if len(self.values) < 2:
+                raise ValueError("a choice finding needs at least two 'values'")
+            if "P" in self.who and set(self.value_labels) != set(self.values):
+                raise ValueError("a patient choice finding needs a 'value_labels' entry per value")
+        elif self.values:
+            raise ValueError("'values' is only for choice findings")
+        if self.type == "number" and (self.min is None or self.max is None):
+            raise ValueError("a number finding needs 'min' and 'max'")
+        if "P" in self.who and not self.question:
+            raise ValueError("a finding the person answers (who: P) needs 'question'")
+        if "C" in self.who and not self.clinician_wording:
+            raise ValueError("a clinician finding (who: C) needs 'clinician_wording'")
+        return self
+
+
+class Group(_Strict):
+    """A short checklist asked as one interview step: ticked = yes, left empty = no."""
+
+    id: Id
+    title: Text
+    prompt: Text
+    findings: list[Id] = Field(min_length=1)
+
+
+class FindingsFile(_Strict):
+    findings: list[Finding]
+    groups: list[Group] = []
+
+
+# ---------------------------------------------------------------- likelihoods.yaml
+
+
+class Likelihood(Cited):
+    finding: Id
+    condition: Id
+    value: Answer | None = None
+    min: float | None = None
+    max: float | None = None
+    lr: float | None = Field(default=None, gt=0)
+    direction: Direction | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _effect(self) -> Likelihood:
+        if (self.lr is None) == (self.direction is None):
+            raise ValueError("give exactly one of 'lr' (published or computed) or 'direction' "
+                             "(LR unknown: a fixed expert weight)")
+        if self.direction is not None and self.expert_judgement is None and self.source is None:
+            raise ValueError("a direction-only weight needs a rationale")
+        if self.value is not None and (self.min is not None or self.max is not None):
+            raise ValueError("give 'value' or a 'min'/'max' band, not both")
+        if self.value is None and self.min is None and self.max is None:
+            raise ValueError("give 'value' (bool/choice) or a 'min'/'max' band (number/scale)")
+        return self
+
+
+class DirectionWeights(_Strict):
+    up: float = Field(gt=1)
+    down: float = Field(gt=0, lt=1)
+    strong_up: float = Field(gt=1)
+    strong_down: float = Field(gt=0, lt=1)
+    expert_judgement: Text
+
+
+class LikelihoodsFile(_Strict):
+    direction_weights: DirectionWeights
+    likelihoods: list[Likelihood]
+
+
+# ---------------------------------------------------------------- red_flags.yaml
+
+
+class Expr(_Strict):
+    """A rule condition. Exactly one form is used per node.
+
+    Leaf forms test one answered finding (`equals`, `in`, `at_least`, `at_most`, `below`),
+    a score (`score` + `at_least`/`at_most`), or a named predicate (`ref`). `unknown: true` makes a
+    leaf true when its finding is unanswered (used for "acute unless we know otherwise").
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    all: list[Expr] | None = None
+    any: list[Expr] | None = None
+    not_: Expr | None = Field(default=None, alias="not")
+    ref: Id | None = None
+    finding: Id | None = None
+    score: Id | None = None
+    equals: Answer | None = None
+    in_: list[Answer] | None = Field(default=None, alias="in")
+    at_least: float | None = None
+    at_most: float | None = None
+    below: float | None = None
+    unknown: bool = False
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Expr:
+        heads = [x is not None for x in (self.all, self.any, self.not_, self.ref, self.finding,
+                                         self.score)]
+        if sum(heads) != 1:
+            raise ValueError("an expression needs exactly one of all / any / not / ref / finding "
+                             "/ score")
+        tests = [x is not None for x in (self.equals, self.in_, self.at_least, self.at_most,
+                                         self.below)]
+        if self.finding is not None and sum(tests) != 1:
+            raise ValueError(f"finding '{self.finding}' needs exactly one test: equals / in / "
+                             "at_least / at_most / below")
+        if self.score is not None and sum(tests) != 1:
+            raise ValueError(f"score '{self.score}' needs exactly one test")
+        if self.finding is None and self.score is None and any(tests):
+            raise ValueError("tests (equals, in, at_least, ...) belong to a finding or score")
+        return self
+
+
+class ScoreItem(_Strict):
+    finding: Id
+    points: int
+    clinician_only: bool = False
+
+
+class Score(Cited):
+    id: Id
+    name: Text
+    items: list[ScoreItem] = Field(min_length=1)
+
+
+class Predicate(_Strict):
+    id: Id
+    description: Text
+    when: Expr
+
+
+class RedFlagRule(Cited):
+    id: Id
+    urgency: Literal["emergency", "urgent", "surgical_consult"]
+    title: Text
+    when: Expr
+    patient_message: Text
+    clinician_note: Text
+
+
+class RedFlagsFile(_Strict):
+    scores: list[Score]
+    predicates: list[Predicate] = []
+    rules: list[RedFlagRule]
+
+
+# ---------------------------------------------------------------- advice.yaml
+
+
+class AdviceSnippet(_Strict):
+    id: Id
+    text: Text
+
+
+class AdviceFile(_Strict):
+    disclaimer: Text
+    by_urgency: dict[Urgency, list[AdviceSnippet]]
+
+
+# ---------------------------------------------------------------- treatments.yaml
+
+
+class Treatment(Cited):
+    id: Id
+    name: Text
+    patient_description: Text
+    clinician_description: Text
+    delivered_by: list[Literal["physical_therapist", "chiropractor", "self"]] = Field(min_length=1)
+    modes: list[Literal["in_clinic", "virtual", "at_home"]] = Field(min_length=1)
+
+
+class SurgeryIndication(Cited):
+    id: Id
+    name: Text
+    conditions: list[Id] = Field(min_length=1)
+    red_flags: list[Id] = Field(min_length=1)
+
+
+class TreatmentsFile(_Strict):
+    treatments: list[Treatment]
+    surgery_indications: list[SurgeryIndication]
+
+
+# ---------------------------------------------------------------- seeds.yaml
+
+
+class Seed(_Strict):
+    id: Id
+    file: Text
+    title: Text
+
+
+class SeedItem(_Strict):
+    kind: Literal["cause", "treatment", "surgery_indication", "aggravating_factor", "service"]
+    seed: Id
+    quote: Text
+    covers: dict[Literal["condition", "finding", "treatment", "surgery_indication", "red_flag",
+                         "advice"], list[Id]]
+
+
+class SeedsFile(_Strict):
+    seeds: list[Seed]
+    items: list[SeedItem]
+
+
+def describe_loc(loc: tuple[Any, ...], data: Any) -> str:
+    """Turn a Pydantic error location into 'entry 3 (pcl_injury), field prior.base'."""
+    parts: list[str] = []
+    node = data
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
+            entry = node[key]
+            label = entry.get("id") if isinstance(entry, dict) else None
+            if label is None and isinstance(entry, dict) and "finding" in entry:
+                label = f"{entry.get('finding')}->{entry.get('condition', '')}".rstrip("->")
+            parts.append(f"entry {key + 1}" + (f" ({label})" if label else ""))
+            node = entry
+            fields = []
+            i += 1
+            while i < len(loc) and not isinstance(loc[i], int):
+                fields.append(str(loc[i]))
+                i += 1
+            if fields:
+                parts.append("field " + ".".join(fields))
+                node = _descend(node, fields)
+            continue
+        parts.append(str(key))
+        node = _descend(node, [str(key)])
+        i += 1
+    return ", ".join(parts)
+
+
+def _descend(node: Any, keys: list[str]) -> Any:
+    for key in keys:
+        if isinstance(node, dict):
+            node = node.get(key, node.get(key.rstrip("_")))
+        else:
+            return None
+    return node
