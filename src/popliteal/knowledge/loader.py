@@ -7,6 +7,7 @@ reported together, each naming file, entry and field.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -45,8 +46,16 @@ from popliteal.knowledge.schema import (
 )
 
 DATA_DIR = Path(__file__).parent / "data"
-FILES = ("sources.yaml", "conditions.yaml", "findings.yaml", "likelihoods.yaml",
-         "red_flags.yaml", "advice.yaml", "treatments.yaml", "seeds.yaml")
+FILES = (
+    "sources.yaml",
+    "conditions.yaml",
+    "findings.yaml",
+    "likelihoods.yaml",
+    "red_flags.yaml",
+    "advice.yaml",
+    "treatments.yaml",
+    "seeds.yaml",
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -59,7 +68,7 @@ class KnowledgeError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: caches key on the loaded base
 class Knowledge:
     """The whole evidence base, validated and indexed by id."""
 
@@ -144,9 +153,10 @@ def value_problem(finding: Finding, value: Answer) -> str | None:
         return None
     if not isinstance(value, int | float):
         return "expected a number"
-    assert finding.min is not None and finding.max is not None  # noqa: S101 - schema
-    if not finding.min <= value <= finding.max:
-        return f"expected a number from {finding.min:g} to {finding.max:g}"
+    lo = finding.min if finding.min is not None else float("-inf")
+    hi = finding.max if finding.max is not None else float("inf")
+    if not lo <= value <= hi:
+        return f"expected a number from {lo:g} to {hi:g}"
     return None
 
 
@@ -164,15 +174,18 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     raw = {name: _read(directory, name, problems) for name in FILES}
     parsed = {
         "sources.yaml": _parse("sources.yaml", SourcesFile, raw["sources.yaml"], problems),
-        "conditions.yaml": _parse("conditions.yaml", ConditionsFile, raw["conditions.yaml"],
-                                  problems),
+        "conditions.yaml": _parse(
+            "conditions.yaml", ConditionsFile, raw["conditions.yaml"], problems
+        ),
         "findings.yaml": _parse("findings.yaml", FindingsFile, raw["findings.yaml"], problems),
-        "likelihoods.yaml": _parse("likelihoods.yaml", LikelihoodsFile, raw["likelihoods.yaml"],
-                                   problems),
+        "likelihoods.yaml": _parse(
+            "likelihoods.yaml", LikelihoodsFile, raw["likelihoods.yaml"], problems
+        ),
         "red_flags.yaml": _parse("red_flags.yaml", RedFlagsFile, raw["red_flags.yaml"], problems),
         "advice.yaml": _parse("advice.yaml", AdviceFile, raw["advice.yaml"], problems),
-        "treatments.yaml": _parse("treatments.yaml", TreatmentsFile, raw["treatments.yaml"],
-                                  problems),
+        "treatments.yaml": _parse(
+            "treatments.yaml", TreatmentsFile, raw["treatments.yaml"], problems
+        ),
         "seeds.yaml": _parse("seeds.yaml", SeedsFile, raw["seeds.yaml"], problems),
     }
     if problems:
@@ -218,8 +231,9 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
             if f is None:
                 problems.append(f"findings.yaml: group {g.id}: unknown finding '{fid}'")
             elif f.type != "bool" or "P" not in f.who:
-                problems.append(f"findings.yaml: group {g.id}: '{fid}' must be a bool the "
-                                "person answers")
+                problems.append(
+                    f"findings.yaml: group {g.id}: '{fid}' must be a bool the person answers"
+                )
             elif fid in group_of:
                 problems.append(f"findings.yaml: '{fid}' is in two groups")
             else:
@@ -227,8 +241,9 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     for f in findings.values():
         for cond in f.ask_if:
             if cond.finding not in findings:
-                problems.append(f"findings.yaml: {f.id}: ask_if names unknown finding "
-                                f"'{cond.finding}'")
+                problems.append(
+                    f"findings.yaml: {f.id}: ask_if names unknown finding '{cond.finding}'"
+                )
 
     seen: dict[tuple[str, str, str], int] = {}
     for i, entry in enumerate(lik_f.likelihoods, start=1):
@@ -262,7 +277,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
             bands.setdefault((entry.finding, entry.condition), []).append((lo, hi))
     for (fid, cid), spans in bands.items():
         spans.sort()
-        for (_, hi), (lo2, _) in zip(spans, spans[1:], strict=False):
+        for (_, hi), (lo2, _) in itertools.pairwise(spans):
             if lo2 < hi:
                 problems.append(f"likelihoods.yaml: bands for {fid}->{cid} overlap")
 
@@ -270,8 +285,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         cite(f"red_flags.yaml: score {s.id}", s)
         for item in s.items:
             if item.finding not in findings:
-                problems.append(f"red_flags.yaml: score {s.id}: unknown finding "
-                                f"'{item.finding}'")
+                problems.append(f"red_flags.yaml: score {s.id}: unknown finding '{item.finding}'")
     exprs = [(f"predicate {p.id}", p.when) for p in predicates.values()]
     exprs += [(f"rule {r.id}", r.when) for r in rules.values()]
     for r in rules.values():
@@ -296,21 +310,35 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         cite(f"treatments.yaml: {t.id}", t)
     for s in surgery.values():
         cite(f"treatments.yaml: surgery indication {s.id}", s)
-        problems.extend(f"treatments.yaml: {s.id}: unknown condition '{c}'"
-                        for c in s.conditions if c not in conditions)
-        problems.extend(f"treatments.yaml: {s.id}: unknown red flag '{r}'"
-                        for r in s.red_flags if r not in rules)
+        problems.extend(
+            f"treatments.yaml: {s.id}: unknown condition '{c}'"
+            for c in s.conditions
+            if c not in conditions
+        )
+        problems.extend(
+            f"treatments.yaml: {s.id}: unknown red flag '{r}'"
+            for r in s.red_flags
+            if r not in rules
+        )
 
     advice_ids = {a.id for snippets in advice_f.by_urgency.values() for a in snippets}
-    known = {"condition": conditions, "finding": findings, "treatment": treatments,
-             "surgery_indication": surgery, "red_flag": rules,
-             "advice": dict.fromkeys(advice_ids)}
+    known = {
+        "condition": conditions,
+        "finding": findings,
+        "treatment": treatments,
+        "surgery_indication": surgery,
+        "red_flag": rules,
+        "advice": dict.fromkeys(advice_ids),
+    }
     for i, item in enumerate(seeds_f.items, start=1):
         if item.seed not in seeds:
             problems.append(f"seeds.yaml: item {i}: unknown seed '{item.seed}'")
         for kind, ids in item.covers.items():
-            problems.extend(f"seeds.yaml: item {i} ({item.quote!r}): unknown {kind} '{x}'"
-                            for x in ids if x not in known[kind])
+            problems.extend(
+                f"seeds.yaml: item {i} ({item.quote!r}): unknown {kind} '{x}'"
+                for x in ids
+                if x not in known[kind]
+            )
 
     if problems:
         raise KnowledgeError(problems)

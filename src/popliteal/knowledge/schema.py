@@ -19,6 +19,8 @@ Answer = bool | int | float | str
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1)]
+# Choice values may start with a digit: the contract has `10_30` and `30_100` (quote them in YAML).
+ChoiceValue = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=80)]
 
 
 class _Strict(BaseModel):
@@ -34,8 +36,10 @@ class Cited(_Strict):
     @model_validator(mode="after")
     def _one_provenance(self) -> Cited:
         if (self.source is None) == (self.expert_judgement is None):
-            raise ValueError("give exactly one of 'source' (a sources.yaml key) or "
-                             "'expert_judgement' (a one-line rationale)")
+            raise ValueError(
+                "give exactly one of 'source' (a sources.yaml key) or "
+                "'expert_judgement' (a one-line rationale)"
+            )
         if self.expert_judgement is not None and len(self.expert_judgement.strip()) < 10:
             raise ValueError("'expert_judgement' needs a one-line rationale")
         return self
@@ -122,7 +126,7 @@ class Finding(_Strict):
 
     id: Id
     type: FindingType
-    values: list[Id] = []
+    values: list[ChoiceValue] = []
     value_labels: dict[str, Text] = {}
     min: float | None = None
     max: float | None = None
@@ -182,8 +186,10 @@ class Likelihood(Cited):
     @model_validator(mode="after")
     def _effect(self) -> Likelihood:
         if (self.lr is None) == (self.direction is None):
-            raise ValueError("give exactly one of 'lr' (published or computed) or 'direction' "
-                             "(LR unknown: a fixed expert weight)")
+            raise ValueError(
+                "give exactly one of 'lr' (published or computed) or 'direction' "
+                "(LR unknown: a fixed expert weight)"
+            )
         if self.direction is not None and self.expert_judgement is None and self.source is None:
             raise ValueError("a direction-only weight needs a rationale")
         if self.value is not None and (self.min is not None or self.max is not None):
@@ -213,8 +219,9 @@ class Expr(_Strict):
     """A rule condition. Exactly one form is used per node.
 
     Leaf forms test one answered finding (`equals`, `in`, `at_least`, `at_most`, `below`),
-    a score (`score` + `at_least`/`at_most`), or a named predicate (`ref`). `unknown: true` makes a
-    leaf true when its finding is unanswered (used for "acute unless we know otherwise").
+    a score (`score` + `at_least`/`at_most`), or a named predicate (`ref`). `missing: true` is true
+    only when the finding is unanswered; `unknown: true` also makes any other test true when its
+    finding is unanswered (used for "acute unless we know otherwise").
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -230,20 +237,28 @@ class Expr(_Strict):
     at_least: float | None = None
     at_most: float | None = None
     below: float | None = None
+    missing: bool | None = None
     unknown: bool = False
 
     @model_validator(mode="after")
     def _one_form(self) -> Expr:
-        heads = [x is not None for x in (self.all, self.any, self.not_, self.ref, self.finding,
-                                         self.score)]
+        heads = [
+            x is not None
+            for x in (self.all, self.any, self.not_, self.ref, self.finding, self.score)
+        ]
         if sum(heads) != 1:
-            raise ValueError("an expression needs exactly one of all / any / not / ref / finding "
-                             "/ score")
-        tests = [x is not None for x in (self.equals, self.in_, self.at_least, self.at_most,
-                                         self.below)]
+            raise ValueError(
+                "an expression needs exactly one of all / any / not / ref / finding / score"
+            )
+        tests = [
+            x is not None
+            for x in (self.equals, self.in_, self.at_least, self.at_most, self.below, self.missing)
+        ]
         if self.finding is not None and sum(tests) != 1:
-            raise ValueError(f"finding '{self.finding}' needs exactly one test: equals / in / "
-                             "at_least / at_most / below")
+            raise ValueError(
+                f"finding '{self.finding}' needs exactly one test: equals / in / "
+                "at_least / at_most / below / missing"
+            )
         if self.score is not None and sum(tests) != 1:
             raise ValueError(f"score '{self.score}' needs exactly one test")
         if self.finding is None and self.score is None and any(tests):
@@ -334,8 +349,10 @@ class SeedItem(_Strict):
     kind: Literal["cause", "treatment", "surgery_indication", "aggravating_factor", "service"]
     seed: Id
     quote: Text
-    covers: dict[Literal["condition", "finding", "treatment", "surgery_indication", "red_flag",
-                         "advice"], list[Id]]
+    covers: dict[
+        Literal["condition", "finding", "treatment", "surgery_indication", "red_flag", "advice"],
+        list[Id],
+    ]
 
 
 class SeedsFile(_Strict):

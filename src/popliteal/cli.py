@@ -1,0 +1,118 @@
+"""The `popliteal` command line: screening and knowledge-base tools."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from popliteal.knowledge.loader import KnowledgeError, default_knowledge
+from popliteal.screening.answers import InvalidAnswers, parse_request
+from popliteal.screening.engine import screen, to_json
+
+app = typer.Typer(
+    help="popliteal: decision support for pain behind the knee.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+knowledge_app = typer.Typer(help="Check and read the knowledge base.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
+
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+@app.command("screen")
+def screen_command(
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers",
+            help='JSON file {"answers": {finding_id: value}}; null = don\'t know.',
+            dir_okay=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    clinician: Annotated[
+        bool,
+        typer.Option(
+            "--clinician",
+            help="Answers come from a clinician (allows clinician-only items such "
+            "as the Wells alternative-diagnosis item).",
+        ),
+    ] = False,
+) -> None:
+    """Screen pain behind the knee: urgency, likely causes with evidence, next questions."""
+    kb = default_knowledge()
+    if answers is None:
+        from popliteal.screening.terminal import run_interview
+
+        run_interview(kb, role="clinician" if clinician else "patient", as_json=as_json)
+        return
+    try:
+        payload = json.loads(answers.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fail(f"{answers}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"{answers}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise _fail(f"{answers}: not valid JSON: {exc}") from None
+    if clinician and isinstance(payload, dict):
+        payload = {**payload, "role": "clinician"}
+    try:
+        parsed, role = parse_request(kb, payload)
+    except InvalidAnswers as exc:
+        lines = "\n  ".join(str(p) for p in exc.problems)
+        raise _fail(f"{answers}: invalid answers:\n  {lines}") from None
+    result = screen(kb, parsed, role=role)
+    if as_json:
+        sys.stdout.write(json.dumps(to_json(kb, result), indent=2, ensure_ascii=False) + "\n")
+        return
+    from popliteal.screening.terminal import print_result
+
+    print_result(kb, result, Console())
+
+
+@knowledge_app.command("check")
+def knowledge_check() -> None:
+    """Validate every knowledge file and print what it holds."""
+    try:
+        kb = default_knowledge()
+    except KnowledgeError as exc:
+        raise _fail(str(exc)) from None
+    out = Console()
+    expert = sum(1 for e in kb.likelihoods if e.direction is not None)
+    out.print(f"knowledge_version {kb.version}")
+    out.print(f"conditions        {len(kb.conditions)}")
+    out.print(
+        f"findings          {len(kb.findings)} "
+        f"({sum('P' in f.who for f in kb.findings.values())} answered by the person)"
+    )
+    out.print(f"likelihood ratios {len(kb.likelihoods)} ({expert} direction-only expert weights)")
+    out.print(f"red-flag rules    {len(kb.rules)}")
+    out.print(f"treatments        {len(kb.treatments)}")
+    out.print(f"sources           {len(kb.sources)}")
+    out.print(f"seed items        {len(kb.seed_items)}")
+
+
+@knowledge_app.command("show")
+def knowledge_show(condition_id: str) -> None:
+    """Print one condition with its priors, evidence and sources."""
+    kb = default_knowledge()
+    if condition_id not in kb.conditions:
+        raise _fail(f"unknown condition '{condition_id}'; known: {', '.join(kb.conditions)}")
+    from popliteal.screening.terminal import print_condition
+
+    print_condition(kb, condition_id, Console())
+
+
+def main() -> None:  # pragma: no cover - console-script shim
+    app()

@@ -1,0 +1,86 @@
+"""Check a screening's answers against the knowledge base before anything is computed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from popliteal.knowledge.loader import Knowledge, value_problem
+from popliteal.knowledge.schema import Answer
+
+ROLES = ("patient", "clinician")
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    finding: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.finding}: {self.message}"
+
+
+class InvalidAnswers(ValueError):
+    """Raised with every offending finding id, so one fix round is enough."""
+
+    def __init__(self, problems: list[AnswerProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def parse_answers(kb: Knowledge, raw: Mapping[str, Any]) -> dict[str, Answer | None]:
+    """Validate {finding_id: value}; null means "asked, don't know". Raise InvalidAnswers."""
+    problems: list[AnswerProblem] = []
+    out: dict[str, Answer | None] = {}
+    for fid in sorted(raw):
+        value = raw[fid]
+        finding = kb.findings.get(fid)
+        if finding is None:
+            problems.append(AnswerProblem(fid, "unknown finding id"))
+            continue
+        if value is None:
+            out[fid] = None
+            continue
+        if not isinstance(value, bool | int | float | str):
+            problems.append(
+                AnswerProblem(fid, f"expected a {finding.type} value, got {type(value).__name__}")
+            )
+            continue
+        if (
+            finding.type == "scale"
+            and isinstance(value, float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and value.is_integer()
+        ):
+            value = int(value)
+        why = value_problem(finding, value)
+        if why is None and isinstance(value, float) and not math.isfinite(value):
+            why = "expected a finite number"
+        if why is not None:
+            problems.append(AnswerProblem(fid, f"{why} (got {value!r})"))
+            continue
+        out[fid] = value
+    if problems:
+        raise InvalidAnswers(problems)
+    return out
+
+
+def parse_request(kb: Knowledge, payload: Any) -> tuple[dict[str, Answer | None], str]:
+    """Validate a whole request object {"answers": {...}, "role"?: "patient" | "clinician"}."""
+    if not isinstance(payload, dict):
+        raise InvalidAnswers(
+            [AnswerProblem("answers", 'expected a JSON object {"answers": {finding_id: value}}')]
+        )
+    extra = sorted(set(payload) - {"answers", "role"})
+    if extra:
+        raise InvalidAnswers([AnswerProblem(k, "unknown top-level field") for k in extra])
+    answers = payload.get("answers")
+    if not isinstance(answers, dict):
+        raise InvalidAnswers([AnswerProblem("answers", "expected an object of finding_id: value")])
+    role = payload.get("role", "patient")
+    if role not in ROLES:
+        raise InvalidAnswers([AnswerProblem("role", "expected 'patient' or 'clinician'")])
+    return parse_answers(kb, answers), role

@@ -1,0 +1,216 @@
+"""Differential: a Bayesian update in log-odds from priors and likelihood ratios.
+
+Each condition starts at its prior (base probability, then age band, sex and runner factors when
+those are answered) and every answered finding multiplies its odds by the LR the knowledge base
+gives for that answer. Unanswered findings (absent or null) add nothing; "no" applies LR-.
+Correlated tests share a `construct`: per condition only the most informative answered one
+(largest |log LR|) counts, so McMurray, Thessaly and joint-line tenderness are not multiplied.
+Probabilities are finally normalised over all conditions (multi-class Bayes: prior x LRs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import Answer, Condition, Finding, Likelihood
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One reason for or against a condition: an answer and the ratio it applies."""
+
+    finding: str
+    value: Answer
+    lr: float
+    source: str | None
+    expert_weight: bool
+    kind: str  # "likelihood" or "prior"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RankedCondition:
+    id: str
+    name: str
+    patient_name: str
+    probability: float
+    log_odds: float
+    evidence: tuple[Effect, ...]
+
+
+class Model:
+    """The knowledge base indexed for fast scoring: effects per (finding, value) per condition."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+        self.condition_ids: tuple[str, ...] = tuple(kb.conditions)
+        self.base_log_odds = tuple(_logit(c.prior.base.probability) for c in kb.conditions.values())
+        self.base_log_prob = tuple(
+            math.log(c.prior.base.probability) for c in kb.conditions.values()
+        )
+        self._by_finding: dict[str, list[tuple[int, Likelihood]]] = {}
+        index = {cid: i for i, cid in enumerate(self.condition_ids)}
+        for entry in kb.likelihoods:
+            self._by_finding.setdefault(entry.finding, []).append((index[entry.condition], entry))
+        self.construct_of = {f.id: f.construct_ for f in kb.findings.values()}
+
+    def effects(self, finding: str, value: Answer) -> tuple[tuple[int, Effect], ...]:
+        """Every (condition index, effect) that answering `finding` = `value` applies."""
+        return _effects(self, finding, _key(value))
+
+    def _compute(self, finding: str, value: Answer) -> tuple[tuple[int, Effect], ...]:
+        out: list[tuple[int, Effect]] = []
+        f = self.kb.findings[finding]
+        for i, cond in enumerate(self.kb.conditions.values()):
+            factor = _prior_factor(cond, f, value)
+            if factor is not None:
+                out.append((i, factor))
+        for i, e in self._by_finding.get(finding, []):
+            if e.value is not None:
+                if type(e.value) is not type(value) or e.value != value:
+                    continue
+            else:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    continue
+                if e.min is not None and value < e.min:
+                    continue
+                if e.max is not None and value >= e.max:
+                    continue
+            out.append(
+                (
+                    i,
+                    Effect(
+                        finding=finding,
+                        value=value,
+                        lr=self.kb.lr_of(e),
+                        source=e.source,
+                        expert_weight=e.direction is not None,
+                        kind="likelihood",
+                        note=e.note,
+                    ),
+                )
+            )
+        return tuple(out)
+
+
+def _key(value: Answer) -> tuple[str, Answer]:
+    return (type(value).__name__, value)
+
+
+@cache
+def _effects(model: Model, finding: str, key: tuple[str, Answer]) -> tuple[tuple[int, Effect], ...]:
+    return model._compute(finding, key[1])
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def _prior_factor(cond: Condition, finding: Finding, value: Answer) -> Effect | None:
+    prior = cond.prior
+    if finding.id == "age_years" and isinstance(value, int | float) and not isinstance(value, bool):
+        for band in prior.age:
+            if band.min <= value < band.max:
+                return Effect(
+                    "age_years",
+                    value,
+                    band.factor,
+                    band.source,
+                    band.expert_judgement is not None,
+                    "prior",
+                )
+    elif finding.id == "sex" and isinstance(value, str) and value in prior.sex:
+        f = prior.sex[value]
+        return Effect("sex", value, f.factor, f.source, f.expert_judgement is not None, "prior")
+    elif finding.id == "runner" and value is True and prior.runner is not None:
+        r = prior.runner
+        return Effect("runner", True, r.factor, r.source, r.expert_judgement is not None, "prior")
+    return None
+
+
+@cache
+def model_for(kb: Knowledge) -> Model:
+    """One indexed model per knowledge base."""
+    return Model(kb)
+
+
+@dataclass
+class Scores:
+    """Per-condition log contributions; construct members kept apart so one can replace another."""
+
+    free: list[float]
+    construct_best: dict[str, list[float]]
+    evidence: list[list[Effect]]
+    construct_effect: dict[str, list[Effect | None]]
+
+    def log_scores(self, base: tuple[float, ...]) -> list[float]:
+        out = [b + f for b, f in zip(base, self.free, strict=True)]
+        for best in self.construct_best.values():
+            for i, v in enumerate(best):
+                out[i] += v
+        return out
+
+
+def accumulate(model: Model, answers: Mapping[str, Answer | None]) -> Scores:
+    """Add up every answered finding's effects, one per construct per condition."""
+    n = len(model.condition_ids)
+    scores = Scores(
+        free=[0.0] * n, construct_best={}, evidence=[[] for _ in range(n)], construct_effect={}
+    )
+    for finding in sorted(answers):
+        value = answers[finding]
+        if value is None:
+            continue
+        construct = model.construct_of.get(finding)
+        for i, eff in model.effects(finding, value):
+            log_lr = math.log(eff.lr)
+            if construct is None:
+                scores.free[i] += log_lr
+                scores.evidence[i].append(eff)
+                continue
+            best = scores.construct_best.setdefault(construct, [0.0] * n)
+            chosen = scores.construct_effect.setdefault(construct, [None] * n)
+            if chosen[i] is None or abs(log_lr) > abs(best[i]):
+                best[i] = log_lr
+                chosen[i] = eff
+    for chosen in scores.construct_effect.values():
+        for i, chosen_eff in enumerate(chosen):
+            if chosen_eff is not None:
+                scores.evidence[i].append(chosen_eff)
+    return scores
+
+
+def normalise(log_scores: list[float]) -> list[float]:
+    """Softmax: probabilities over the conditions that sum to 1."""
+    top = max(log_scores)
+    weights = [math.exp(s - top) for s in log_scores]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def rank(kb: Knowledge, answers: Mapping[str, Answer | None]) -> list[RankedCondition]:
+    """Rank every condition by posterior probability, highest first, each with its evidence."""
+    model = model_for(kb)
+    scores = accumulate(model, answers)
+    probs = normalise(scores.log_scores(model.base_log_prob))
+    log_odds = scores.log_scores(model.base_log_odds)
+    ranked = []
+    for i, cid in enumerate(model.condition_ids):
+        cond = kb.conditions[cid]
+        evidence = sorted(scores.evidence[i], key=lambda e: (-abs(math.log(e.lr)), e.finding))
+        ranked.append(
+            RankedCondition(
+                id=cid,
+                name=cond.name,
+                patient_name=cond.patient_name,
+                probability=probs[i],
+                log_odds=log_odds[i],
+                evidence=tuple(evidence),
+            )
+        )
+    ranked.sort(key=lambda r: (-r.probability, r.id))
+    return ranked

@@ -1,0 +1,112 @@
+"""One screening: triage, differential, next questions and advice, as the stable JSON contract.
+
+The CLI, the API and the pages all call `screen()`, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import Answer
+from popliteal.screening.differential import RankedCondition, rank
+from popliteal.screening.interview import InterviewState, plan
+from popliteal.screening.triage import TriageResult, triage
+
+SELF_CARE_FROM_TOP = 3
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    knowledge_version: str
+    role: str
+    answers: Mapping[str, Answer | None]
+    triage: TriageResult
+    conditions: tuple[RankedCondition, ...]
+    interview: InterviewState
+    advice: tuple[str, ...]
+    disclaimer: str
+
+
+def _advice(kb: Knowledge, urgency: str, ranked: list[RankedCondition]) -> tuple[str, ...]:
+    texts = [a.text.strip() for a in kb.advice.by_urgency.get(urgency, [])]  # type: ignore[call-overload]
+    if urgency == "conservative" and ranked:
+        top = kb.conditions[ranked[0].id]
+        texts.extend(t.strip() for t in top.self_care[:SELF_CARE_FROM_TOP] if t not in texts)
+    return tuple(texts)
+
+
+def screen(
+    kb: Knowledge, answers: Mapping[str, Answer | None], *, role: str = "patient"
+) -> ScreeningResult:
+    """Screen validated answers (see answers.parse_answers). Deterministic."""
+    tri = triage(kb, answers, role=role)
+    ranked = rank(kb, answers)
+    return ScreeningResult(
+        knowledge_version=kb.version,
+        role=role,
+        answers=dict(answers),
+        triage=tri,
+        conditions=tuple(ranked),
+        interview=plan(kb, answers, role=role),
+        advice=_advice(kb, tri.urgency, ranked),
+        disclaimer=kb.advice.disclaimer.strip(),
+    )
+
+
+def question_text(kb: Knowledge, finding_id: str, role: str) -> str:
+    """The wording for this role: the person's question, or the clinician's exam item."""
+    f = kb.findings[finding_id]
+    if role == "clinician" and f.clinician_wording:
+        return f.clinician_wording.strip()
+    return (f.question or f.clinician_wording or finding_id).strip()
+
+
+def to_json(kb: Knowledge, result: ScreeningResult) -> dict[str, Any]:
+    """The stable contract of ARCHITECTURE.md (fields may be added, never renamed)."""
+    return {
+        "knowledge_version": result.knowledge_version,
+        "urgency": result.triage.urgency,
+        "red_flags": [
+            {
+                "id": r.id,
+                "urgency": r.urgency,
+                "because": list(r.because),
+                "title": r.title,
+                "patient_message": r.patient_message,
+                "clinician_note": r.clinician_note,
+                "source": r.source,
+            }
+            for r in result.triage.fired
+        ],
+        "conditions": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "patient_name": c.patient_name,
+                "probability": c.probability,
+                "evidence": [
+                    {
+                        "finding": e.finding,
+                        "value": e.value,
+                        "lr": e.lr,
+                        "source": e.source,
+                        "expert_weight": e.expert_weight,
+                        "kind": e.kind,
+                    }
+                    for e in c.evidence
+                ],
+            }
+            for c in result.conditions
+        ],
+        "next_questions": [
+            {"finding": fid, "question": question_text(kb, fid, result.role)}
+            for fid in result.interview.next_findings()
+        ],
+        "advice": list(result.advice),
+        "disclaimer": result.disclaimer,
+        "role": result.role,
+        "wells_score": result.triage.wells_score,
+    }

@@ -1,0 +1,252 @@
+"""The interactive screening in a terminal (Rich): one step at a time, with skip and back."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import Answer, Finding
+from popliteal.screening.engine import ScreeningResult, question_text, screen, to_json
+from popliteal.screening.interview import Step, plan
+from popliteal.screening.triage import triage
+
+STYLE = {
+    "emergency": "bold white on red",
+    "urgent": "bold black on yellow",
+    "surgical_consult": "bold black on cyan",
+    "conservative": "bold black on green",
+}
+HEADLINE = {
+    "emergency": "EMERGENCY: get emergency care now",
+    "urgent": "URGENT: see a doctor within the next few days",
+    "surgical_consult": "See a knee specialist within a few weeks",
+    "conservative": "Physical therapy or chiropractic care is a good fit",
+}
+HELP = "Enter = don't know, b = back, q = quit"
+
+
+class _Back(Exception):
+    pass
+
+
+class _Quit(Exception):
+    pass
+
+
+def _ask(console: Console, prompt: str) -> str:
+    try:
+        text = console.input(prompt)
+    except EOFError:
+        raise _Quit from None
+    text = text.strip()
+    if text.lower() in ("b", "back"):
+        raise _Back
+    if text.lower() in ("q", "quit"):
+        raise _Quit
+    return text
+
+
+def _ask_finding(console: Console, kb: Knowledge, f: Finding, role: str) -> Answer | None:
+    console.print(f"\n[bold]{question_text(kb, f.id, role)}[/]")
+    if f.help and role != "clinician":
+        console.print(f"[dim]{f.help.strip()}[/]")
+    while True:
+        if f.type == "bool":
+            text = _ask(console, "  y = yes, n = no  > ").lower()
+            if not text:
+                return None
+            if text in ("y", "yes"):
+                return True
+            if text in ("n", "no"):
+                return False
+        elif f.type == "choice":
+            for i, value in enumerate(f.values, start=1):
+                console.print(f"  {i}. {f.value_labels.get(value, value)}")
+            text = _ask(console, "  number > ")
+            if not text:
+                return None
+            if text.isdigit() and 1 <= int(text) <= len(f.values):
+                return f.values[int(text) - 1]
+        else:
+            lo, hi = (0, 10) if f.type == "scale" else (f.min, f.max)
+            unit = f" {f.unit}" if f.unit else ""
+            text = _ask(console, f"  {lo:g} to {hi:g}{unit} > ")
+            if not text:
+                return None
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if lo is not None and hi is not None and lo <= number <= hi:
+                if f.type == "scale":
+                    if number.is_integer():
+                        return int(number)
+                else:
+                    return int(number) if number.is_integer() else number
+        console.print(f"  [yellow]Please answer as shown. {HELP}.[/]")
+
+
+def _ask_group(console: Console, kb: Knowledge, step: Step) -> dict[str, Answer | None]:
+    group = kb.groups[step.id]
+    console.print(f"\n[bold]{group.title}[/]\n{group.prompt.strip()}")
+    for i, fid in enumerate(step.findings, start=1):
+        console.print(f"  {i}. {kb.findings[fid].question}")
+    while True:
+        text = _ask(console, "  numbers that are true (e.g. 1 3), 0 = none > ")
+        if not text:
+            return dict.fromkeys(step.findings)
+        picks = text.replace(",", " ").split()
+        if all(p.isdigit() and 0 <= int(p) <= len(step.findings) for p in picks):
+            chosen = {step.findings[int(p) - 1] for p in picks if int(p) > 0}
+            return {fid: fid in chosen for fid in step.findings}
+        console.print(f"  [yellow]Type the numbers of the lines that are true. {HELP}.[/]")
+
+
+def run_interview(kb: Knowledge, *, role: str, as_json: bool) -> None:
+    """Ask one step at a time until the interview is done, then show the result."""
+    console = Console(stderr=as_json)
+    console.print(
+        Panel(
+            "Free screening for pain behind the knee.\n"
+            f"{kb.advice.disclaimer.strip()}\n[dim]{HELP}.[/]",
+            title="popliteal",
+        )
+    )
+    answers: dict[str, Answer | None] = {}
+    history: list[tuple[str, ...]] = []
+    while True:
+        state = plan(kb, answers, role=role)
+        if state.done:
+            break
+        step = state.steps[0]
+        total = len(history) + len(state.steps)
+        console.print(f"\n[dim]Step {len(history) + 1} (about {total} at most)[/]")
+        try:
+            if step.kind == "group":
+                answers.update(_ask_group(console, kb, step))
+            else:
+                answers[step.id] = _ask_finding(console, kb, kb.findings[step.id], role)
+            history.append(step.findings)
+        except _Back:
+            if history:
+                for fid in history.pop():
+                    answers.pop(fid, None)
+            continue
+        except _Quit:
+            console.print("\nStopped. Here is what your answers so far show.")
+            break
+        if triage(kb, answers, role=role).urgency == "emergency":
+            break
+    result = screen(kb, answers, role=role)
+    if as_json:
+        sys.stdout.write(json.dumps(to_json(kb, result), indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_result(kb, result, console)
+
+
+def print_result(kb: Knowledge, result: ScreeningResult, console: Console) -> None:
+    """Urgency first; then, unless it is an emergency, the ranked causes and their evidence."""
+    urgency = result.triage.urgency
+    console.print()
+    console.print(Panel(HEADLINE[urgency], style=STYLE[urgency]))
+    for rule in result.triage.fired:
+        console.print(f"[bold]{rule.title}[/]\n  {rule.patient_message}")
+        if result.role == "clinician":
+            console.print(f"  [dim]{rule.clinician_note} Because: {', '.join(rule.because)}[/]")
+    if urgency != "emergency":
+        table = Table(title="Most likely causes", show_lines=False)
+        table.add_column("Cause")
+        table.add_column("Chance", justify="right")
+        table.add_column("Reasons for / against")
+        for cond in result.conditions[:5]:
+            reasons = []
+            for e in cond.evidence[:4]:
+                sign = "+" if e.lr > 1 else "-"
+                label = question_text(kb, e.finding, result.role)
+                reasons.append(
+                    f"{sign} {label} ({_value_text(kb, e.finding, e.value)}, x{e.lr:.2g})"
+                )
+            name = cond.name if result.role == "clinician" else cond.patient_name
+            table.add_row(
+                name,
+                f"{round(cond.probability * 10)} in 10" if cond.probability >= 0.05 else "<1 in 20",
+                "\n".join(reasons),
+            )
+        console.print(table)
+    console.print("\n[bold]What to do now[/]")
+    for text in result.advice:
+        console.print(f"  - {text}")
+    console.print(f"\n[italic]{result.disclaimer}[/]")
+    console.print(f"[dim]knowledge version {result.knowledge_version}[/]")
+
+
+def _value_text(kb: Knowledge, finding_id: str, value: Answer) -> str:
+    f = kb.findings[finding_id]
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if f.type == "choice":
+        return f.value_labels.get(str(value), str(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def print_condition(kb: Knowledge, condition_id: str, console: Console) -> None:
+    """A condition with its priors, every likelihood ratio and the full sources."""
+    c = kb.conditions[condition_id]
+    console.print(
+        Panel(
+            f"[bold]{c.name}[/] ({c.id})\n{c.clinician_summary.strip()}\n\n"
+            f"For patients: {c.patient_summary.strip()}\n"
+            f"Usual care: {c.usual_care}; evidence {c.evidence_section}"
+        )
+    )
+    used: set[str] = set()
+
+    def cite(source: str | None, expert: str | None) -> str:
+        if source:
+            used.add(source)
+            return source
+        return f"expert judgement: {expert}"
+
+    prior = Table(title="Prior")
+    prior.add_column("Context")
+    prior.add_column("Value", justify="right")
+    prior.add_column("Source")
+    prior.add_row(
+        "base probability",
+        f"{c.prior.base.probability:g}",
+        cite(c.prior.base.source, c.prior.base.expert_judgement),
+    )
+    for band in c.prior.age:
+        prior.add_row(
+            f"age {band.min:g}-{band.max:g}",
+            f"x{band.factor:g}",
+            cite(band.source, band.expert_judgement),
+        )
+    for sex, fac in c.prior.sex.items():
+        prior.add_row(f"sex {sex}", f"x{fac.factor:g}", cite(fac.source, fac.expert_judgement))
+    if c.prior.runner is not None:
+        prior.add_row(
+            "runner",
+            f"x{c.prior.runner.factor:g}",
+            cite(c.prior.runner.source, c.prior.runner.expert_judgement),
+        )
+    console.print(prior)
+    lrs = Table(title="Likelihood ratios")
+    for col in ("Finding", "Answer", "LR", "Source"):
+        lrs.add_column(col)
+    for e in kb.likelihoods:
+        if e.condition != condition_id:
+            continue
+        answer = str(e.value) if e.value is not None else f"{e.min or ''}..{e.max or ''}"
+        weight = f"{kb.lr_of(e):g}" + (f" ({e.direction}, expert weight)" if e.direction else "")
+        lrs.add_row(e.finding, answer, weight, cite(e.source, e.expert_judgement))
+    console.print(lrs)
+    console.print("[bold]Sources[/]")
+    for key in sorted(used):
+        console.print(f"  [{key}] {kb.sources[key].citation}")
