@@ -221,7 +221,8 @@ class Expr(_Strict):
     Leaf forms test one answered finding (`equals`, `in`, `at_least`, `at_most`, `below`),
     a score (`score` + `at_least`/`at_most`), or a named predicate (`ref`). `missing: true` is true
     only when the finding is unanswered; `unknown: true` also makes any other test true when its
-    finding is unanswered (used for "acute unless we know otherwise").
+    finding is unanswered (used for "acute unless we know otherwise"). `clinician_only: true` makes
+    a leaf false unless a clinician gave the answer (the Wells alternative-diagnosis item).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -239,6 +240,7 @@ class Expr(_Strict):
     below: float | None = None
     missing: bool | None = None
     unknown: bool = False
+    clinician_only: bool = False
 
     @model_validator(mode="after")
     def _one_form(self) -> Expr:

@@ -128,6 +128,8 @@ def _open_findings(
         out.update(pending)
         return None
     assert expr.finding is not None  # noqa: S101
+    if expr.clinician_only and role != "clinician":
+        return False
     r = _tri_leaf(answers.get(expr.finding), expr)
     if r is None:
         out.add(expr.finding)

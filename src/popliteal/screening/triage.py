@@ -106,6 +106,8 @@ def evaluate(kb: Knowledge, expr: Expr, answers: Answers, role: Role) -> tuple[b
         total, counted = score_value(kb, expr.score, answers, role)
         return _leaf(total, expr), counted
     assert expr.finding is not None  # noqa: S101 - the schema guarantees one form
+    if expr.clinician_only and role != "clinician":
+        return False, set()
     value = answers.get(expr.finding)
     ok = _leaf(value, expr)
     return ok, ({expr.finding} if ok and value is not None else set())
