@@ -29,7 +29,11 @@ def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "popliteal", *args],
-            input=stdin, capture_output=True, text=True, timeout=120, check=False,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
             cwd=tmp_path,
         )
 

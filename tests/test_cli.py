@@ -1,4 +1,4 @@
-"""`popliteal screen --answers` and `popliteal knowledge`: the stable CLI contract, run as a process."""
+"""The stable CLI contract of `popliteal screen` and `popliteal knowledge`, run as a process."""
 
 from __future__ import annotations
 
@@ -24,10 +24,20 @@ def screen_json(run_cli: Run, answers_file: Write, answers: dict[str, Any]) -> d
 
 
 def test_json_has_every_contract_field(run_cli: Run, answers_file: Write) -> None:
-    out = screen_json(run_cli, answers_file, {"age_years": 34, "onset": "gradual", "runner": True,
-                                              "pain_location": "posterolateral"})
-    assert {"knowledge_version", "urgency", "red_flags", "conditions", "next_questions",
-            "advice", "disclaimer"} <= set(out)
+    out = screen_json(
+        run_cli,
+        answers_file,
+        {"age_years": 34, "onset": "gradual", "runner": True, "pain_location": "posterolateral"},
+    )
+    assert {
+        "knowledge_version",
+        "urgency",
+        "red_flags",
+        "conditions",
+        "next_questions",
+        "advice",
+        "disclaimer",
+    } <= set(out)
     assert out["urgency"] in URGENCY_LEVELS
     assert [c["id"] for c in out["conditions"]] != []
     assert set(CONDITION_IDS) == {c["id"] for c in out["conditions"]}
@@ -39,16 +49,21 @@ def test_json_has_every_contract_field(run_cli: Run, answers_file: Write) -> Non
         for e in c["evidence"]:
             assert {"finding", "value", "lr"} <= set(e)
     for q in out["next_questions"]:
-        assert set(q) >= {"finding", "question"} and q["question"]
+        assert set(q) >= {"finding", "question"}
+        assert q["question"]
     assert "not a diagnosis" in out["disclaimer"].lower()
-    assert isinstance(out["advice"], list) and out["advice"]
+    assert isinstance(out["advice"], list)
+    assert out["advice"]
 
 
 def test_red_flag_json_names_rule_level_and_findings(run_cli: Run, answers_file: Write) -> None:
     out = screen_json(run_cli, answers_file, {"onset": "injury_sudden", "age_years": 61})
     assert out["urgency"] == "emergency"
-    assert {"id": "rf_ottawa_positive", "urgency": "emergency",
-            "because": ["age_years", "onset"]}.items() <= out["red_flags"][0].items()
+    assert {
+        "id": "rf_ottawa_positive",
+        "urgency": "emergency",
+        "because": ["age_years", "onset"],
+    }.items() <= out["red_flags"][0].items()
 
 
 def test_null_means_dont_know_and_is_not_asked_again(run_cli: Run, answers_file: Write) -> None:
@@ -67,22 +82,28 @@ def test_emergency_ends_the_interview(run_cli: Run, answers_file: Write) -> None
     assert out["next_questions"] == []
 
 
-@pytest.mark.parametrize(("answers", "named"), [
-    ({"no_such_finding": True}, ["no_such_finding"]),
-    ({"runner": "yes"}, ["runner"]),
-    ({"runner": 1}, ["runner"]),
-    ({"age_years": 121}, ["age_years"]),
-    ({"age_years": True}, ["age_years"]),
-    ({"pain_now": 11}, ["pain_now"]),
-    ({"pain_now": 4.5}, ["pain_now"]),
-    ({"onset": "slowly"}, ["onset"]),
-    ({"bmi": "thirty"}, ["bmi"]),
-    ({"sex": ["female"]}, ["sex"]),
-    ({"runner": "maybe", "bogus_id": 3, "age_years": -1, "onset": "gradual"},
-     ["runner", "bogus_id", "age_years"]),
-])
-def test_bad_answers_exit_2_naming_every_id(run_cli: Run, answers_file: Write,
-                                            answers: dict[str, Any], named: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("answers", "named"),
+    [
+        ({"no_such_finding": True}, ["no_such_finding"]),
+        ({"runner": "yes"}, ["runner"]),
+        ({"runner": 1}, ["runner"]),
+        ({"age_years": 121}, ["age_years"]),
+        ({"age_years": True}, ["age_years"]),
+        ({"pain_now": 11}, ["pain_now"]),
+        ({"pain_now": 4.5}, ["pain_now"]),
+        ({"onset": "slowly"}, ["onset"]),
+        ({"bmi": "thirty"}, ["bmi"]),
+        ({"sex": ["female"]}, ["sex"]),
+        (
+            {"runner": "maybe", "bogus_id": 3, "age_years": -1, "onset": "gradual"},
+            ["runner", "bogus_id", "age_years"],
+        ),
+    ],
+)
+def test_bad_answers_exit_2_naming_every_id(
+    run_cli: Run, answers_file: Write, answers: dict[str, Any], named: list[str]
+) -> None:
     proc = run_cli("screen", "--answers", str(answers_file({"answers": answers})), "--json")
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -91,8 +112,16 @@ def test_bad_answers_exit_2_naming_every_id(run_cli: Run, answers_file: Write,
     assert "onset" not in proc.stderr or "onset" in named
 
 
-@pytest.mark.parametrize("payload", ['{"answers": ', '[1, 2]', '{"answers": [1]}',
-                                     '{"answer": {}}', '{"answers": {}, "role": "nurse"}'])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"answers": ',
+        "[1, 2]",
+        '{"answers": [1]}',
+        '{"answer": {}}',
+        '{"answers": {}, "role": "nurse"}',
+    ],
+)
 def test_malformed_files_exit_2(run_cli: Run, answers_file: Write, payload: str) -> None:
     proc = run_cli("screen", "--answers", str(answers_file(payload)), "--json")
     assert proc.returncode == 2
@@ -111,10 +140,14 @@ def test_scale_accepts_whole_number_written_as_float(run_cli: Run, answers_file:
     assert out["urgency"] == "conservative"
 
 
-def test_clinician_flag_applies_the_alternative_diagnosis_item(run_cli: Run,
-                                                               answers_file: Write) -> None:
-    answers = {"wells_active_cancer": True, "wells_previous_dvt": True,
-               "wells_alternative_dx_as_likely": True}
+def test_clinician_flag_applies_the_alternative_diagnosis_item(
+    run_cli: Run, answers_file: Write
+) -> None:
+    answers = {
+        "wells_active_cancer": True,
+        "wells_previous_dvt": True,
+        "wells_alternative_dx_as_likely": True,
+    }
     path = str(answers_file({"answers": answers}))
     patient = json.loads(run_cli("screen", "--answers", path, "--json").stdout)
     clinician = json.loads(run_cli("screen", "--answers", path, "--json", "--clinician").stdout)

@@ -1,4 +1,4 @@
-"""The knowledge base: complete against the contract, every number cited, errors that name the spot."""
+"""The knowledge base: complete, every number cited, errors that name file, entry, field."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ def test_every_contract_condition_is_present(kb: Knowledge) -> None:
 
 
 @pytest.mark.parametrize("finding_id", sorted(FINDINGS))
-def test_every_contract_finding_has_its_exact_type_and_values(kb: Knowledge,
-                                                              finding_id: str) -> None:
+def test_every_contract_finding_has_its_exact_type_and_values(
+    kb: Knowledge, finding_id: str
+) -> None:
     spec = FINDINGS[finding_id]
     f = kb.findings[finding_id]
     assert f.type == spec[0]
@@ -136,8 +137,16 @@ SEED_CAUSES = {  # every cause the two seed pages name -> the condition that mus
     "meniscus": "meniscal_tear",
     "Strained calf muscles or hamstring muscles": "hamstring_strain",
 }
-SEED_TREATMENTS = ("joint_mobilization", "myofascial_release", "ice", "chiropractic_adjustment",
-                   "activity_modification", "virtual_therapy", "at_home_care", "free_screening")
+SEED_TREATMENTS = (
+    "joint_mobilization",
+    "myofascial_release",
+    "ice",
+    "chiropractic_adjustment",
+    "activity_modification",
+    "virtual_therapy",
+    "at_home_care",
+    "free_screening",
+)
 SEED_SURGERY = ("torn_ligaments", "instability", "torn_meniscus", "serious_muscle_tear")
 
 
@@ -155,7 +164,9 @@ def test_seed_causes_treatments_and_surgery_indications_are_covered(kb: Knowledg
     assert {"weekly_running_miles", "running_surface"} <= covered["finding"]
 
 
-@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="the seed pages are not beside the repo")
+@pytest.mark.skipif(
+    not (SHARED / "seeds").is_dir(), reason="the seed pages are not beside the repo"
+)
 def test_seed_quotes_are_verbatim(kb: Knowledge) -> None:
     for item in kb.seed_items:
         text = (SHARED / "seeds" / kb.seeds[item.seed].file).read_text(encoding="utf-8")

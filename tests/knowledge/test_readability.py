@@ -41,13 +41,17 @@ def patient_texts(kb: Knowledge) -> Iterator[tuple[str, str]]:
 
 
 def test_patient_text_is_grade_8_or_below(kb: Knowledge) -> None:
-    too_hard = [(where, textstat.flesch_kincaid_grade(text), text)
-                for where, text in patient_texts(kb)
-                if textstat.flesch_kincaid_grade(text) > MAX_GRADE]
+    too_hard = [
+        (where, textstat.flesch_kincaid_grade(text), text)
+        for where, text in patient_texts(kb)
+        if textstat.flesch_kincaid_grade(text) > MAX_GRADE
+    ]
     assert too_hard == []
 
 
 def test_the_checker_does_flag_hard_text() -> None:
-    hard = ("Posterolateral corner insufficiency necessitates comprehensive multidisciplinary "
-            "orthopaedic evaluation and reconstruction considerations.")
+    hard = (
+        "Posterolateral corner insufficiency necessitates comprehensive multidisciplinary "
+        "orthopaedic evaluation and reconstruction considerations."
+    )
     assert textstat.flesch_kincaid_grade(hard) > MAX_GRADE

@@ -15,8 +15,7 @@ from popliteal.screening.engine import screen, to_json
 from popliteal.screening.triage import triage, urgency_rank
 
 KB = default_knowledge()
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def value_strategy(f: Finding) -> st.SearchStrategy[Any]:
@@ -26,14 +25,15 @@ def value_strategy(f: Finding) -> st.SearchStrategy[Any]:
         return st.sampled_from(f.values)
     if f.type == "scale":
         return st.integers(0, 10)
-    assert f.min is not None and f.max is not None
-    return st.one_of(st.integers(int(f.min), int(f.max)),
-                     st.floats(f.min, f.max, allow_nan=False))
+    assert f.min is not None
+    assert f.max is not None
+    return st.one_of(st.integers(int(f.min), int(f.max)), st.floats(f.min, f.max, allow_nan=False))
 
 
 FINDINGS = sorted(KB.findings)
 answers_st = st.fixed_dictionaries(
-    {}, optional={fid: st.one_of(st.none(), value_strategy(KB.findings[fid])) for fid in FINDINGS})
+    {}, optional={fid: st.one_of(st.none(), value_strategy(KB.findings[fid])) for fid in FINDINGS}
+)
 
 
 def log_odds(kb: Knowledge, answers: dict[str, Any]) -> dict[str, float]:
@@ -53,9 +53,11 @@ def test_probabilities_sum_to_one_and_are_sorted(answers: dict[str, Any]) -> Non
 @SETTINGS
 @given(answers=answers_st, data=st.data())
 def test_a_finding_with_lr_above_1_never_lowers_that_conditions_odds(
-        answers: dict[str, Any], data: st.DataObject) -> None:
-    entry = data.draw(st.sampled_from([e for e in KB.likelihoods
-                                       if KB.lr_of(e) > 1 and e.value is not None]))
+    answers: dict[str, Any], data: st.DataObject
+) -> None:
+    entry = data.draw(
+        st.sampled_from([e for e in KB.likelihoods if KB.lr_of(e) > 1 and e.value is not None])
+    )
     answers = {k: v for k, v in answers.items() if k != entry.finding}
     before = log_odds(KB, answers)[entry.condition]
     after = log_odds(KB, {**answers, entry.finding: entry.value})[entry.condition]
@@ -88,7 +90,8 @@ def test_urgency_is_never_lower_than_a_fired_rule(answers: dict[str, Any], role:
 @SETTINGS
 @given(answers=answers_st, extra=answers_st)
 def test_more_answers_never_unfire_an_emergency_except_by_clinician_judgement(
-        answers: dict[str, Any], extra: dict[str, Any]) -> None:
+    answers: dict[str, Any], extra: dict[str, Any]
+) -> None:
     """Adding answers may add red flags; it never turns an emergency into less (patient view).
 
     Only onset/duration can legitimately close the Ottawa window, and only a clinician can
@@ -105,7 +108,8 @@ def test_more_answers_never_unfire_an_emergency_except_by_clinician_judgement(
 @given(answers=answers_st)
 def test_construct_counts_one_test_per_condition(answers: dict[str, Any]) -> None:
     for cond in rank(KB, answers):
-        constructs = [KB.findings[e.finding].construct_ for e in cond.evidence
-                      if e.kind == "likelihood"]
+        constructs = [
+            KB.findings[e.finding].construct_ for e in cond.evidence if e.kind == "likelihood"
+        ]
         named = [c for c in constructs if c is not None]
         assert len(named) == len(set(named))

@@ -37,23 +37,39 @@ def test_ottawa_needs_an_injury(kb: Knowledge) -> None:
 
 
 def test_ottawa_applies_only_within_the_first_week(kb: Knowledge) -> None:
-    assert "rf_ottawa_positive" in fired(kb, {**INJURY, "age_years": 60,
-                                              "symptom_duration_weeks": 1})
-    assert "rf_ottawa_positive" not in fired(kb, {**INJURY, "age_years": 60,
-                                                  "symptom_duration_weeks": 1.5})
+    assert "rf_ottawa_positive" in fired(
+        kb, {**INJURY, "age_years": 60, "symptom_duration_weeks": 1}
+    )
+    assert "rf_ottawa_positive" not in fired(
+        kb, {**INJURY, "age_years": 60, "symptom_duration_weeks": 1.5}
+    )
 
 
-@pytest.mark.parametrize("item", ["ottawa_isolated_patella_tenderness",
-                                  "ottawa_fibular_head_tenderness", "ottawa_cannot_flex_90",
-                                  "ottawa_cannot_bear_weight_4_steps", "unable_to_bear_weight"])
+@pytest.mark.parametrize(
+    "item",
+    [
+        "ottawa_isolated_patella_tenderness",
+        "ottawa_fibular_head_tenderness",
+        "ottawa_cannot_flex_90",
+        "ottawa_cannot_bear_weight_4_steps",
+        "unable_to_bear_weight",
+    ],
+)
 def test_each_ottawa_item_fires_alone_after_injury(kb: Knowledge, item: str) -> None:
     assert "rf_ottawa_positive" in fired(kb, {**INJURY, "age_years": 30, item: True})
     assert "rf_ottawa_positive" not in fired(kb, {**INJURY, "age_years": 30, item: False})
 
 
 def test_ottawa_reports_the_findings_that_fired_it(kb: Knowledge) -> None:
-    result = triage(kb, {**INJURY, "age_years": 30, "ottawa_fibular_head_tenderness": True,
-                         "ottawa_cannot_flex_90": False})
+    result = triage(
+        kb,
+        {
+            **INJURY,
+            "age_years": 30,
+            "ottawa_fibular_head_tenderness": True,
+            "ottawa_cannot_flex_90": False,
+        },
+    )
     rule = next(r for r in result.fired if r.id == "rf_ottawa_positive")
     assert set(rule.because) == {"onset", "ottawa_fibular_head_tenderness"}
 
@@ -65,15 +81,23 @@ def test_mechanism_counts_as_injury_when_onset_unanswered(kb: Knowledge) -> None
 
 
 def test_unable_to_bear_weight_after_the_window_is_urgent(kb: Knowledge) -> None:
-    answers = {**INJURY, "age_years": 30, "symptom_duration_weeks": 3,
-               "unable_to_bear_weight": True}
+    answers = {
+        **INJURY,
+        "age_years": 30,
+        "symptom_duration_weeks": 3,
+        "unable_to_bear_weight": True,
+    }
     assert "rf_injury_cannot_bear_weight" in fired(kb, answers)
     assert urgency(kb, answers) == "urgent"
 
 
 # Wells DVT score, Wells 1997/2003, two-level (§2.2): >= 2 likely.
-WELLS_PATIENT_ITEMS = ["wells_active_cancer", "wells_paralysis_or_cast",
-                       "wells_bedridden_or_major_surgery", "wells_previous_dvt"]
+WELLS_PATIENT_ITEMS = [
+    "wells_active_cancer",
+    "wells_paralysis_or_cast",
+    "wells_bedridden_or_major_surgery",
+    "wells_previous_dvt",
+]
 
 
 def test_wells_1_is_not_likely_and_2_is(kb: Knowledge) -> None:
@@ -85,17 +109,36 @@ def test_wells_1_is_not_likely_and_2_is(kb: Knowledge) -> None:
     assert urgency(kb, two) == "emergency"
 
 
-@pytest.mark.parametrize("item", ["wells_deep_vein_tenderness", "wells_collateral_veins",
-                                  "wells_calf_swelling_gt_3cm", "wells_pitting_oedema",
-                                  "wells_entire_leg_swollen", *WELLS_PATIENT_ITEMS])
+@pytest.mark.parametrize(
+    "item",
+    [
+        "wells_deep_vein_tenderness",
+        "wells_collateral_veins",
+        "wells_calf_swelling_gt_3cm",
+        "wells_pitting_oedema",
+        "wells_entire_leg_swollen",
+        *WELLS_PATIENT_ITEMS,
+    ],
+)
 def test_every_wells_item_is_worth_one_point(kb: Knowledge, item: str) -> None:
-    assert triage(kb, {item: True, "wells_active_cancer": True} if item != "wells_active_cancer"
-                  else {item: True, "wells_previous_dvt": True}).wells_score == 2
+    assert (
+        triage(
+            kb,
+            {item: True, "wells_active_cancer": True}
+            if item != "wells_active_cancer"
+            else {item: True, "wells_previous_dvt": True},
+        ).wells_score
+        == 2
+    )
 
 
 def test_alternative_diagnosis_counts_only_from_a_clinician(kb: Knowledge) -> None:
-    answers = {"wells_active_cancer": True, "wells_previous_dvt": True,
-               "wells_deep_vein_tenderness": True, "wells_alternative_dx_as_likely": True}
+    answers = {
+        "wells_active_cancer": True,
+        "wells_previous_dvt": True,
+        "wells_deep_vein_tenderness": True,
+        "wells_alternative_dx_as_likely": True,
+    }
     patient = triage(kb, answers, role="patient")
     assert patient.wells_score == 3
     assert "rf_dvt_wells_likely" in {r.id for r in patient.fired}
@@ -111,25 +154,30 @@ def test_unexplained_calf_swelling_is_an_emergency(kb: Knowledge) -> None:
     assert urgency(kb, {"calf_swelling": True, "lump_behind_knee": True}) == "emergency"
     assert urgency(kb, {"calf_swelling": False}) == "conservative"
     assert "rf_unexplained_leg_swelling" not in fired(
-        kb, {"calf_swelling": True, "wells_alternative_dx_as_likely": True}, role="clinician")
+        kb, {"calf_swelling": True, "wells_alternative_dx_as_likely": True}, role="clinician"
+    )
     assert "rf_unexplained_leg_swelling" in fired(
-        kb, {"calf_swelling": True, "wells_alternative_dx_as_likely": True}, role="patient")
+        kb, {"calf_swelling": True, "wells_alternative_dx_as_likely": True}, role="patient"
+    )
 
 
-@pytest.mark.parametrize(("answers", "rule"), [
-    ({"breathless_or_chest_pain": True}, "rf_pe_suspected"),
-    ({"cold_pale_numb_foot": True}, "rf_limb_ischaemia"),
-    ({"mech_high_energy_or_deformity": True}, "rf_knee_dislocation"),
-    ({**INJURY, "pedal_pulses": "reduced_or_absent"}, "rf_knee_dislocation"),
-    ({"knee_hot_red_swollen": True}, "rf_septic_arthritis"),
-    ({"effusion": "tense_hot"}, "rf_septic_arthritis"),
-    ({"saddle_numbness_or_bladder_bowel_change": True}, "rf_cauda_equina"),
-    ({"bilateral_leg_symptoms": True, "low_back_pain": True}, "rf_cauda_equina"),
-    ({"neuro_deficit_worsening": True}, "rf_progressive_neuro_deficit"),
-    ({"calf_pain_passive_stretch_tense": True}, "rf_compartment_syndrome"),
-    ({"lump_pulsates": True, "cold_pale_numb_foot": True}, "rf_aneurysm_ischaemia"),
-    ({"swelling_within_2h_of_injury": True}, "rf_haemarthrosis"),
-])
+@pytest.mark.parametrize(
+    ("answers", "rule"),
+    [
+        ({"breathless_or_chest_pain": True}, "rf_pe_suspected"),
+        ({"cold_pale_numb_foot": True}, "rf_limb_ischaemia"),
+        ({"mech_high_energy_or_deformity": True}, "rf_knee_dislocation"),
+        ({**INJURY, "pedal_pulses": "reduced_or_absent"}, "rf_knee_dislocation"),
+        ({"knee_hot_red_swollen": True}, "rf_septic_arthritis"),
+        ({"effusion": "tense_hot"}, "rf_septic_arthritis"),
+        ({"saddle_numbness_or_bladder_bowel_change": True}, "rf_cauda_equina"),
+        ({"bilateral_leg_symptoms": True, "low_back_pain": True}, "rf_cauda_equina"),
+        ({"neuro_deficit_worsening": True}, "rf_progressive_neuro_deficit"),
+        ({"calf_pain_passive_stretch_tense": True}, "rf_compartment_syndrome"),
+        ({"lump_pulsates": True, "cold_pale_numb_foot": True}, "rf_aneurysm_ischaemia"),
+        ({"swelling_within_2h_of_injury": True}, "rf_haemarthrosis"),
+    ],
+)
 def test_emergency_triggers(kb: Knowledge, answers: dict[str, Any], rule: str) -> None:
     assert rule in fired(kb, answers)
     assert urgency(kb, answers) == "emergency"
@@ -145,21 +193,26 @@ def test_abi_boundary_after_injury(kb: Knowledge) -> None:
     assert "rf_knee_dislocation" in fired(kb, {**INJURY, "abi": 0.89})
 
 
-@pytest.mark.parametrize(("answers", "rule"), [
-    ({"locked_cannot_straighten": True}, "rf_locked_knee"),
-    ({"foot_drop_or_weakness": True}, "rf_motor_deficit"),
-    ({"myotomal_weakness": "l5"}, "rf_motor_deficit"),
-    ({"night_or_rest_pain": True, "unexplained_weight_loss": True}, "rf_tumour_suspected"),
-    ({"night_or_rest_pain": True, "age_years": 19}, "rf_tumour_suspected"),
-    ({"exertional_calf_claudication": True, "age_years": 28}, "rf_paes_suspected"),
-    ({"pulses_lost_on_plantarflexion": True}, "rf_paes_suspected"),
-    ({"lump_pulsates": True}, "rf_pulsatile_mass"),
-    ({"popliteal_mass_exam": "pulsatile"}, "rf_pulsatile_mass"),
-    ({"fever_or_chills": True}, "rf_fever_knee_pain"),
-    ({"wells_previous_dvt": True, "pain_location": "calf"}, "rf_dvt_wells_unlikely_calf"),
-    ({"calf_pop_on_pushoff": True, "bruising": "ankle_or_foot", "walking_difficult": True},
-     "rf_tendon_rupture_suspected"),
-])
+@pytest.mark.parametrize(
+    ("answers", "rule"),
+    [
+        ({"locked_cannot_straighten": True}, "rf_locked_knee"),
+        ({"foot_drop_or_weakness": True}, "rf_motor_deficit"),
+        ({"myotomal_weakness": "l5"}, "rf_motor_deficit"),
+        ({"night_or_rest_pain": True, "unexplained_weight_loss": True}, "rf_tumour_suspected"),
+        ({"night_or_rest_pain": True, "age_years": 19}, "rf_tumour_suspected"),
+        ({"exertional_calf_claudication": True, "age_years": 28}, "rf_paes_suspected"),
+        ({"pulses_lost_on_plantarflexion": True}, "rf_paes_suspected"),
+        ({"lump_pulsates": True}, "rf_pulsatile_mass"),
+        ({"popliteal_mass_exam": "pulsatile"}, "rf_pulsatile_mass"),
+        ({"fever_or_chills": True}, "rf_fever_knee_pain"),
+        ({"wells_previous_dvt": True, "pain_location": "calf"}, "rf_dvt_wells_unlikely_calf"),
+        (
+            {"calf_pop_on_pushoff": True, "bruising": "ankle_or_foot", "walking_difficult": True},
+            "rf_tendon_rupture_suspected",
+        ),
+    ],
+)
 def test_urgent_triggers(kb: Knowledge, answers: dict[str, Any], rule: str) -> None:
     assert rule in fired(kb, answers)
     assert urgency(kb, answers) == "urgent"
@@ -177,16 +230,21 @@ def test_claudication_age_boundary(kb: Knowledge) -> None:
     assert urgency(kb, old) == "surgical_consult"
 
 
-@pytest.mark.parametrize(("answers", "rule"), [
-    ({"posterior_drawer": "grade_3"}, "sc_pcl_grade_3"),
-    ({"posterior_sag": True, "lachman_positive": True}, "sc_combined_ligament"),
-    ({"dial_test": "at_30_only"}, "sc_posterolateral_corner"),
-    ({"varus_laxity_30": True}, "sc_posterolateral_corner"),
-    ({"giving_way": True, "valgus_laxity_30": True}, "sc_instability"),
-    ({"catching_or_locking": True, "mcmurray": True}, "sc_meniscal_mechanical"),
-    ({"thigh_pain_onset_sprint_kick_stretch": True, "bruising": "thigh"},
-     "sc_serious_muscle_tear"),
-])
+@pytest.mark.parametrize(
+    ("answers", "rule"),
+    [
+        ({"posterior_drawer": "grade_3"}, "sc_pcl_grade_3"),
+        ({"posterior_sag": True, "lachman_positive": True}, "sc_combined_ligament"),
+        ({"dial_test": "at_30_only"}, "sc_posterolateral_corner"),
+        ({"varus_laxity_30": True}, "sc_posterolateral_corner"),
+        ({"giving_way": True, "valgus_laxity_30": True}, "sc_instability"),
+        ({"catching_or_locking": True, "mcmurray": True}, "sc_meniscal_mechanical"),
+        (
+            {"thigh_pain_onset_sprint_kick_stretch": True, "bruising": "thigh"},
+            "sc_serious_muscle_tear",
+        ),
+    ],
+)
 def test_surgical_consult_triggers(kb: Knowledge, answers: dict[str, Any], rule: str) -> None:
     assert rule in fired(kb, answers)
     assert urgency(kb, answers) == "surgical_consult"
@@ -203,8 +261,14 @@ def test_posterior_drawer_grade_2_alone_stays_conservative(kb: Knowledge) -> Non
 
 
 def test_most_urgent_rule_wins_and_all_are_listed(kb: Knowledge) -> None:
-    result = triage(kb, {"locked_cannot_straighten": True, "breathless_or_chest_pain": True,
-                         "posterior_drawer": "grade_3"})
+    result = triage(
+        kb,
+        {
+            "locked_cannot_straighten": True,
+            "breathless_or_chest_pain": True,
+            "posterior_drawer": "grade_3",
+        },
+    )
     assert result.urgency == "emergency"
     assert [r.urgency for r in result.fired] == ["emergency", "urgent", "surgical_consult"]
 
