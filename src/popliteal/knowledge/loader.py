@@ -230,9 +230,10 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
             f = findings.get(fid)
             if f is None:
                 problems.append(f"findings.yaml: group {g.id}: unknown finding '{fid}'")
-            elif f.type != "bool" or "P" not in f.who:
+            elif "P" not in f.who or (g.kind == "checklist" and f.type != "bool"):
                 problems.append(
-                    f"findings.yaml: group {g.id}: '{fid}' must be a bool the person answers"
+                    f"findings.yaml: group {g.id}: '{fid}' must be a question the person "
+                    "answers (a yes/no one in a checklist)"
                 )
             elif fid in group_of:
                 problems.append(f"findings.yaml: '{fid}' is in two groups")
@@ -290,6 +291,11 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     exprs += [(f"rule {r.id}", r.when) for r in rules.values()]
     for r in rules.values():
         cite(f"red_flags.yaml: rule {r.id}", r)
+        problems.extend(
+            f"red_flags.yaml: rule {r.id}: unknown suspected condition '{c}'"
+            for c in r.suspects
+            if c not in conditions
+        )
     for where, expr in exprs:
         for node in _walk(expr):
             if node.ref is not None and node.ref not in predicates:

@@ -157,12 +157,17 @@ class Finding(_Strict):
 
 
 class Group(_Strict):
-    """A short checklist asked as one interview step: ticked = yes, left empty = no."""
+    """Questions asked together as one interview step.
+
+    A `checklist` holds yes/no items (ticked = yes, left empty = no); a `form` holds a few short
+    related questions shown on one screen (e.g. age and sex).
+    """
 
     id: Id
+    kind: Literal["checklist", "form"] = "checklist"
     title: Text
     prompt: Text
-    findings: list[Id] = Field(min_length=1)
+    findings: list[Id] = Field(min_length=1, max_length=6)
 
 
 class FindingsFile(_Strict):
@@ -289,6 +294,7 @@ class Predicate(_Strict):
 class RedFlagRule(Cited):
     id: Id
     urgency: Literal["emergency", "urgent", "surgical_consult"]
+    suspects: list[Id] = []
     title: Text
     when: Expr
     patient_message: Text

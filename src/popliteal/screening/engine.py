@@ -74,6 +74,7 @@ def to_json(kb: Knowledge, result: ScreeningResult) -> dict[str, Any]:
                 "id": r.id,
                 "urgency": r.urgency,
                 "because": list(r.because),
+                "suspects": list(r.suspects),
                 "title": r.title,
                 "patient_message": r.patient_message,
                 "clinician_note": r.clinician_note,

@@ -9,7 +9,10 @@ three, or when questions run out. An emergency ends the interview: the person mu
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -17,14 +20,20 @@ from typing import Literal
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Expr, Finding
-from popliteal.screening.differential import Model, Scores, accumulate, model_for, normalise
-from popliteal.screening.triage import triage
+from popliteal.screening.differential import Model, accumulate, model_for, normalise
+from popliteal.screening.triage import _leaf, safety_findings, triage
 
 Tri = Literal[True, False, None]  # None = not known yet
 
-BASE_TRUE = 0.25  # assumed share of "yes" among people without the condition (LR-only items)
-MIN_GAIN_BITS = 0.005
-TOP_CHANGE_THRESHOLD = 0.08
+# Assumed share of "yes" among people without the condition, when the LRs do not fix it: red-flag
+# symptoms are rare in people without the condition that explains them.
+BASE_TRUE = 0.25
+BASE_TRUE_RED_FLAG = 0.03
+MIN_GAIN_BITS = 1e-4
+# Stop when, in this share of simulated completions of the remaining questions, the top three
+# stays the same (the completions are drawn from the same answer model as the gain).
+STABLE_SHARE = 0.9
+COMPLETIONS = 40
 
 
 @dataclass(frozen=True)
@@ -75,9 +84,23 @@ def askable(finding: Finding, answers: Mapping[str, Answer | None], role: str) -
     )
 
 
-def _tri_leaf(value: Answer | None, expr: Expr) -> Tri:
-    from popliteal.screening.triage import _leaf
+def could_be_asked(
+    kb: Knowledge, finding_id: str, answers: Mapping[str, Answer | None], role: str
+) -> bool:
+    """Unanswered, answerable by this role, and not ruled out by an answered ask_if."""
+    f = kb.findings[finding_id]
+    if answers.get(finding_id) is not None or (role != "clinician" and "P" not in f.who):
+        return False
+    if finding_id in answers:  # asked already: "don't know"
+        return False
+    return all(
+        answers.get(c.finding) is None
+        or _matches(answers.get(c.finding), c.equals, c.in_, c.at_least)
+        for c in f.ask_if
+    )
 
+
+def _tri_leaf(value: Answer | None, expr: Expr) -> Tri:
     if value is None and expr.missing is None and not expr.unknown:
         return None
     return _leaf(value, expr)
@@ -118,7 +141,7 @@ def _open_findings(
             value = answers.get(item.finding)
             if value is True:
                 known += item.points
-            elif value is None:
+            elif could_be_asked(kb, item.finding, answers, role):
                 pending.append(item.finding)
                 best_add += max(item.points, 0)
         now = _tri_leaf(known, expr)
@@ -130,7 +153,10 @@ def _open_findings(
     assert expr.finding is not None  # noqa: S101
     if expr.clinician_only and role != "clinician":
         return False
-    r = _tri_leaf(answers.get(expr.finding), expr)
+    value = answers.get(expr.finding)
+    if value is None and not could_be_asked(kb, expr.finding, answers, role):
+        return _leaf(None, expr)  # will stay unanswered here: judge it as unanswered
+    r = _tri_leaf(value, expr)
     if r is None:
         out.add(expr.finding)
     return r
@@ -181,6 +207,7 @@ def _domain(model: Model, finding: Finding) -> tuple[Answer, ...]:
 @cache
 def _finding_model(model: Model, finding_id: str) -> _FindingModel:
     finding = model.kb.findings[finding_id]
+    default_true = BASE_TRUE_RED_FLAG if finding_id in safety_findings(model.kb) else BASE_TRUE
     domain = _domain(model, finding)
     n = len(model.condition_ids)
     log_lr = []
@@ -196,7 +223,7 @@ def _finding_model(model: Model, finding_id: str) -> _FindingModel:
             if (lr_pos - 1) * (1 - lr_neg) > 0:
                 base_true = (1 - lr_neg) / (lr_pos - lr_neg)  # 1 - specificity
             else:
-                base_true = BASE_TRUE
+                base_true = default_true
             weights = [base_true * lr_pos, (1 - base_true) * lr_neg]
         else:
             weights = [math.exp(log_lr[v][i]) for v in range(len(domain))]
@@ -214,46 +241,104 @@ def _top3(probs: list[float], ids: tuple[str, ...]) -> frozenset[int]:
     return frozenset(order[:3])
 
 
-def _delta(model: Model, scores: Scores, finding_id: str, row: tuple[float, ...]) -> list[float]:
-    construct = model.construct_of.get(finding_id)
-    if construct is None or construct not in scores.construct_best:
-        return list(row)
-    best = scores.construct_best[construct]
-    chosen = scores.construct_effect[construct]
-    out = []
-    for i, v in enumerate(row):
-        if v != 0.0 and (chosen[i] is None or abs(v) > abs(best[i])):
-            out.append(v - best[i])
-        else:
-            out.append(0.0)
+def information_gain(model: Model, probs: list[float], finding_id: str) -> float:
+    """Expected information gain (bits) over the conditions from asking this question.
+
+    `probs` is the current belief; the answer model P(answer | condition) gives a proper
+    Bayesian expectation.
+    """
+    fm = _finding_model(model, finding_id)
+    if not fm.domain:
+        return 0.0
+    expected_h = 0.0
+    for v in range(len(fm.domain)):
+        joint = [probs[i] * fm.p_given[i][v] for i in range(len(probs))]
+        p_v = sum(joint)
+        if p_v > 0:
+            expected_h += p_v * _entropy([j / p_v for j in joint])
+    return max(_entropy(probs) - expected_h, 0.0)
+
+
+PRIOR_FINDINGS = frozenset({"age_years", "sex", "runner"})
+
+
+def _domain_index(fm: _FindingModel, value: Answer) -> int | None:
+    if isinstance(value, bool | str):
+        for i, v in enumerate(fm.domain):
+            if type(v) is type(value) and v == value:
+                return i
+        return None
+    below = [i for i, v in enumerate(fm.domain) if not isinstance(v, bool | str) and v <= value]
+    return below[-1] if below else None
+
+
+def belief(model: Model, answers: Mapping[str, Answer | None]) -> list[float]:
+    """P(condition | answers) under the answer model: the distribution the questions act on.
+
+    Age, sex and runner act through the priors, as in the ranking; every other answer weighs in
+    with P(answer | condition), so a "no" counts even where no LR- is published.
+    """
+    log_p = list(model.base_log_prob)
+    for fid in sorted(answers):
+        value = answers[fid]
+        if value is None:
+            continue
+        if fid in PRIOR_FINDINGS:
+            for i, eff in model.effects(fid, value):
+                log_p[i] += math.log(eff.lr)
+            continue
+        fm = _finding_model(model, fid)
+        idx = _domain_index(fm, value) if fm.domain else None
+        if idx is not None:
+            for i in range(len(log_p)):
+                log_p[i] += math.log(fm.p_given[i][idx])
+    return normalise(log_p)
+
+
+def sample_completion(
+    model: Model,
+    answers: Mapping[str, Answer | None],
+    role: str,
+    condition_index: int,
+    rng: random.Random,
+) -> dict[str, Answer | None]:
+    """Answer every remaining relevant question as a person with this condition might."""
+    out = dict(answers)
+    for fid, finding in model.kb.findings.items():
+        if not askable(finding, out, role):
+            continue
+        fm = _finding_model(model, fid)
+        if fm.domain:
+            out[fid] = rng.choices(fm.domain, weights=fm.p_given[condition_index])[0]
     return out
 
 
-def question_value(
+def _top3_is_stable(
     model: Model,
-    scores: Scores,
+    answers: Mapping[str, Answer | None],
+    role: str,
     log_scores: list[float],
-    finding_id: str,
-) -> tuple[float, float]:
-    """Expected information gain (bits) of asking, and the chance the answer changes the top 3."""
-    fm = _finding_model(model, finding_id)
-    if not fm.domain:
-        return 0.0, 0.0
-    probs = normalise(log_scores)
-    h_now = _entropy(probs)
-    top_now = _top3(probs, model.condition_ids)
-    expected_h = 0.0
-    change = 0.0
-    for v in range(len(fm.domain)):
-        p_v = sum(probs[i] * fm.p_given[i][v] for i in range(len(probs)))
-        if p_v <= 0:
-            continue
-        delta = _delta(model, scores, finding_id, fm.log_lr[v])
-        post = normalise([s + d for s, d in zip(log_scores, delta, strict=True)])
-        expected_h += p_v * _entropy(post)
-        if _top3(post, model.condition_ids) != top_now:
-            change += p_v
-    return max(h_now - expected_h, 0.0), change
+    probs: list[float],
+) -> bool:
+    """Would the top three survive the remaining questions? Checked on simulated completions.
+
+    The random draws are seeded from the answers, so the same answers always give the same plan.
+    """
+    seed = hashlib.sha256(json.dumps(sorted(answers.items()), default=str).encode()).digest()
+    rng = random.Random(seed)  # noqa: S311 - a simulation, not security
+    ids = model.condition_ids
+    now = _top3(normalise(log_scores), ids)
+    allowed_misses = int(COMPLETIONS * (1 - STABLE_SHARE))
+    misses = 0
+    for _ in range(COMPLETIONS):
+        ci = rng.choices(range(len(ids)), weights=probs)[0]
+        completion = sample_completion(model, answers, role, ci, rng)
+        after = accumulate(model, completion).log_scores(model.base_log_prob)
+        if _top3(normalise(after), ids) != now:
+            misses += 1
+            if misses > allowed_misses:
+                return False
+    return True
 
 
 # ------------------------------------------------------------------ the plan
@@ -285,18 +370,39 @@ def plan(
     model = model_for(kb)
     scores = accumulate(model, answers)
     log_scores = scores.log_scores(model.base_log_prob)
-    ranked: list[tuple[float, int, str, float]] = []
+    probs = belief(model, answers)
+    # A checklist group is one step: its gain is the sum of its members' gains (an upper bound
+    # on the joint gain, good enough to order steps).
+    candidates: dict[str, tuple[float, int, list[str]]] = {}
     for pos, fid in enumerate(askable_ids):
         if fid in in_steps:
             continue
-        gain, change = question_value(model, scores, log_scores, fid)
-        if gain > MIN_GAIN_BITS:
-            ranked.append((gain, pos, fid, change))
-    ranked.sort(key=lambda t: (-t[0], t[1]))
-    stable = all(change <= TOP_CHANGE_THRESHOLD for _, _, _, change in ranked)
-    if not steps and (not ranked or stable):
-        return InterviewState(done=True, steps=())
-    steps.extend(
-        Step("finding", fid, (fid,), safety=False, gain_bits=gain) for gain, _, fid, _ in ranked
+        gain = information_gain(model, probs, fid)
+        group = kb.group_of.get(fid) if role != "clinician" else None
+        key = f"group:{group}" if group else fid
+        total, first, grouped = candidates.get(key, (0.0, pos, []))
+        candidates[key] = (total + gain, first, [*grouped, fid])
+    ranked = sorted(
+        (
+            (gain, pos, key, grouped)
+            for key, (gain, pos, grouped) in candidates.items()
+            if gain > MIN_GAIN_BITS
+        ),
+        key=lambda t: (-t[0], t[1]),
     )
+    if not steps and (not ranked or _top3_is_stable(model, answers, role, log_scores, probs)):
+        return InterviewState(done=True, steps=())
+    for gain, _, key, grouped in ranked:
+        if key.startswith("group:"):
+            steps.append(
+                Step(
+                    "group",
+                    key.removeprefix("group:"),
+                    tuple(grouped),
+                    safety=False,
+                    gain_bits=gain,
+                )
+            )
+        else:
+            steps.append(Step("finding", key, (key,), safety=False, gain_bits=gain))
     return InterviewState(done=False, steps=tuple(steps))

@@ -92,9 +92,11 @@ def _ask_finding(console: Console, kb: Knowledge, f: Finding, role: str) -> Answ
         console.print(f"  [yellow]Please answer as shown. {HELP}.[/]")
 
 
-def _ask_group(console: Console, kb: Knowledge, step: Step) -> dict[str, Answer | None]:
+def _ask_group(console: Console, kb: Knowledge, step: Step, role: str) -> dict[str, Answer | None]:
     group = kb.groups[step.id]
     console.print(f"\n[bold]{group.title}[/]\n{group.prompt.strip()}")
+    if group.kind == "form":
+        return {fid: _ask_finding(console, kb, kb.findings[fid], role) for fid in step.findings}
     for i, fid in enumerate(step.findings, start=1):
         console.print(f"  {i}. {kb.findings[fid].question}")
     while True:
@@ -125,11 +127,12 @@ def run_interview(kb: Knowledge, *, role: str, as_json: bool) -> None:
         if state.done:
             break
         step = state.steps[0]
-        total = len(history) + len(state.steps)
-        console.print(f"\n[dim]Step {len(history) + 1} (about {total} at most)[/]")
+        safety_left = sum(s.safety for s in state.steps)
+        note = f", {safety_left} safety checks to go" if safety_left else ""
+        console.print(f"\n[dim]Step {len(history) + 1}{note}[/]")
         try:
             if step.kind == "group":
-                answers.update(_ask_group(console, kb, step))
+                answers.update(_ask_group(console, kb, step, role))
             else:
                 answers[step.id] = _ask_finding(console, kb, kb.findings[step.id], role)
             history.append(step.findings)
@@ -157,6 +160,14 @@ def print_result(kb: Knowledge, result: ScreeningResult, console: Console) -> No
     console.print(Panel(HEADLINE[urgency], style=STYLE[urgency]))
     for rule in result.triage.fired:
         console.print(f"[bold]{rule.title}[/]\n  {rule.patient_message}")
+        if rule.suspects:
+            names = ", ".join(
+                kb.conditions[c].name
+                if result.role == "clinician"
+                else kb.conditions[c].patient_name
+                for c in rule.suspects
+            )
+            console.print(f"  [dim]Could be: {names}[/]")
         if result.role == "clinician":
             console.print(f"  [dim]{rule.clinician_note} Because: {', '.join(rule.because)}[/]")
     if urgency != "emergency":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import URGENCY_ORDER, Answer, Expr, Urgency
@@ -22,6 +23,7 @@ class FiredRule:
     urgency: Urgency
     title: str
     because: tuple[str, ...]
+    suspects: tuple[str, ...]
     patient_message: str
     clinician_note: str
     source: str | None
@@ -125,6 +127,7 @@ def triage(kb: Knowledge, answers: Answers, *, role: Role = "patient") -> Triage
                     urgency=rule.urgency,
                     title=rule.title,
                     because=tuple(sorted(because)),
+                    suspects=tuple(rule.suspects),
                     patient_message=rule.patient_message.strip(),
                     clinician_note=rule.clinician_note.strip(),
                     source=rule.source,
@@ -143,6 +146,7 @@ def triage(kb: Knowledge, answers: Answers, *, role: Role = "patient") -> Triage
     )
 
 
+@cache
 def safety_findings(kb: Knowledge) -> frozenset[str]:
     """Finding ids that any emergency or urgent rule reads: these are asked first."""
     out: set[str] = set()
