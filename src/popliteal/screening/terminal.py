@@ -190,6 +190,13 @@ def print_result(kb: Knowledge, result: ScreeningResult, console: Console) -> No
                 "\n".join(reasons),
             )
         console.print(table)
+        for cond in result.conditions[:3]:
+            c = kb.conditions[cond.id]
+            if result.role == "clinician":
+                console.print(f"[bold]{c.name}[/]: {c.clinician_summary.strip()}")
+            else:
+                console.print(f"[bold]{c.patient_name}[/]: {c.patient_summary.strip()}")
+                console.print(f"  [dim]Get help: {c.when_to_get_help.strip()}[/]")
     console.print("\n[bold]What to do now[/]")
     for text in result.advice:
         console.print(f"  - {text}")
