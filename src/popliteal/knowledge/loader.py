@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -160,6 +160,11 @@ def value_problem(finding: Finding, value: Answer) -> str | None:
     return None
 
 
+def _unknown(where: str, kind: str, ids: list[str], known: Mapping[str, object]) -> list[str]:
+    """One problem line per id that is not among the known ones."""
+    return [f"{where}: unknown {kind} '{x}'" for x in ids if x not in known]
+
+
 def _walk(expr: Expr) -> Iterator[Expr]:
     yield expr
     for child in (expr.all or []) + (expr.any or []):
@@ -291,10 +296,8 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     exprs += [(f"rule {r.id}", r.when) for r in rules.values()]
     for r in rules.values():
         cite(f"red_flags.yaml: rule {r.id}", r)
-        problems.extend(
-            f"red_flags.yaml: rule {r.id}: unknown suspected condition '{c}'"
-            for c in r.suspects
-            if c not in conditions
+        problems += _unknown(
+            f"red_flags.yaml: rule {r.id}", "suspected condition", r.suspects, conditions
         )
     for where, expr in exprs:
         for node in _walk(expr):
@@ -316,16 +319,8 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         cite(f"treatments.yaml: {t.id}", t)
     for s in surgery.values():
         cite(f"treatments.yaml: surgery indication {s.id}", s)
-        problems.extend(
-            f"treatments.yaml: {s.id}: unknown condition '{c}'"
-            for c in s.conditions
-            if c not in conditions
-        )
-        problems.extend(
-            f"treatments.yaml: {s.id}: unknown red flag '{r}'"
-            for r in s.red_flags
-            if r not in rules
-        )
+        problems += _unknown(f"treatments.yaml: {s.id}", "condition", s.conditions, conditions)
+        problems += _unknown(f"treatments.yaml: {s.id}", "red flag", s.red_flags, rules)
 
     advice_ids = {a.id for snippets in advice_f.by_urgency.values() for a in snippets}
     known = {
@@ -340,11 +335,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         if item.seed not in seeds:
             problems.append(f"seeds.yaml: item {i}: unknown seed '{item.seed}'")
         for kind, ids in item.covers.items():
-            problems.extend(
-                f"seeds.yaml: item {i} ({item.quote!r}): unknown {kind} '{x}'"
-                for x in ids
-                if x not in known[kind]
-            )
+            problems += _unknown(f"seeds.yaml: item {i} ({item.quote!r})", kind, ids, known[kind])
 
     if problems:
         raise KnowledgeError(problems)
