@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer
+from popliteal.screening.answer_model import finding_model
 from popliteal.screening.differential import model_for, rank
-from popliteal.screening.interview import _finding_model, askable, plan
+from popliteal.screening.interview import plan
+from popliteal.screening.relevance import askable
 from popliteal.screening.triage import triage
 
 
@@ -63,7 +65,7 @@ def sample_case(kb: Knowledge, rng: random.Random) -> Case:
             continue
         if not askable(finding, answers, "patient"):
             continue
-        fm = _finding_model(model, fid)
+        fm = finding_model(model, fid)
         if not fm.domain:
             continue
         answers[fid] = rng.choices(fm.domain, weights=fm.p_given[ci])[0]

@@ -60,7 +60,8 @@ def score_value(kb: Knowledge, score_id: str, answers: Answers, role: Role) -> t
     return total, counted
 
 
-def _leaf(value: Answer | None, expr: Expr) -> bool:
+def leaf_holds(value: Answer | None, expr: Expr) -> bool:
+    """Whether one finding or score test holds for this value (None = unanswered)."""
     if expr.missing is not None:
         return (value is None) == expr.missing
     if value is None:
@@ -106,12 +107,12 @@ def evaluate(kb: Knowledge, expr: Expr, answers: Answers, role: Role) -> tuple[b
         return evaluate(kb, kb.predicates[expr.ref].when, answers, role)
     if expr.score is not None:
         total, counted = score_value(kb, expr.score, answers, role)
-        return _leaf(total, expr), counted
+        return leaf_holds(total, expr), counted
     assert expr.finding is not None  # noqa: S101 - the schema guarantees one form
     if expr.clinician_only and role != "clinician":
         return False, set()
     value = answers.get(expr.finding)
-    ok = _leaf(value, expr)
+    ok = leaf_holds(value, expr)
     return ok, ({expr.finding} if ok and value is not None else set())
 
 

@@ -1,0 +1,132 @@
+"""Which questions are still relevant: ask_if gates, and rules that an answer could still fire.
+
+Rules are evaluated in three-valued (Kleene) logic: an unanswered finding that could still be
+asked is "unknown", so a rule is open while some answer could still make it true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import Answer, Expr, Finding
+from popliteal.screening.triage import leaf_holds
+
+Tri = Literal[True, False, None]  # None = not known yet
+
+
+def _matches(
+    value: Answer | None, equals: Answer | None, in_: list[Answer] | None, at_least: float | None
+) -> bool:
+    if value is None:
+        return False
+    if equals is not None:
+        return type(value) is type(equals) and value == equals
+    if in_ is not None:
+        return any(type(value) is type(v) and value == v for v in in_)
+    if at_least is not None:
+        return not isinstance(value, bool | str) and value >= at_least
+    return False
+
+
+def askable(finding: Finding, answers: Mapping[str, Answer | None], role: str) -> bool:
+    """Unasked, answerable by this role, and made relevant by earlier answers."""
+    if finding.id in answers:
+        return False
+    if role != "clinician" and "P" not in finding.who:
+        return False
+    return all(
+        _matches(answers.get(c.finding), c.equals, c.in_, c.at_least) for c in finding.ask_if
+    )
+
+
+def could_be_asked(
+    kb: Knowledge, finding_id: str, answers: Mapping[str, Answer | None], role: str
+) -> bool:
+    """Unanswered, answerable by this role, and not ruled out by an answered ask_if."""
+    f = kb.findings[finding_id]
+    if answers.get(finding_id) is not None or (role != "clinician" and "P" not in f.who):
+        return False
+    if finding_id in answers:  # asked already: "don't know"
+        return False
+    return all(
+        answers.get(c.finding) is None
+        or _matches(answers.get(c.finding), c.equals, c.in_, c.at_least)
+        for c in f.ask_if
+    )
+
+
+def _tri_leaf(value: Answer | None, expr: Expr) -> Tri:
+    if value is None and expr.missing is None and not expr.unknown:
+        return None
+    return leaf_holds(value, expr)
+
+
+def _open_findings(
+    kb: Knowledge, expr: Expr, answers: Mapping[str, Answer | None], role: str, out: set[str]
+) -> Tri:
+    """Kleene-evaluate `expr`; add to `out` the unanswered findings that could still decide it."""
+    if expr.all is not None or expr.any is not None:
+        children = expr.all if expr.all is not None else expr.any
+        assert children is not None  # noqa: S101
+        results: list[tuple[Tri, set[str]]] = []
+        for child in children:
+            sub: set[str] = set()
+            results.append((_open_findings(kb, child, answers, role, sub), sub))
+        decisive = expr.any is not None
+        if any(r is decisive for r, _ in results):
+            return decisive
+        if all(r is (not decisive) for r, _ in results):
+            return not decisive
+        for r, sub in results:
+            if r is None:
+                out |= sub
+        return None
+    if expr.not_ is not None:
+        r = _open_findings(kb, expr.not_, answers, role, out)
+        return None if r is None else not r
+    if expr.ref is not None:
+        return _open_findings(kb, kb.predicates[expr.ref].when, answers, role, out)
+    if expr.score is not None:
+        known = 0
+        pending: list[str] = []
+        best_add = 0
+        for item in kb.scores[expr.score].items:
+            if item.clinician_only and role != "clinician":
+                continue
+            value = answers.get(item.finding)
+            if value is True:
+                known += item.points
+            elif could_be_asked(kb, item.finding, answers, role):
+                pending.append(item.finding)
+                best_add += max(item.points, 0)
+        now = _tri_leaf(known, expr)
+        best = _tri_leaf(known + best_add, expr)
+        if now == best:
+            return now
+        out.update(pending)
+        return None
+    assert expr.finding is not None  # noqa: S101
+    if expr.clinician_only and role != "clinician":
+        return False
+    value = answers.get(expr.finding)
+    if value is None and not could_be_asked(kb, expr.finding, answers, role):
+        return leaf_holds(None, expr)  # will stay unanswered here: judge it as unanswered
+    r = _tri_leaf(value, expr)
+    if r is None:
+        out.add(expr.finding)
+    return r
+
+
+def open_safety_findings(
+    kb: Knowledge, answers: Mapping[str, Answer | None], role: str
+) -> set[str]:
+    """Unanswered findings that could still fire an emergency or urgent rule."""
+    out: set[str] = set()
+    for rule in kb.rules:
+        if rule.urgency in ("emergency", "urgent"):
+            sub: set[str] = set()
+            if _open_findings(kb, rule.when, answers, role, sub) is None:
+                out |= sub
+    return out
