@@ -186,3 +186,10 @@ def test_knowledge_show_prints_evidence_and_sources(run_cli: Run) -> None:
     bad = run_cli("knowledge", "show", "no_such_condition")
     assert bad.returncode == 2
     assert "no_such_condition" in bad.stderr
+
+
+def test_other_top_level_fields_are_ignored(run_cli: Run, answers_file: Write) -> None:
+    path = str(answers_file({"case": "runner 1", "answers": {"runner": True}}))
+    proc = run_cli("screen", "--answers", path, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["urgency"] == "conservative"

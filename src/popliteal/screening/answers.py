@@ -69,14 +69,14 @@ def parse_answers(kb: Knowledge, raw: Mapping[str, Any]) -> dict[str, Answer | N
 
 
 def parse_request(kb: Knowledge, payload: Any) -> tuple[dict[str, Answer | None], str]:
-    """Validate a whole request object {"answers": {...}, "role"?: "patient" | "clinician"}."""
+    """Validate a whole request object {"answers": {...}, "role"?: "patient" | "clinician"}.
+
+    Other top-level fields (a case label, say) are ignored; only the answers are screened.
+    """
     if not isinstance(payload, dict):
         raise InvalidAnswers(
             [AnswerProblem("answers", 'expected a JSON object {"answers": {finding_id: value}}')]
         )
-    extra = sorted(set(payload) - {"answers", "role"})
-    if extra:
-        raise InvalidAnswers([AnswerProblem(k, "unknown top-level field") for k in extra])
     answers = payload.get("answers")
     if not isinstance(answers, dict):
         raise InvalidAnswers([AnswerProblem("answers", "expected an object of finding_id: value")])
