@@ -80,6 +80,13 @@ def test_mechanism_counts_as_injury_when_onset_unanswered(kb: Knowledge) -> None
     assert "rf_ottawa_positive" not in fired(kb, {**answers, "onset": "gradual"})
 
 
+def test_a_positive_ottawa_exam_item_implies_an_acute_injury(kb: Knowledge) -> None:
+    assert "rf_ottawa_positive" in fired(kb, {"ottawa_fibular_head_tenderness": True})
+    assert "rf_ottawa_positive" not in fired(
+        kb, {"onset": "gradual", "ottawa_fibular_head_tenderness": True}
+    )
+
+
 def test_unable_to_bear_weight_after_the_window_is_urgent(kb: Knowledge) -> None:
     answers = {
         **INJURY,
