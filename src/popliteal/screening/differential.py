@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Condition, Finding, Likelihood
@@ -101,7 +101,7 @@ def _key(value: Answer) -> tuple[str, Answer]:
     return (type(value).__name__, value)
 
 
-@cache
+@lru_cache(maxsize=16384)  # bounded: numbers make one entry per distinct answer
 def _effects(model: Model, finding: str, key: tuple[str, Answer]) -> tuple[tuple[int, Effect], ...]:
     return model._compute(finding, key[1])
 
