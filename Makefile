@@ -1,17 +1,18 @@
 # popliteal: `make run` and `make test` are the whole quick start (see README.md).
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Evaluated at each use, so a Python installed by system-deps is found afterwards.
+PYTHON = $(shell command -v python3.11 || command -v python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck bench system-deps clean
 
-# Debian ships venv/ensurepip separately; install them only when missing.
+# Debian ships venv/ensurepip apart from Python; install what is missing, and only then.
 system-deps:
 	@if ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
-		echo "installing python3-venv from apt"; \
-		apt-get update && apt-get install -y --no-install-recommends python3-venv python3-pip; \
+		echo "installing python3 and python3-venv from apt"; \
+		apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip; \
 	fi
 
 $(STAMP): pyproject.toml constraints.txt | system-deps
