@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -113,3 +114,14 @@ def test_construct_counts_one_test_per_condition(answers: dict[str, Any]) -> Non
         ]
         named = [c for c in constructs if c is not None]
         assert len(named) == len(set(named))
+
+
+@SETTINGS
+@given(answers=answers_st, role=st.sampled_from(["patient", "clinician"]))
+def test_every_result_is_strict_json_with_the_disclaimer(
+    answers: dict[str, Any], role: str
+) -> None:
+    out = json.loads(json.dumps(to_json(KB, screen(KB, answers, role=role)), allow_nan=False))
+    assert "not a diagnosis" in out["disclaimer"]
+    assert out["knowledge_version"] == KB.version
+    assert len(out["conditions"]) == len(KB.conditions)

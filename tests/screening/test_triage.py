@@ -168,23 +168,29 @@ def test_unexplained_calf_swelling_is_an_emergency(kb: Knowledge) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("answers", "rule"),
-    [
-        ({"breathless_or_chest_pain": True}, "rf_pe_suspected"),
-        ({"cold_pale_numb_foot": True}, "rf_limb_ischaemia"),
-        ({"mech_high_energy_or_deformity": True}, "rf_knee_dislocation"),
-        ({**INJURY, "pedal_pulses": "reduced_or_absent"}, "rf_knee_dislocation"),
-        ({"knee_hot_red_swollen": True}, "rf_septic_arthritis"),
-        ({"effusion": "tense_hot"}, "rf_septic_arthritis"),
-        ({"saddle_numbness_or_bladder_bowel_change": True}, "rf_cauda_equina"),
-        ({"bilateral_leg_symptoms": True, "low_back_pain": True}, "rf_cauda_equina"),
-        ({"neuro_deficit_worsening": True}, "rf_progressive_neuro_deficit"),
-        ({"calf_pain_passive_stretch_tense": True}, "rf_compartment_syndrome"),
-        ({"lump_pulsates": True, "cold_pale_numb_foot": True}, "rf_aneurysm_ischaemia"),
-        ({"swelling_within_2h_of_injury": True}, "rf_haemarthrosis"),
-    ],
-)
+# (answers, rule): the smallest answers that fire each rule. Sources: PE, ischaemia, compartment
+# RCEM / NICE NG158 (§2.1 E1, E2, E7); dislocation Mills 2004 (§2.4); septic Margaretten 2007;
+# cauda equina BMJ Best Practice (§2.1 E5); aneurysm SVS Farber 2022; haemarthrosis §2.1 U1.
+EMERGENCY_CASES: list[tuple[dict[str, Any], str]] = [
+    ({"breathless_or_chest_pain": True}, "rf_pe_suspected"),
+    ({"cold_pale_numb_foot": True}, "rf_limb_ischaemia"),
+    ({"mech_high_energy_or_deformity": True}, "rf_knee_dislocation"),
+    ({**INJURY, "pedal_pulses": "reduced_or_absent"}, "rf_knee_dislocation"),
+    ({"knee_hot_red_swollen": True}, "rf_septic_arthritis"),
+    ({"effusion": "tense_hot"}, "rf_septic_arthritis"),
+    ({"saddle_numbness_or_bladder_bowel_change": True}, "rf_cauda_equina"),
+    ({"bilateral_leg_symptoms": True, "low_back_pain": True}, "rf_cauda_equina"),
+    ({"neuro_deficit_worsening": True}, "rf_progressive_neuro_deficit"),
+    ({"calf_pain_passive_stretch_tense": True}, "rf_compartment_syndrome"),
+    ({"lump_pulsates": True, "cold_pale_numb_foot": True}, "rf_aneurysm_ischaemia"),
+    ({"swelling_within_2h_of_injury": True}, "rf_haemarthrosis"),
+    ({"wells_active_cancer": True, "wells_previous_dvt": True}, "rf_dvt_wells_likely"),
+    ({"calf_swelling": True}, "rf_unexplained_leg_swelling"),
+    ({**INJURY, "age_years": 55}, "rf_ottawa_positive"),
+]
+
+
+@pytest.mark.parametrize(("answers", "rule"), EMERGENCY_CASES)
 def test_emergency_triggers(kb: Knowledge, answers: dict[str, Any], rule: str) -> None:
     assert rule in fired(kb, answers)
     assert urgency(kb, answers) == "emergency"
@@ -200,26 +206,33 @@ def test_abi_boundary_after_injury(kb: Knowledge) -> None:
     assert "rf_knee_dislocation" in fired(kb, {**INJURY, "abi": 0.89})
 
 
-@pytest.mark.parametrize(
-    ("answers", "rule"),
-    [
-        ({"locked_cannot_straighten": True}, "rf_locked_knee"),
-        ({"foot_drop_or_weakness": True}, "rf_motor_deficit"),
-        ({"myotomal_weakness": "l5"}, "rf_motor_deficit"),
-        ({"night_or_rest_pain": True, "unexplained_weight_loss": True}, "rf_tumour_suspected"),
-        ({"night_or_rest_pain": True, "age_years": 19}, "rf_tumour_suspected"),
-        ({"exertional_calf_claudication": True, "age_years": 28}, "rf_paes_suspected"),
-        ({"pulses_lost_on_plantarflexion": True}, "rf_paes_suspected"),
-        ({"lump_pulsates": True}, "rf_pulsatile_mass"),
-        ({"popliteal_mass_exam": "pulsatile"}, "rf_pulsatile_mass"),
-        ({"fever_or_chills": True}, "rf_fever_knee_pain"),
-        ({"wells_previous_dvt": True, "pain_location": "calf"}, "rf_dvt_wells_unlikely_calf"),
-        (
-            {"calf_pop_on_pushoff": True, "bruising": "ankle_or_foot", "walking_difficult": True},
-            "rf_tendon_rupture_suspected",
-        ),
-    ],
-)
+# Sources: locked knee Logerstedt 2018 (§2.1 U1); motor deficit §1.9-1.10; tumour §1.17; PAES
+# VisualDx (§1.13); pulsatile mass SVS (§1.12); tendon rupture §2.1 U2; fever §2.1 U1 (7);
+# Wells 1 with calf pain NICE NG158; weight bearing beyond the Ottawa window §2.3.
+URGENT_CASES: list[tuple[dict[str, Any], str]] = [
+    ({"locked_cannot_straighten": True}, "rf_locked_knee"),
+    ({"foot_drop_or_weakness": True}, "rf_motor_deficit"),
+    ({"myotomal_weakness": "l5"}, "rf_motor_deficit"),
+    ({"night_or_rest_pain": True, "unexplained_weight_loss": True}, "rf_tumour_suspected"),
+    ({"night_or_rest_pain": True, "age_years": 19}, "rf_tumour_suspected"),
+    ({"exertional_calf_claudication": True, "age_years": 28}, "rf_paes_suspected"),
+    ({"pulses_lost_on_plantarflexion": True}, "rf_paes_suspected"),
+    ({"lump_pulsates": True}, "rf_pulsatile_mass"),
+    ({"popliteal_mass_exam": "pulsatile"}, "rf_pulsatile_mass"),
+    ({"fever_or_chills": True}, "rf_fever_knee_pain"),
+    ({"wells_previous_dvt": True, "pain_location": "calf"}, "rf_dvt_wells_unlikely_calf"),
+    (
+        {"calf_pop_on_pushoff": True, "bruising": "ankle_or_foot", "walking_difficult": True},
+        "rf_tendon_rupture_suspected",
+    ),
+    (
+        {**INJURY, "symptom_duration_weeks": 3, "unable_to_bear_weight": True},
+        "rf_injury_cannot_bear_weight",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answers", "rule"), URGENT_CASES)
 def test_urgent_triggers(kb: Knowledge, answers: dict[str, Any], rule: str) -> None:
     assert rule in fired(kb, answers)
     assert urgency(kb, answers) == "urgent"
@@ -237,21 +250,26 @@ def test_claudication_age_boundary(kb: Knowledge) -> None:
     assert urgency(kb, old) == "surgical_consult"
 
 
-@pytest.mark.parametrize(
-    ("answers", "rule"),
-    [
-        ({"posterior_drawer": "grade_3"}, "sc_pcl_grade_3"),
-        ({"posterior_sag": True, "lachman_positive": True}, "sc_combined_ligament"),
-        ({"dial_test": "at_30_only"}, "sc_posterolateral_corner"),
-        ({"varus_laxity_30": True}, "sc_posterolateral_corner"),
-        ({"giving_way": True, "valgus_laxity_30": True}, "sc_instability"),
-        ({"catching_or_locking": True, "mcmurray": True}, "sc_meniscal_mechanical"),
-        (
-            {"thigh_pain_onset_sprint_kick_stretch": True, "bruising": "thigh"},
-            "sc_serious_muscle_tear",
-        ),
-    ],
-)
+# Sources: PCL grade 3 and combined injuries VisualDx / AccessPediatrics (§1.1, §3.2); PLC §1.14;
+# instability Logerstedt 2017; meniscus with mechanical symptoms Kise 2016; muscle tears §1.5,
+# §1.7; failed care Kise 2016 (§2.1 R); claudication over 50 §1.12.
+SURGICAL_CASES: list[tuple[dict[str, Any], str]] = [
+    ({"posterior_drawer": "grade_3"}, "sc_pcl_grade_3"),
+    ({"posterior_sag": True, "lachman_positive": True}, "sc_combined_ligament"),
+    ({"dial_test": "at_30_only"}, "sc_posterolateral_corner"),
+    ({"varus_laxity_30": True}, "sc_posterolateral_corner"),
+    ({"giving_way": True, "valgus_laxity_30": True}, "sc_instability"),
+    ({"catching_or_locking": True, "mcmurray": True}, "sc_meniscal_mechanical"),
+    (
+        {"thigh_pain_onset_sprint_kick_stretch": True, "bruising": "thigh"},
+        "sc_serious_muscle_tear",
+    ),
+    ({"conservative_care_weeks_without_improvement": 12}, "sc_failed_conservative_care"),
+    ({"exertional_calf_claudication": True, "age_years": 50}, "sc_claudication_older"),
+]
+
+
+@pytest.mark.parametrize(("answers", "rule"), SURGICAL_CASES)
 def test_surgical_consult_triggers(kb: Knowledge, answers: dict[str, Any], rule: str) -> None:
     assert rule in fired(kb, answers)
     assert urgency(kb, answers) == "surgical_consult"
@@ -284,3 +302,25 @@ def test_every_rule_has_messages_for_both_audiences(kb: Knowledge) -> None:
     for rule in kb.rules:
         assert rule.patient_message.strip()
         assert rule.clinician_note.strip()
+
+
+ALL_CASES = EMERGENCY_CASES + URGENT_CASES + SURGICAL_CASES
+
+
+def test_every_rule_has_a_trigger_case(kb: Knowledge) -> None:
+    assert {rule for _, rule in ALL_CASES} == {r.id for r in kb.rules}
+
+
+@pytest.mark.parametrize(
+    ("answers", "rule"),
+    [
+        (answers, rule)
+        for answers, rule in ALL_CASES
+        if sum(v is True for v in answers.values()) == 1
+    ],
+)
+def test_the_rule_does_not_fire_when_its_trigger_is_denied(
+    kb: Knowledge, answers: dict[str, Any], rule: str
+) -> None:
+    denied = {k: (False if v is True else v) for k, v in answers.items()}
+    assert rule not in fired(kb, denied)
