@@ -228,6 +228,8 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
             cite(f"{where}, field prior.sex.{sex}", f)
         if c.prior.runner is not None:
             cite(f"{where}, field prior.runner", c.prior.runner)
+        if c.prior.non_runner is not None:
+            cite(f"{where}, field prior.non_runner", c.prior.non_runner)
 
     group_of: dict[str, str] = {}
     for g in groups.values():

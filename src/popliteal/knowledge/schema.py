@@ -86,7 +86,8 @@ class Prior(_Strict):
     base: PriorBase
     age: list[AgeBand] = []
     sex: dict[Literal["female", "male", "other"], Factor] = {}
-    runner: Factor | None = None
+    runner: Factor | None = None  # applies when the person runs regularly
+    non_runner: Factor | None = None  # applies when the person does not
 
 
 class Condition(_Strict):

@@ -126,9 +126,12 @@ def _prior_factor(cond: Condition, finding: Finding, value: Answer) -> Effect | 
     elif finding.id == "sex" and isinstance(value, str) and value in prior.sex:
         f = prior.sex[value]
         return Effect("sex", value, f.factor, f.source, f.expert_judgement is not None, "prior")
-    elif finding.id == "runner" and value is True and prior.runner is not None:
-        r = prior.runner
-        return Effect("runner", True, r.factor, r.source, r.expert_judgement is not None, "prior")
+    elif finding.id == "runner" and isinstance(value, bool):
+        r = prior.runner if value else prior.non_runner
+        if r is not None:
+            return Effect(
+                "runner", value, r.factor, r.source, r.expert_judgement is not None, "prior"
+            )
     return None
 
 

@@ -58,8 +58,9 @@ def sample_case(kb: Knowledge, rng: random.Random) -> Case:
         sexes,
         weights=[cond.prior.sex[s].factor if s in cond.prior.sex else 1.0 for s in sexes],
     )[0]
-    runner_factor = cond.prior.runner.factor if cond.prior.runner else 1.0
-    answers["runner"] = rng.random() < 0.3 * runner_factor / (0.3 * runner_factor + 0.7)
+    runs = 0.3 * (cond.prior.runner.factor if cond.prior.runner else 1.0)
+    rests = 0.7 * (cond.prior.non_runner.factor if cond.prior.non_runner else 1.0)
+    answers["runner"] = rng.random() < runs / (runs + rests)
     for fid, finding in kb.findings.items():
         if fid in answers or "P" not in finding.who:
             continue

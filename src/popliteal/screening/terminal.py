@@ -248,6 +248,12 @@ def print_condition(kb: Knowledge, condition_id: str, console: Console) -> None:
         )
     for sex, fac in c.prior.sex.items():
         prior.add_row(f"sex {sex}", f"x{fac.factor:g}", cite(fac.source, fac.expert_judgement))
+    if c.prior.non_runner is not None:
+        prior.add_row(
+            "does not run",
+            f"x{c.prior.non_runner.factor:g}",
+            cite(c.prior.non_runner.source, c.prior.non_runner.expert_judgement),
+        )
     if c.prior.runner is not None:
         prior.add_row(
             "runner",
