@@ -111,15 +111,57 @@ class ConditionsFile(_Strict):
 # ---------------------------------------------------------------- findings.yaml
 
 
-class AskIf(_Strict):
-    """Ask a finding only when an earlier answer makes it relevant."""
+class Expr(_Strict):
+    """A rule condition. Exactly one form is used per node.
 
-    finding: Id
+    Leaf forms test one answered finding (`equals`, `in`, `at_least`, `at_most`, `below`),
+    a score (`score` + `at_least`/`at_most`), or a named predicate (`ref`). `missing: true` is true
+    only when the finding is unanswered; `unknown: true` also makes any other test true when its
+    finding is unanswered (used for "acute unless we know otherwise"). `clinician_only: true` makes
+    a leaf false unless a clinician gave the answer (the Wells alternative-diagnosis item).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    all: list[Expr] | None = None
+    any: list[Expr] | None = None
+    not_: Expr | None = Field(default=None, alias="not")
+    ref: Id | None = None
+    finding: Id | None = None
+    score: Id | None = None
     equals: Answer | None = None
     in_: list[Answer] | None = Field(default=None, alias="in")
     at_least: float | None = None
+    at_most: float | None = None
+    below: float | None = None
+    missing: bool | None = None
+    unknown: bool = False
+    clinician_only: bool = False
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    @model_validator(mode="after")
+    def _one_form(self) -> Expr:
+        heads = [
+            x is not None
+            for x in (self.all, self.any, self.not_, self.ref, self.finding, self.score)
+        ]
+        if sum(heads) != 1:
+            raise ValueError(
+                "an expression needs exactly one of all / any / not / ref / finding / score"
+            )
+        tests = [
+            x is not None
+            for x in (self.equals, self.in_, self.at_least, self.at_most, self.below, self.missing)
+        ]
+        if self.finding is not None and sum(tests) != 1:
+            raise ValueError(
+                f"finding '{self.finding}' needs exactly one test: equals / in / "
+                "at_least / at_most / below / missing"
+            )
+        if self.score is not None and sum(tests) != 1:
+            raise ValueError(f"score '{self.score}' needs exactly one test")
+        if self.finding is None and self.score is None and any(tests):
+            raise ValueError("tests (equals, in, at_least, ...) belong to a finding or score")
+        return self
 
 
 class Finding(_Strict):
@@ -137,7 +179,7 @@ class Finding(_Strict):
     question: str | None = None
     clinician_wording: str | None = None
     help: str | None = None
-    ask_if: list[AskIf] = []
+    ask_if: list[Expr] = []  # finding tests only: asked once every one of them holds
 
     @model_validator(mode="after")
     def _consistent(self) -> Finding:
@@ -154,6 +196,8 @@ class Finding(_Strict):
             raise ValueError("a finding the person answers (who: P) needs 'question'")
         if "C" in self.who and not self.clinician_wording:
             raise ValueError("a clinician finding (who: C) needs 'clinician_wording'")
+        if any(c.finding is None or c.unknown or c.missing is not None for c in self.ask_if):
+            raise ValueError("'ask_if' takes finding tests (equals / in / at_least / ...) only")
         return self
 
 
@@ -219,59 +263,6 @@ class LikelihoodsFile(_Strict):
 
 
 # ---------------------------------------------------------------- red_flags.yaml
-
-
-class Expr(_Strict):
-    """A rule condition. Exactly one form is used per node.
-
-    Leaf forms test one answered finding (`equals`, `in`, `at_least`, `at_most`, `below`),
-    a score (`score` + `at_least`/`at_most`), or a named predicate (`ref`). `missing: true` is true
-    only when the finding is unanswered; `unknown: true` also makes any other test true when its
-    finding is unanswered (used for "acute unless we know otherwise"). `clinician_only: true` makes
-    a leaf false unless a clinician gave the answer (the Wells alternative-diagnosis item).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    all: list[Expr] | None = None
-    any: list[Expr] | None = None
-    not_: Expr | None = Field(default=None, alias="not")
-    ref: Id | None = None
-    finding: Id | None = None
-    score: Id | None = None
-    equals: Answer | None = None
-    in_: list[Answer] | None = Field(default=None, alias="in")
-    at_least: float | None = None
-    at_most: float | None = None
-    below: float | None = None
-    missing: bool | None = None
-    unknown: bool = False
-    clinician_only: bool = False
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Expr:
-        heads = [
-            x is not None
-            for x in (self.all, self.any, self.not_, self.ref, self.finding, self.score)
-        ]
-        if sum(heads) != 1:
-            raise ValueError(
-                "an expression needs exactly one of all / any / not / ref / finding / score"
-            )
-        tests = [
-            x is not None
-            for x in (self.equals, self.in_, self.at_least, self.at_most, self.below, self.missing)
-        ]
-        if self.finding is not None and sum(tests) != 1:
-            raise ValueError(
-                f"finding '{self.finding}' needs exactly one test: equals / in / "
-                "at_least / at_most / below / missing"
-            )
-        if self.score is not None and sum(tests) != 1:
-            raise ValueError(f"score '{self.score}' needs exactly one test")
-        if self.finding is None and self.score is None and any(tests):
-            raise ValueError("tests (equals, in, at_least, ...) belong to a finding or score")
-        return self
 
 
 class ScoreItem(_Strict):

@@ -16,20 +16,6 @@ from popliteal.screening.triage import leaf_holds
 Tri = Literal[True, False, None]  # None = not known yet
 
 
-def _matches(
-    value: Answer | None, equals: Answer | None, in_: list[Answer] | None, at_least: float | None
-) -> bool:
-    if value is None:
-        return False
-    if equals is not None:
-        return type(value) is type(equals) and value == equals
-    if in_ is not None:
-        return any(type(value) is type(v) and value == v for v in in_)
-    if at_least is not None:
-        return not isinstance(value, bool | str) and value >= at_least
-    return False
-
-
 def askable(finding: Finding, answers: Mapping[str, Answer | None], role: str) -> bool:
     """Unasked, answerable by this role, and made relevant by earlier answers."""
     if finding.id in answers:
@@ -37,7 +23,7 @@ def askable(finding: Finding, answers: Mapping[str, Answer | None], role: str) -
     if role != "clinician" and "P" not in finding.who:
         return False
     return all(
-        _matches(answers.get(c.finding), c.equals, c.in_, c.at_least) for c in finding.ask_if
+        c.finding is not None and leaf_holds(answers.get(c.finding), c) for c in finding.ask_if
     )
 
 
@@ -46,13 +32,11 @@ def could_be_asked(
 ) -> bool:
     """Unanswered, answerable by this role, and not ruled out by an answered ask_if."""
     f = kb.findings[finding_id]
-    if answers.get(finding_id) is not None or (role != "clinician" and "P" not in f.who):
-        return False
-    if finding_id in answers:  # asked already: "don't know"
-        return False
+    if finding_id in answers or (role != "clinician" and "P" not in f.who):
+        return False  # answered, or asked already ("don't know"), or not this role's question
     return all(
-        answers.get(c.finding) is None
-        or _matches(answers.get(c.finding), c.equals, c.in_, c.at_least)
+        c.finding is not None
+        and (answers.get(c.finding) is None or leaf_holds(answers.get(c.finding), c))
         for c in f.ask_if
     )
 
