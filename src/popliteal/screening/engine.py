@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Answer
+from popliteal.knowledge.schema import Answer, Urgency
 from popliteal.screening.differential import RankedCondition, rank
 from popliteal.screening.interview import InterviewState, plan
 from popliteal.screening.triage import TriageResult, triage
@@ -30,8 +30,8 @@ class ScreeningResult:
     disclaimer: str
 
 
-def _advice(kb: Knowledge, urgency: str, ranked: list[RankedCondition]) -> tuple[str, ...]:
-    texts = [a.text.strip() for a in kb.advice.by_urgency.get(urgency, [])]  # type: ignore[call-overload]
+def _advice(kb: Knowledge, urgency: Urgency, ranked: list[RankedCondition]) -> tuple[str, ...]:
+    texts = [a.text.strip() for a in kb.advice.by_urgency.get(urgency, [])]
     if urgency == "conservative" and ranked:
         top = kb.conditions[ranked[0].id]
         texts.extend(t.strip() for t in top.self_care[:SELF_CARE_FROM_TOP] if t not in texts)
@@ -50,7 +50,7 @@ def screen(
         answers=dict(answers),
         triage=tri,
         conditions=tuple(ranked),
-        interview=plan(kb, answers, role=role),
+        interview=plan(kb, answers, role=role, urgency=tri.urgency),
         advice=_advice(kb, tri.urgency, ranked),
         disclaimer=kb.advice.disclaimer.strip(),
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Answer
+from popliteal.knowledge.schema import Answer, Urgency
 from popliteal.screening.answer_model import belief, information_gain, sample_completion
 from popliteal.screening.differential import Model, accumulate, model_for, normalise
 from popliteal.screening.relevance import askable, open_safety_findings
@@ -87,10 +87,17 @@ def _top3_is_stable(
 
 
 def plan(
-    kb: Knowledge, answers: Mapping[str, Answer | None], *, role: str = "patient"
+    kb: Knowledge,
+    answers: Mapping[str, Answer | None],
+    *,
+    role: str = "patient",
+    urgency: Urgency | None = None,
 ) -> InterviewState:
-    """Every remaining step, best first; `done` when the interview should stop."""
-    if triage(kb, answers, role=role).urgency == "emergency":
+    """Every remaining step, best first; `done` when the interview should stop.
+
+    `urgency` is the triage of these same answers when the caller has it already.
+    """
+    if (urgency or triage(kb, answers, role=role).urgency) == "emergency":
         return InterviewState(done=True, steps=())
     order = list(kb.findings)
     askable_ids = [f for f in order if askable(kb.findings[f], answers, role)]
