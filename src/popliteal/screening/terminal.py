@@ -14,7 +14,6 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Finding
 from popliteal.screening.engine import ScreeningResult, question_text, screen, to_json
 from popliteal.screening.interview import Step, plan
-from popliteal.screening.triage import triage
 
 STYLE = {
     "emergency": "bold white on red",
@@ -143,8 +142,6 @@ def run_interview(kb: Knowledge, *, role: str, as_json: bool) -> None:
             continue
         except _Quit:
             console.print("\nStopped. Here is what your answers so far show.")
-            break
-        if triage(kb, answers, role=role).urgency == "emergency":
             break
     result = screen(kb, answers, role=role)
     if as_json:
