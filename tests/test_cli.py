@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -11,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from popliteal.knowledge.loader import DATA_DIR, KNOWLEDGE_DIR_ENV
 from tests.contract import CONDITION_IDS, URGENCY_LEVELS
 
 Run = Callable[..., CompletedProcess[str]]
@@ -193,3 +198,38 @@ def test_other_top_level_fields_are_ignored(run_cli: Run, answers_file: Write) -
     proc = run_cli("screen", "--answers", path, "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["urgency"] == "conservative"
+
+
+def _broken_knowledge(tmp_path: Path) -> Path:
+    copy = tmp_path / "clinic-evidence"
+    shutil.copytree(DATA_DIR, copy)
+    text = (copy / "likelihoods.yaml").read_text()
+    (copy / "likelihoods.yaml").write_text(text.replace("source: rubinstein_1994", "source: nope"))
+    return copy
+
+
+def test_knowledge_check_names_the_problem_in_an_edited_copy(run_cli: Run, tmp_path: Path) -> None:
+    proc = run_cli("knowledge", "check", "--dir", str(_broken_knowledge(tmp_path)))
+    assert proc.returncode == 1
+    assert "likelihoods.yaml" in proc.stderr
+    assert "'nope'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_an_invalid_knowledge_base_is_refused_before_screening(
+    tmp_path: Path, answers_file: Write
+) -> None:
+    env = {**os.environ, KNOWLEDGE_DIR_ENV: str(_broken_knowledge(tmp_path))}
+    path = str(answers_file({"answers": {}}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "popliteal", "screen", "--answers", path, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "rubinstein" not in proc.stderr
+    assert "nope" in proc.stderr

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from popliteal.knowledge.loader import KnowledgeError, default_knowledge
+from popliteal.knowledge.loader import Knowledge, KnowledgeError, default_knowledge, load
 from popliteal.screening.answers import InvalidAnswers, parse_request
 from popliteal.screening.engine import screen, to_json
 
@@ -23,6 +23,15 @@ knowledge_app = typer.Typer(help="Check and read the knowledge base.", no_args_i
 app.add_typer(knowledge_app, name="knowledge")
 
 err = Console(stderr=True)
+
+
+def _knowledge() -> Knowledge:
+    """The packaged knowledge base; an invalid one is reported, not raised as a traceback."""
+    try:
+        return default_knowledge()
+    except KnowledgeError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from None
 
 
 def _fail(message: str) -> typer.Exit:
@@ -51,7 +60,7 @@ def screen_command(
     ] = False,
 ) -> None:
     """Screen pain behind the knee: urgency, likely causes with evidence, next questions."""
-    kb = default_knowledge()
+    kb = _knowledge()
     if answers is None:
         from popliteal.screening.terminal import run_interview
 
@@ -82,12 +91,25 @@ def screen_command(
 
 
 @knowledge_app.command("check")
-def knowledge_check() -> None:
+def knowledge_check(
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            help="Check this folder instead (e.g. an edited copy of data/).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
     """Validate every knowledge file and print what it holds."""
-    try:
-        kb = default_knowledge()
-    except KnowledgeError as exc:
-        raise _fail(str(exc)) from None
+    if directory is None:
+        kb = _knowledge()
+    else:
+        try:
+            kb = load(directory)
+        except KnowledgeError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
     out = Console()
     expert = sum(1 for e in kb.likelihoods if e.direction is not None)
     out.print(f"knowledge_version {kb.version}")
@@ -106,7 +128,7 @@ def knowledge_check() -> None:
 @knowledge_app.command("show")
 def knowledge_show(condition_id: str) -> None:
     """Print one condition with its priors, evidence and sources."""
-    kb = default_knowledge()
+    kb = _knowledge()
     if condition_id not in kb.conditions:
         raise _fail(f"unknown condition '{condition_id}'; known: {', '.join(kb.conditions)}")
     from popliteal.screening.terminal import print_condition

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -361,7 +362,11 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     )
 
 
+KNOWLEDGE_DIR_ENV = "POPLITEAL_KNOWLEDGE_DIR"
+
+
 @cache
 def default_knowledge() -> Knowledge:
-    """The packaged knowledge base, loaded once per process."""
-    return load(DATA_DIR)
+    """The knowledge base, loaded once per process: the packaged one, or the folder named by
+    POPLITEAL_KNOWLEDGE_DIR (a clinic's reviewed copy of the evidence)."""
+    return load(Path(os.environ.get(KNOWLEDGE_DIR_ENV) or DATA_DIR))
