@@ -149,3 +149,9 @@ def test_synthetic_interviews_end_and_mostly_agree_with_the_full_questionnaire(
     calm = [r for r in runs if not r.emergency]
     agreement = sum(r.top3_full == r.top3_adaptive for r in calm) / len(calm)
     assert agreement >= 0.8
+
+
+def test_both_legs_affected_leads_to_the_cauda_equina_questions(kb: Knowledge) -> None:
+    state = plan(kb, {**NEGATIVE_SAFETY, "bilateral_leg_symptoms": True})
+    safety = {f for s in state.steps if s.safety for f in s.findings}
+    assert {"low_back_pain", "pain_radiates_below_knee", "paraesthesia"} <= safety

@@ -196,8 +196,14 @@ def test_emergency_triggers(kb: Knowledge, answers: dict[str, Any], rule: str) -
     assert urgency(kb, answers) == "emergency"
 
 
-def test_bilateral_symptoms_alone_are_not_cauda_equina(kb: Knowledge) -> None:
+def test_both_legs_affected_alone_is_urgent_and_with_nerve_signs_an_emergency(
+    kb: Knowledge,
+) -> None:
+    # Bilateral sciatica or leg weakness is a cauda equina red flag (§2.1 E5, §2.4).
+    assert urgency(kb, {"bilateral_leg_symptoms": True}) == "urgent"
     assert "rf_cauda_equina" not in fired(kb, {"bilateral_leg_symptoms": True})
+    both = {"bilateral_leg_symptoms": True, "pain_radiates_below_knee": True}
+    assert urgency(kb, both) == "emergency"
 
 
 # ABI < 0.90 after knee trauma: arterial injury (Mills 2004).
@@ -210,6 +216,7 @@ def test_abi_boundary_after_injury(kb: Knowledge) -> None:
 # VisualDx (§1.13); pulsatile mass SVS (§1.12); tendon rupture §2.1 U2; fever §2.1 U1 (7);
 # Wells 1 with calf pain NICE NG158; weight bearing beyond the Ottawa window §2.3.
 URGENT_CASES: list[tuple[dict[str, Any], str]] = [
+    ({"bilateral_leg_symptoms": True}, "rf_bilateral_leg_symptoms"),
     ({"locked_cannot_straighten": True}, "rf_locked_knee"),
     ({"foot_drop_or_weakness": True}, "rf_motor_deficit"),
     ({"myotomal_weakness": "l5"}, "rf_motor_deficit"),
