@@ -22,7 +22,6 @@ SELF_CARE_FROM_TOP = 3
 class ScreeningResult:
     knowledge_version: str
     role: str
-    answers: Mapping[str, Answer | None]
     triage: TriageResult
     conditions: tuple[RankedCondition, ...]
     interview: InterviewState
@@ -47,7 +46,6 @@ def screen(
     return ScreeningResult(
         knowledge_version=kb.version,
         role=role,
-        answers=dict(answers),
         triage=tri,
         conditions=tuple(ranked),
         interview=plan(kb, answers, role=role, urgency=tri.urgency),
