@@ -166,12 +166,13 @@ def _unknown(where: str, kind: str, ids: list[str], known: Mapping[str, object])
     return [f"{where}: unknown {kind} '{x}'" for x in ids if x not in known]
 
 
-def _walk(expr: Expr) -> Iterator[Expr]:
+def walk_expr(expr: Expr) -> Iterator[Expr]:
+    """Every node of a rule expression, the expression itself first (refs not followed)."""
     yield expr
     for child in (expr.all or []) + (expr.any or []):
-        yield from _walk(child)
+        yield from walk_expr(child)
     if expr.not_ is not None:
-        yield from _walk(expr.not_)
+        yield from walk_expr(expr.not_)
 
 
 def load(directory: Path = DATA_DIR) -> Knowledge:
@@ -303,7 +304,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
             f"red_flags.yaml: rule {r.id}", "suspected condition", r.suspects, conditions
         )
     for where, expr in exprs:
-        for node in _walk(expr):
+        for node in walk_expr(expr):
             if node.ref is not None and node.ref not in predicates:
                 problems.append(f"red_flags.yaml: {where}: unknown predicate '{node.ref}'")
             if node.score is not None and node.score not in scores:

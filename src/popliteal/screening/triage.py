@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.loader import Knowledge, walk_expr
 from popliteal.knowledge.schema import URGENCY_ORDER, Answer, Expr, Urgency
 
 Answers = Mapping[str, Answer | None]
@@ -149,22 +149,19 @@ def triage(kb: Knowledge, answers: Answers, *, role: Role = "patient") -> Triage
 
 @cache
 def safety_findings(kb: Knowledge) -> frozenset[str]:
-    """Finding ids that any emergency or urgent rule reads: these are asked first."""
+    """Finding ids that any emergency or urgent rule reads: the red-flag symptoms."""
     out: set[str] = set()
 
-    def walk(expr: Expr) -> None:
-        if expr.finding is not None:
-            out.add(expr.finding)
-        if expr.score is not None:
-            out.update(i.finding for i in kb.scores[expr.score].items)
-        if expr.ref is not None:
-            walk(kb.predicates[expr.ref].when)
-        for child in (expr.all or []) + (expr.any or []):
-            walk(child)
-        if expr.not_ is not None:
-            walk(expr.not_)
+    def collect(expr: Expr) -> None:
+        for node in walk_expr(expr):
+            if node.finding is not None:
+                out.add(node.finding)
+            if node.score is not None:
+                out.update(i.finding for i in kb.scores[node.score].items)
+            if node.ref is not None:
+                collect(kb.predicates[node.ref].when)
 
     for rule in kb.rules:
         if rule.urgency in ("emergency", "urgent"):
-            walk(rule.when)
+            collect(rule.when)
     return frozenset(out)
