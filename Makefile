@@ -6,13 +6,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench system-deps clean
+.PHONY: run test lint typecheck bench system-deps browser-deps clean
 
 # Debian ships venv/ensurepip apart from Python; install what is missing, and only then.
 system-deps:
 	@if ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
 		echo "installing python3 and python3-venv from apt"; \
 		apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip; \
+	fi
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium from apt"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core; \
 	fi
 
 $(STAMP): pyproject.toml constraints.txt | system-deps
@@ -22,7 +29,9 @@ $(STAMP): pyproject.toml constraints.txt | system-deps
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/popliteal screen
+	$(BIN)/popliteal db upgrade
+	$(BIN)/popliteal demo load
+	$(BIN)/popliteal serve --no-migrate
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -31,11 +40,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) browser-deps lint typecheck
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -53,3 +53,219 @@ def answers_file(tmp_path: Path) -> Callable[[Any], Path]:
 def result_json(kb: Knowledge, answers: dict[str, Any], role: str = "patient") -> dict[str, Any]:
     """The contract JSON for validated answers, computed in-process."""
     return to_json(kb, screen(kb, answers, role=role))
+
+
+# ---------------------------------------------------------------------------------------------
+# Databases: every database test runs on SQLite and, when the server answers, on PostgreSQL.
+# Each test gets a freshly migrated database holding the demo clinic, restored from a snapshot
+# taken once per run (migrating and hashing demo passwords per test would be slow).
+
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from sqlalchemy import Engine, insert, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_answers() -> bool:
+    try:
+        import psycopg
+
+        url = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(url, connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+BACKENDS = ["sqlite", *(["postgresql"] if _pg_answers() else [])]
+
+
+def _load_demo_into(url: str, kb: Knowledge) -> None:
+    from popliteal import migrate
+    from popliteal.db import make_engine, make_sessionmaker
+    from popliteal.demo import load_demo
+
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        load_demo(session, kb)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, kb: Knowledge) -> Path:
+    path = tmp_path_factory.mktemp("template") / "popliteal.db"
+    url = f"sqlite:///{path}"
+    _load_demo_into(url, kb)
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:  # fold the WAL into the file so one copy is whole
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@dataclass
+class PgSnapshot:
+    engine: Engine
+    rows: dict[str, list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+def pg_snapshot(kb: Knowledge) -> Iterator[PgSnapshot]:
+    from popliteal.db import Base, make_engine
+
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    _load_demo_into(PG_URL, kb)
+    import popliteal.models  # noqa: F401
+
+    rows: dict[str, list[dict[str, Any]]] = {}
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            rows[table.name] = [dict(r._mapping) for r in conn.execute(select(table))]
+    yield PgSnapshot(engine, rows)
+    engine.dispose()
+
+
+def _restore_pg(snapshot: PgSnapshot) -> None:
+    from popliteal.db import Base
+
+    tables = Base.metadata.sorted_tables
+    with snapshot.engine.begin() as conn:
+        names = ", ".join(t.name for t in tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in tables:
+            if snapshot.rows[table.name]:
+                conn.execute(insert(table), snapshot.rows[table.name])
+            if "id" in table.c and table.c.id.autoincrement is not False:
+                pk_type = table.c.id.type.python_type
+                if pk_type is int:
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                        )
+                    )
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database with the demo clinic in it, fresh for this test."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "popliteal.db"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    _restore_pg(request.getfixturevalue("pg_snapshot"))
+    return PG_URL
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Any:
+    from popliteal.config import Settings
+
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret-key",
+        var_dir=tmp_path,
+        secure_cookies=False,
+        login_max_failures_account=5,
+        login_max_failures_address=20,
+        login_window_minutes=15,
+        session_hours=12,
+    )
+
+
+@pytest.fixture
+def app(settings: Any, kb: Knowledge) -> Iterator[Any]:
+    from popliteal.web.app import create_app
+
+    application = create_app(settings, kb=kb)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[Any]:
+    from starlette.testclient import TestClient
+
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def db(app: Any) -> Iterator[Session]:
+    """A session on the app's database, for arranging and checking what is stored."""
+    session: Session = app.state.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(client: Any, path: str = "/login") -> str:
+    """The CSRF token a page hands this browser (the client keeps the seed cookie)."""
+    page = client.get(path)
+    found = CSRF_RE.search(page.text)
+    assert found, f"no csrf_token on {path}"
+    return found.group(1)
+
+
+def login(client: Any, email: str, password: str) -> None:
+    """Log this test client in through the real login form."""
+    token = csrf_from(client, "/login")
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.text
+
+
+# ---------------------------------------------------------------------------------------------
+# A real server in a thread, for browser tests and concurrent requests.
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Any
+
+
+@pytest.fixture
+def live_server(app: Any) -> Iterator[LiveServer]:
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
+    server.should_exit = True
+    thread.join(timeout=10)

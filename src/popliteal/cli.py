@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
+from popliteal.config import Settings, load_settings
 from popliteal.knowledge.loader import Knowledge, KnowledgeError, default_knowledge, load
 from popliteal.screening.answers import InvalidAnswers, parse_request
 from popliteal.screening.engine import screen, to_json
@@ -21,6 +23,10 @@ app = typer.Typer(
 )
 knowledge_app = typer.Typer(help="Check and read the knowledge base.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+demo_app = typer.Typer(help="The demo clinic.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
 
 err = Console(stderr=True)
 
@@ -134,6 +140,82 @@ def knowledge_show(condition_id: str) -> None:
     from popliteal.screening.terminal import print_condition
 
     print_condition(kb, condition_id, Console())
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the database (DATABASE_URL, default var/popliteal.db) to the newest schema."""
+    from popliteal import migrate
+
+    settings = _settings()
+    try:
+        migrate.upgrade(settings.database_url, revision)
+    except OperationalError as exc:
+        raise _fail(f"cannot reach the database: {exc.orig}") from None
+    err.print(f"database at revision {migrate.current(settings.database_url)}")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Create the demo clinic, its clinicians, appointment types and a demo patient (idempotent)."""
+    from popliteal.db import make_engine, make_sessionmaker
+    from popliteal.demo import load_demo
+
+    kb = _knowledge()
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            clinic = load_demo(session, kb)
+            err.print(f"demo clinic ready: {clinic.name}")
+    except OperationalError as exc:
+        raise _fail(
+            f"cannot reach the database (did you run `popliteal db upgrade`?): {exc.orig}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(envvar="POPLITEAL_HOST", help="Address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(envvar="POPLITEAL_PORT", help="Port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(envvar="POPLITEAL_WORKERS", min=1, help="Worker processes.")
+    ] = 1,
+    migrate_first: Annotated[
+        bool,
+        typer.Option("--migrate/--no-migrate", help="Run database migrations before serving."),
+    ] = True,
+) -> None:
+    """Serve the web application and the JSON API."""
+    import uvicorn
+
+    settings = _settings()
+    _knowledge()
+    if migrate_first:
+        db_upgrade("head")
+    uvicorn.run(
+        "popliteal.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+    del settings
 
 
 def main() -> None:  # pragma: no cover - console-script shim

@@ -1,0 +1,68 @@
+"""JSON log in / log out for API clients (the same cookie session as the pages)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+
+from popliteal.accounts import service as accounts_service
+from popliteal.web.deps import SESSION_COOKIE, CurrentUser, DbSession, SettingsDep, client_address
+from popliteal.web.session_cookie import clear_login_cookie, set_login_cookie
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+class LoginCreate(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class UserRead(BaseModel):
+    id: int
+    email: str
+    role: str
+    display_name: str
+    clinic_id: int
+
+
+@router.post("/login", response_model=UserRead)
+def create_login(
+    body: LoginCreate,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: SettingsDep,
+) -> UserRead:
+    """Log in; sets the session cookie."""
+    try:
+        user = accounts_service.authenticate(
+            session,
+            settings=settings,
+            email=body.email,
+            password=body.password,
+            address=client_address(request),
+        )
+    except accounts_service.LoginThrottled as exc:
+        raise HTTPException(429, str(exc)) from None
+    except accounts_service.AccountError as exc:
+        raise HTTPException(401, str(exc)) from None
+    token = accounts_service.start_session(session, settings=settings, user=user)
+    set_login_cookie(response, request=request, settings=settings, token=token)
+    return UserRead.model_validate(user, from_attributes=True)
+
+
+@router.post("/logout", status_code=204)
+def create_logout(request: Request, session: DbSession) -> Response:
+    """Log out; ends the session."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts_service.end_session(session, token)
+    response = Response(status_code=204)
+    clear_login_cookie(response)
+    return response
+
+
+@router.get("/me", response_model=UserRead)
+def read_me(user: CurrentUser) -> UserRead:
+    """Who is logged in."""
+    return UserRead.model_validate(user, from_attributes=True)

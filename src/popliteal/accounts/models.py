@@ -1,0 +1,109 @@
+"""Clinics, people who log in, patients, login sessions and attempts, and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from popliteal.db import Base, UTCDateTime, utcnow
+
+ROLES = ("patient", "clinician", "admin")
+
+
+class Clinic(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    cancel_notice_hours: Mapped[int] = mapped_column(default=24)
+    min_booking_notice_hours: Mapped[int] = mapped_column(default=2)
+    booking_horizon_days: Mapped[int] = mapped_column(default=60)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('patient', 'clinician', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(200))
+    profession: Mapped[str | None] = mapped_column(String(40), default=None)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("clinician", "admin")
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date, default=None)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    working_diagnosis: Mapped[str | None] = mapped_column(String(64), default=None)
+    working_diagnosis_note: Mapped[str] = mapped_column(Text, default="")
+    working_diagnosis_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    working_diagnosis_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginSession(Base):
+    """A server-side session: the cookie holds a random token, the table only its hash."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """Failed and successful logins, kept in the database so limits hold across servers."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    success: Mapped[bool] = mapped_column(default=False)
+
+
+class AuditEvent(Base):
+    """Who read or changed which patient record, when and from where."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_patient_at", "patient_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), default=None)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    action: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), default=None)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

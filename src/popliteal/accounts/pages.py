@@ -1,0 +1,85 @@
+"""Log in and log out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from popliteal.accounts import service as accounts_service
+from popliteal.web.deps import (
+    SESSION_COOKIE,
+    CsrfProtected,
+    DbSession,
+    OptionalUser,
+    SettingsDep,
+    client_address,
+    get_optional_user,
+)
+from popliteal.web.session_cookie import clear_login_cookie, safe_next, set_login_cookie
+
+router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
+
+
+def home_for(role: str) -> str:
+    return "/my/appointments" if role == "patient" else "/staff/schedule"
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+async def read_login(request: Request, user: OptionalUser, next: str = "") -> Response:
+    """Show the login form (or go on if already logged in)."""
+    if user is not None:
+        return RedirectResponse(safe_next(next, home_for(user.role)), status_code=303)
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, "login.html", {"next": next, "error": None, "email": ""}
+    )
+
+
+@router.post("/login", response_class=HTMLResponse, include_in_schema=False)
+def create_login(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Check the credentials and start a session."""
+    try:
+        user = accounts_service.authenticate(
+            session,
+            settings=settings,
+            email=email,
+            password=password,
+            address=client_address(request),
+        )
+    except accounts_service.LoginThrottled as exc:
+        return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+            request,
+            "login.html",
+            {"next": next, "error": str(exc), "email": email},
+            status_code=429,
+        )
+    except accounts_service.AccountError as exc:
+        return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+            request,
+            "login.html",
+            {"next": next, "error": str(exc), "email": email},
+            status_code=400,
+        )
+    token = accounts_service.start_session(session, settings=settings, user=user)
+    response = RedirectResponse(safe_next(next, home_for(user.role)), status_code=303)
+    set_login_cookie(response, request=request, settings=settings, token=token)
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def create_logout(request: Request, session: DbSession) -> Response:
+    """End the session."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts_service.end_session(session, token)
+    response = RedirectResponse("/", status_code=303)
+    clear_login_cookie(response)
+    return response

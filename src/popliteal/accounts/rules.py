@@ -1,0 +1,54 @@
+"""Pure account rules: who may see what, and when logins are throttled."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    if not EMAIL_RE.match(normalise_email(email)) or len(email) > 254:
+        return "enter a valid email address, like name@example.com"
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password needs at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > 256:
+        return "the password is too long (256 characters at most)"
+    return None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a logged-in user, with the clinic and (for a patient) the patient id."""
+
+    user_id: int
+    role: str
+    clinic_id: int
+    patient_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("clinician", "admin")
+
+
+def may_see_patient(actor: Actor, *, patient_id: int, patient_clinic_id: int) -> bool:
+    """A patient sees only their own record; staff see only their own clinic's patients."""
+    if actor.is_staff:
+        return actor.clinic_id == patient_clinic_id
+    return actor.patient_id == patient_id
+
+
+def login_throttled(
+    *, failures_for_account: int, failures_for_address: int, max_account: int, max_address: int
+) -> bool:
+    return failures_for_account >= max_account or failures_for_address >= max_address

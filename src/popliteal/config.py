@@ -1,0 +1,83 @@
+"""Settings from environment variables, read once at start-up (documented in the README)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_VAR_DIR = "var"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _secret_key(var_dir: Path) -> str:
+    """POPLITEAL_SECRET_KEY, or a random key kept in var/ so sessions survive a restart."""
+    key = os.environ.get("POPLITEAL_SECRET_KEY")
+    if key:
+        return key
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    var_dir: Path
+    secure_cookies: bool
+    login_max_failures_account: int
+    login_max_failures_address: int
+    login_window_minutes: int
+    session_hours: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain postgres URLs and use psycopg 3 for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings() -> Settings:
+    var_dir = Path(os.environ.get("POPLITEAL_VAR_DIR", DEFAULT_VAR_DIR))
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'popliteal.db'}"
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return Settings(
+        database_url=normalise_database_url(url),
+        secret_key=_secret_key(var_dir),
+        var_dir=var_dir,
+        secure_cookies=_bool("POPLITEAL_SECURE_COOKIES", False),
+        login_max_failures_account=_int("POPLITEAL_LOGIN_MAX_FAILURES_ACCOUNT", 5),
+        login_max_failures_address=_int("POPLITEAL_LOGIN_MAX_FAILURES_ADDRESS", 20),
+        login_window_minutes=_int("POPLITEAL_LOGIN_WINDOW_MINUTES", 15),
+        session_hours=_int("POPLITEAL_SESSION_HOURS", 12),
+    )

@@ -1,0 +1,113 @@
+"""The FastAPI application: one factory, used by `popliteal serve`, the tests and the bench."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from popliteal import __version__
+from popliteal.config import Settings, load_settings
+from popliteal.db import make_engine, make_sessionmaker
+from popliteal.knowledge.loader import Knowledge, default_knowledge
+from popliteal.web import errors
+from popliteal.web.csrf import CsrfSeedMiddleware
+from popliteal.web.templating import make_templates
+
+STATIC = Path(__file__).parent / "static"
+
+# Every router, API first. Each module exposes `router`.
+ROUTER_MODULES = (
+    "popliteal.screening.api",
+    "popliteal.booking.api",
+    "popliteal.accounts.api",
+    "popliteal.web.pages",
+    "popliteal.accounts.pages",
+    "popliteal.screening.pages",
+    "popliteal.booking.pages",
+    "popliteal.booking.staff_pages",
+    "popliteal.accounts.staff_pages",
+    "popliteal.screening.staff_pages",
+    "popliteal.accounts.staff_api",
+)
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"frame-ancestors 'none'; form-action 'self'",
+    ),
+]
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None) -> FastAPI:
+    """Build the app for these settings (from the environment when not given)."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="popliteal",
+        version=__version__,
+        summary="Screening, triage and booking for pain behind the knee. Decision support, "
+        "not a diagnosis.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.kb = kb or default_knowledge()
+    app.state.templates = make_templates()
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> JSONResponse:
+        """Report whether the service and its database answer."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # the database is down: say so, do not crash
+            return JSONResponse({"status": "error", "database": str(exc)[:200]}, 503)
+        return JSONResponse(
+            {"status": "ok", "knowledge_version": app.state.kb.version, "version": __version__}
+        )
+
+    for name in ROUTER_MODULES:
+        router: APIRouter = importlib.import_module(name).router
+        app.include_router(router)
+
+    app.add_middleware(CsrfSeedMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

@@ -1,0 +1,93 @@
+"""Errors as the person or program expects them: JSON under /api, a friendly page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("popliteal")
+
+
+class LoginRequired(Exception):
+    """Raised by the auth dependencies; pages redirect to the login page, the API says 401."""
+
+    def __init__(self, message: str = "log in to continue") -> None:
+        self.message = message
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str = "you are not allowed to do this") -> None:
+        self.message = message
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def _validation_messages(errors: Any) -> list[str]:
+    out = []
+    for e in errors:
+        loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "form"))
+        out.append(f"{loc}: {e.get('msg', 'invalid')}" if loc else str(e.get("msg", "invalid")))
+    return out
+
+
+def error_page(request: Request, status: int, title: str, messages: list[str]) -> Response:
+    templates = request.app.state.templates
+    response: Response = templates.TemplateResponse(
+        request,
+        "error.html",
+        {"title": title, "messages": messages, "status": status},
+        status_code=status,
+    )
+    return response
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": exc.message}, status_code=401)
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": exc.message}, status_code=403)
+        return error_page(request, 403, "Not allowed", [exc.message])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api(request):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        titles = {404: "Page not found", 405: "Not allowed here", 403: "Not allowed"}
+        title = titles.get(exc.status_code, "Something needs fixing")
+        return error_page(request, exc.status_code, title, [str(exc.detail)])
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        messages = _validation_messages(exc.errors())
+        if is_api(request):
+            return JSONResponse({"detail": messages}, status_code=422)
+        return error_page(request, 422, "Please check what you entered", messages)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if is_api(request):
+            return JSONResponse({"detail": "internal error; nothing was saved"}, status_code=500)
+        return error_page(
+            request, 500, "Sorry, something went wrong", ["Nothing was saved. Please try again."]
+        )

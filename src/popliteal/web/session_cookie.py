@@ -1,0 +1,33 @@
+"""The login cookie: HttpOnly, SameSite=Lax, Secure over https (or when configured)."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from popliteal.config import Settings
+from popliteal.web.deps import SESSION_COOKIE
+
+
+def set_login_cookie(
+    response: Response, *, request: Request, settings: Settings, token: str
+) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies or request.url.scheme == "https",
+        path="/",
+    )
+
+
+def clear_login_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: never redirect a login to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

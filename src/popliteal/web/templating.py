@@ -1,0 +1,61 @@
+"""Jinja2 set-up: templates from every area, with helpers the pages share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from popliteal.web.csrf import token_for
+
+PACKAGE = Path(__file__).resolve().parents[1]
+HTMX_FILE = "htmx-2.0.11.min.js"
+
+
+def csrf_token(request: Request) -> str:
+    seed = request.scope.get("state", {}).get("csrf_seed", "")
+    secret: str = request.app.state.settings.secret_key
+    return token_for(secret, seed)
+
+
+def local_time(value: datetime, tz: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """A UTC datetime shown in the clinic's time zone."""
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def nav_user(request: Request) -> object | None:
+    """The logged-in user if this request looked them up (page routers always do)."""
+    return getattr(request.state, "user", None)
+
+
+def clinic_name(request: Request) -> str:
+    """The clinic's name, read once and cached on the app (admin changes clear the cache)."""
+    state = request.app.state
+    name = getattr(state, "clinic_name", None)
+    if name is None:
+        from sqlalchemy import select
+
+        from popliteal.accounts.models import Clinic
+
+        with state.sessionmaker() as session:
+            name = session.scalar(select(Clinic.name).order_by(Clinic.id).limit(1)) or "popliteal"
+        state.clinic_name = name
+    return str(name)
+
+
+def make_templates() -> Jinja2Templates:
+    dirs = [PACKAGE / "web" / "templates"]
+    dirs += sorted(p for p in PACKAGE.glob("*/templates") if p != dirs[0])
+    templates = Jinja2Templates(directory=dirs[0])
+    templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs])
+    templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["htmx_file"] = HTMX_FILE
+    templates.env.globals["nav_user"] = nav_user
+    templates.env.globals["clinic_name"] = clinic_name
+    templates.env.filters["local_time"] = local_time
+    templates.env.filters["pct10"] = lambda p: max(0, min(10, round(float(p) * 10)))
+    return templates

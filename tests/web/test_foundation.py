@@ -1,0 +1,97 @@
+"""The service's base: health, the home page, login, sessions, CSRF and error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from popliteal.accounts.models import LoginAttempt
+from popliteal.demo import ADMIN, PATIENT
+from tests.conftest import csrf_from, login
+
+
+def test_healthz_reports_database_and_knowledge(client: Any, kb: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["knowledge_version"] == kb.version
+
+
+def test_home_says_what_the_service_does_and_does_not(client: Any) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Demo Sports &amp; Orthopedic Rehab" in page.text
+    assert "does not give a diagnosis" in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_login_sets_an_httponly_lax_cookie_and_logout_ends_it(client: Any) -> None:
+    token = csrf_from(client)
+    response = client.post(
+        "/login",
+        data={"email": PATIENT.email, "password": PATIENT.password, "csrf_token": token},
+    )
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert "popliteal_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie or "samesite=lax" in cookie.lower()
+    assert client.get("/api/auth/me").json()["email"] == PATIENT.email
+    client.post("/logout", data={"csrf_token": csrf_from(client, "/")})
+    assert client.get("/api/auth/me").status_code == 401
+
+
+def test_form_post_without_csrf_token_is_refused(client: Any) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"email": PATIENT.email, "password": PATIENT.password})
+    assert response.status_code == 403
+    assert "expired" in response.text
+    assert "popliteal_session" not in response.headers.get("set-cookie", "")
+
+
+def test_wrong_password_then_throttled_per_account(client: Any, db: Any) -> None:
+    token = csrf_from(client)
+    for _ in range(5):
+        bad = client.post(
+            "/login", data={"email": ADMIN.email, "password": "wrong-password", "csrf_token": token}
+        )
+        assert bad.status_code == 400
+        assert "wrong email or password" in bad.text
+    blocked = client.post(
+        "/login", data={"email": ADMIN.email, "password": ADMIN.password, "csrf_token": token}
+    )
+    assert blocked.status_code == 429
+    assert "too many failed logins" in blocked.text
+    failures = db.scalar(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == ADMIN.email)
+    )
+    assert failures == 5
+
+
+def test_login_redirects_only_within_the_site(client: Any) -> None:
+    token = csrf_from(client)
+    response = client.post(
+        "/login",
+        data={
+            "email": ADMIN.email,
+            "password": ADMIN.password,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+    )
+    assert response.headers["location"] == "/staff/schedule"
+
+
+def test_unknown_page_is_a_friendly_404(client: Any) -> None:
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert "Page not found" in page.text
+    api = client.get("/api/no-such-thing")
+    assert api.status_code == 404
+    assert api.json()["detail"]
+
+
+def test_login_helper_works_for_staff(client: Any) -> None:
+    login(client, ADMIN.email, ADMIN.password)
+    assert client.get("/api/auth/me").json()["role"] == "admin"
