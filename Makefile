@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench system-deps browser-deps clean
+.PHONY: run test lint typecheck bench bench-deps system-deps browser-deps clean
 
 # Debian ships venv/ensurepip apart from Python; install what is missing, and only then.
 system-deps:
@@ -43,7 +43,11 @@ typecheck: $(STAMP)
 test: $(STAMP) browser-deps lint typecheck
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+# wrk loads the HTTP endpoints in `make bench`.
+bench-deps:
+	@command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; }
+
+bench: $(STAMP) bench-deps
 	$(BIN)/python bench/run.py
 
 clean:

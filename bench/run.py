@@ -52,6 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=400, help="synthetic cases to simulate")
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP load test")
     args = parser.parse_args()
 
     kb = default_knowledge()
@@ -99,6 +100,10 @@ def main() -> None:
         f"  simulation time: {elapsed / len(runs) * 1e3:.1f} ms per interview "
         f"({elapsed / len(runs) / base:.1f} x baseline)"
     )
+    if not args.no_http:
+        from http_load import report
+
+        report()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,140 @@
+"""The database layer: migrations on both databases, UTC storage, and the double-booking guard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.orm import Session
+
+from popliteal import migrate
+from popliteal.accounts.models import Patient, User
+from popliteal.booking.models import Appointment, AppointmentType
+from popliteal.config import normalise_database_url
+from popliteal.demo import ADMIN, CHIRO
+
+START = datetime(2030, 3, 4, 15, 0, tzinfo=UTC)
+
+
+def _appointment(
+    db: Session,
+    *,
+    clinician_email: str,
+    starts: datetime,
+    minutes: int = 30,
+    status: str = "booked",
+) -> Appointment:
+    clinician = db.scalar(select(User).where(User.email == clinician_email))
+    patient = db.scalar(select(Patient))
+    kind = db.scalar(select(AppointmentType).where(AppointmentType.code == "follow_up"))
+    assert clinician is not None
+    assert patient is not None
+    assert kind is not None
+    return Appointment(
+        clinic_id=clinician.clinic_id,
+        clinician_id=clinician.id,
+        patient_id=patient.id,
+        type_id=kind.id,
+        mode="in_clinic",
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=minutes),
+        status=status,
+    )
+
+
+def test_migrations_are_at_head(database_url: str) -> None:
+    assert migrate.current(database_url) == "0001"
+
+
+def test_migrations_go_down_and_up_again(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    migrate.upgrade(url)
+    migrate.downgrade(url, "base")
+    assert migrate.current(url) is None
+    migrate.upgrade(url)
+    assert migrate.current(url) == "0001"
+
+
+def test_overlapping_appointments_of_one_clinician_are_refused_by_the_database(
+    db: Session,
+) -> None:
+    db.add(_appointment(db, clinician_email=ADMIN.email, starts=START))
+    db.commit()
+    db.add(_appointment(db, clinician_email=ADMIN.email, starts=START + timedelta(minutes=15)))
+    with pytest.raises(IntegrityError):
+        db.commit()
+    db.rollback()
+    assert len(db.scalars(select(Appointment).where(Appointment.starts_at >= START)).all()) == 1
+
+
+def test_back_to_back_other_clinician_and_cancelled_do_not_conflict(db: Session) -> None:
+    db.add(_appointment(db, clinician_email=ADMIN.email, starts=START))
+    db.add(_appointment(db, clinician_email=ADMIN.email, starts=START + timedelta(minutes=30)))
+    db.add(_appointment(db, clinician_email=CHIRO.email, starts=START + timedelta(minutes=10)))
+    db.add(
+        _appointment(
+            db, clinician_email=ADMIN.email, starts=START + timedelta(minutes=5), status="cancelled"
+        )
+    )
+    db.commit()
+    assert len(db.scalars(select(Appointment).where(Appointment.starts_at >= START)).all()) == 4
+
+
+def test_moving_an_appointment_onto_another_is_refused(db: Session) -> None:
+    first = _appointment(db, clinician_email=ADMIN.email, starts=START)
+    second = _appointment(db, clinician_email=ADMIN.email, starts=START + timedelta(hours=2))
+    db.add_all([first, second])
+    db.commit()
+    second.starts_at = START + timedelta(minutes=20)
+    second.ends_at = START + timedelta(minutes=50)
+    with pytest.raises(IntegrityError):
+        db.commit()
+    db.rollback()
+    # Cancelling frees the time: the same move is then accepted.
+    first.status = "cancelled"
+    db.commit()
+    second.starts_at = START + timedelta(minutes=20)
+    second.ends_at = START + timedelta(minutes=50)
+    db.commit()
+
+
+def test_times_come_back_as_the_same_instant_in_utc(db: Session) -> None:
+    chicago_morning = datetime(2030, 7, 1, 9, 0, tzinfo=timezone(timedelta(hours=-5)))
+    db.add(_appointment(db, clinician_email=ADMIN.email, starts=chicago_morning))
+    db.commit()
+    db.expire_all()
+    stored = db.scalar(select(Appointment).where(Appointment.starts_at == chicago_morning))
+    assert stored is not None
+    assert stored.starts_at == chicago_morning
+    assert stored.starts_at.tzinfo is not None
+    assert stored.starts_at.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(db: Session) -> None:
+    db.add(_appointment(db, clinician_email=ADMIN.email, starts=datetime(2030, 1, 1, 9, 0)))  # noqa: DTZ001
+    with pytest.raises(StatementError, match="naive datetime"):
+        db.commit()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///var/x.db", "sqlite:///var/x.db"),
+    ],
+)
+def test_database_urls_use_psycopg3(given: str, expected: str) -> None:
+    assert normalise_database_url(given) == expected
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app: Any, database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    with app.state.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
