@@ -26,3 +26,9 @@ def test_login_by_keyboard_alone(page: Any) -> None:
     page.keyboard.type(PATIENT.password)
     page.keyboard.press("Enter")
     page.wait_for_url("**/my/appointments")
+
+
+def test_api_docs_render_without_a_cdn(page: Any) -> None:
+    page.goto("/docs")
+    page.get_by_text("/healthz").first.wait_for()
+    assert "popliteal" in page.locator(".title").first.inner_text()

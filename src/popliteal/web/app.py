@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +37,14 @@ ROUTER_MODULES = (
     "popliteal.screening.staff_pages",
     "popliteal.accounts.staff_api",
 )
+
+DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>popliteal API</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/swagger/init.js"></script></body></html>"""
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -83,6 +91,8 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
         summary="Screening, triage and booking for pain behind the knee. Decision support, "
         "not a diagnosis.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -103,6 +113,11 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
         return JSONResponse(
             {"status": "ok", "knowledge_version": app.state.kb.version, "version": __version__}
         )
+
+    @app.get("/docs", include_in_schema=False)
+    async def read_docs() -> HTMLResponse:
+        """The API documentation (Swagger UI, served from this site: no CDN needed)."""
+        return HTMLResponse(DOCS_HTML)
 
     for name in ROUTER_MODULES:
         router: APIRouter = importlib.import_module(name).router
