@@ -1,7 +1,270 @@
-"""Placeholder: filled in by its owner."""
+"""The booking JSON API: appointment types, free slots and appointments."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
-router = APIRouter()
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.booking import service as booking_service
+from popliteal.booking.ics import appointment_ics
+from popliteal.booking.schemas import (
+    AppointmentCreate,
+    AppointmentRead,
+    AppointmentReschedule,
+    AppointmentTypeRead,
+    Mode,
+    SlotRead,
+    SlotsRead,
+)
+from popliteal.booking.service import AppointmentView, BookingError
+from popliteal.db import utcnow
+from popliteal.screening.service import VISITOR_COOKIE
+from popliteal.web.deps import (
+    ClinicDep,
+    CurrentActor,
+    DbSession,
+    OptionalActor,
+    SettingsDep,
+    client_address,
+)
+from popliteal.web.session_cookie import set_login_cookie
+
+router = APIRouter(prefix="/api", tags=["booking"])
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """Turn the services' errors into HTTP answers with a clear `detail`."""
+    try:
+        yield
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except BookingError as exc:
+        raise HTTPException(exc.status_code, exc.message) from None
+    except AccountError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def appointment_read(view: AppointmentView) -> AppointmentRead:
+    zone = ZoneInfo(view.timezone)
+    return AppointmentRead(
+        id=view.id,
+        type=view.type_code,
+        type_name=view.type_name,
+        mode=view.mode,
+        status=view.status,
+        timezone=view.timezone,
+        start=view.starts_at.astimezone(zone),
+        end=view.ends_at.astimezone(zone),
+        start_utc=view.starts_at,
+        end_utc=view.ends_at,
+        clinician_id=view.clinician_id,
+        clinician_name=view.clinician_name,
+        patient_id=view.patient_id,
+        patient_name=view.patient_name,
+        address=view.address,
+        location=view.location,
+        screening_id=view.screening_id,
+        sequence=view.sequence,
+        ics_url=f"/api/appointments/{view.id}.ics",
+        may_change=view.may_change,
+        change_refusal=view.change_refusal,
+    )
+
+
+@router.get("/appointment-types", response_model=list[AppointmentTypeRead])
+def read_appointment_types(session: DbSession, clinic: ClinicDep) -> list[AppointmentTypeRead]:
+    """List the appointment types the clinic offers."""
+    return [
+        AppointmentTypeRead(
+            id=t.id,
+            code=t.code,
+            name=t.name,
+            description=t.description,
+            minutes=t.minutes,
+            modes=list(t.modes),
+            is_free=t.is_free,
+        )
+        for t in booking_service.list_types(session, clinic_id=clinic.id)
+    ]
+
+
+@router.get("/slots", response_model=SlotsRead)
+def read_slots(
+    session: DbSession,
+    clinic: ClinicDep,
+    type: Annotated[str, Query(min_length=1, max_length=40, description="Type code or id.")],
+    mode: Annotated[Mode, Query()],
+    first_day: Annotated[date | None, Query(alias="from", description="YYYY-MM-DD")] = None,
+    last_day: Annotated[date | None, Query(alias="to", description="YYYY-MM-DD")] = None,
+    clinician: Annotated[int | None, Query(description="A clinician's id; omit for any.")] = None,
+) -> SlotsRead:
+    """List free slots (clinic days `from`..`to`, inclusive; default: the next 7 days)."""
+    zone = ZoneInfo(clinic.timezone)
+    first = first_day or utcnow().astimezone(zone).date()
+    last = last_day or first + timedelta(days=6)
+    with http_errors():
+        slots = booking_service.list_slots(
+            session,
+            clinic=clinic,
+            type_ref=type,
+            mode=mode,
+            first_day=first,
+            last_day=last,
+            clinician_id=clinician,
+        )
+    return SlotsRead(
+        timezone=clinic.timezone,
+        type=type,
+        mode=mode,
+        slots=[
+            SlotRead(
+                start=s.starts_at.astimezone(zone),
+                end=s.ends_at.astimezone(zone),
+                start_utc=s.starts_at,
+                end_utc=s.ends_at,
+                clinician_id=s.clinician_id,
+                clinician_name=s.clinician_name,
+            )
+            for s in slots
+        ],
+    )
+
+
+@router.post("/appointments", response_model=AppointmentRead, status_code=201)
+def create_appointment(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: SettingsDep,
+    clinic: ClinicDep,
+    actor: OptionalActor,
+    body: AppointmentCreate,
+) -> AppointmentRead:
+    """Book a visit; without a login, the new-account fields create the patient's account."""
+    new_account = None
+    if actor is None:
+        missing = [name for name in ("email", "password", "full_name") if not getattr(body, name)]
+        if missing:
+            raise HTTPException(
+                422,
+                "log in as a patient, or give these fields to create an account: "
+                + ", ".join(missing),
+            )
+        new_account = booking_service.NewAccount(
+            email=body.email or "",
+            password=body.password or "",
+            full_name=body.full_name or "",
+            phone=body.phone,
+        )
+    with http_errors():
+        booked = booking_service.book(
+            session,
+            clinic=clinic,
+            actor=actor,
+            type_ref=body.type,
+            mode=body.mode,
+            starts_at=body.start,
+            clinician_id=body.clinician_id,
+            address=body.address,
+            screening_id=body.screening_id,
+            visitor_token=request.cookies.get(VISITOR_COOKIE),
+            new_account=new_account,
+            client_address=client_address(request),
+        )
+    if booked.new_user is not None:
+        token = accounts_service.start_session(session, settings=settings, user=booked.new_user)
+        set_login_cookie(response, request=request, settings=settings, token=token)
+    return appointment_read(booked.appointment)
+
+
+@router.get("/appointments", response_model=list[AppointmentRead])
+def read_appointments(
+    request: Request, session: DbSession, actor: CurrentActor
+) -> list[AppointmentRead]:
+    """List your appointments (staff: every appointment of the clinic)."""
+    views = booking_service.list_appointments(
+        session, actor=actor, client_address=client_address(request)
+    )
+    return [appointment_read(v) for v in views]
+
+
+@router.get("/appointments/{appointment_id:int}.ics", response_class=Response)
+def read_appointment_ics(
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: int
+) -> Response:
+    """Download the appointment as an .ics calendar invite."""
+    with http_errors():
+        view = booking_service.get_appointment(
+            session,
+            actor=actor,
+            appointment_id=appointment_id,
+            client_address=client_address(request),
+        )
+    return ics_response(view)
+
+
+def ics_response(view: AppointmentView) -> Response:
+    return Response(
+        appointment_ics(view),
+        media_type="text/calendar; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="appointment-{view.id}.ics"'},
+    )
+
+
+@router.get("/appointments/{appointment_id:int}", response_model=AppointmentRead)
+def read_appointment(
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: int
+) -> AppointmentRead:
+    """Show one appointment."""
+    with http_errors():
+        view = booking_service.get_appointment(
+            session,
+            actor=actor,
+            appointment_id=appointment_id,
+            client_address=client_address(request),
+        )
+    return appointment_read(view)
+
+
+@router.post("/appointments/{appointment_id:int}/cancel", response_model=AppointmentRead)
+def cancel_appointment(
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: int
+) -> AppointmentRead:
+    """Cancel an appointment (patients: up to the clinic's notice period before it)."""
+    with http_errors():
+        view = booking_service.cancel(
+            session,
+            actor=actor,
+            appointment_id=appointment_id,
+            client_address=client_address(request),
+        )
+    return appointment_read(view)
+
+
+@router.post("/appointments/{appointment_id:int}/reschedule", response_model=AppointmentRead)
+def reschedule_appointment(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    appointment_id: int,
+    body: AppointmentReschedule,
+) -> AppointmentRead:
+    """Move an appointment to another free slot; it keeps its id and calendar UID."""
+    with http_errors():
+        view = booking_service.reschedule(
+            session,
+            actor=actor,
+            appointment_id=appointment_id,
+            starts_at=body.start,
+            clinician_id=body.clinician_id,
+            client_address=client_address(request),
+        )
+    return appointment_read(view)

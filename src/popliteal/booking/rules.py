@@ -132,9 +132,8 @@ def free_slots(
             start = block_start
             while start + length <= block_end:
                 end = start + length
-                if (
-                    earliest <= start <= latest
-                    and not any(overlaps(start, end, t.starts_at, t.ends_at) for t in taken)
+                if earliest <= start <= latest and not any(
+                    overlaps(start, end, t.starts_at, t.ends_at) for t in taken
                 ):
                     found.add(Slot(starts_at=start, clinician_id=block.clinician_id, ends_at=end))
                 start += step
@@ -159,5 +158,27 @@ def change_refusal(
         return (
             f"Visits can be changed online up to {cancel_notice_hours} hours before they "
             "start. Please call the clinic."
+        )
+    return None
+
+
+def screening_refusal(*, urgency: str, status: str) -> str | None:
+    """Why a screening with this outcome cannot lead to a booking, or None when it can.
+
+    Emergency and urgent outcomes need other care first (the red-flag rules decide the
+    urgency, see screening/triage.py); a clinic visit must not stand in for it.
+    """
+    if status != "complete":
+        return "Please finish the screening first, then book."
+    if urgency == "emergency":
+        return (
+            "Your answers point to a possible emergency. Seek emergency care now: call your "
+            "local emergency number or go to the nearest emergency room. Online booking is not "
+            "offered for this screening."
+        )
+    if urgency == "urgent":
+        return (
+            "Your answers mean you should see a doctor within the next few days. Please do "
+            "that first. Online booking is not offered for this screening."
         )
     return None

@@ -1,7 +1,225 @@
-"""Placeholder: filled in by its owner."""
+"""Staff pages: the day/week schedule, and clinic admin of appointment types and availability."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, time, timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from popliteal.accounts.service import NotAllowed
+from popliteal.booking import service as booking_service
+from popliteal.booking.models import MODES
+from popliteal.booking.pages import page_setup
+from popliteal.booking.service import MODE_NAMES, AppointmentView, BookingError
+from popliteal.db import utcnow
+from popliteal.web.deps import (
+    ClinicDep,
+    CsrfProtected,
+    CurrentAdmin,
+    CurrentClinician,
+    DbSession,
+    client_address,
+    get_optional_user,
+)
+
+router = APIRouter(
+    tags=["staff pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected, Depends(page_setup)],
+)
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _render(request: Request, name: str, ctx: dict[str, Any], status_code: int = 200) -> Response:
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, name, ctx, status_code=status_code
+    )
+    return response
+
+
+def _error(request: Request, status: int, title: str, message: str) -> Response:
+    return _render(
+        request, "error.html", {"title": title, "messages": [message], "status": status}, status
+    )
+
+
+@router.get("/staff/schedule", response_class=HTMLResponse, include_in_schema=False)
+def read_schedule(
+    request: Request,
+    session: DbSession,
+    actor: CurrentClinician,
+    clinic: ClinicDep,
+    view: Literal["day", "week"] = "day",
+    day: Annotated[date | None, Query(alias="date")] = None,
+    clinician: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    """Show the booked visits of a day or a week (yours unless you choose others)."""
+    clinicians = booking_service.list_clinicians(session, clinic_id=clinic.id)
+    if clinician is None or clinician == "":
+        clinician_id: int | None = actor.user_id
+    elif clinician == "all":
+        clinician_id = None
+    elif clinician.isdigit() and int(clinician) in {c.id for c in clinicians}:
+        clinician_id = int(clinician)
+    else:
+        return _error(request, 422, "Please check your choice", "choose a clinician from the list")
+    today = utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+    chosen = day or today
+    if view == "week":
+        first = chosen - timedelta(days=chosen.weekday())
+        last = first + timedelta(days=6)
+        step = timedelta(days=7)
+    else:
+        first = last = chosen
+        step = timedelta(days=1)
+    views = booking_service.schedule(
+        session,
+        actor=actor,
+        first_day=first,
+        last_day=last,
+        clinician_id=clinician_id,
+        client_address=client_address(request),
+    )
+    zone = ZoneInfo(clinic.timezone)
+    by_day: dict[date, list[AppointmentView]] = {}
+    for v in views:
+        by_day.setdefault(v.starts_at.astimezone(zone).date(), []).append(v)
+    days = []
+    current = first
+    while current <= last:
+        days.append((current.strftime("%A %d %B %Y"), by_day.get(current, [])))
+        current += timedelta(days=1)
+    who = "all" if clinician_id is None else str(clinician_id)
+
+    def link(target: date) -> str:
+        return "/staff/schedule?" + urlencode(
+            {"view": view, "date": target.isoformat(), "clinician": who}
+        )
+
+    return _render(
+        request,
+        "booking_schedule.html",
+        {
+            "clinic": clinic,
+            "view": view,
+            "date": chosen,
+            "days": days,
+            "count": len(views),
+            "clinicians": clinicians,
+            "clinician_id": clinician_id,
+            "previous": link(first - step),
+            "next": link(first + step),
+            "today": link(today),
+            "modes": MODE_NAMES,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------ clinic admin
+
+
+@router.get("/staff/admin/appointment-types", response_class=HTMLResponse, include_in_schema=False)
+def read_admin_types(
+    request: Request, session: DbSession, actor: CurrentAdmin, clinic: ClinicDep
+) -> Response:
+    """Show the clinic's appointment types for editing."""
+    types = booking_service.list_types(session, clinic_id=clinic.id, include_inactive=True)
+    return _render(
+        request,
+        "booking_admin_types.html",
+        {"types": types, "modes": MODE_NAMES, "saved": request.query_params.get("saved")},
+    )
+
+
+@router.post("/staff/admin/appointment-types/{type_id:int}", include_in_schema=False)
+def update_admin_type(
+    request: Request,
+    session: DbSession,
+    actor: CurrentAdmin,
+    type_id: int,
+    name: Annotated[str, Form(max_length=120)],
+    minutes: Annotated[int, Form()],
+    modes: Annotated[list[str] | None, Form()] = None,
+    active: Annotated[bool, Form()] = False,
+) -> Response:
+    """Save an appointment type's name, length, modes and whether it can be booked."""
+    try:
+        booking_service.update_type(
+            session,
+            actor=actor,
+            type_id=type_id,
+            name=name,
+            minutes=minutes,
+            modes=modes or [],
+            active=active,
+        )
+    except NotAllowed:
+        return _error(request, 404, "Not found", "no such appointment type")
+    except BookingError as exc:
+        return _error(request, 422, "Please check what you entered", exc.message)
+    return RedirectResponse(f"/staff/admin/appointment-types?saved={type_id}", status_code=303)
+
+
+@router.get("/staff/admin/availability", response_class=HTMLResponse, include_in_schema=False)
+def read_admin_availability(
+    request: Request, session: DbSession, actor: CurrentAdmin, clinic: ClinicDep
+) -> Response:
+    """Show each clinician's weekly availability, with forms to add and remove blocks."""
+    clinicians = booking_service.list_clinicians(session, clinic_id=clinic.id)
+    blocks = booking_service.list_availability(session, clinic_id=clinic.id)
+    per_clinician = [(c, [b for b in blocks if b.clinician_id == c.id]) for c in clinicians]
+    return _render(
+        request,
+        "booking_admin_availability.html",
+        {
+            "clinic": clinic,
+            "per_clinician": per_clinician,
+            "clinicians": clinicians,
+            "weekdays": WEEKDAYS,
+            "modes": MODE_NAMES,
+            "all_modes": MODES,
+        },
+    )
+
+
+@router.post("/staff/admin/availability", include_in_schema=False)
+def create_admin_availability(
+    request: Request,
+    session: DbSession,
+    actor: CurrentAdmin,
+    clinician_id: Annotated[int, Form()],
+    weekday: Annotated[int, Form()],
+    start: Annotated[time, Form()],
+    end: Annotated[time, Form()],
+    modes: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Add a weekly availability block."""
+    try:
+        booking_service.add_availability(
+            session,
+            actor=actor,
+            clinician_id=clinician_id,
+            weekday=weekday,
+            start=start,
+            end=end,
+            modes=modes or [],
+        )
+    except BookingError as exc:
+        return _error(request, 422, "Please check what you entered", exc.message)
+    return RedirectResponse("/staff/admin/availability", status_code=303)
+
+
+@router.post("/staff/admin/availability/{availability_id:int}/delete", include_in_schema=False)
+def delete_admin_availability(
+    request: Request, session: DbSession, actor: CurrentAdmin, availability_id: int
+) -> Response:
+    """Remove a weekly availability block."""
+    try:
+        booking_service.remove_availability(session, actor=actor, availability_id=availability_id)
+    except NotAllowed:
+        return _error(request, 404, "Not found", "no such availability block")
+    return RedirectResponse("/staff/admin/availability", status_code=303)

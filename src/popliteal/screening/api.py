@@ -1,7 +1,113 @@
-"""Placeholder: filled in by its owner."""
+"""JSON API for screenings: the CLI's contract over HTTP (`POST /api/screenings`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
+
+from popliteal.accounts.service import NotAllowed
+from popliteal.screening import service as screening_service
+from popliteal.screening._visitor import new_visitor_token, set_visitor_cookie, visitor_token
+from popliteal.screening.answers import InvalidAnswers
+from popliteal.screening.schemas import (
+    InvalidAnswersRead,
+    MessageRead,
+    ScreeningCreate,
+    ScreeningRead,
+)
+from popliteal.web.deps import DbSession, Kb, OptionalActor, client_address
+
+router = APIRouter(prefix="/api/screenings", tags=["screenings"])
+
+_BODY_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": ScreeningCreate.model_json_schema()}},
+    }
+}
+
+
+def _invalid(problems: list[str], detail: str = "invalid answers") -> JSONResponse:
+    return JSONResponse({"detail": detail, "problems": problems}, status_code=422)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=None,
+    openapi_extra=_BODY_SCHEMA,
+    responses={
+        201: {"model": ScreeningRead, "description": "The CLI's --json result plus its id"},
+        403: {"model": MessageRead, "description": "role 'clinician' without a clinician login"},
+        422: {"model": InvalidAnswersRead, "description": "The CLI's messages, one per problem"},
+    },
+)
+async def create_screening(
+    request: Request, session: DbSession, kb: Kb, actor: OptionalActor
+) -> Response:
+    """Screen `{"answers": {...}}` and store it; 201 with the CLI's `--json` object plus `id`.
+
+    Bad input gives 422 with `problems`, each the CLI's message for it verbatim. The browser
+    gets a visitor cookie (when it has none) so it can read the screening back.
+    """
+    try:
+        payload: Any = json.loads(await request.body())
+    except ClientDisconnect:  # the client went away mid-body: nobody to answer
+        return Response(status_code=400)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _invalid([f"not valid JSON: {exc}"], detail="not valid JSON")
+    token = visitor_token(request)
+    new_token = None if token else new_visitor_token()
+    try:
+        screening = await run_in_threadpool(
+            screening_service.create_complete,
+            session,
+            kb=kb,
+            payload=payload,
+            actor=actor,
+            visitor_token=token or new_token,
+            address=client_address(request),
+        )
+    except InvalidAnswers as exc:
+        return _invalid([str(p) for p in exc.problems])
+    except screening_service.ScreeningForbidden as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
+    response = JSONResponse(
+        {"id": screening.id, **screening.result},
+        status_code=201,
+        headers={"Location": f"/api/screenings/{screening.id}"},
+    )
+    if new_token is not None and screening.token_hash is not None:
+        set_visitor_cookie(request, response, new_token)
+    return response
+
+
+@router.get(
+    "/{screening_id}",
+    response_model=None,
+    responses={
+        200: {"model": ScreeningRead, "description": "The stored result plus id and status"},
+        404: {"model": MessageRead, "description": "No such screening, or not yours"},
+    },
+)
+async def read_screening(
+    screening_id: str, request: Request, session: DbSession, actor: OptionalActor
+) -> JSONResponse:
+    """Read a screening this browser took, or that is yours, or your clinic's (404 otherwise)."""
+    try:
+        screening = await run_in_threadpool(
+            screening_service.read,
+            session,
+            screening_id=screening_id,
+            visitor_token=visitor_token(request),
+            actor=actor,
+            address=client_address(request),
+        )
+    except NotAllowed:
+        return JSONResponse({"detail": "no such screening"}, status_code=404)
+    return JSONResponse({"id": screening.id, **screening.result, "status": screening.status})

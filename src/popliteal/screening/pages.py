@@ -1,7 +1,494 @@
-"""Placeholder: filled in by its owner."""
+"""The person's screening in the browser: one step at a time, then the result and a summary.
+
+Every page works as plain form posts (303 back to the step); with htmx the server answers an
+`HX-Request` with just the step fragment, and with `HX-Redirect` when the interview is done.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import NotAllowed
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import Finding
+from popliteal.screening import service as screening_service
+from popliteal.screening._visitor import new_visitor_token, set_visitor_cookie, visitor_token
+from popliteal.screening.answers import InvalidAnswers
+from popliteal.screening.engine import question_text
+from popliteal.screening.interview import Step
+from popliteal.screening.models import Screening
+from popliteal.web.deps import (
+    ClinicDep,
+    CsrfProtected,
+    DbSession,
+    Kb,
+    OptionalActor,
+    client_address,
+    get_optional_user,
+)
+
+router = APIRouter(
+    tags=["screening pages"], dependencies=[Depends(get_optional_user), CsrfProtected]
+)
+
+NOT_FOUND = (
+    "We could not find this screening. It may have been started in another browser, "
+    "or it now belongs to an account: log in to see it."
+)
+TOP_CAUSES = 5
+HEADLINES = {
+    "emergency": "Get emergency care now",
+    "urgent": "See a doctor within the next few days",
+    "surgical_consult": "A knee specialist should check this within a few weeks",
+    "conservative": "Physical therapy or chiropractic care is a good fit",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain-language helpers shared by the step, result and summary pages.
+
+
+def answer_text(kb: Knowledge, finding_id: str, value: Any) -> str:
+    """An answer in plain words: "Yes", a choice's label, "22 miles", "Don't know"."""
+    if value is None:
+        return "Don't know"
+    finding = kb.findings.get(finding_id)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if finding is None:
+        return str(value)
+    if finding.type == "choice":
+        return finding.value_labels.get(str(value), str(value).replace("_", " "))
+    if finding.type == "scale":
+        return f"{value} out of 10"
+    unit = f" {finding.unit}" if finding.unit else ""
+    return f"{float(value):g}{unit}"
+
+
+def _question(kb: Knowledge, finding_id: str, role: str) -> str:
+    return question_text(kb, finding_id, role) if finding_id in kb.findings else finding_id
+
+
+def out_of_ten(probability: float) -> str:
+    """ "about 4 in 10", or "fewer than 1 in 10" when it rounds to zero."""
+    tenths = round(probability * 10)
+    return "fewer than 1 in 10" if tenths == 0 else f"about {tenths} in 10"
+
+
+def _friendly_problem(finding: Finding) -> str:
+    if finding.type == "bool":
+        return "Choose yes or no."
+    if finding.type == "choice":
+        return "Choose one of the answers."
+    if finding.type == "scale":
+        return "Choose a number from 0 to 10."
+    unit = f" {finding.unit}" if finding.unit else ""
+    lo = finding.min if finding.min is not None else 0
+    hi = finding.max if finding.max is not None else 0
+    return f"Enter a number from {lo:g} to {hi:g}{unit}."
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a step's form into answers.
+
+
+@dataclass
+class StepInput:
+    raw: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    entered: dict[str, str] = field(default_factory=dict)
+
+
+def _number(text: str) -> float | int | None:
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def read_step_form(kb: Knowledge, form: Mapping[str, Any], role: str) -> StepInput:
+    """Turn a posted step into {finding: value}; unticked checklist items are "no"."""
+    out = StepInput()
+    ids = [f for f in str(form.get("step", "")).split(",") if f]
+    unknown = [f for f in ids if f not in kb.findings]
+    if not ids or unknown:
+        out.errors.append("This page is out of date. Please answer the question shown now.")
+        return out
+    group = kb.groups.get(str(form.get("group", "")))
+    if group is not None and not set(ids) <= set(group.findings):
+        group = None
+    dont_know = form.get("action") == "dont_know"
+    for fid in ids:
+        finding = kb.findings[fid]
+        text = str(form.get(fid, "")).strip()
+        out.entered[fid] = text
+        if dont_know:
+            out.raw[fid] = None
+        elif group is not None and group.kind == "checklist":
+            out.raw[fid] = text == "yes"
+        elif not text:
+            if group is None:  # a single question: an empty answer is a mistake, not a skip
+                out.errors.append(
+                    f"{_question(kb, fid, role)} Choose an answer, or press “Don't know”."
+                )
+            out.raw[fid] = None
+        elif finding.type == "bool":
+            if text not in ("yes", "no"):
+                out.errors.append(f"{_question(kb, fid, role)} {_friendly_problem(finding)}")
+            out.raw[fid] = text == "yes"
+        elif finding.type in ("number", "scale"):
+            number = _number(text)
+            if number is None:
+                out.errors.append(f"{_question(kb, fid, role)} {_friendly_problem(finding)}")
+            out.raw[fid] = number
+        else:
+            out.raw[fid] = text
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering.
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _field(kb: Knowledge, fid: str, role: str) -> dict[str, Any]:
+    f = kb.findings[fid]
+    choices: list[tuple[str, str]] = []
+    if f.type == "bool":
+        choices = [("yes", "Yes"), ("no", "No")]
+    elif f.type == "choice":
+        choices = [(v, f.value_labels.get(v, v.replace("_", " "))) for v in f.values]
+    elif f.type == "scale":
+        choices = [(str(n), str(n)) for n in range(11)]
+    return {
+        "id": fid,
+        "type": f.type,
+        "question": _question(kb, fid, role),
+        "help": (f.help or "").strip() if role != "clinician" else "",
+        "choices": choices,
+        "min": f"{f.min:g}" if f.min is not None else "",
+        "max": f"{f.max:g}" if f.max is not None else "",
+        "unit": f.unit or "",
+    }
+
+
+def _step_context(
+    kb: Knowledge,
+    screening: Screening,
+    *,
+    errors: list[str] | None = None,
+    entered: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
+    state = screening_service.interview_state(kb, screening)
+    if state.done or not state.steps:
+        return None
+    step: Step = state.steps[0]
+    answered = len(screening.history)
+    total = answered + len(state.steps)
+    group = kb.groups[step.id] if step.kind == "group" else None
+    return {
+        "screening": screening,
+        "step": step,
+        "group": group,
+        "fields": [_field(kb, fid, screening.role) for fid in step.findings],
+        "answered": answered,
+        "total": total,
+        "errors": errors or [],
+        "entered": dict(entered or {}),
+        "can_go_back": bool(screening.history),
+    }
+
+
+def _to_result(request: Request, screening: Screening) -> Response:
+    target = f"/screening/{screening.id}/result"
+    if _is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _to_step(request: Request, screening: Screening, kb: Knowledge) -> Response:
+    if _is_htmx(request):
+        return _render_step(request, kb, screening)
+    return RedirectResponse(f"/screening/{screening.id}", status_code=303)
+
+
+def _render_step(
+    request: Request,
+    kb: Knowledge,
+    screening: Screening,
+    *,
+    errors: list[str] | None = None,
+    entered: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    ctx = _step_context(kb, screening, errors=errors, entered=entered)
+    if ctx is None:
+        return _to_result(request, screening)
+    htmx = _is_htmx(request)
+    # base.html's htmx-config lets htmx swap a 400, so the fragment carries the message.
+    name = "screening_step_fragment.html" if htmx else "screening_step.html"
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, name, ctx, status_code=status_code
+    )
+    return response
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(status_code=404, detail=NOT_FOUND)
+
+
+async def _read(
+    request: Request, session: Any, screening_id: str, actor: Actor | None
+) -> Screening:
+    try:
+        screening: Screening = await run_in_threadpool(
+            screening_service.read,
+            session,
+            screening_id=screening_id,
+            visitor_token=visitor_token(request),
+            actor=actor,
+            address=client_address(request),
+        )
+    except NotAllowed:
+        raise _not_found() from None
+    return screening
+
+
+# ---------------------------------------------------------------------------------------------
+# Routes.
+
+
+@router.get("/screening", response_class=HTMLResponse, include_in_schema=False)
+async def read_screening_intro(request: Request, kb: Kb) -> Response:
+    """Explain the free screening and offer to start it."""
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "screening_intro.html", {"disclaimer": kb.advice.disclaimer.strip()}
+    )
+    return response
+
+
+@router.post("/screening", include_in_schema=False)
+async def create_screening_interview(
+    request: Request, session: DbSession, kb: Kb, actor: OptionalActor, clinic: ClinicDep
+) -> Response:
+    """Start a screening for this browser and go to its first step."""
+    token = visitor_token(request)
+    new_token = None if token else new_visitor_token()
+    screening = await run_in_threadpool(
+        screening_service.start_interview,
+        session,
+        kb=kb,
+        clinic_id=clinic.id,
+        actor=actor,
+        visitor_token=token or new_token or "",
+        address=client_address(request),
+    )
+    response = RedirectResponse(f"/screening/{screening.id}", status_code=303)
+    if new_token is not None:
+        set_visitor_cookie(request, response, new_token)
+    return response
+
+
+@router.get("/screening/{screening_id}", response_class=HTMLResponse, include_in_schema=False)
+async def read_screening_step(
+    screening_id: str, request: Request, session: DbSession, kb: Kb, actor: OptionalActor
+) -> Response:
+    """Show the current step of the interview (the fragment alone for htmx)."""
+    screening = await _read(request, session, screening_id, actor)
+    if screening.status != "in_progress":
+        return _to_result(request, screening)
+    return _render_step(request, kb, screening)
+
+
+@router.post("/screening/{screening_id}/answer", include_in_schema=False)
+async def update_screening_answer(
+    screening_id: str, request: Request, session: DbSession, kb: Kb, actor: OptionalActor
+) -> Response:
+    """Record the answers of one step, then show the next step or the result."""
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    parsed = read_step_form(kb, fields, "patient")
+    problems = list(parsed.errors)
+    if not problems:
+        try:
+            screening = await run_in_threadpool(
+                screening_service.record_step,
+                session,
+                kb=kb,
+                screening_id=screening_id,
+                visitor_token=visitor_token(request),
+                actor=actor,
+                raw=parsed.raw,
+                address=client_address(request),
+            )
+        except NotAllowed:
+            raise _not_found() from None
+        except screening_service.ScreeningClosed:
+            session.rollback()
+            return _to_result(request, await _read(request, session, screening_id, actor))
+        except screening_service.StaleStep:
+            # A double submit or an old page: show whatever step is current now.
+            session.rollback()
+            return _to_step(request, await _read(request, session, screening_id, actor), kb)
+        except InvalidAnswers as exc:
+            problems = [
+                f"{_question(kb, p.finding, 'patient')} "
+                + (
+                    _friendly_problem(kb.findings[p.finding])
+                    if p.finding in kb.findings
+                    else p.message
+                )
+                for p in exc.problems
+            ]
+        except screening_service.StepError as exc:
+            problems = [str(exc)]
+        else:
+            if screening.status == "complete":
+                return _to_result(request, screening)
+            return _to_step(request, screening, kb)
+    session.rollback()
+    screening = await _read(request, session, screening_id, actor)
+    if screening.status != "in_progress":
+        return _to_result(request, screening)
+    return _render_step(
+        request, kb, screening, errors=problems, entered=parsed.entered, status_code=400
+    )
+
+
+@router.post("/screening/{screening_id}/back", include_in_schema=False)
+async def update_screening_back(
+    screening_id: str, request: Request, session: DbSession, kb: Kb, actor: OptionalActor
+) -> Response:
+    """Go back one step: its answers are removed and it is asked again."""
+    try:
+        screening = await run_in_threadpool(
+            screening_service.go_back,
+            session,
+            kb=kb,
+            screening_id=screening_id,
+            visitor_token=visitor_token(request),
+            actor=actor,
+            address=client_address(request),
+        )
+    except NotAllowed:
+        raise _not_found() from None
+    except screening_service.ScreeningClosed:
+        session.rollback()
+        return _to_result(request, await _read(request, session, screening_id, actor))
+    return _to_step(request, screening, kb)
+
+
+def _result_context(kb: Knowledge, screening: Screening, timezone: str) -> dict[str, Any]:
+    result = screening.result
+    role = screening.role
+    urgency = str(result.get("urgency", screening.urgency))
+    causes = []
+    for cond in result.get("conditions", [])[:TOP_CAUSES]:
+        towards, away = [], []
+        for e in cond.get("evidence", []):
+            item = {
+                "question": _question(kb, e["finding"], role),
+                "answer": answer_text(kb, e["finding"], e.get("value")),
+            }
+            if e.get("lr", 1) > 1:
+                towards.append(item)
+            elif e.get("lr", 1) < 1:
+                away.append(item)
+        known = kb.conditions.get(cond["id"])
+        causes.append(
+            {
+                "id": cond["id"],
+                "name": cond.get("patient_name") or cond.get("name") or cond["id"],
+                "chance": out_of_ten(float(cond.get("probability", 0))),
+                "summary": known.patient_summary.strip() if known else "",
+                "towards": towards,
+                "away": away,
+            }
+        )
+    answers = [
+        {"question": _question(kb, fid, role), "answer": answer_text(kb, fid, value)}
+        for fid, value in _answers_in_order(screening)
+    ]
+    return {
+        "screening": screening,
+        "urgency": urgency,
+        "headline": HEADLINES.get(urgency, urgency),
+        "red_flags": result.get("red_flags", []),
+        "suspects": _suspects(kb, result),
+        "causes": causes,
+        "advice": result.get("advice", []),
+        "disclaimer": str(result.get("disclaimer", kb.advice.disclaimer)).strip(),
+        "knowledge_version": screening.knowledge_version,
+        "answers": answers,
+        "timezone": timezone,
+    }
+
+
+def _answers_in_order(screening: Screening) -> list[tuple[str, Any]]:
+    """The answers in the order they were given (history), then any others."""
+    seen: list[str] = [fid for step in screening.history for fid in step]
+    rest = [fid for fid in screening.answers if fid not in seen]
+    ordered = list(dict.fromkeys([*seen, *rest]))
+    return [(fid, screening.answers[fid]) for fid in ordered if fid in screening.answers]
+
+
+def _suspects(kb: Knowledge, result: Mapping[str, Any]) -> list[str]:
+    names: list[str] = []
+    for flag in result.get("red_flags", []):
+        for cid in flag.get("suspects", []):
+            cond = kb.conditions.get(cid)
+            name = cond.patient_name if cond else cid
+            if name not in names:
+                names.append(name)
+    return names
+
+
+@router.get(
+    "/screening/{screening_id}/result", response_class=HTMLResponse, include_in_schema=False
+)
+async def read_screening_result(
+    screening_id: str,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: OptionalActor,
+    clinic: ClinicDep,
+) -> Response:
+    """Show the result, urgency first; booking is offered only when it is safe to wait."""
+    screening = await _read(request, session, screening_id, actor)
+    if screening.status != "complete":
+        return RedirectResponse(f"/screening/{screening.id}", status_code=303)
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "screening_result.html", _result_context(kb, screening, clinic.timezone)
+    )
+    return response
+
+
+@router.get(
+    "/screening/{screening_id}/summary", response_class=HTMLResponse, include_in_schema=False
+)
+async def read_screening_summary(
+    screening_id: str,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: OptionalActor,
+    clinic: ClinicDep,
+) -> Response:
+    """A printable summary of the answers and the result, to bring to a visit."""
+    screening = await _read(request, session, screening_id, actor)
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "screening_summary.html", _result_context(kb, screening, clinic.timezone)
+    )
+    return response

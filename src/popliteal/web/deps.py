@@ -22,6 +22,7 @@ SESSION_COOKIE = "popliteal_session"
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request; services commit, anything left uncommitted is rolled back."""
     session: Session = request.app.state.sessionmaker()
+    request.state.db = session  # page helpers (the clinic name) read through it, see templating
     try:
         yield session
     finally:
@@ -56,6 +57,9 @@ def get_optional_user(request: Request, session: DbSession) -> User | None:
     if not token:
         return None
     user = accounts_service.user_for_token(session, token)
+    if user is not None:
+        # Keep its loaded attributes: error pages render after get_db rolled back and closed.
+        session.expunge(user)
     request.state.user = user
     return user
 

@@ -1,13 +1,25 @@
-"""Public pages that belong to no single area: the home page."""
+"""Public pages that belong to no single area: the home page and the education pages."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import URGENCY_ORDER, Condition
 from popliteal.web.deps import Kb, get_optional_user
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(get_optional_user)])
+
+# Conditions grouped by the care they usually need, in plain words.
+USUAL_CARE_HEADINGS = {
+    "conservative": "Usually helped by physical therapy, chiropractic care and self-care",
+    "surgical_consult": "Often need a knee specialist's opinion",
+    "urgent": "Need a doctor within days",
+    "emergency": "Need emergency care",
+}
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -15,4 +27,68 @@ async def read_home(request: Request, kb: Kb) -> HTMLResponse:
     """Say what the service does and does not do."""
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
         request, "home.html", {"disclaimer": kb.advice.disclaimer.strip()}
+    )
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+@router.get("/conditions", response_class=HTMLResponse, include_in_schema=False)
+async def read_conditions(request: Request, kb: Kb) -> HTMLResponse:
+    """List every cause of pain behind the knee, grouped by the care it usually needs."""
+    groups = []
+    # Common, self-manageable causes first: most readers have one of those.
+    for urgency in reversed(URGENCY_ORDER):
+        items = [
+            {"id": c.id, "name": c.patient_name, "summary": _first_sentence(c.patient_summary)}
+            for c in kb.conditions.values()
+            if c.usual_care == urgency
+        ]
+        if items:
+            groups.append({"heading": USUAL_CARE_HEADINGS[urgency], "conditions": items})
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request,
+        "education_list.html",
+        {"groups": groups, "disclaimer": kb.advice.disclaimer.strip()},
+    )
+
+
+def _condition_context(kb: Knowledge, condition: Condition) -> dict[str, Any]:
+    cid = condition.id
+    # treatments.yaml does not name conditions; the seed pages do, where a quote covers both.
+    treatment_ids: list[str] = []
+    quotes = []
+    for item in kb.seed_items:
+        if cid not in item.covers.get("condition", []):
+            continue
+        seed = kb.seeds.get(item.seed)
+        quotes.append({"quote": item.quote, "source": seed.title if seed else item.seed})
+        treatment_ids += [t for t in item.covers.get("treatment", []) if t not in treatment_ids]
+    treatments = [
+        {"name": kb.treatments[t].name, "description": kb.treatments[t].patient_description}
+        for t in treatment_ids
+        if t in kb.treatments
+    ]
+    surgery = [s.name for s in kb.surgery_indications.values() if cid in s.conditions]
+    return {
+        "condition": condition,
+        "usual_care": USUAL_CARE_HEADINGS[condition.usual_care],
+        "treatments": treatments,
+        "surgery": surgery,
+        "quotes": quotes,
+        "disclaimer": kb.advice.disclaimer.strip(),
+    }
+
+
+@router.get("/conditions/{condition_id}", response_class=HTMLResponse, include_in_schema=False)
+async def read_condition(condition_id: str, request: Request, kb: Kb) -> HTMLResponse:
+    """Explain one cause in plain words: what it is, signs, what helps, when to get help."""
+    condition = kb.conditions.get(condition_id)
+    if condition is None:
+        raise HTTPException(status_code=404, detail="We have no page about that.")
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, "education_condition.html", _condition_context(kb, condition)
     )

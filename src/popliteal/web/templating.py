@@ -41,8 +41,16 @@ def clinic_name(request: Request) -> str:
 
         from popliteal.accounts.models import Clinic
 
-        with state.sessionmaker() as session:
-            name = session.scalar(select(Clinic.name).order_by(Clinic.id).limit(1)) or "popliteal"
+        query = select(Clinic.name).order_by(Clinic.id).limit(1)
+        # On SQLite every transaction takes the write lock (db.py): a second session opened
+        # while this request's own is in a transaction would wait for it, so use the request's.
+        session = getattr(request.state, "db", None)
+        if session is not None:
+            name = session.scalar(query)
+        else:
+            with state.sessionmaker() as own:
+                name = own.scalar(query)
+        name = name or "popliteal"
         state.clinic_name = name
     return str(name)
 

@@ -1,0 +1,90 @@
+"""Helpers for booking tests: demo clinic look-ups, screenings, and fixed clinic-local times."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.models import Clinic, Patient, User
+from popliteal.accounts.rules import Actor
+from popliteal.demo import ADMIN, CHIRO, PATIENT
+from popliteal.knowledge.loader import Knowledge
+from popliteal.screening.models import Screening
+from popliteal.screening.service import visitor_hash
+
+TZ = ZoneInfo("America/Chicago")
+
+
+def clinic(db: Session) -> Clinic:
+    return accounts_service.default_clinic(db)
+
+
+def user(db: Session, email: str) -> User:
+    found = db.scalar(select(User).where(User.email == email))
+    assert found is not None
+    return found
+
+
+def pt(db: Session) -> User:
+    return user(db, ADMIN.email)
+
+
+def chiro(db: Session) -> User:
+    return user(db, CHIRO.email)
+
+
+def actor_for(db: Session, email: str) -> Actor:
+    return accounts_service.actor_for(db, user(db, email))
+
+
+def demo_patient_actor(db: Session) -> Actor:
+    return actor_for(db, PATIENT.email)
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    """An aware datetime at this clinic-local wall time."""
+    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
+
+
+def make_screening(
+    db: Session,
+    kb: Knowledge,
+    *,
+    urgency: str,
+    visitor_token: str,
+    status: str = "complete",
+    red_flags: list[dict[str, Any]] | None = None,
+) -> Screening:
+    """An anonymous screening of this visitor with the given outcome."""
+    screening = Screening(
+        id=secrets.token_hex(16),
+        clinic_id=clinic(db).id,
+        token_hash=visitor_hash(visitor_token),
+        role="patient",
+        status=status,
+        answers={},
+        history=[],
+        result={"urgency": urgency, "red_flags": red_flags or []},
+        urgency=urgency,
+        knowledge_version=kb.version,
+    )
+    db.add(screening)
+    db.commit()
+    return screening
+
+
+def user_count(db: Session) -> int:
+    return len(list(db.scalars(select(User.id))))
+
+
+def patient_by_email(db: Session, email: str) -> Patient | None:
+    u = db.scalar(select(User).where(User.email == email))
+    if u is None:
+        return None
+    return db.scalar(select(Patient).where(Patient.user_id == u.id))

@@ -1,0 +1,271 @@
+"""The booking JSON API through the app."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from popliteal.accounts.models import User
+from popliteal.booking.models import Appointment
+from popliteal.demo import CHIRO, PATIENT
+from popliteal.knowledge.loader import Knowledge
+from popliteal.screening.service import VISITOR_COOKIE
+from tests.booking import factories as f
+from tests.conftest import login
+
+
+def first_slot(
+    client: Any, type_: str = "free_screening", mode: str = "virtual", **extra: Any
+) -> dict[str, Any]:
+    today = datetime.now(f.TZ).date()
+    response = client.get(
+        "/api/slots",
+        params={
+            "type": type_,
+            "mode": mode,
+            "from": today.isoformat(),
+            "to": (today + timedelta(days=13)).isoformat(),
+            **extra,
+        },
+    )
+    assert response.status_code == 200, response.text
+    slots = response.json()["slots"]
+    assert slots
+    return slots[0]
+
+
+def account(email: str) -> dict[str, str]:
+    return {
+        "email": email,
+        "password": "a-long-password",
+        "full_name": "Casey Doe",
+        "phone": "555-1",
+    }
+
+
+def test_appointment_types_lists_active_types(client: Any) -> None:
+    types = client.get("/api/appointment-types").json()
+    assert [t["code"] for t in types] == ["free_screening", "follow_up", "initial_evaluation"]
+    assert types[0]["minutes"] == 20
+    assert types[0]["is_free"] is True
+
+
+def test_slots_give_clinic_offset_and_utc(client: Any) -> None:
+    slot = first_slot(client)
+    start = datetime.fromisoformat(slot["start"])
+    start_utc = datetime.fromisoformat(slot["start_utc"])
+    assert start == start_utc
+    assert start.utcoffset() in (timedelta(hours=-6), timedelta(hours=-5))
+    assert start_utc.utcoffset() == timedelta(0)
+    assert datetime.fromisoformat(slot["end"]) - start == timedelta(minutes=20)
+    body = client.get("/api/slots", params={"type": "free_screening", "mode": "virtual"}).json()
+    assert body["timezone"] == "America/Chicago"
+
+
+def test_slots_bad_input_is_a_clear_4xx(client: Any) -> None:
+    bad_type = client.get("/api/slots", params={"type": "massage", "mode": "virtual"})
+    assert bad_type.status_code == 422
+    assert "unknown appointment type 'massage'" in bad_type.json()["detail"]
+    bad_mode = client.get("/api/slots", params={"type": "free_screening", "mode": "at_home"})
+    assert bad_mode.status_code == 422
+    assert "not offered as at_home" in bad_mode.json()["detail"]
+    bad_date = client.get(
+        "/api/slots", params={"type": "free_screening", "mode": "virtual", "from": "2027-13-01"}
+    )
+    assert bad_date.status_code == 422
+    assert (
+        client.get("/api/slots", params={"type": "free_screening", "mode": "boat"}).status_code
+        == 422
+    )
+
+
+def test_book_with_a_new_account_logs_in_and_lists(client: Any, db: Session) -> None:
+    slot = first_slot(client)
+    response = client.post(
+        "/api/appointments",
+        json={
+            "type": "free_screening",
+            "mode": "virtual",
+            "start": slot["start"],
+            "clinician_id": None,
+            **account("casey@example.com"),
+        },
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["start"] == slot["start"]
+    assert body["ics_url"] == f"/api/appointments/{body['id']}.ics"
+    assert "popliteal_session=" in response.headers["set-cookie"]
+    mine = client.get("/api/appointments").json()
+    assert [a["id"] for a in mine] == [body["id"]]
+    assert client.get(f"/api/appointments/{body['id']}").json()["patient_name"] == "Casey Doe"
+    ics = client.get(f"/api/appointments/{body['id']}.ics")
+    assert ics.status_code == 200
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert f"UID:appointment-{body['id']}@popliteal" in ics.text
+
+
+def test_same_slot_twice_is_409_and_leaves_no_account(client: Any, db: Session) -> None:
+    pt_id = f.pt(db).id
+    db.rollback()  # end the test's read: on SQLite an open transaction holds the write lock
+    slot = first_slot(client, clinician=pt_id)
+    payload = {
+        "type": "free_screening",
+        "mode": "virtual",
+        "start": slot["start"],
+        "clinician_id": slot["clinician_id"],
+    }
+    assert (
+        client.post("/api/appointments", json={**payload, **account("a1@example.com")}).status_code
+        == 201
+    )
+    client.cookies.clear()
+    again = client.post("/api/appointments", json={**payload, **account("a2@example.com")})
+    assert again.status_code == 409
+    assert again.json()["detail"] == "That time was just taken. Please pick another time."
+    assert db.scalar(select(User).where(User.email == "a2@example.com")) is None
+
+
+def test_booking_errors_are_clear(client: Any) -> None:
+    slot = first_slot(client)
+    base = {"type": "free_screening", "mode": "virtual", "start": slot["start"]}
+    missing = client.post("/api/appointments", json=base)
+    assert missing.status_code == 422
+    assert "email, password, full_name" in missing.json()["detail"]
+    naive = client.post(
+        "/api/appointments", json={**base, "start": slot["start"][:19], **account("n@example.com")}
+    )
+    assert naive.status_code == 422
+    weak = client.post(
+        "/api/appointments", json={**base, **account("w@example.com"), "password": "short"}
+    )
+    assert weak.status_code == 422
+    assert "at least 10 characters" in weak.json()["detail"]
+    home = client.post(
+        "/api/appointments",
+        json={**base, "type": "initial_evaluation", "mode": "at_home", **account("h@example.com")},
+    )
+    assert home.status_code == 422
+    assert "address" in home.json()["detail"]
+    extra = client.post(
+        "/api/appointments", json={**base, "surprise": 1, **account("e@example.com")}
+    )
+    assert extra.status_code == 422
+
+
+def test_emergency_screening_cannot_book_over_the_api(
+    client: Any, db: Session, kb: Knowledge
+) -> None:
+    screening = f.make_screening(db, kb, urgency="emergency", visitor_token="browser-1")
+    slot = first_slot(client)
+    client.cookies.set(VISITOR_COOKIE, "browser-1")
+    response = client.post(
+        "/api/appointments",
+        json={
+            "type": "free_screening",
+            "mode": "virtual",
+            "start": slot["start"],
+            "screening_id": screening.id,
+            **account("em@example.com"),
+        },
+    )
+    assert response.status_code == 422
+    assert "Seek emergency care now" in response.json()["detail"]
+    assert db.scalar(select(User).where(User.email == "em@example.com")) is None
+
+
+def test_conservative_screening_is_linked(client: Any, db: Session, kb: Knowledge) -> None:
+    screening = f.make_screening(db, kb, urgency="conservative", visitor_token="browser-2")
+    slot = first_slot(client)
+    payload = {
+        "type": "free_screening",
+        "mode": "virtual",
+        "start": slot["start"],
+        "screening_id": screening.id,
+        **account("lk@example.com"),
+    }
+    assert client.post("/api/appointments", json=payload).status_code == 404  # not this browser's
+    client.cookies.set(VISITOR_COOKIE, "browser-2")
+    response = client.post("/api/appointments", json=payload)
+    assert response.status_code == 201
+    db.expire_all()
+    db.refresh(screening)
+    assert screening.patient_id == response.json()["patient_id"]
+
+
+def test_cancel_and_reschedule_over_the_api(client: Any) -> None:
+    login(client, PATIENT.email, PATIENT.password)
+    slots = client.get(
+        "/api/slots",
+        params={
+            "type": "follow_up",
+            "mode": "virtual",
+            "from": (datetime.now(f.TZ).date() + timedelta(days=3)).isoformat(),
+        },
+    ).json()["slots"]
+    made = client.post(
+        "/api/appointments",
+        json={"type": "follow_up", "mode": "virtual", "start": slots[0]["start"]},
+    )
+    assert made.status_code == 201, made.text
+    aid = made.json()["id"]
+    later = next(s for s in slots if s["start"] >= slots[0]["end"])
+    moved = client.post(f"/api/appointments/{aid}/reschedule", json={"start": later["start"]})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["id"] == aid
+    assert moved.json()["sequence"] == 1
+    assert moved.json()["start"] == later["start"]
+    cancelled = client.post(f"/api/appointments/{aid}/cancel")
+    assert cancelled.json()["status"] == "cancelled"
+    assert client.post(f"/api/appointments/{aid}/cancel").status_code == 409
+
+
+def test_patient_too_late_to_cancel_gets_403_with_reason(client: Any, db: Session) -> None:
+    login(client, PATIENT.email, PATIENT.password)
+    demo = db.scalar(select(Appointment).order_by(Appointment.id).limit(1))
+    assert demo is not None
+    # Move the demo visit to start in 2 hours: within the 24-hour notice.
+    from popliteal.db import utcnow
+
+    demo.starts_at = utcnow() + timedelta(hours=2)
+    demo.ends_at = demo.starts_at + timedelta(minutes=20)
+    db.commit()
+    response = client.post(f"/api/appointments/{demo.id}/cancel")
+    assert response.status_code == 403
+    assert "24 hours" in response.json()["detail"]
+    assert "555-0199" in response.json()["detail"]
+
+
+def test_permissions_on_appointments(client: Any, db: Session) -> None:
+    demo_id = db.scalar(select(func.min(Appointment.id)))
+    db.rollback()  # end the test's read: on SQLite an open transaction holds the write lock
+    assert client.get("/api/appointments").status_code == 401
+    assert client.get(f"/api/appointments/{demo_id}").status_code == 401
+    assert client.post(f"/api/appointments/{demo_id}/cancel").status_code == 401
+    slot = first_slot(client)
+    other = client.post(
+        "/api/appointments",
+        json={
+            "type": "free_screening",
+            "mode": "virtual",
+            "start": slot["start"],
+            **account("o@example.com"),
+        },
+    )
+    assert other.status_code == 201
+    for path in (f"/api/appointments/{demo_id}", f"/api/appointments/{demo_id}.ics"):
+        assert client.get(path).status_code == 404
+    assert client.post(f"/api/appointments/{demo_id}/cancel").status_code == 404
+    assert client.get("/api/appointments/999999").status_code == 404
+    client.cookies.clear()
+    login(client, CHIRO.email, CHIRO.password)
+    clinic_wide = client.get("/api/appointments").json()
+    assert len(clinic_wide) == 2
+    staff_book = client.post(
+        "/api/appointments",
+        json={"type": "free_screening", "mode": "virtual", "start": slot["start"]},
+    )
+    assert staff_book.status_code == 403

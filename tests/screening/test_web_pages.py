@@ -1,0 +1,348 @@
+"""The screening in the browser without JavaScript (plain form posts) and with htmx."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from popliteal.accounts.models import AuditEvent
+from popliteal.demo import CHIRO, PATIENT
+from popliteal.screening.models import Screening
+from tests.conftest import csrf_from, login
+
+# How a runner with a sore knee and no danger signs answers (anything else: "no", or the first
+# choice, or the lowest number allowed).
+CONSERVATIVE = {
+    "age_years": "34",
+    "sex": "female",
+    "runner": "yes",
+    "onset": "gradual",
+    "symptom_duration_weeks": "3",
+    "weekly_running_miles": "22",
+    "pain_location": "posterolateral",
+    "bmi": "23",
+    "pain_now": "3",
+    "pain_worst_week": "4",
+}
+
+
+@dataclass
+class StepForm:
+    """The answer form of one step, as a browser sees it."""
+
+    action: str
+    hidden: dict[str, str] = field(default_factory=dict)
+    checkboxes: list[str] = field(default_factory=list)
+    radios: dict[str, list[str]] = field(default_factory=dict)
+    numbers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.form: StepForm | None = None
+        self._in_answer_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._in_answer_form = a.get("action", "").endswith("/answer")
+            if self._in_answer_form:
+                self.form = StepForm(action=a["action"])
+        elif tag == "input" and self._in_answer_form and self.form is not None:
+            kind, name = a.get("type"), a.get("name", "")
+            if kind == "hidden":
+                self.form.hidden[name] = a.get("value", "")
+            elif kind == "checkbox":
+                self.form.checkboxes.append(name)
+            elif kind == "radio":
+                self.form.radios.setdefault(name, []).append(a.get("value", ""))
+            elif kind == "number":
+                self.form.numbers[name] = a
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_answer_form = False
+
+
+def step_form(html: str) -> StepForm:
+    parser = _FormParser()
+    parser.feed(html)
+    assert parser.form is not None, "no answer form on the page"
+    return parser.form
+
+
+def fill(form: StepForm, wanted: dict[str, str]) -> dict[str, str]:
+    """Answer a step like a person: ticks and choices from `wanted`, else "no" / the lowest."""
+    data = dict(form.hidden)
+    data["action"] = "answer"
+    for name in form.checkboxes:
+        if wanted.get(name) == "yes":
+            data[name] = "yes"
+    for name, values in form.radios.items():
+        choice = wanted.get(name, "no" if "no" in values else values[0])
+        assert choice in values, (name, choice, values)
+        data[name] = choice
+    for name, attrs in form.numbers.items():
+        data[name] = wanted.get(name, attrs.get("min") or "0")
+    return data
+
+
+def start(client: Any) -> str:
+    """Start a screening from the intro page; return the step page's path."""
+    intro = client.get("/screening")
+    assert intro.status_code == 200
+    assert "decision support, not a diagnosis" in intro.text.lower()
+    response = client.post("/screening", data={"csrf_token": csrf_from(client, "/screening")})
+    assert response.status_code == 303
+    path: str = response.headers["location"]
+    assert re.fullmatch(r"/screening/[0-9a-f]{32}", path)
+    return path
+
+
+def run_interview(client: Any, wanted: dict[str, str], *, max_steps: int = 60) -> str:
+    """Answer every step shown until the result; return the result page's path."""
+    path = start(client)
+    for _ in range(max_steps):
+        page = client.get(path)
+        assert page.status_code == 200
+        response = client.post(step_form(page.text).action, data=fill(step_form(page.text), wanted))
+        assert response.status_code == 303, response.text
+        if response.headers["location"].endswith("/result"):
+            return str(response.headers["location"])
+        assert response.headers["location"] == path
+    raise AssertionError("the interview did not finish")
+
+
+def _sid(path: str) -> str:
+    return path.split("/")[2]
+
+
+def test_a_conservative_screening_from_start_to_result(client: Any, db: Any) -> None:
+    result_path = run_interview(client, CONSERVATIVE)
+    page = client.get(result_path)
+    assert page.status_code == 200
+    text = page.text
+    assert 'class="banner conservative"' in text
+    assert "Likely causes" in text
+    assert " in 10</strong> people with answers like yours" in text
+    assert "Points towards" in text
+    assert "Do you run most weeks?" in text  # evidence in the person's words
+    assert "What to do now" in text
+    assert "ice pack" in text  # self-care advice from the knowledge base
+    sid = _sid(result_path)
+    assert f'href="/book?screening={sid}&amp;type=free_screening"' in text
+    assert "decision support, not a diagnosis" in text
+    stored = db.get(Screening, sid)
+    assert stored.status == "complete"
+    assert stored.urgency == "conservative"
+    assert stored.result["urgency"] == "conservative"
+    assert stored.result["next_questions"] == []
+    assert stored.knowledge_version in text
+    assert stored.patient_id is None
+    assert stored.token_hash is not None
+
+
+def test_the_step_page_shows_progress_safety_first_and_dont_know(client: Any) -> None:
+    page = client.get(start(client))
+    assert "<progress" in page.text
+    assert "Step 1 of at most" in page.text
+    assert "First, some safety questions" in page.text
+    assert "Don't know" in page.text
+    assert "Back</button>" not in page.text  # nothing to go back to yet
+
+
+def test_dont_know_stores_null_and_back_removes_the_answers(client: Any, db: Any) -> None:
+    path = start(client)
+    sid = _sid(path)
+    first = step_form(client.get(path).text)
+    data = {**first.hidden, "action": "dont_know"}
+    assert client.post(first.action, data=data).status_code == 303
+    asked = first.hidden["step"].split(",")
+    stored = db.get(Screening, sid)
+    assert stored.answers == dict.fromkeys(asked)
+    assert stored.history == [asked]
+    db.rollback()
+
+    second_page = client.get(path)
+    assert "Step 2 of at most" in second_page.text
+    assert "Back</button>" in second_page.text
+    second = step_form(second_page.text)
+    assert second.hidden["step"] != first.hidden["step"]
+    assert client.post(second.action, data=fill(second, CONSERVATIVE)).status_code == 303
+    db.expire_all()
+    assert set(db.get(Screening, sid).answers) > set(asked)
+    db.rollback()
+
+    back = client.post(f"{path}/back", data={"csrf_token": csrf_from(client, path)})
+    assert back.status_code == 303
+    db.expire_all()
+    stored = db.get(Screening, sid)
+    assert stored.answers == dict.fromkeys(asked)
+    assert stored.history == [asked]
+    db.rollback()
+    again = client.get(path)
+    assert step_form(again.text).hidden["step"] == second.hidden["step"]
+
+
+def test_a_double_submit_does_not_answer_twice(client: Any, db: Any) -> None:
+    path = start(client)
+    form = step_form(client.get(path).text)
+    data = fill(form, CONSERVATIVE)
+    assert client.post(form.action, data=data).status_code == 303
+    repeat = client.post(form.action, data=data)
+    assert repeat.status_code == 303
+    assert repeat.headers["location"] == path
+    assert len(db.get(Screening, _sid(path)).history) == 1
+
+
+def test_a_bad_answer_reshows_the_step_with_a_message(client: Any) -> None:
+    path = start(client)
+    form = step_form(client.get(path).text)
+    assert "age_years" in form.numbers
+    data = {**fill(form, CONSERVATIVE), "age_years": "200"}
+    response = client.post(form.action, data=data)
+    assert response.status_code == 400
+    assert 'role="alert"' in response.text
+    assert "Enter a number from 0 to 120" in response.text
+    not_a_number = client.post(form.action, data={**data, "age_years": "old"})
+    assert not_a_number.status_code == 400
+    assert "Enter a number from 0 to 120" in not_a_number.text
+    stale = client.post(form.action, data={**data, "step": "no_such_finding"})
+    assert stale.status_code == 400
+    assert "out of date" in stale.text
+
+
+def test_a_single_question_needs_an_answer_or_dont_know(client: Any) -> None:
+    path = start(client)
+    for _ in range(30):
+        form = step_form(client.get(path).text)
+        if "," not in form.hidden["step"]:
+            break
+        client.post(form.action, data=fill(form, CONSERVATIVE))
+    else:
+        raise AssertionError("no single-question step came up")
+    empty = client.post(form.action, data={**form.hidden, "action": "answer"})
+    assert empty.status_code == 400
+    assert "Don't know" in empty.text
+    assert "Choose an answer" in empty.text
+
+
+def test_htmx_gets_the_step_fragment_and_a_redirect_at_the_end(client: Any) -> None:
+    path = start(client)
+    hx = {"HX-Request": "true"}
+    fragment = client.get(path, headers=hx)
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert fragment.text.lstrip().startswith('<div id="step"')
+    for _ in range(60):
+        form = step_form(fragment.text)
+        fragment = client.post(form.action, data=fill(form, CONSERVATIVE), headers=hx)
+        assert fragment.status_code == 200
+        assert "<html" not in fragment.text
+        if "hx-redirect" in fragment.headers:
+            assert fragment.headers["hx-redirect"] == f"{path}/result"
+            break
+        assert 'id="step"' in fragment.text
+    else:
+        raise AssertionError("the interview did not finish")
+    assert client.get(f"{path}/result").status_code == 200
+
+
+def test_htmx_back_returns_the_previous_step_fragment(client: Any) -> None:
+    path = start(client)
+    hx = {"HX-Request": "true"}
+    first = step_form(client.get(path).text)
+    client.post(first.action, data=fill(first, CONSERVATIVE))
+    back = client.post(f"{path}/back", data={"csrf_token": csrf_from(client, path)}, headers=hx)
+    assert back.status_code == 200
+    assert "<html" not in back.text
+    assert step_form(back.text).hidden["step"] == first.hidden["step"]
+
+
+def test_an_emergency_answer_ends_in_the_emergency_banner_without_booking(
+    client: Any, db: Any
+) -> None:
+    result_path = run_interview(client, {**CONSERVATIVE, "breathless_or_chest_pain": "yes"})
+    page = client.get(result_path)
+    assert page.status_code == 200
+    assert '<section class="banner emergency" role="alert">' in page.text
+    assert "Call your emergency number now" in page.text
+    assert "pulmonary embolism" in page.text  # why: the fired rule's title
+    assert "/book" not in page.text
+    assert "Book a" not in page.text
+    assert db.get(Screening, _sid(result_path)).urgency == "emergency"
+
+
+def test_the_printable_summary_lists_the_answers(client: Any) -> None:
+    result_path = run_interview(client, CONSERVATIVE)
+    sid = _sid(result_path)
+    assert f'href="/screening/{sid}/summary"' in client.get(result_path).text
+    summary = client.get(f"/screening/{sid}/summary")
+    assert summary.status_code == 200
+    assert "How old are you, in years?" in summary.text
+    assert "<td>34 years</td>" in summary.text
+    assert "<td>I am female</td>" in summary.text
+    assert "<td>No</td>" in summary.text
+    assert "Physical therapy or chiropractic care is a good fit" in summary.text
+    assert "decision support, not a diagnosis" in summary.text
+    assert "America/Chicago" not in summary.text  # shown as a local time, not a zone name
+    assert re.search(r"\d{2} \w{3} \d{4}, \d{2}:\d{2}", summary.text)
+
+
+def test_another_browser_cannot_see_it_but_the_clinic_can(client: Any, app: Any) -> None:
+    path = start(client)
+    with TestClient(app, follow_redirects=False) as other:
+        for suffix in ("", "/result", "/summary"):
+            page = other.get(path + suffix)
+            assert page.status_code == 404
+            assert "could not find this screening" in page.text
+        token = csrf_from(other, "/screening")
+        assert other.post(f"{path}/back", data={"csrf_token": token}).status_code == 404
+        login(other, CHIRO.email, CHIRO.password)
+        assert other.get(path).status_code == 200
+
+
+def test_a_logged_in_patients_screening_is_linked_and_audited(client: Any, db: Any) -> None:
+    login(client, PATIENT.email, PATIENT.password)
+    path = start(client)
+    stored = db.get(Screening, _sid(path))
+    assert stored.patient_id is not None
+    assert stored.token_hash is None
+    db.rollback()
+    form = step_form(client.get(path).text)
+    client.post(form.action, data=fill(form, CONSERVATIVE))
+    actions = db.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity_id == _sid(path)).order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["create", "read", "update"]
+
+
+def test_a_form_post_without_csrf_is_refused(client: Any) -> None:
+    client.get("/screening")
+    assert client.post("/screening").status_code == 403
+
+
+def test_an_urgent_result_says_see_a_doctor_and_offers_no_free_screening(client: Any) -> None:
+    created = client.post("/api/screenings", json={"answers": {"locked_cannot_straighten": True}})
+    page = client.get(f"/screening/{created.json()['id']}/result")
+    assert page.status_code == 200
+    assert 'class="banner urgent"' in page.text
+    assert "See a doctor within the next few days" in page.text
+    assert "Locked knee" in page.text  # why
+    assert "type=free_screening" not in page.text
+    assert "Book a free screening" not in page.text
+
+
+def test_a_surgical_consult_result_offers_an_initial_evaluation(client: Any) -> None:
+    answers = {"conservative_care_weeks_without_improvement": 14}
+    sid = client.post("/api/screenings", json={"answers": answers}).json()["id"]
+    page = client.get(f"/screening/{sid}/result")
+    assert 'class="banner surgical_consult"' in page.text
+    assert f'href="/book?screening={sid}&amp;type=initial_evaluation"' in page.text
+    assert "type=free_screening" not in page.text
