@@ -46,9 +46,11 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.on(
         "console",
-        lambda msg: errors.append(f"{msg.text} {msg.location.get('url', '')}")
-        if msg.type == "error"
-        else None,
+        lambda msg: (
+            errors.append(f"{msg.text} {msg.location.get('url', '')}")
+            if msg.type == "error"
+            else None
+        ),
     )
     yield pg
     context.close()

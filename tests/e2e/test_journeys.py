@@ -1,0 +1,128 @@
+"""The journeys of issue 3 in headless Chromium: what a visitor and a clinician really do.
+
+Every page visited is checked with axe-core (no serious or critical violation), and each result
+page is saved as a screenshot under test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.e2e.conftest import screenshot, serious_violations
+
+NEW_PERSON = {
+    "name": "Riley Walker",
+    "email": "riley.walker@example.org",
+    "password": "knee-pain-2026",
+}
+
+
+def _accessible(page: Any) -> None:
+    assert serious_violations(page) == [], page.url
+
+
+def _step_marker(page: Any) -> str:
+    label = page.locator("label[for=screening-progress]")
+    return label.inner_text() if label.count() == 1 else page.url
+
+
+def _next_step(page: Any, before: str) -> None:
+    """htmx swaps the step in place, or redirects to the result: wait for either."""
+    page.wait_for_function(
+        """(before) => location.pathname.endsWith('/result') ||
+            (document.querySelector('label[for=screening-progress]') || {}).innerText !== before""",
+        arg=before,
+    )
+
+
+def _screen(page: Any, *, tick: str | None = None) -> None:
+    """Screen as a 34-year-old woman: no danger signs (or `tick` one), else "don't know"."""
+    page.goto("/")
+    _accessible(page)
+    page.get_by_role("link", name="Start the free screening").click()
+    page.get_by_role("button", name="Start the screening").click()
+    page.wait_for_url(re.compile(r"/screening/[0-9a-f]{32}$"))
+    _accessible(page)
+    ticked = False
+    for _ in range(60):
+        if page.url.endswith("/result"):
+            return
+        before = _step_marker(page)
+        age = page.get_by_label("How old are you, in years?")
+        if age.count():
+            age.fill("34")
+            page.get_by_label("I am female").check()
+            page.get_by_role("button", name="Next").click()
+        elif page.locator("#step input[type=checkbox]").count():
+            box = page.locator(f"#step input[type=checkbox][name={tick}]") if tick else None
+            if box is not None and box.count() and not ticked:
+                box.check()
+                ticked = True
+            page.get_by_role("button", name="Next").click()
+        else:
+            page.get_by_role("button", name="Don't know").click()
+        _next_step(page, before)
+    raise AssertionError("the screening did not finish in 60 steps")
+
+
+def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login(
+    page: Any,
+) -> None:
+    _screen(page)
+    page.wait_for_url("**/result")
+    banner = page.locator(".banner").first
+    assert "conservative" in (banner.get_attribute("class") or "")
+    assert page.get_by_text("decision support, not a diagnosis").count() >= 1
+    _accessible(page)
+    screenshot(page, "result-conservative")
+
+    page.get_by_role("link", name=re.compile("Book a free screening")).click()
+    page.wait_for_url(re.compile(r"/book\?"))
+    page.get_by_role("radio", name=re.compile("^Free screening")).check()
+    page.get_by_role("radio", name="Video call", exact=True).check()
+    page.get_by_role("button", name="Show free times").click()
+    first_slot = page.locator("#slots a.button").first
+    first_slot.wait_for()
+    _accessible(page)
+    first_slot.click()
+    page.wait_for_url(re.compile(r"/book/confirm\?"))
+    _accessible(page)
+    page.get_by_label("Your full name").fill(NEW_PERSON["name"])
+    page.get_by_label("Email").fill(NEW_PERSON["email"])
+    page.get_by_label("Phone").fill("555-0142")
+    page.get_by_label(re.compile("Choose a password")).fill(NEW_PERSON["password"])
+    page.get_by_role("button", name="Book this visit").click()
+    page.get_by_role("heading", name="Your visit is booked").wait_for()
+    assert page.get_by_text("Video call").count() >= 1
+    _accessible(page)
+    screenshot(page, "booking-confirmed")
+    ics = page.get_by_role("link", name=re.compile(r"\.ics|calendar", re.I)).first
+    assert ics.get_attribute("href")
+
+    page.get_by_role("button", name=re.compile("Log out")).click()
+    page.goto("/login")
+    page.get_by_label("Email").fill(NEW_PERSON["email"])
+    page.get_by_label("Password").fill(NEW_PERSON["password"])
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/my/appointments")
+    coming = page.locator("main")
+    assert "Free screening" in coming.inner_text()
+    assert "Video call" in coming.inner_text()
+    _accessible(page)
+    screenshot(page, "my-appointments")
+
+
+def test_visitor_with_a_swollen_calf_sees_the_emergency_message_and_no_booking(
+    page: Any,
+) -> None:
+    _screen(page, tick="calf_swelling")
+    page.wait_for_url("**/result")
+    banner = page.get_by_role("alert").first
+    assert "emergency" in (banner.get_attribute("class") or "")
+    assert re.search(r"emergency", banner.inner_text(), re.I)
+    assert page.locator("a[href*='/book']").count() == 0
+    assert page.get_by_role("button", name=re.compile("book", re.I)).count() == 0
+    assert page.get_by_role("link", name=re.compile("book", re.I)).count() == 0
+    _accessible(page)
+    screenshot(page, "result-emergency")
