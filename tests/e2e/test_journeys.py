@@ -126,3 +126,40 @@ def test_visitor_with_a_swollen_calf_sees_the_emergency_message_and_no_booking(
     assert page.get_by_role("link", name=re.compile("book", re.I)).count() == 0
     _accessible(page)
     screenshot(page, "result-emergency")
+
+
+def test_clinician_finds_the_patient_adds_exam_findings_and_sees_the_new_differential(
+    page: Any,
+) -> None:
+    from popliteal.demo import ADMIN
+
+    page.goto("/login")
+    page.get_by_label("Email").fill(ADMIN.email)
+    page.get_by_label("Password").fill(ADMIN.password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/staff/schedule**")
+    _accessible(page)
+    screenshot(page, "staff-schedule")
+
+    page.get_by_role("link", name="Patients", exact=True).click()
+    page.get_by_label("Search by name or email").fill("Jordan")
+    page.get_by_role("button", name="Search").click()
+    _accessible(page)
+    page.get_by_role("link", name="Jordan Demo").click()
+    page.get_by_role("heading", level=1, name="Jordan Demo").wait_for()
+    _accessible(page)
+
+    page.get_by_role("link", name="Record exam findings").click()
+    page.get_by_role("heading", level=1, name=re.compile("Exam findings")).wait_for()
+    _accessible(page)
+    page.locator("select[name=posterior_drawer]").select_option("grade_2")
+    save = page.get_by_role("button", name="Save findings and re-run the screening")
+    save.focus()
+    page.keyboard.press("Enter")  # keyboard alone submits the form
+    page.get_by_role("heading", level=1, name="What the exam changed").wait_for()
+    _accessible(page)
+    screenshot(page, "exam-changed")
+    row = page.locator("tr", has_text="Posterior cruciate ligament (PCL) injury").first
+    cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+    before, after = (float(re.sub(r"[^\d.]", "", x)) for x in cells[1:3])
+    assert after > before
