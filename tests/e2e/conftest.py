@@ -75,3 +75,25 @@ def serious_violations(page: Any) -> list[str]:
         for v in results.response["violations"]
         if v.get("impact") in ("serious", "critical")
     ]
+
+
+def accessible(page: Any) -> None:
+    assert serious_violations(page) == [], page.url
+
+
+def step_marker(page: Any) -> str:
+    """What identifies the screening step on screen (read in one go: htmx may swap it)."""
+    marker: str = page.evaluate(
+        """() => { const l = document.querySelector('label[for=screening-progress]');
+                   return l ? l.innerText : location.href; }"""
+    )
+    return marker
+
+
+def next_step(page: Any, before: str) -> None:
+    """htmx swaps the step in place, or redirects to the result: wait for either."""
+    page.wait_for_function(
+        """(before) => location.pathname.endsWith('/result') ||
+            (document.querySelector('label[for=screening-progress]') || {}).innerText !== before""",
+        arg=before,
+    )

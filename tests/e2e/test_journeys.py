@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.e2e.conftest import screenshot, serious_violations
+from tests.e2e.conftest import accessible, next_step, screenshot, step_marker
 
 NEW_PERSON = {
     "name": "Riley Walker",
@@ -18,37 +18,19 @@ NEW_PERSON = {
 }
 
 
-def _accessible(page: Any) -> None:
-    assert serious_violations(page) == [], page.url
-
-
-def _step_marker(page: Any) -> str:
-    label = page.locator("label[for=screening-progress]")
-    return label.inner_text() if label.count() == 1 else page.url
-
-
-def _next_step(page: Any, before: str) -> None:
-    """htmx swaps the step in place, or redirects to the result: wait for either."""
-    page.wait_for_function(
-        """(before) => location.pathname.endsWith('/result') ||
-            (document.querySelector('label[for=screening-progress]') || {}).innerText !== before""",
-        arg=before,
-    )
-
-
 def _screen(page: Any, *, tick: str | None = None) -> None:
     """Screen as a 34-year-old woman: no danger signs (or `tick` one), else "don't know"."""
     page.goto("/")
-    _accessible(page)
+    accessible(page)
     page.get_by_role("link", name="Start the free screening").click()
     page.get_by_role("button", name="Start the screening").click()
     page.wait_for_url(re.compile(r"/screening/[0-9a-f]{32}$"))
-    _accessible(page)
+    accessible(page)
     ticked = False
     for _ in range(60):
         if page.url.endswith("/result"):
             return
-        before = _step_marker(page)
+        before = step_marker(page)
         age = page.get_by_label("How old are you, in years?")
         if age.count():
             age.fill("34")
@@ -62,7 +44,7 @@ def _screen(page: Any, *, tick: str | None = None) -> None:
             page.get_by_role("button", name="Next").click()
         else:
             page.get_by_role("button", name="Don't know").click()
-        _next_step(page, before)
+        next_step(page, before)
     raise AssertionError("the screening did not finish in 60 steps")
 
 
@@ -74,7 +56,7 @@ def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login
     banner = page.locator(".banner").first
     assert "conservative" in (banner.get_attribute("class") or "")
     assert page.get_by_text("decision support, not a diagnosis").count() >= 1
-    _accessible(page)
+    accessible(page)
     screenshot(page, "result-conservative")
 
     page.get_by_role("link", name=re.compile("Book a free screening")).click()
@@ -84,10 +66,10 @@ def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login
     page.get_by_role("button", name="Show free times").click()
     first_slot = page.locator("#slots a.button").first
     first_slot.wait_for()
-    _accessible(page)
+    accessible(page)
     first_slot.click()
     page.wait_for_url(re.compile(r"/book/confirm\?"))
-    _accessible(page)
+    accessible(page)
     page.get_by_label("Your full name").fill(NEW_PERSON["name"])
     page.get_by_label("Email").fill(NEW_PERSON["email"])
     page.get_by_label("Phone").fill("555-0142")
@@ -95,7 +77,7 @@ def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login
     page.get_by_role("button", name="Book this visit").click()
     page.get_by_role("heading", name="Your visit is booked").wait_for()
     assert page.get_by_text("Video call").count() >= 1
-    _accessible(page)
+    accessible(page)
     screenshot(page, "booking-confirmed")
     ics = page.get_by_role("link", name=re.compile(r"\.ics|calendar", re.I)).first
     assert ics.get_attribute("href")
@@ -109,7 +91,7 @@ def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login
     coming = page.locator("main")
     assert "Free screening" in coming.inner_text()
     assert "Video call" in coming.inner_text()
-    _accessible(page)
+    accessible(page)
     screenshot(page, "my-appointments")
 
 
@@ -124,7 +106,7 @@ def test_visitor_with_a_swollen_calf_sees_the_emergency_message_and_no_booking(
     assert page.locator("a[href*='/book']").count() == 0
     assert page.get_by_role("button", name=re.compile("book", re.I)).count() == 0
     assert page.get_by_role("link", name=re.compile("book", re.I)).count() == 0
-    _accessible(page)
+    accessible(page)
     screenshot(page, "result-emergency")
 
 
@@ -138,26 +120,26 @@ def test_clinician_finds_the_patient_adds_exam_findings_and_sees_the_new_differe
     page.get_by_label("Password").fill(ADMIN.password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/staff/schedule**")
-    _accessible(page)
+    accessible(page)
     screenshot(page, "staff-schedule")
 
     page.get_by_role("link", name="Patients", exact=True).click()
     page.get_by_label("Search by name or email").fill("Jordan")
     page.get_by_role("button", name="Search").click()
-    _accessible(page)
+    accessible(page)
     page.get_by_role("link", name="Jordan Demo").click()
     page.get_by_role("heading", level=1, name="Jordan Demo").wait_for()
-    _accessible(page)
+    accessible(page)
 
     page.get_by_role("link", name="Record exam findings").click()
     page.get_by_role("heading", level=1, name=re.compile("Exam findings")).wait_for()
-    _accessible(page)
+    accessible(page)
     page.locator("select[name=posterior_drawer]").select_option("grade_2")
     save = page.get_by_role("button", name="Save findings and re-run the screening")
     save.focus()
     page.keyboard.press("Enter")  # keyboard alone submits the form
     page.get_by_role("heading", level=1, name="What the exam changed").wait_for()
-    _accessible(page)
+    accessible(page)
     screenshot(page, "exam-changed")
     row = page.locator("tr", has_text="Posterior cruciate ligament (PCL) injury").first
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]

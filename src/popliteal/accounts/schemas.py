@@ -7,9 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-PROFESSIONS = ("physical_therapist", "chiropractor", "other")
-STAFF_ROLES = ("clinician", "admin")
-
 
 class AppointmentRead(BaseModel):
     id: int
@@ -89,6 +86,7 @@ class PatientRecordRead(BaseModel):
     """A patient's whole record: details, screenings (newest first) and appointments."""
 
     patient: PatientRead
+    timezone: str = Field(description="The clinic's time zone, in which times are shown.")
     screenings: list[ScreeningRead]
     appointments: list[AppointmentRead]
 
@@ -102,23 +100,9 @@ class ExamCreate(BaseModel):
 
 class DiagnosisUpdate(BaseModel):
     condition: str | None = Field(
-        default=None, max_length=80, description="A condition id from the knowledge base, or "
-        "null to clear the working diagnosis."
+        default=None,
+        max_length=80,
+        description="A condition id from the knowledge base, or "
+        "null to clear the working diagnosis.",
     )
     note: str = Field(default="", max_length=4000)
-
-
-class ClinicUpdate(BaseModel):
-    name: str
-    timezone: str
-    cancel_notice_hours: int
-    min_booking_notice_hours: int
-    booking_horizon_days: int
-
-
-class ClinicianCreate(BaseModel):
-    display_name: str
-    email: str
-    profession: str
-    role: str
-    password: str

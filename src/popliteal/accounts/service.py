@@ -246,3 +246,205 @@ def register_patient(
     session.add(patient)
     session.flush()
     return patient
+
+
+# ---------------------------------------------------------------------------------------------
+# Clinic administration (admin only): the clinic's settings and its clinicians.
+
+PROFESSIONS = ("physical_therapist", "chiropractor", "other")
+STAFF_ROLES = ("clinician", "admin")
+MAX_NOTICE_HOURS = 24 * 30
+MAX_HORIZON_DAYS = 730
+
+
+class InvalidSettings(AccountError):
+    """Several problems with a form at once; each is safe to show."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != "admin":
+        raise NotAllowed("this is for the clinic's administrators")
+
+
+def admin_clinic(session: Session, *, actor: Actor) -> Clinic:
+    """The administrator's own clinic."""
+    _require_admin(actor)
+    clinic = session.get(Clinic, actor.clinic_id)
+    if clinic is None:
+        raise NotAllowed("no such clinic")
+    return clinic
+
+
+def read_clinic(session: Session, *, actor: Actor) -> Clinic:
+    """The administrator's clinic, for its settings form (ends the read transaction)."""
+    clinic = admin_clinic(session, actor=actor)
+    session.commit()
+    return clinic
+
+
+def clinic_settings_problems(
+    *,
+    name: str,
+    timezone: str,
+    cancel_notice_hours: int,
+    min_booking_notice_hours: int,
+    booking_horizon_days: int,
+) -> list[str]:
+    """Every problem with these clinic settings (empty when they are fine)."""
+    from zoneinfo import available_timezones
+
+    problems = []
+    if not name.strip():
+        problems.append("name: enter the clinic's name")
+    elif len(name.strip()) > 200:
+        problems.append("name: 200 characters at most")
+    if timezone not in available_timezones():
+        problems.append(
+            f"timezone: unknown time zone {timezone!r}; use an IANA name like America/Chicago"
+        )
+    if not 0 <= cancel_notice_hours <= MAX_NOTICE_HOURS:
+        problems.append(f"cancel_notice_hours: expected 0 to {MAX_NOTICE_HOURS} hours")
+    if not 0 <= min_booking_notice_hours <= MAX_NOTICE_HOURS:
+        problems.append(f"min_booking_notice_hours: expected 0 to {MAX_NOTICE_HOURS} hours")
+    if not 1 <= booking_horizon_days <= MAX_HORIZON_DAYS:
+        problems.append(f"booking_horizon_days: expected 1 to {MAX_HORIZON_DAYS} days")
+    return problems
+
+
+def update_clinic(
+    session: Session,
+    *,
+    actor: Actor,
+    name: str,
+    timezone: str,
+    cancel_notice_hours: int,
+    min_booking_notice_hours: int,
+    booking_horizon_days: int,
+    address: str = "",
+) -> Clinic:
+    """Change the clinic's settings after checking them all; raise InvalidSettings. Commits."""
+    clinic = admin_clinic(session, actor=actor)
+    timezone = timezone.strip()
+    problems = clinic_settings_problems(
+        name=name,
+        timezone=timezone,
+        cancel_notice_hours=cancel_notice_hours,
+        min_booking_notice_hours=min_booking_notice_hours,
+        booking_horizon_days=booking_horizon_days,
+    )
+    if problems:
+        raise InvalidSettings(problems)
+    before = {
+        "name": clinic.name,
+        "timezone": clinic.timezone,
+        "cancel_notice_hours": clinic.cancel_notice_hours,
+        "min_booking_notice_hours": clinic.min_booking_notice_hours,
+        "booking_horizon_days": clinic.booking_horizon_days,
+    }
+    clinic.name = name.strip()
+    clinic.timezone = timezone
+    clinic.cancel_notice_hours = cancel_notice_hours
+    clinic.min_booking_notice_hours = min_booking_notice_hours
+    clinic.booking_horizon_days = booking_horizon_days
+    audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="clinic",
+        entity_id=clinic.id,
+        patient_id=None,
+        address=address,
+        detail={"before": before},
+    )
+    session.commit()
+    return clinic
+
+
+def list_staff(session: Session, *, actor: Actor) -> list[User]:
+    """The clinic's clinicians and administrators, active ones first."""
+    _require_admin(actor)
+    staff = list(
+        session.scalars(
+            select(User)
+            .where(User.clinic_id == actor.clinic_id, User.role.in_(STAFF_ROLES))
+            .order_by(User.is_active.desc(), User.display_name)
+        )
+    )
+    session.commit()  # end the read transaction (on SQLite it holds the write lock)
+    return staff
+
+
+def add_clinician(
+    session: Session,
+    *,
+    actor: Actor,
+    display_name: str,
+    email: str,
+    profession: str,
+    role: str,
+    password: str,
+    address: str = "",
+) -> User:
+    """Add a clinician or administrator to the admin's clinic; raise AccountError. Commits."""
+    _require_admin(actor)
+    problems = []
+    if not display_name.strip():
+        problems.append("name: enter the clinician's name")
+    if profession not in PROFESSIONS:
+        problems.append("profession: choose " + ", ".join(PROFESSIONS))
+    if role not in STAFF_ROLES:
+        problems.append("role: choose clinician or admin")
+    if problems:
+        raise InvalidSettings(problems)
+    user = create_user(
+        session,
+        clinic_id=actor.clinic_id,
+        email=email,
+        password=password,
+        role=role,
+        display_name=display_name,
+        profession=profession,
+    )
+    audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        patient_id=None,
+        address=address,
+        detail={"role": role},
+    )
+    session.commit()
+    return user
+
+
+def set_staff_active(
+    session: Session, *, actor: Actor, user_id: int, active: bool, address: str = ""
+) -> User:
+    """Deactivate (ending their sessions) or reactivate a clinician of the admin's clinic."""
+    _require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None or user.clinic_id != actor.clinic_id or not user.is_staff:
+        raise NotAllowed("no such clinician")
+    if user.id == actor.user_id and not active:
+        raise AccountError("you can not deactivate your own account")
+    user.is_active = active
+    if not active:
+        session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="user",
+        entity_id=user.id,
+        patient_id=None,
+        address=address,
+        detail={"active": active},
+    )
+    session.commit()
+    return user

@@ -1,7 +1,120 @@
-"""Placeholder: filled in by its owner."""
+"""JSON API of the clinician workspace: the clinic's patients, exams and working diagnoses."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from popliteal.accounts.schemas import (
+    DiagnosisUpdate,
+    ExamCreate,
+    PatientRecordRead,
+    PatientSummaryRead,
+    WorkingDiagnosisRead,
+)
+from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.screening import staff_service
+from popliteal.screening.answers import InvalidAnswers
+from popliteal.web.deps import CurrentClinician, DbSession, Kb, RowId, client_address
+
+router = APIRouter(prefix="/api/patients", tags=["patients"])
+
+# Bounded so an absurd id is a 422, not a database integer overflow.
+
+
+@router.get("", response_model=list[PatientSummaryRead])
+def read_patients(
+    request: Request, session: DbSession, kb: Kb, actor: CurrentClinician, q: str = ""
+) -> list[PatientSummaryRead]:
+    """List the clinic's patients, most urgent first; `q` filters by name or email."""
+    return staff_service.list_patients(
+        session, kb=kb, actor=actor, q=q[:200], address=client_address(request)
+    )
+
+
+@router.get("/{patient_id}", response_model=PatientRecordRead)
+def read_patient(
+    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> PatientRecordRead:
+    """Read one patient's record: details, screenings with results, and appointments."""
+    try:
+        return staff_service.patient_record(
+            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.post("/{patient_id}/exam", status_code=201)
+def create_exam(
+    patient_id: RowId,
+    body: ExamCreate,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+) -> JSONResponse:
+    """Record exam findings and re-run the engine; returns the new result with before/after."""
+    try:
+        screening = staff_service.record_exam(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=patient_id,
+            raw_answers=body.answers,
+            address=client_address(request),
+        )
+        comparison = staff_service.exam_comparison(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=patient_id,
+            screening_id=screening.id,
+            address=client_address(request),
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except InvalidAnswers as exc:
+        raise HTTPException(422, [str(p) for p in exc.problems]) from None
+    payload: dict[str, Any] = {
+        **screening.result,
+        "id": screening.id,
+        "patient_id": patient_id,
+        "based_on_id": screening.based_on_id,
+        "urgency_before": comparison.urgency_before,
+        "urgency_after": comparison.urgency_after,
+        "changes": [
+            {"id": c.id, "name": c.name, "before": c.before, "after": c.after, "delta": c.delta}
+            for c in comparison.conditions
+        ],
+        "red_flags_added": [r["id"] for r in comparison.flags_added],
+    }
+    return JSONResponse(payload, status_code=201)
+
+
+@router.put("/{patient_id}/diagnosis", response_model=WorkingDiagnosisRead)
+def update_diagnosis(
+    patient_id: RowId,
+    body: DiagnosisUpdate,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+) -> WorkingDiagnosisRead:
+    """Set the working diagnosis (a condition id from the knowledge base) or clear it (null)."""
+    try:
+        return staff_service.set_working_diagnosis(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=patient_id,
+            condition=body.condition,
+            note=body.note,
+            address=client_address(request),
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except AccountError as exc:
+        raise HTTPException(422, [str(exc)]) from None

@@ -1,7 +1,343 @@
-"""Placeholder: filled in by its owner."""
+"""Clinician workspace pages: the patient list, a patient's record, the working diagnosis,
+and the clinic admin pages (settings and clinicians)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+from zoneinfo import available_timezones
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.service import AccountError, InvalidSettings, NotAllowed
+from popliteal.screening import staff_service
+from popliteal.web.deps import (
+    CsrfProtected,
+    CurrentAdmin,
+    CurrentClinician,
+    DbSession,
+    Kb,
+    RowId,
+    client_address,
+    get_optional_user,
+)
+
+router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
+
+
+def _render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, name, ctx, status_code=status
+    )
+
+
+def _conditions(kb: Any) -> list[tuple[str, str]]:
+    return sorted(((c.id, c.name) for c in kb.conditions.values()), key=lambda x: x[1].lower())
+
+
+# ------------------------------------------------------------------ patients
+
+
+@router.get("/staff/patients", response_class=HTMLResponse, include_in_schema=False)
+def read_patients(
+    request: Request, session: DbSession, kb: Kb, actor: CurrentClinician, q: str = ""
+) -> Response:
+    """List the clinic's patients, most urgent first, with a search box."""
+    q = q[:200]
+    patients = staff_service.list_patients(
+        session, kb=kb, actor=actor, q=q, address=client_address(request)
+    )
+    return _render(
+        request,
+        "accounts_patients.html",
+        {"patients": patients, "q": q, "labels": staff_service.URGENCY_LABELS},
+    )
+
+
+def _patient_page(
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: Any,
+    patient_id: int,
+    *,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> Response:
+    try:
+        record = staff_service.patient_record(
+            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    return _render(
+        request,
+        "accounts_patient.html",
+        {
+            "record": record,
+            "conditions": _conditions(kb),
+            "labels": staff_service.URGENCY_LABELS,
+            "top": staff_service.TOP_CONDITIONS,
+            "findings": kb.findings,
+            "answer_text": lambda fid, v: staff_service.answer_text(kb, fid, v),
+            "errors": errors or [],
+            "saved": request.query_params.get("saved") == "diagnosis",
+        },
+        status,
+    )
+
+
+@router.get("/staff/patients/{patient_id}", response_class=HTMLResponse, include_in_schema=False)
+def read_patient(
+    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> Response:
+    """Show a patient's record: details, appointments, screenings and working diagnosis."""
+    return _patient_page(request, session, kb, actor, patient_id)
+
+
+@router.post(
+    "/staff/patients/{patient_id}/diagnosis", response_class=HTMLResponse, include_in_schema=False
+)
+def update_diagnosis(
+    patient_id: RowId,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+    condition: Annotated[str, Form(max_length=80)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Record or clear the working diagnosis."""
+    try:
+        staff_service.set_working_diagnosis(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=patient_id,
+            condition=condition,
+            note=note,
+            address=client_address(request),
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except AccountError as exc:
+        session.rollback()
+        return _patient_page(request, session, kb, actor, patient_id, errors=[str(exc)], status=400)
+    return RedirectResponse(
+        f"/staff/patients/{patient_id}?saved=diagnosis#diagnosis", status_code=303
+    )
+
+
+# ------------------------------------------------------------------ clinic admin
+
+
+def _int_field(name: str, raw: str, problems: list[str]) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        problems.append(f"{name}: enter a whole number (got {raw!r})")
+        return 0
+
+
+def _admin_page(
+    request: Request,
+    clinic: Any,
+    form: dict[str, Any] | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> Response:
+    values = form or {
+        "name": clinic.name,
+        "timezone": clinic.timezone,
+        "cancel_notice_hours": clinic.cancel_notice_hours,
+        "min_booking_notice_hours": clinic.min_booking_notice_hours,
+        "booking_horizon_days": clinic.booking_horizon_days,
+    }
+    return _render(
+        request,
+        "accounts_admin.html",
+        {
+            "values": values,
+            "errors": errors or [],
+            "timezones": sorted(available_timezones()),
+            "saved": request.query_params.get("saved") == "1",
+        },
+        status,
+    )
+
+
+@router.get("/staff/admin", response_class=HTMLResponse, include_in_schema=False)
+def read_clinic_settings(request: Request, session: DbSession, actor: CurrentAdmin) -> Response:
+    """Show the clinic's settings form."""
+    try:
+        clinic = accounts_service.read_clinic(session, actor=actor)
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    return _admin_page(request, clinic)
+
+
+@router.post("/staff/admin", response_class=HTMLResponse, include_in_schema=False)
+def update_clinic_settings(
+    request: Request,
+    session: DbSession,
+    actor: CurrentAdmin,
+    name: Annotated[str, Form(max_length=300)] = "",
+    timezone: Annotated[str, Form(max_length=80)] = "",
+    cancel_notice_hours: Annotated[str, Form(max_length=20)] = "",
+    min_booking_notice_hours: Annotated[str, Form(max_length=20)] = "",
+    booking_horizon_days: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Save the clinic's name, time zone and booking policy."""
+    form = {
+        "name": name,
+        "timezone": timezone,
+        "cancel_notice_hours": cancel_notice_hours,
+        "min_booking_notice_hours": min_booking_notice_hours,
+        "booking_horizon_days": booking_horizon_days,
+    }
+    problems: list[str] = []
+    numbers = {
+        key: _int_field(key, str(form[key]), problems)
+        for key in ("cancel_notice_hours", "min_booking_notice_hours", "booking_horizon_days")
+    }
+    try:
+        clinic = accounts_service.admin_clinic(session, actor=actor)
+        if problems:
+            # Report the other fields too; a field that is not a number was reported above.
+            in_range = {
+                k: (v if f"{k}:" not in " ".join(problems) else 1) for k, v in numbers.items()
+            }
+            problems += accounts_service.clinic_settings_problems(
+                name=name, timezone=timezone.strip(), **in_range
+            )
+            raise InvalidSettings(problems)
+        accounts_service.update_clinic(
+            session,
+            actor=actor,
+            name=name,
+            timezone=timezone,
+            address=client_address(request),
+            **numbers,
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except InvalidSettings as exc:
+        session.rollback()
+        return _admin_page(request, clinic, form, exc.problems, 400)
+    # The nav bar's cached name: set it to the new one rather than clearing it, so the next
+    # page need not read it in a second session while its own transaction is open (SQLite).
+    request.app.state.clinic_name = name.strip()
+    return RedirectResponse("/staff/admin?saved=1", status_code=303)
+
+
+def _clinicians_page(
+    request: Request,
+    session: DbSession,
+    actor: Any,
+    *,
+    form: dict[str, str] | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> Response:
+    try:
+        staff = accounts_service.list_staff(session, actor=actor)
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    return _render(
+        request,
+        "accounts_clinicians.html",
+        {
+            "staff": staff,
+            "me": actor.user_id,
+            "form": form or {"display_name": "", "email": "", "profession": "", "role": ""},
+            "errors": errors or [],
+            "professions": accounts_service.PROFESSIONS,
+            "message": request.query_params.get("done", ""),
+        },
+        status,
+    )
+
+
+@router.get("/staff/admin/clinicians", response_class=HTMLResponse, include_in_schema=False)
+def read_clinicians(request: Request, session: DbSession, actor: CurrentAdmin) -> Response:
+    """List the clinic's clinicians, with a form to add one."""
+    return _clinicians_page(request, session, actor)
+
+
+@router.post("/staff/admin/clinicians", response_class=HTMLResponse, include_in_schema=False)
+def create_clinician(
+    request: Request,
+    session: DbSession,
+    actor: CurrentAdmin,
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    profession: Annotated[str, Form(max_length=40)] = "",
+    role: Annotated[str, Form(max_length=16)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    """Add a clinician or administrator with a temporary password."""
+    try:
+        accounts_service.add_clinician(
+            session,
+            actor=actor,
+            display_name=display_name,
+            email=email,
+            profession=profession,
+            role=role,
+            password=password,
+            address=client_address(request),
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except AccountError as exc:
+        session.rollback()
+        problems = exc.problems if isinstance(exc, InvalidSettings) else [str(exc)]
+        form = {
+            "display_name": display_name,
+            "email": email,
+            "profession": profession,
+            "role": role,
+        }
+        return _clinicians_page(request, session, actor, form=form, errors=problems, status=400)
+    return RedirectResponse("/staff/admin/clinicians?done=added", status_code=303)
+
+
+def _set_active(
+    request: Request, session: DbSession, actor: Any, user_id: int, *, active: bool
+) -> Response:
+    try:
+        accounts_service.set_staff_active(
+            session, actor=actor, user_id=user_id, active=active, address=client_address(request)
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except AccountError as exc:
+        session.rollback()
+        return _clinicians_page(request, session, actor, errors=[str(exc)], status=400)
+    done = "activated" if active else "deactivated"
+    return RedirectResponse(f"/staff/admin/clinicians?done={done}", status_code=303)
+
+
+@router.post(
+    "/staff/admin/clinicians/{user_id}/deactivate",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+def deactivate_clinician(
+    user_id: RowId, request: Request, session: DbSession, actor: CurrentAdmin
+) -> Response:
+    """Deactivate a clinician: they can no longer log in."""
+    return _set_active(request, session, actor, user_id, active=False)
+
+
+@router.post(
+    "/staff/admin/clinicians/{user_id}/activate",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+def activate_clinician(
+    user_id: RowId, request: Request, session: DbSession, actor: CurrentAdmin
+) -> Response:
+    """Let a deactivated clinician log in again."""
+    return _set_active(request, session, actor, user_id, active=True)

@@ -31,6 +31,7 @@ from popliteal.web.deps import (
     CurrentActor,
     DbSession,
     OptionalActor,
+    RowId,
     SettingsDep,
     client_address,
 )
@@ -198,7 +199,7 @@ def read_appointments(
 
 @router.get("/appointments/{appointment_id:int}.ics", response_class=Response)
 def read_appointment_ics(
-    request: Request, session: DbSession, actor: CurrentActor, appointment_id: int
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> Response:
     """Download the appointment as an .ics calendar invite."""
     with http_errors():
@@ -221,7 +222,7 @@ def ics_response(view: AppointmentView) -> Response:
 
 @router.get("/appointments/{appointment_id:int}", response_model=AppointmentRead)
 def read_appointment(
-    request: Request, session: DbSession, actor: CurrentActor, appointment_id: int
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> AppointmentRead:
     """Show one appointment."""
     with http_errors():
@@ -236,7 +237,7 @@ def read_appointment(
 
 @router.post("/appointments/{appointment_id:int}/cancel", response_model=AppointmentRead)
 def cancel_appointment(
-    request: Request, session: DbSession, actor: CurrentActor, appointment_id: int
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> AppointmentRead:
     """Cancel an appointment (patients: up to the clinic's notice period before it)."""
     with http_errors():
@@ -254,7 +255,7 @@ def reschedule_appointment(
     request: Request,
     session: DbSession,
     actor: CurrentActor,
-    appointment_id: int,
+    appointment_id: RowId,
     body: AppointmentReschedule,
 ) -> AppointmentRead:
     """Move an appointment to another free slot; it keeps its id and calendar UID."""

@@ -36,6 +36,7 @@ from popliteal.web.deps import (
     Kb,
     OptionalActor,
     OptionalUser,
+    RowId,
     SettingsDep,
     client_address,
     get_optional_user,
@@ -495,7 +496,7 @@ def read_my_appointments(
     "/my/appointments/{appointment_id:int}.ics", response_class=Response, include_in_schema=False
 )
 def read_my_appointment_ics(
-    request: Request, session: DbSession, actor: CurrentActor, appointment_id: int
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> Response:
     """Download the appointment as an .ics calendar invite."""
     try:
@@ -517,7 +518,7 @@ def read_my_appointment(
     request: Request,
     session: DbSession,
     actor: CurrentActor,
-    appointment_id: int,
+    appointment_id: RowId,
     booked: bool = False,
 ) -> Response:
     """Show one appointment: when, where, with whom, and the calendar invite."""
@@ -535,7 +536,7 @@ def read_my_appointment(
 
 @router.post("/my/appointments/{appointment_id:int}/cancel", include_in_schema=False)
 def cancel_my_appointment(
-    request: Request, session: DbSession, actor: CurrentActor, appointment_id: int
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> Response:
     """Cancel one of your appointments."""
     try:
@@ -610,7 +611,7 @@ def read_reschedule(
     session: DbSession,
     actor: CurrentActor,
     clinic: ClinicDep,
-    appointment_id: int,
+    appointment_id: RowId,
     first_day: Annotated[date | None, Query(alias="from")] = None,
 ) -> Response:
     """Choose a new time for one of your appointments."""
@@ -634,7 +635,7 @@ def reschedule_my_appointment(
     session: DbSession,
     actor: CurrentActor,
     clinic: ClinicDep,
-    appointment_id: int,
+    appointment_id: RowId,
     slot: Annotated[str, Form(max_length=60)] = "",
 ) -> Response:
     """Move one of your appointments to the chosen time."""

@@ -22,6 +22,7 @@ from popliteal.web.deps import (
     CurrentAdmin,
     CurrentClinician,
     DbSession,
+    RowId,
     client_address,
     get_optional_user,
 )
@@ -215,7 +216,7 @@ def create_admin_availability(
 
 @router.post("/staff/admin/availability/{availability_id:int}/delete", include_in_schema=False)
 def delete_admin_availability(
-    request: Request, session: DbSession, actor: CurrentAdmin, availability_id: int
+    request: Request, session: DbSession, actor: CurrentAdmin, availability_id: RowId
 ) -> Response:
     """Remove a weekly availability block."""
     try:

@@ -1,7 +1,166 @@
-"""Placeholder: filled in by its owner."""
+"""The clinician's exam form: record exam findings, re-run the engine, see what changed."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from popliteal.accounts.service import NotAllowed
+from popliteal.knowledge.loader import Knowledge
+from popliteal.screening import staff_service
+from popliteal.screening.answers import InvalidAnswers, parse_answers
+from popliteal.web.deps import (
+    CsrfProtected,
+    CurrentClinician,
+    DbSession,
+    Kb,
+    RowId,
+    client_address,
+    get_optional_user,
+)
+
+router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
+
+ScreeningId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+MAX_FIELD = 100
+
+
+async def exam_form_data(request: Request) -> dict[str, str]:
+    """The posted exam form as plain strings (the CSRF check has already read it)."""
+    form = await request.form()
+    return {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+
+
+ExamFormData = Annotated[dict[str, str], Depends(exam_form_data)]
+
+
+def _form_values(values: dict[str, Any]) -> dict[str, str]:
+    """Stored answers as the strings the form's inputs hold."""
+    out = {}
+    for fid, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[fid] = "yes" if value else "no"
+        elif isinstance(value, float) and value.is_integer():
+            out[fid] = str(int(value))
+        else:
+            out[fid] = str(value)
+    return out
+
+
+def _render_form(
+    request: Request,
+    kb: Knowledge,
+    form: staff_service.ExamForm,
+    values: dict[str, str],
+    errors: list[str],
+    status: int,
+) -> Response:
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request,
+        "staff_exam.html",
+        {
+            "patient": form.patient,
+            "based_on": form.based_on,
+            "sections": staff_service.exam_sections(kb),
+            "values": values,
+            "errors": errors,
+            "value_label": staff_service.value_label,
+            "question": lambda f: (f.clinician_wording or f.question or f.id).strip(),
+            "labels": staff_service.URGENCY_LABELS,
+        },
+        status_code=status,
+    )
+
+
+@router.get(
+    "/staff/patients/{patient_id}/exam", response_class=HTMLResponse, include_in_schema=False
+)
+def read_exam_form(
+    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> Response:
+    """Show the exam form, filled in with findings recorded at earlier exams."""
+    try:
+        form = staff_service.exam_form(
+            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    return _render_form(request, kb, form, _form_values(form.values), [], 200)
+
+
+@router.post(
+    "/staff/patients/{patient_id}/exam", response_class=HTMLResponse, include_in_schema=False
+)
+def create_exam(
+    patient_id: RowId,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+    data: ExamFormData,
+) -> Response:
+    """Save the exam findings, re-run the engine and show what changed."""
+    raw, problems = staff_service.form_to_raw(kb, data)
+    try:
+        if not problems:
+            screening = staff_service.record_exam(
+                session,
+                kb=kb,
+                actor=actor,
+                patient_id=patient_id,
+                raw_answers=raw,
+                address=client_address(request),
+            )
+            return RedirectResponse(
+                f"/staff/patients/{patient_id}/exam/{screening.id}", status_code=303
+            )
+        parse_answers(kb, raw)  # report the other fields' problems in the same round
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except InvalidAnswers as exc:
+        session.rollback()
+        problems += [str(p) for p in exc.problems]
+    try:
+        form = staff_service.exam_form(
+            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    values = {k: v for k, v in data.items() if k in kb.findings}
+    return _render_form(request, kb, form, values, problems, 400)
+
+
+@router.get(
+    "/staff/patients/{patient_id}/exam/{screening_id}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+def read_exam_result(
+    patient_id: RowId,
+    screening_id: ScreeningId,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+) -> Response:
+    """Show the exam's result side by side with the screening it was based on."""
+    try:
+        comparison = staff_service.exam_comparison(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=patient_id,
+            screening_id=screening_id,
+            address=client_address(request),
+        )
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request,
+        "staff_exam_result.html",
+        {"c": comparison, "labels": staff_service.URGENCY_LABELS},
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
@@ -26,6 +26,7 @@ def get_db(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
+        request.state.db = None  # error pages render after this; they must not reopen it
         session.rollback()
         session.close()
 
@@ -137,3 +138,6 @@ async def csrf_protect(request: Request) -> None:
 
 
 CsrfProtected = Depends(csrf_protect)
+
+# A database row id in a URL: out-of-range numbers are a 422, not a database overflow (500).
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import browser, page, screenshot, serious_violations  # noqa: F401
+from tests.e2e.conftest import next_step, screenshot, serious_violations, step_marker
 
 
-def _wait_for_next_step(tab: Any, progress: str) -> None:
-    """htmx swaps the step in place (or redirects to the result): wait for either."""
-    for _ in range(200):
-        if tab.url.endswith("/result"):
-            return
-        label = tab.locator("label[for=screening-progress]")
-        if label.count() == 1 and label.inner_text() != progress:
-            return
-        tab.wait_for_timeout(50)
-    raise AssertionError(f"the step after {progress!r} never came")
-
-
-def test_a_visitor_screens_with_htmx_to_an_accessible_result(page: Any) -> None:  # noqa: F811
+def test_a_visitor_screens_with_htmx_to_an_accessible_result(page: Any) -> None:
     page.goto("/screening")
     assert serious_violations(page) == []
     page.get_by_role("button", name="Start the screening").click()
@@ -35,9 +23,9 @@ def test_a_visitor_screens_with_htmx_to_an_accessible_result(page: Any) -> None:
     for _ in range(40):
         if page.url.endswith("/result"):
             break
-        progress = page.locator("label[for=screening-progress]").inner_text()
+        progress = step_marker(page)
         page.get_by_role("button", name="Don't know").click()
-        _wait_for_next_step(page, progress)
+        next_step(page, progress)
     page.wait_for_url("**/result")
     assert page.get_by_role("heading", level=1).inner_text() == "Your screening result"
     assert serious_violations(page) == []

@@ -1,0 +1,746 @@
+"""The clinician workspace: patient list, patient record, exam findings and working diagnosis.
+
+Every function checks that the actor is staff of the patient's clinic (NotAllowed otherwise,
+shown as 404 so ids can not be probed), runs one transaction and writes an AuditEvent for each
+read or change of a patient record.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.models import Clinic, Patient, User
+from popliteal.accounts.rules import Actor
+from popliteal.accounts.schemas import (
+    AnswerRead,
+    AppointmentRead,
+    PatientRead,
+    PatientRecordRead,
+    PatientSummaryRead,
+    RedFlagRead,
+    ScreeningRead,
+    WorkingDiagnosisRead,
+)
+from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.booking.models import Appointment, AppointmentType
+from popliteal.db import utcnow
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import URGENCY_ORDER, Answer, Finding
+from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers
+from popliteal.screening.engine import question_text, screen, to_json
+from popliteal.screening.models import ExamFinding, Screening
+
+URGENCY_LABELS = {
+    "emergency": "Emergency",
+    "urgent": "Urgent",
+    "surgical_consult": "Surgical consult",
+    "conservative": "Conservative care",
+}
+TOP_CONDITIONS = 5
+MAX_NOTE = 4000
+
+# ------------------------------------------------------------------ exam form layout (pure)
+
+# Exam sections in the order a clinician works through them. A finding lands in the first
+# section whose test matches; anything new in the knowledge base still shows up under "Other".
+EXAM_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("ottawa", "Ottawa knee rule (X-ray needed?)"),
+    ("wells", "Wells score (deep vein thrombosis)"),
+    ("ligaments", "PCL and other ligaments"),
+    ("meniscus", "Meniscus"),
+    ("neuro", "Neurodynamic and nerve tests"),
+    ("vascular", "Vascular: pulses, ABI, popliteal mass"),
+    ("muscle", "Muscle and tendon"),
+    ("other", "Other: gait, swelling, motion and palpation"),
+)
+_SECTION_OF_CONSTRUCT = {
+    "pcl_exam": "ligaments",
+    "meniscal_exam": "meniscus",
+    "neurodynamic": "neuro",
+    "calf_swelling_size": "wells",
+    "weight_bearing": "ottawa",
+}
+_SECTION_OF_ID = {
+    "lachman_positive": "ligaments",
+    "valgus_laxity_30": "ligaments",
+    "varus_laxity_30": "ligaments",
+    "dial_test": "ligaments",
+    "crossed_slr_positive": "neuro",
+    "myotomal_weakness": "neuro",
+    "reduced_ankle_reflex": "neuro",
+    "fibular_neck_tinel": "neuro",
+    "pedal_pulses": "vascular",
+    "abi": "vascular",
+    "pulses_lost_on_plantarflexion": "vascular",
+    "popliteal_mass_exam": "vascular",
+    "resisted_knee_flexion_pain": "muscle",
+    "active_knee_extension_deficit_deg": "muscle",
+    "medial_gastroc_tenderness_or_defect": "muscle",
+    "heel_raise_painful_or_weak": "muscle",
+    "calf_pain_passive_stretch_tense": "muscle",
+    "calf_pain_on_stretch": "muscle",
+    "posterolateral_provocation": "muscle",
+}
+_SECTION_OF_PREFIX = (
+    ("ottawa_", "ottawa"),
+    ("wells_", "wells"),
+    ("meniscal_", "meniscus"),
+    ("posterior_", "ligaments"),
+)
+
+
+def exam_findings(kb: Knowledge) -> list[Finding]:
+    """The findings a clinician records at an exam (`who` includes C), in knowledge-base order."""
+    return [f for f in kb.findings.values() if "C" in f.who]
+
+
+def exam_section(finding: Finding) -> str:
+    """The exam section a finding belongs to (by construct, id, then id prefix)."""
+    if finding.construct_ in _SECTION_OF_CONSTRUCT:
+        return _SECTION_OF_CONSTRUCT[finding.construct_]
+    if finding.id in _SECTION_OF_ID:
+        return _SECTION_OF_ID[finding.id]
+    for prefix, section in _SECTION_OF_PREFIX:
+        if finding.id.startswith(prefix):
+            return section
+    return "other"
+
+
+def exam_sections(kb: Knowledge) -> list[tuple[str, str, list[Finding]]]:
+    """(section id, title, findings) for every section that has findings."""
+    by_section: dict[str, list[Finding]] = {key: [] for key, _ in EXAM_SECTIONS}
+    for finding in exam_findings(kb):
+        by_section[exam_section(finding)].append(finding)
+    return [(key, title, by_section[key]) for key, title in EXAM_SECTIONS if by_section[key]]
+
+
+def humanise(value_id: str) -> str:
+    """A choice value id as words: 'positive_ungraded' -> 'Positive ungraded', 'l5' -> 'L5'."""
+    words = value_id.replace("_", " ").strip()
+    if len(words) <= 3 and any(c.isdigit() for c in words):
+        return words.upper()
+    return words[:1].upper() + words[1:]
+
+
+def value_label(finding: Finding, value: str) -> str:
+    return finding.value_labels.get(value) or humanise(value)
+
+
+def answer_text(kb: Knowledge, finding_id: str, value: Any) -> str:
+    """An answer as a clinician reads it: Yes/No, the choice label, the number with its unit."""
+    finding = kb.findings.get(finding_id)
+    if value is None:
+        return "Don't know / not tested"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if finding is None:
+        return str(value)
+    if finding.type == "choice":
+        return value_label(finding, str(value))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value} {finding.unit}" if finding.unit else str(value)
+
+
+def form_to_raw(kb: Knowledge, form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Read the exam form's fields into raw answers; empty means not tested (left out).
+
+    bool radios send yes/no, a select sends the value id, number inputs send text. Text that
+    is not a number is reported in the same "finding: message (got ...)" form as the CLI.
+    """
+    raw: dict[str, Any] = {}
+    problems: list[str] = []
+    for finding in exam_findings(kb):
+        text = (form.get(finding.id) or "").strip()
+        if not text:
+            continue
+        if finding.type == "bool":
+            if text not in ("yes", "no"):
+                problems.append(
+                    str(AnswerProblem(finding.id, f"expected yes or no (got {text!r})"))
+                )
+                continue
+            raw[finding.id] = text == "yes"
+        elif finding.type in ("number", "scale"):
+            try:
+                number = float(text)
+            except ValueError:
+                problems.append(str(AnswerProblem(finding.id, f"expected a number (got {text!r})")))
+                continue
+            raw[finding.id] = (
+                int(number) if math.isfinite(number) and number.is_integer() else number
+            )
+        else:
+            raw[finding.id] = text
+    return raw, problems
+
+
+# ------------------------------------------------------------------ reading records
+
+
+def _require_staff(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise NotAllowed("this is for the clinic's clinicians")
+
+
+def _clinic(session: Session, actor: Actor) -> Clinic:
+    clinic = session.get(Clinic, actor.clinic_id)
+    if clinic is None:
+        raise NotAllowed("no such clinic")
+    return clinic
+
+
+def _red_flags(result: Mapping[str, Any]) -> list[RedFlagRead]:
+    return [
+        RedFlagRead(id=str(r["id"]), urgency=str(r["urgency"]), title=str(r.get("title", r["id"])))
+        for r in result.get("red_flags", [])
+    ]
+
+
+def _urgency_rank(urgency: str | None) -> int:
+    return URGENCY_ORDER.index(urgency) if urgency in URGENCY_ORDER else len(URGENCY_ORDER)
+
+
+def _appointment_read(
+    appointment: Appointment, kind: AppointmentType, clinician: User, tz: str
+) -> AppointmentRead:
+    return AppointmentRead(
+        id=appointment.id,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        starts_local=appointment.starts_at.astimezone(ZoneInfo(tz)).strftime("%a %d %b %Y, %H:%M"),
+        type_code=kind.code,
+        type_name=kind.name,
+        mode=appointment.mode,
+        status=appointment.status,
+        clinician_id=clinician.id,
+        clinician_name=clinician.display_name,
+        screening_id=appointment.screening_id,
+    )
+
+
+def _appointments_query() -> Any:
+    return (
+        select(Appointment, AppointmentType, User)
+        .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+        .join(User, User.id == Appointment.clinician_id)
+    )
+
+
+def _condition_name(kb: Knowledge, condition_id: str | None) -> str | None:
+    if condition_id is None:
+        return None
+    condition = kb.conditions.get(condition_id)
+    return condition.name if condition else condition_id
+
+
+def list_patients(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    q: str = "",
+    now: datetime | None = None,
+    address: str = "",
+) -> list[PatientSummaryRead]:
+    """The clinic's patients, most urgent first, optionally filtered by name or email."""
+    _require_staff(actor)
+    clinic = _clinic(session, actor)
+    now = now or utcnow()
+    query = (
+        select(Patient, User.email)
+        .join(User, User.id == Patient.user_id)
+        .where(Patient.clinic_id == clinic.id)
+    )
+    q = q.strip()
+    if q:
+        pattern = (
+            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        query = query.where(
+            or_(
+                func.lower(Patient.full_name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
+    rows = session.execute(query).all()
+    ids = [p.id for p, _ in rows]
+
+    latest: dict[int, Screening] = {}
+    if ids:
+        ranked = (
+            select(
+                Screening.id,
+                func.row_number()
+                .over(
+                    partition_by=Screening.patient_id,
+                    order_by=(Screening.created_at.desc(), Screening.id.desc()),
+                )
+                .label("n"),
+            )
+            .where(Screening.patient_id.in_(ids))
+            .subquery()
+        )
+        for screening in session.scalars(
+            select(Screening).join(ranked, ranked.c.id == Screening.id).where(ranked.c.n == 1)
+        ):
+            if screening.patient_id is not None:
+                latest[screening.patient_id] = screening
+
+    upcoming: dict[int, AppointmentRead] = {}
+    if ids:
+        for appointment, kind, clinician in session.execute(
+            _appointments_query()
+            .where(
+                Appointment.patient_id.in_(ids),
+                Appointment.status == "booked",
+                Appointment.starts_at >= now,
+            )
+            .order_by(Appointment.starts_at)
+        ).all():
+            if appointment.patient_id not in upcoming:
+                upcoming[appointment.patient_id] = _appointment_read(
+                    appointment, kind, clinician, clinic.timezone
+                )
+
+    out = []
+    for patient, email in rows:
+        last = latest.get(patient.id)
+        out.append(
+            PatientSummaryRead(
+                id=patient.id,
+                full_name=patient.full_name,
+                email=email,
+                urgency=last.urgency if last else None,
+                latest_screening_id=last.id if last else None,
+                latest_screening_at=last.created_at if last else None,
+                red_flags=_red_flags(last.result) if last else [],
+                next_appointment=upcoming.get(patient.id),
+                working_diagnosis=patient.working_diagnosis,
+                working_diagnosis_name=_condition_name(kb, patient.working_diagnosis),
+            )
+        )
+    far_future = datetime.max.replace(tzinfo=now.tzinfo)
+    out.sort(
+        key=lambda p: (
+            _urgency_rank(p.urgency),
+            p.next_appointment.starts_at if p.next_appointment else far_future,
+            p.full_name.lower(),
+        )
+    )
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="patient_list",
+        entity_id=clinic.id,
+        patient_id=None,
+        address=address,
+        detail={"patients": [p.id for p in out]},
+    )
+    session.commit()
+    return out
+
+
+def _screening_read(kb: Knowledge, screening: Screening) -> ScreeningRead:
+    return ScreeningRead(
+        id=screening.id,
+        created_at=screening.created_at,
+        role=screening.role,
+        status=screening.status,
+        urgency=screening.urgency,
+        knowledge_version=screening.knowledge_version,
+        based_on_id=screening.based_on_id,
+        created_by_user_id=screening.created_by_user_id,
+        answers=[
+            AnswerRead(
+                finding=fid,
+                question=question_text(kb, fid, "clinician") if fid in kb.findings else fid,
+                value=value,
+                answer=answer_text(kb, fid, value),
+            )
+            for fid, value in screening.answers.items()
+        ],
+        result=screening.result,
+    )
+
+
+def _working_diagnosis(session: Session, kb: Knowledge, patient: Patient) -> WorkingDiagnosisRead:
+    by = session.get(User, patient.working_diagnosis_by) if patient.working_diagnosis_by else None
+    return WorkingDiagnosisRead(
+        condition=patient.working_diagnosis,
+        name=_condition_name(kb, patient.working_diagnosis),
+        note=patient.working_diagnosis_note,
+        by_user_id=patient.working_diagnosis_by,
+        by_name=by.display_name if by else None,
+        at=patient.working_diagnosis_at,
+    )
+
+
+def _staff_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
+    _require_staff(actor)
+    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+
+
+def patient_record(
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
+) -> PatientRecordRead:
+    """The patient's details, screenings (newest first) and appointments; audited as a read."""
+    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+    clinic = _clinic(session, actor)
+    user = session.get(User, patient.user_id)
+    screenings = session.scalars(
+        select(Screening)
+        .where(Screening.patient_id == patient.id)
+        .order_by(Screening.created_at.desc(), Screening.id.desc())
+    ).all()
+    appointments = [
+        _appointment_read(a, kind, clinician, clinic.timezone)
+        for a, kind, clinician in session.execute(
+            _appointments_query()
+            .where(Appointment.patient_id == patient.id)
+            .order_by(Appointment.starts_at.desc())
+        ).all()
+    ]
+    record = PatientRecordRead(
+        patient=PatientRead(
+            id=patient.id,
+            full_name=patient.full_name,
+            email=user.email if user else "",
+            phone=patient.phone,
+            address=patient.address,
+            date_of_birth=patient.date_of_birth,
+            working_diagnosis=_working_diagnosis(session, kb, patient),
+        ),
+        timezone=clinic.timezone,
+        screenings=[_screening_read(kb, s) for s in screenings],
+        appointments=appointments,
+    )
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="patient",
+        entity_id=patient.id,
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return record
+
+
+# ------------------------------------------------------------------ exam
+
+
+def _latest_screening(session: Session, patient_id: int) -> Screening | None:
+    return session.scalar(
+        select(Screening)
+        .where(Screening.patient_id == patient_id)
+        .order_by(Screening.created_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class ExamForm:
+    patient: Patient
+    values: dict[str, Any]
+    based_on: Screening | None
+
+
+def exam_form(
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
+) -> ExamForm:
+    """The exam form's starting values: the latest value of each finding at earlier exams."""
+    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+    values: dict[str, Any] = {}
+    for row in session.scalars(
+        select(ExamFinding)
+        .where(ExamFinding.patient_id == patient.id)
+        .order_by(ExamFinding.recorded_at, ExamFinding.id)
+    ):
+        if row.finding_id in kb.findings:
+            values[row.finding_id] = row.value
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="patient",
+        entity_id=patient.id,
+        patient_id=patient.id,
+        address=address,
+        detail={"view": "exam_form"},
+    )
+    session.commit()
+    return ExamForm(patient=patient, values=values, based_on=_latest_screening(session, patient.id))
+
+
+def record_exam(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    raw_answers: Mapping[str, Any],
+    address: str = "",
+    now: datetime | None = None,
+) -> Screening:
+    """Re-run the engine with the exam findings merged into the latest screening's answers.
+
+    Creates a new clinician screening based on the latest one, plus one ExamFinding per
+    recorded finding, in one transaction. Raises InvalidAnswers (CLI messages) or NotAllowed.
+    """
+    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+    exam = parse_answers(kb, raw_answers)
+    not_exam = [
+        AnswerProblem(fid, "not a clinician exam finding (the patient answers it)")
+        for fid in exam
+        if "C" not in kb.findings[fid].who
+    ]
+    if not_exam:
+        raise InvalidAnswers(not_exam)
+    if not exam:
+        raise InvalidAnswers([AnswerProblem("answers", "record at least one exam finding")])
+    base = _latest_screening(session, patient.id)
+    merged: dict[str, Answer | None] = dict(base.answers) if base else {}
+    merged.update(exam)
+    result = to_json(kb, screen(kb, merged, role="clinician"))
+    now = now or utcnow()
+    screening = Screening(
+        id=secrets.token_hex(16),
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        role="clinician",
+        status="complete",
+        answers=merged,
+        history=[*(base.history if base else []), sorted(exam)],
+        result=result,
+        urgency=result["urgency"],
+        knowledge_version=kb.version,
+        based_on_id=base.id if base else None,
+        created_by_user_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(screening)
+    session.flush()
+    for fid in sorted(exam):
+        session.add(
+            ExamFinding(
+                patient_id=patient.id,
+                screening_id=screening.id,
+                finding_id=fid,
+                value=exam[fid],
+                recorded_by=actor.user_id,
+                recorded_at=now,
+            )
+        )
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="screening",
+        entity_id=screening.id,
+        patient_id=patient.id,
+        address=address,
+        detail={"exam_findings": sorted(exam), "based_on": screening.based_on_id},
+    )
+    session.commit()
+    return screening
+
+
+@dataclass(frozen=True)
+class ConditionChange:
+    id: str
+    name: str
+    before: float | None
+    after: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+    @property
+    def direction(self) -> str:
+        """'up', 'down' or 'same' (changes under half a percentage point count as same)."""
+        delta = self.delta
+        if delta is None or abs(delta) < 0.005:
+            return "same"
+        return "up" if delta > 0 else "down"
+
+
+@dataclass(frozen=True)
+class ExamEvidence:
+    finding: str
+    question: str
+    answer: str
+    condition: str
+    condition_name: str
+    lr: float
+
+
+@dataclass(frozen=True)
+class ExamComparison:
+    patient: Patient
+    screening: Screening
+    base: Screening | None
+    urgency_before: str | None
+    urgency_after: str
+    flags_added: list[dict[str, Any]]
+    flags_removed: list[dict[str, Any]]
+    flags_kept: list[dict[str, Any]]
+    conditions: list[ConditionChange]
+    recorded: list[AnswerRead]
+    evidence: list[ExamEvidence] = field(default_factory=list)
+
+
+def compare(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any]
+) -> tuple[list[ConditionChange], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """What changed between two result JSONs: top conditions, red flags added/removed/kept."""
+    before = before or {}
+    p_before = {c["id"]: float(c["probability"]) for c in before.get("conditions", [])}
+    p_after = {c["id"]: float(c["probability"]) for c in after.get("conditions", [])}
+    names = {c["id"]: str(c["name"]) for c in [*before.get("conditions", []), *after["conditions"]]}
+    top_after = [c["id"] for c in after["conditions"][:TOP_CONDITIONS]]
+    top_before = [c["id"] for c in before.get("conditions", [])[:TOP_CONDITIONS]]
+    shown = top_after + [cid for cid in top_before if cid not in top_after]
+    changes = [
+        ConditionChange(
+            id=cid,
+            name=names.get(cid, cid),
+            before=p_before.get(cid) if before else None,
+            after=p_after.get(cid),
+        )
+        for cid in shown
+    ]
+    flags_before = {r["id"]: r for r in before.get("red_flags", [])}
+    flags_after = {r["id"]: r for r in after.get("red_flags", [])}
+    added = [r for rid, r in flags_after.items() if rid not in flags_before]
+    removed = [r for rid, r in flags_before.items() if rid not in flags_after]
+    kept = [r for rid, r in flags_after.items() if rid in flags_before]
+    return changes, added, removed, kept
+
+
+def exam_comparison(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    screening_id: str,
+    address: str = "",
+) -> ExamComparison:
+    """The exam screening side by side with the screening it was based on; audited."""
+    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+    screening = session.get(Screening, screening_id)
+    if screening is None or screening.patient_id != patient.id or screening.role != "clinician":
+        raise NotAllowed("no such exam")
+    base = session.get(Screening, screening.based_on_id) if screening.based_on_id else None
+    recorded_rows = session.scalars(
+        select(ExamFinding).where(ExamFinding.screening_id == screening.id).order_by(ExamFinding.id)
+    ).all()
+    exam_ids = {r.finding_id for r in recorded_rows}
+    changes, added, removed, kept = compare(base.result if base else None, screening.result)
+    evidence = [
+        ExamEvidence(
+            finding=str(e["finding"]),
+            question=question_text(kb, e["finding"], "clinician")
+            if e["finding"] in kb.findings
+            else str(e["finding"]),
+            answer=answer_text(kb, e["finding"], e["value"]),
+            condition=str(c["id"]),
+            condition_name=str(c["name"]),
+            lr=float(e["lr"]),
+        )
+        for c in screening.result.get("conditions", [])
+        for e in c.get("evidence", [])
+        if e["finding"] in exam_ids and float(e["lr"]) != 1.0
+    ]
+    evidence.sort(key=lambda e: -abs(math.log(e.lr)))
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="screening",
+        entity_id=screening.id,
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return ExamComparison(
+        patient=patient,
+        screening=screening,
+        base=base,
+        urgency_before=base.urgency if base else None,
+        urgency_after=screening.urgency,
+        flags_added=added,
+        flags_removed=removed,
+        flags_kept=kept,
+        conditions=changes,
+        recorded=[
+            AnswerRead(
+                finding=r.finding_id,
+                question=question_text(kb, r.finding_id, "clinician")
+                if r.finding_id in kb.findings
+                else r.finding_id,
+                value=r.value,
+                answer=answer_text(kb, r.finding_id, r.value),
+            )
+            for r in recorded_rows
+        ],
+        evidence=evidence,
+    )
+
+
+# ------------------------------------------------------------------ working diagnosis
+
+
+def set_working_diagnosis(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    condition: str | None,
+    note: str = "",
+    address: str = "",
+    now: datetime | None = None,
+) -> WorkingDiagnosisRead:
+    """Record (or clear, with no condition) the clinician's working diagnosis; audited."""
+    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+    condition = (condition or "").strip() or None
+    if condition is not None and condition not in kb.conditions:
+        raise AccountError(f"unknown condition {condition!r}: choose one from the list")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise AccountError(f"the note is too long ({MAX_NOTE} characters at most)")
+    before = patient.working_diagnosis
+    patient.working_diagnosis = condition
+    patient.working_diagnosis_note = note
+    patient.working_diagnosis_by = actor.user_id
+    patient.working_diagnosis_at = now or utcnow()
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="patient",
+        entity_id=patient.id,
+        patient_id=patient.id,
+        address=address,
+        detail={"working_diagnosis": {"before": before, "after": condition}},
+    )
+    session.commit()
+    return _working_diagnosis(session, kb, patient)
