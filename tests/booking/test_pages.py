@@ -407,3 +407,14 @@ def test_admin_adds_and_removes_availability(client: Any, db: Session) -> None:
     assert removed.status_code == 303
     db.expire_all()
     assert db.get(Availability, block_id) is None
+
+
+def test_paging_links_keep_the_choice_and_carry_no_empty_fields(client: Any) -> None:
+    page = client.get("/book?type=free_screening&mode=virtual")
+    later = re.search(r'href="(/book\?[^"]*from=[^"]+)"', page.text)
+    assert later is not None
+    link = html.unescape(later.group(1))
+    assert "type=free_screening" in link
+    assert "mode=virtual" in link
+    assert "screening=&" not in link
+    assert client.get(link).status_code == 200

@@ -240,6 +240,7 @@ def read_book(
         "clinician": str(clinician_id) if clinician_id else "any",
     }
     horizon_end = today + timedelta(days=clinic.booking_horizon_days)
+    given = {k: v for k, v in base.items() if v}  # no empty `screening=` in links
     ctx = {
         "clinic": clinic,
         "types": types,
@@ -256,15 +257,15 @@ def read_book(
         "base": base,
         "confirm_query": lambda choice: urlencode(
             {
-                **{k: v for k, v in base.items() if v},
+                **given,
                 "start": choice.start,
                 "clinician": str(choice.clinician_id) if choice.clinician_id else "any",
             }
         ),
-        "earlier": urlencode({**base, "from": (first - timedelta(days=DAYS_SHOWN)).isoformat()})
+        "earlier": urlencode({**given, "from": (first - timedelta(days=DAYS_SHOWN)).isoformat()})
         if first > today
         else None,
-        "later": urlencode({**base, "from": (last + timedelta(days=1)).isoformat()})
+        "later": urlencode({**given, "from": (last + timedelta(days=1)).isoformat()})
         if last < horizon_end
         else None,
         "logged_in_staff": actor is not None and actor.is_staff,
