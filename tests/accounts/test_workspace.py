@@ -364,3 +364,53 @@ def test_exam_sections_cover_every_clinician_finding_once(kb: Any) -> None:
 )
 def test_choice_values_without_labels_are_humanised(value: str, label: str) -> None:
     assert staff_service.humanise(value) == label
+
+
+def test_a_new_unfinished_screening_never_hides_an_open_red_flag(
+    staff: Any, db: Session, kb: Any
+) -> None:
+    """Review finding: the list and the exam used the newest screening even when unfinished."""
+    urgent_id = emergency_patient(db, kb)
+    demo = demo_records(db)
+    started = Screening(
+        id="f" * 32,
+        clinic_id=demo.clinic_id,
+        patient_id=urgent_id,
+        role="patient",
+        status="in_progress",
+        answers={},
+        history=[],
+        result={"urgency": "conservative", "red_flags": []},
+        urgency="conservative",
+        knowledge_version=kb.version,
+    )
+    db.add(started)
+    db.commit()
+    listed = {p["id"]: p for p in staff.get("/api/patients").json()}
+    assert listed[urgent_id]["urgency"] == "emergency"
+    assert [f["id"] for f in listed[urgent_id]["red_flags"]] == ["rf_limb_ischaemia"]
+    exam = staff.post(
+        f"/api/patients/{urgent_id}/exam", json={"answers": {"lachman_positive": False}}
+    )
+    assert exam.status_code == 201
+    assert exam.json()["based_on_id"] != started.id
+    assert exam.json()["urgency_before"] == "emergency"
+
+
+def test_a_later_calm_self_screening_does_not_clear_a_red_flag_no_clinician_has_seen(
+    staff: Any, db: Session, kb: Any
+) -> None:
+    urgent_id = emergency_patient(db, kb)
+    demo = demo_records(db)
+    add_screening(
+        db,
+        kb,
+        clinic_id=demo.clinic_id,
+        patient_id=urgent_id,
+        answers={"age_years": 50, "sex": "female"},
+        created_at=utcnow() + timedelta(minutes=1),
+    )
+    db.commit()
+    listed = {p["id"]: p for p in staff.get("/api/patients").json()}
+    assert listed[urgent_id]["urgency"] == "emergency"
+    assert [f["id"] for f in listed[urgent_id]["red_flags"]] == ["rf_limb_ischaemia"]

@@ -207,6 +207,51 @@ def _red_flags(result: Mapping[str, Any]) -> list[RedFlagRead]:
     ]
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where a patient stands: the newest complete screening and what is still open."""
+
+    latest: Screening
+    urgency: str
+    red_flags: list[RedFlagRead]
+
+
+def _standing(session: Session, patient_ids: list[int]) -> dict[int, Standing]:
+    """Urgency and red flags still open per patient.
+
+    Every complete screening since the newest clinician exam counts (the exam included): a
+    patient's later self-screening can add a red flag but never clear one a clinician has not
+    seen. Unfinished screenings count for nothing.
+    """
+    if not patient_ids:
+        return {}
+    by_patient: dict[int, list[Screening]] = {}
+    for screening in session.scalars(
+        select(Screening)
+        .where(Screening.patient_id.in_(patient_ids), Screening.status == "complete")
+        .order_by(Screening.created_at.desc(), Screening.id.desc())
+    ):
+        if screening.patient_id is not None:
+            by_patient.setdefault(screening.patient_id, []).append(screening)
+    out: dict[int, Standing] = {}
+    for patient_id, screenings in by_patient.items():
+        open_ones: list[Screening] = []
+        for screening in screenings:
+            open_ones.append(screening)
+            if screening.role == "clinician":
+                break
+        flags: dict[str, RedFlagRead] = {}
+        for screening in open_ones:
+            for flag in _red_flags(screening.result):
+                flags.setdefault(flag.id, flag)
+        out[patient_id] = Standing(
+            latest=screenings[0],
+            urgency=min((s.urgency for s in open_ones), key=_urgency_rank),
+            red_flags=sorted(flags.values(), key=lambda f: _urgency_rank(f.urgency)),
+        )
+    return out
+
+
 def _urgency_rank(urgency: str | None) -> int:
     return URGENCY_ORDER.index(urgency) if urgency in URGENCY_ORDER else len(URGENCY_ORDER)
 
@@ -276,26 +321,7 @@ def list_patients(
     rows = session.execute(query).all()
     ids = [p.id for p, _ in rows]
 
-    latest: dict[int, Screening] = {}
-    if ids:
-        ranked = (
-            select(
-                Screening.id,
-                func.row_number()
-                .over(
-                    partition_by=Screening.patient_id,
-                    order_by=(Screening.created_at.desc(), Screening.id.desc()),
-                )
-                .label("n"),
-            )
-            .where(Screening.patient_id.in_(ids))
-            .subquery()
-        )
-        for screening in session.scalars(
-            select(Screening).join(ranked, ranked.c.id == Screening.id).where(ranked.c.n == 1)
-        ):
-            if screening.patient_id is not None:
-                latest[screening.patient_id] = screening
+    standing = _standing(session, ids)
 
     upcoming: dict[int, AppointmentRead] = {}
     if ids:
@@ -315,16 +341,17 @@ def list_patients(
 
     out = []
     for patient, email in rows:
-        last = latest.get(patient.id)
+        current = standing.get(patient.id)
+        last = current.latest if current else None
         out.append(
             PatientSummaryRead(
                 id=patient.id,
                 full_name=patient.full_name,
                 email=email,
-                urgency=last.urgency if last else None,
+                urgency=current.urgency if current else None,
                 latest_screening_id=last.id if last else None,
                 latest_screening_at=last.created_at if last else None,
-                red_flags=_red_flags(last.result) if last else [],
+                red_flags=current.red_flags if current else [],
                 next_appointment=upcoming.get(patient.id),
                 working_diagnosis=patient.working_diagnosis,
                 working_diagnosis_name=_condition_name(kb, patient.working_diagnosis),
@@ -338,16 +365,16 @@ def list_patients(
             p.full_name.lower(),
         )
     )
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="patient_list",
-        entity_id=clinic.id,
-        patient_id=None,
-        address=address,
-        detail={"patients": [p.id for p in out]},
-    )
+    for listed in out:  # one event per patient, so "who saw patient X" finds list views too
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="patient_list",
+            entity_id=clinic.id,
+            patient_id=listed.id,
+            address=address,
+        )
     session.commit()
     return out
 
@@ -443,9 +470,10 @@ def patient_record(
 
 
 def _latest_screening(session: Session, patient_id: int) -> Screening | None:
+    """The newest COMPLETE screening: one the patient has only started must not hide the last."""
     return session.scalar(
         select(Screening)
-        .where(Screening.patient_id == patient_id)
+        .where(Screening.patient_id == patient_id, Screening.status == "complete")
         .order_by(Screening.created_at.desc(), Screening.id.desc())
         .limit(1)
     )
