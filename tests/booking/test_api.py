@@ -269,3 +269,54 @@ def test_permissions_on_appointments(client: Any, db: Session) -> None:
         json={"type": "free_screening", "mode": "virtual", "start": slot["start"]},
     )
     assert staff_book.status_code == 403
+
+
+def test_leaving_out_the_screening_does_not_get_past_the_triage_gate(
+    client: Any, db: Session, kb: Knowledge
+) -> None:
+    """Review finding: an emergency result, then a booking without its id, was accepted."""
+    f.make_screening(db, kb, urgency="emergency", visitor_token="browser-3")
+    slot = first_slot(client)
+    client.cookies.set(VISITOR_COOKIE, "browser-3")
+    payload = {
+        "type": "initial_evaluation",
+        "mode": "in_clinic",
+        "start": first_slot(client, "initial_evaluation", "in_clinic")["start"],
+        **account("gate@example.com"),
+    }
+    response = client.post("/api/appointments", json=payload)
+    assert response.status_code == 422
+    assert "Seek emergency care now" in response.json()["detail"]
+    assert db.scalar(select(User).where(User.email == "gate@example.com")) is None
+    db.rollback()  # end the read: on SQLite it holds the write lock
+    page = client.get("/book?type=free_screening&mode=virtual")
+    assert "Seek emergency care now" in page.text
+    assert "/book/confirm" not in page.text
+    # A browser with no screening at all may still book (a referral, a phone call).
+    client.cookies.set(VISITOR_COOKIE, "another-browser")
+    free = {"type": "free_screening", "mode": "virtual", "start": slot["start"]}
+    assert (
+        client.post("/api/appointments", json={**free, **account("ok@example.com")}).status_code
+        == 201
+    )
+
+
+def test_a_booking_without_a_link_attaches_the_browsers_recent_calm_screening(
+    client: Any, db: Session, kb: Knowledge
+) -> None:
+    screening = f.make_screening(db, kb, urgency="conservative", visitor_token="browser-4")
+    client.cookies.set(VISITOR_COOKIE, "browser-4")
+    slot = first_slot(client)
+    response = client.post(
+        "/api/appointments",
+        json={
+            "type": "free_screening",
+            "mode": "virtual",
+            "start": slot["start"],
+            **account("calm@example.com"),
+        },
+    )
+    assert response.status_code == 201
+    db.expire_all()
+    db.refresh(screening)
+    assert screening.patient_id == response.json()["patient_id"]

@@ -156,8 +156,8 @@ def _screening(
     request: Request,
     session: DbSession,
     actor: Actor | None,
-    screening_id: str,
-) -> tuple[Screening, str | None]:
+    screening_id: str | None,
+) -> tuple[Screening | None, str | None]:
     return booking_service.screening_for_booking(
         session,
         screening_id=screening_id,
@@ -193,14 +193,12 @@ def read_book(
     first_day: Annotated[date | None, Query(alias="from")] = None,
 ) -> Response:
     """Choose the kind of visit, how it takes place and who, then see the free times."""
-    attached = None
-    if screening:
-        try:
-            attached, refusal = _screening(request, session, actor, screening)
-        except NotAllowed:
-            return _error(request, 404, "Screening not found", "We could not find that screening.")
-        if refusal:
-            return _refused(request, kb, attached, refusal)
+    try:
+        attached, refusal = _screening(request, session, actor, screening)
+    except NotAllowed:
+        return _error(request, 404, "Screening not found", "We could not find that screening.")
+    if refusal and attached is not None:
+        return _refused(request, kb, attached, refusal)
     types = booking_service.list_types(session, clinic_id=clinic.id)
     clinicians = booking_service.list_clinicians(session, clinic_id=clinic.id)
     if type is None and attached is not None:
@@ -341,14 +339,12 @@ def read_book_confirm(
     screening: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
     """Show the chosen visit and ask for the details needed to book it."""
-    attached = None
-    if screening:
-        try:
-            attached, refusal = _screening(request, session, actor, screening)
-        except NotAllowed:
-            return _error(request, 404, "Screening not found", "We could not find that screening.")
-        if refusal:
-            return _refused(request, kb, attached, refusal)
+    try:
+        attached, refusal = _screening(request, session, actor, screening)
+    except NotAllowed:
+        return _error(request, 404, "Screening not found", "We could not find that screening.")
+    if refusal and attached is not None:
+        return _refused(request, kb, attached, refusal)
     try:
         ctx = _confirm_ctx(
             session,

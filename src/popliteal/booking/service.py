@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -461,18 +461,16 @@ def book(
             raise BookingError(
                 "log in, or give your name, email, phone and a password to create an account"
             )
-        screening = None
-        if screening_id:
-            screening = screening_service.get_visible(
-                session,
-                screening_id=screening_id,
-                visitor_token=visitor_token,
-                actor=actor,
-                address=client_address,
-            )
-            refusal = rules.screening_refusal(urgency=screening.urgency, status=screening.status)
-            if refusal:
-                raise BookingError(refusal)
+        screening, refusal = _gate(
+            session,
+            screening_id=screening_id,
+            visitor_token=visitor_token,
+            actor=actor,
+            client_address=client_address,
+            now=now,
+        )
+        if refusal:
+            raise BookingError(refusal)
         slot = _pick_slot(
             session,
             clinic=clinic,
@@ -830,16 +828,53 @@ def remove_availability(session: Session, *, actor: Actor, availability_id: int)
     session.commit()
 
 
-def screening_for_booking(
+# A booking without a screening link still answers to this browser's or patient's newest
+# screening of the last 30 days: leaving out the link must not get past the triage gate.
+RECENT_SCREENING_DAYS = 30
+
+
+def _recent_screening(
+    session: Session, *, visitor_token: str | None, actor: Actor | None, now: datetime
+) -> Screening | None:
+    """The newest complete screening this visitor or patient took in the last 30 days."""
+    mine = []
+    if actor is not None and actor.patient_id is not None:
+        mine.append(Screening.patient_id == actor.patient_id)
+    if visitor_token:
+        mine.append(
+            and_(
+                Screening.patient_id.is_(None),
+                Screening.token_hash == screening_service.visitor_hash(visitor_token),
+            )
+        )
+    if not mine:
+        return None
+    return session.scalar(
+        select(Screening)
+        .where(
+            or_(*mine),
+            Screening.status == "complete",
+            Screening.created_at >= now - timedelta(days=RECENT_SCREENING_DAYS),
+        )
+        .order_by(Screening.created_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
+
+
+def _gate(
     session: Session,
     *,
-    screening_id: str,
+    screening_id: str | None,
     visitor_token: str | None,
     actor: Actor | None,
-    client_address: str = "",
-) -> tuple[Screening, str | None]:
-    """The screening a booking would attach, and why it cannot lead to one (None: it can)."""
-    try:
+    client_address: str,
+    now: datetime,
+) -> tuple[Screening | None, str | None]:
+    if not screening_id:
+        screening = _recent_screening(session, visitor_token=visitor_token, actor=actor, now=now)
+        if screening is None:
+            return None, None
+    else:
         screening = screening_service.get_visible(
             session,
             screening_id=screening_id,
@@ -847,7 +882,32 @@ def screening_for_booking(
             actor=actor,
             address=client_address,
         )
-        refusal = rules.screening_refusal(urgency=screening.urgency, status=screening.status)
+    return screening, rules.screening_refusal(urgency=screening.urgency, status=screening.status)
+
+
+def screening_for_booking(
+    session: Session,
+    *,
+    screening_id: str | None,
+    visitor_token: str | None,
+    actor: Actor | None,
+    client_address: str = "",
+    now: datetime | None = None,
+) -> tuple[Screening | None, str | None]:
+    """The screening a booking would attach, and why it cannot lead to one (None: it can).
+
+    Without an id it is this browser's or patient's newest screening of the last 30 days,
+    if any: an emergency or urgent result there blocks online booking just the same.
+    """
+    try:
+        screening, refusal = _gate(
+            session,
+            screening_id=screening_id,
+            visitor_token=visitor_token,
+            actor=actor,
+            client_address=client_address,
+            now=now or utcnow(),
+        )
         session.commit()
     except BaseException:
         session.rollback()
