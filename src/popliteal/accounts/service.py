@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import rules
@@ -102,34 +102,58 @@ def _recent_failures(
     return int(by_account or 0), int(by_address or 0)
 
 
+def _serialise_attempts(session: Session, *, email: str, address: str) -> None:
+    """Make concurrent logins for one account or address count one after another.
+
+    SQLite already serialises writers (BEGIN IMMEDIATE, db.py); on PostgreSQL two requests
+    would otherwise both read the same failure count. Locks are taken in a fixed order (account,
+    then address), so two logins can never wait on each other in a cycle.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in (f"login-account:{email}", f"login-address:{address}"):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 def authenticate(
     session: Session, *, settings: Settings, email: str, password: str, address: str
 ) -> User:
     """Check the credentials, recording the attempt; raise LoginThrottled or AccountError.
 
     Limits count failures in a sliding window per account and per address, in the database,
-    so they hold across several servers. Commits (the attempt is kept even when it fails).
+    so they hold across several servers and under concurrent requests: the attempt is counted
+    and recorded as a failure in one short serialised transaction, the (slow) password check
+    runs outside it, and a success is marked afterwards.
     """
     email = rules.normalise_email(email)
     now = utcnow()
     since = now - timedelta(minutes=settings.login_window_minutes)
-    by_account, by_address = _recent_failures(session, since=since, email=email, address=address)
-    if rules.login_throttled(
-        failures_for_account=by_account,
-        failures_for_address=by_address,
-        max_account=settings.login_max_failures_account,
-        max_address=settings.login_max_failures_address,
-    ):
-        raise LoginThrottled(
-            f"too many failed logins: try again in {settings.login_window_minutes} minutes"
+    try:
+        _serialise_attempts(session, email=email, address=address)
+        by_account, by_address = _recent_failures(
+            session, since=since, email=email, address=address
         )
-    user = session.scalar(select(User).where(User.email == email))
+        if rules.login_throttled(
+            failures_for_account=by_account,
+            failures_for_address=by_address,
+            max_account=settings.login_max_failures_account,
+            max_address=settings.login_max_failures_address,
+        ):
+            raise LoginThrottled(
+                f"too many failed logins: try again in {settings.login_window_minutes} minutes"
+            )
+        user = session.scalar(select(User).where(User.email == email))
+        attempt = LoginAttempt(email=email, address=address, at=now, success=False)
+        session.add(attempt)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
-    ok = ok and user is not None and user.is_active
-    session.add(LoginAttempt(email=email, address=address, at=now, success=ok))
-    session.commit()
-    if not ok or user is None:
+    if not ok or user is None or not user.is_active:
         raise AccountError("wrong email or password")
+    attempt.success = True
+    session.commit()
     return user
 
 
