@@ -19,6 +19,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.booking import rules
 from popliteal.booking import service as booking_service
 from popliteal.booking.api import ics_response
 from popliteal.booking.models import MODES
@@ -115,9 +116,10 @@ def _parse_start(raw: str) -> datetime | None:
 def _parse_clinician(raw: str | None) -> int | None:
     if raw is None or raw in ("", "any"):
         return None
-    if not raw.isdigit():
+    found = rules.row_id(raw)
+    if found is None:
         raise BookingError("choose a clinician from the list")
-    return int(raw)
+    return found
 
 
 def group_by_day(slots: list[SlotView], *, tz: str, any_clinician: bool) -> list[Day]:
@@ -290,6 +292,13 @@ def _confirm_ctx(
     starts_at = _parse_start(start)
     if starts_at is None:
         raise BookingError("that time is not valid; please pick a time from the list")
+    earliest, latest = rules.booking_window(
+        now=utcnow(),
+        min_notice_hours=clinic.min_booking_notice_hours,
+        horizon_days=clinic.booking_horizon_days,
+    )
+    if not earliest <= starts_at <= latest:
+        raise BookingError("that time cannot be booked online; please pick a time from the list")
     clinician_id = _parse_clinician(clinician)
     names = {
         u.id: u.display_name for u in booking_service.list_clinicians(session, clinic_id=clinic.id)

@@ -182,3 +182,11 @@ def screening_refusal(*, urgency: str, status: str) -> str | None:
             "that first. Online booking is not offered for this screening."
         )
     return None
+
+
+def row_id(text: str) -> int | None:
+    """The number in `text` if it is a plain ASCII row id ("²".isdigit() is True too), else None."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return None

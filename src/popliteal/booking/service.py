@@ -120,8 +120,8 @@ def get_type(session: Session, *, clinic_id: int, ref: str) -> AppointmentType:
         AppointmentType.clinic_id == clinic_id, AppointmentType.active
     )
     ref = ref.strip()
-    if ref.isdigit():
-        query = query.where(AppointmentType.id == int(ref))
+    if (type_id := rules.row_id(ref)) is not None:
+        query = query.where(AppointmentType.id == type_id)
     else:
         query = query.where(AppointmentType.code == ref)
     kind = session.scalar(query)
@@ -803,6 +803,8 @@ def add_availability(
     _check_clinician(session, clinic_id=actor.clinic_id, clinician_id=clinician_id)
     if not 0 <= weekday <= 6:
         raise BookingError("choose a day of the week")
+    if start.tzinfo is not None or end.tzinfo is not None:
+        raise BookingError("give times without a time zone: they are in the clinic's time zone")
     if end <= start:
         raise BookingError("the block must end after it starts")
     block = Availability(

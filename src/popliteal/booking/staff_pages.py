@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts.service import NotAllowed
+from popliteal.booking import rules
 from popliteal.booking import service as booking_service
 from popliteal.booking.models import MODES
 from popliteal.booking.pages import page_setup
@@ -64,8 +65,8 @@ def read_schedule(
         clinician_id: int | None = actor.user_id
     elif clinician == "all":
         clinician_id = None
-    elif clinician.isdigit() and int(clinician) in {c.id for c in clinicians}:
-        clinician_id = int(clinician)
+    elif (picked := rules.row_id(clinician)) in {c.id for c in clinicians}:
+        clinician_id = picked
     else:
         return _error(request, 422, "Please check your choice", "choose a clinician from the list")
     today = utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
@@ -141,7 +142,7 @@ def update_admin_type(
     request: Request,
     session: DbSession,
     actor: CurrentAdmin,
-    type_id: int,
+    type_id: RowId,
     name: Annotated[str, Form(max_length=120)],
     minutes: Annotated[int, Form()],
     modes: Annotated[list[str] | None, Form()] = None,

@@ -70,7 +70,7 @@ def _ask_finding(console: Console, kb: Knowledge, f: Finding, role: str) -> Answ
             text = _ask(console, "  number > ")
             if not text:
                 return None
-            if text.isdigit() and 1 <= int(text) <= len(f.values):
+            if text.isascii() and text.isdigit() and 1 <= int(text) <= len(f.values):
                 return f.values[int(text) - 1]
         else:
             lo, hi = (0, 10) if f.type == "scale" else (f.min, f.max)
@@ -103,7 +103,7 @@ def _ask_group(console: Console, kb: Knowledge, step: Step, role: str) -> dict[s
         if not text:
             return dict.fromkeys(step.findings)
         picks = text.replace(",", " ").split()
-        if all(p.isdigit() and 0 <= int(p) <= len(step.findings) for p in picks):
+        if all(p.isascii() and p.isdigit() and 0 <= int(p) <= len(step.findings) for p in picks):
             chosen = {step.findings[int(p) - 1] for p in picks if int(p) > 0}
             return {fid: fid in chosen for fid in step.findings}
         console.print(f"  [yellow]Type the numbers of the lines that are true. {HELP}.[/]")

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -75,6 +75,24 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class RejectNulMiddleware:
+    """Refuse a NUL character anywhere in the URL: no page or id has one, PostgreSQL refuses it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+            if b"\x00" in raw or b"%00" in raw or "\x00" in scope.get("path", ""):
+                response = PlainTextResponse(
+                    "a NUL character is not allowed in a web address", status_code=400
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None) -> FastAPI:
     """Build the app for these settings (from the environment when not given)."""
     settings = settings or load_settings()
@@ -125,4 +143,5 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
 
     app.add_middleware(CsrfSeedMiddleware, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RejectNulMiddleware)
     return app

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("popliteal")
@@ -82,6 +83,24 @@ def install(app: FastAPI) -> None:
         if is_api(request):
             return JSONResponse({"detail": messages}, status_code=422)
         return error_page(request, 422, "Please check what you entered", messages)
+
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        # A last line of defence: dates past year 9999, integers wider than the database's,
+        # NUL characters the database refuses. Nothing was committed (one transaction per call).
+        message = "a value you sent is out of range or contains characters that are not allowed"
+        log.info("refused out-of-range input on %s: %s", request.url.path, exc)
+        if is_api(request):
+            return JSONResponse({"detail": message}, status_code=400)
+        return error_page(request, 400, "Please check what you entered", [message])
+
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
+
+    @app.exception_handler(StatementError)
+    async def _statement(request: Request, exc: StatementError) -> Response:
+        if isinstance(exc.orig, OverflowError | ValueError):
+            return await _out_of_range(request, exc)
+        return await _crash(request, exc)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
