@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from popliteal import migrate
 from popliteal.accounts.models import Patient, User
+from popliteal.accounts.service import register_patient
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.config import normalise_database_url
 from popliteal.demo import ADMIN, CHIRO
@@ -26,9 +27,10 @@ def _appointment(
     starts: datetime,
     minutes: int = 30,
     status: str = "booked",
+    patient_id: int | None = None,
 ) -> Appointment:
     clinician = db.scalar(select(User).where(User.email == clinician_email))
-    patient = db.scalar(select(Patient))
+    patient = db.get(Patient, patient_id) if patient_id else db.scalar(select(Patient))
     kind = db.scalar(select(AppointmentType).where(AppointmentType.code == "follow_up"))
     assert clinician is not None
     assert patient is not None
@@ -46,7 +48,7 @@ def _appointment(
 
 
 def test_migrations_are_at_head(database_url: str) -> None:
-    assert migrate.current(database_url) == "0001"
+    assert migrate.current(database_url) == migrate.head()
 
 
 def test_migrations_go_down_and_up_again(tmp_path: Any) -> None:
@@ -55,7 +57,7 @@ def test_migrations_go_down_and_up_again(tmp_path: Any) -> None:
     migrate.downgrade(url, "base")
     assert migrate.current(url) is None
     migrate.upgrade(url)
-    assert migrate.current(url) == "0001"
+    assert migrate.current(url) == migrate.head()
 
 
 def test_overlapping_appointments_of_one_clinician_are_refused_by_the_database(
@@ -70,10 +72,29 @@ def test_overlapping_appointments_of_one_clinician_are_refused_by_the_database(
     assert len(db.scalars(select(Appointment).where(Appointment.starts_at >= START)).all()) == 1
 
 
+def _second_patient(db: Session) -> int:
+    clinic_id = db.scalar(select(Patient.clinic_id))
+    assert clinic_id is not None
+    other = register_patient(
+        db,
+        clinic_id=clinic_id,
+        email="second@example.org",
+        password="second-patient-pw",
+        full_name="Second Patient",
+    )
+    db.commit()
+    return other.id
+
+
 def test_back_to_back_other_clinician_and_cancelled_do_not_conflict(db: Session) -> None:
+    second = _second_patient(db)
     db.add(_appointment(db, clinician_email=ADMIN.email, starts=START))
     db.add(_appointment(db, clinician_email=ADMIN.email, starts=START + timedelta(minutes=30)))
-    db.add(_appointment(db, clinician_email=CHIRO.email, starts=START + timedelta(minutes=10)))
+    db.add(
+        _appointment(
+            db, clinician_email=CHIRO.email, starts=START + timedelta(minutes=10), patient_id=second
+        )
+    )
     db.add(
         _appointment(
             db, clinician_email=ADMIN.email, starts=START + timedelta(minutes=5), status="cancelled"
@@ -81,6 +102,22 @@ def test_back_to_back_other_clinician_and_cancelled_do_not_conflict(db: Session)
     )
     db.commit()
     assert len(db.scalars(select(Appointment).where(Appointment.starts_at >= START)).all()) == 4
+
+
+def test_one_person_cannot_have_two_visits_at_once_even_with_two_clinicians(db: Session) -> None:
+    db.add(_appointment(db, clinician_email=ADMIN.email, starts=START))
+    db.commit()
+    db.add(_appointment(db, clinician_email=CHIRO.email, starts=START + timedelta(minutes=15)))
+    with pytest.raises(IntegrityError, match=r"(?i)patient"):
+        db.commit()
+    db.rollback()
+    second = _second_patient(db)
+    db.add(
+        _appointment(
+            db, clinician_email=CHIRO.email, starts=START + timedelta(minutes=15), patient_id=second
+        )
+    )
+    db.commit()
 
 
 def test_moving_an_appointment_onto_another_is_refused(db: Session) -> None:

@@ -320,3 +320,20 @@ def test_a_booking_without_a_link_attaches_the_browsers_recent_calm_screening(
     db.expire_all()
     db.refresh(screening)
     assert screening.patient_id == response.json()["patient_id"]
+
+
+def test_one_person_is_not_booked_twice_at_the_same_time(client: Any, db: Session) -> None:
+    """Review finding: "any clinician" twice gave the same person two visits at once."""
+    login(client, PATIENT.email, PATIENT.password)
+    chiro_id = f.chiro(db).id
+    db.rollback()  # end the read: on SQLite it holds the write lock
+    slot = first_slot(client, "free_screening", "in_clinic", clinician=chiro_id)
+    body = {"type": "free_screening", "mode": "in_clinic", "start": slot["start"]}
+    first = client.post("/api/appointments", json=body)
+    assert first.status_code == 201, first.text
+    second = client.post("/api/appointments", json=body)  # "any": another clinician is free
+    assert second.status_code == 409
+    assert "already have a visit at this time" in second.json()["detail"]
+    mine = client.get("/api/appointments").json()
+    at_that_time = [a for a in mine if a["start_utc"] == first.json()["start_utc"]]
+    assert len(at_that_time) == 1

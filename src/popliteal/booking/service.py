@@ -500,6 +500,10 @@ def book(
             )
         if actor is None or actor.patient_id is None:
             raise PolicyRefused("log in with a patient account to book a visit")
+        if _patient_busy(
+            session, patient_id=actor.patient_id, starts_at=slot.starts_at, ends_at=slot.ends_at
+        ):
+            raise SlotTaken(PATIENT_BUSY)
         appointment = Appointment(
             clinic_id=clinic.id,
             clinician_id=slot.clinician_id,
@@ -538,8 +542,33 @@ def book(
     return Booked(appointment=view, new_user=new_user)
 
 
+PATIENT_BUSY = "You already have a visit at this time. Pick another time, or change that visit."
+
+
+def _patient_busy(
+    session: Session,
+    *,
+    patient_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    except_id: int | None = None,
+) -> bool:
+    """Whether this person already has a booked visit overlapping [starts_at, ends_at)."""
+    query = select(Appointment.id).where(
+        Appointment.patient_id == patient_id,
+        Appointment.status == "booked",
+        Appointment.starts_at < ends_at,
+        Appointment.ends_at > starts_at,
+    )
+    if except_id is not None:
+        query = query.where(Appointment.id != except_id)
+    return session.scalar(query.limit(1)) is not None
+
+
 def _integrity_problem(exc: IntegrityError) -> BookingError | AccountError:
     text = str(exc.orig).lower()
+    if "patient" in text and "overlap" in text:  # 0002's trigger message or constraint name
+        return SlotTaken(PATIENT_BUSY)
     if "overlap" in text:  # the SQLite trigger's message or the PostgreSQL constraint's name
         return SlotTaken("That time was just taken. Please pick another time.")
     if "email" in text:
@@ -667,6 +696,14 @@ def reschedule(
             exclude_id=appointment.id,
             min_notice_hours=0 if actor.is_staff else None,
         )
+        if _patient_busy(
+            session,
+            patient_id=appointment.patient_id,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            except_id=appointment.id,
+        ):
+            raise SlotTaken(PATIENT_BUSY)
         before = appointment.starts_at.isoformat()
         appointment.starts_at = slot.starts_at
         appointment.ends_at = slot.ends_at
@@ -685,9 +722,9 @@ def reschedule(
         session.flush()
         view = _views(session, [appointment], now=now, actor=actor)[0]
         session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
         session.rollback()
-        raise SlotTaken("That time was just taken. Please pick another time.") from None
+        raise _integrity_problem(exc) from None
     except BaseException:
         session.rollback()
         raise
