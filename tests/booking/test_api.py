@@ -218,9 +218,9 @@ def test_cancel_and_reschedule_over_the_api(client: Any) -> None:
     assert moved.json()["id"] == aid
     assert moved.json()["sequence"] == 1
     assert moved.json()["start"] == later["start"]
-    cancelled = client.post(f"/api/appointments/{aid}/cancel")
+    cancelled = client.post(f"/api/appointments/{aid}/cancel", json={})
     assert cancelled.json()["status"] == "cancelled"
-    assert client.post(f"/api/appointments/{aid}/cancel").status_code == 409
+    assert client.post(f"/api/appointments/{aid}/cancel", json={}).status_code == 409
 
 
 def test_patient_too_late_to_cancel_gets_403_with_reason(client: Any, db: Session) -> None:
@@ -233,7 +233,7 @@ def test_patient_too_late_to_cancel_gets_403_with_reason(client: Any, db: Sessio
     demo.starts_at = utcnow() + timedelta(hours=2)
     demo.ends_at = demo.starts_at + timedelta(minutes=20)
     db.commit()
-    response = client.post(f"/api/appointments/{demo.id}/cancel")
+    response = client.post(f"/api/appointments/{demo.id}/cancel", json={})
     assert response.status_code == 403
     assert "24 hours" in response.json()["detail"]
     assert "555-0199" in response.json()["detail"]
@@ -244,7 +244,7 @@ def test_permissions_on_appointments(client: Any, db: Session) -> None:
     db.rollback()  # end the test's read: on SQLite an open transaction holds the write lock
     assert client.get("/api/appointments").status_code == 401
     assert client.get(f"/api/appointments/{demo_id}").status_code == 401
-    assert client.post(f"/api/appointments/{demo_id}/cancel").status_code == 401
+    assert client.post(f"/api/appointments/{demo_id}/cancel", json={}).status_code == 401
     slot = first_slot(client)
     other = client.post(
         "/api/appointments",
@@ -258,7 +258,7 @@ def test_permissions_on_appointments(client: Any, db: Session) -> None:
     assert other.status_code == 201
     for path in (f"/api/appointments/{demo_id}", f"/api/appointments/{demo_id}.ics"):
         assert client.get(path).status_code == 404
-    assert client.post(f"/api/appointments/{demo_id}/cancel").status_code == 404
+    assert client.post(f"/api/appointments/{demo_id}/cancel", json={}).status_code == 404
     assert client.get("/api/appointments/999999").status_code == 404
     client.cookies.clear()
     login(client, CHIRO.email, CHIRO.password)
@@ -337,3 +337,12 @@ def test_one_person_is_not_booked_twice_at_the_same_time(client: Any, db: Sessio
     mine = client.get("/api/appointments").json()
     at_that_time = [a for a in mine if a["start_utc"] == first.json()["start_utc"]]
     assert len(at_that_time) == 1
+
+
+def test_cancel_is_refused_unless_sent_as_json(client: Any, db: Session) -> None:
+    """A cross-site form post cannot cancel someone's visit with their cookie."""
+    login(client, PATIENT.email, PATIENT.password)
+    demo_id = client.get("/api/appointments").json()[0]["id"]
+    forged = client.post(f"/api/appointments/{demo_id}/cancel", data={"x": "1"})
+    assert forged.status_code == 415
+    assert client.get(f"/api/appointments/{demo_id}").json()["status"] == "booked"

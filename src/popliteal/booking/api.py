@@ -30,6 +30,7 @@ from popliteal.web.deps import (
     ClinicDep,
     CurrentActor,
     DbSession,
+    JsonOnly,
     OptionalActor,
     RowId,
     SettingsDep,
@@ -235,7 +236,11 @@ def read_appointment(
     return appointment_read(view)
 
 
-@router.post("/appointments/{appointment_id:int}/cancel", response_model=AppointmentRead)
+@router.post(
+    "/appointments/{appointment_id:int}/cancel",
+    response_model=AppointmentRead,
+    dependencies=[JsonOnly],
+)
 def cancel_appointment(
     request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> AppointmentRead:

@@ -141,3 +141,19 @@ CsrfProtected = Depends(csrf_protect)
 
 # A database row id in a URL: out-of-range numbers are a 422, not a database overflow (500).
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+async def json_only(request: Request) -> None:
+    """Refuse a body-less API change unless sent as JSON.
+
+    A cross-site form can post with the person's cookie, but it cannot set
+    Content-Type: application/json without the browser asking this site first (CORS).
+    """
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("application/json"):
+        from fastapi import HTTPException
+
+        raise HTTPException(415, "send this request as JSON (Content-Type: application/json)")
+
+
+JsonOnly = Depends(json_only)
