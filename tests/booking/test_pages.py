@@ -174,6 +174,9 @@ def test_emergency_screening_shows_the_reason_and_no_booking_form(
         f"/book?screening={screening.id}",
         f"/book/confirm?type=free_screening&mode=virtual&start=2030-01-07T15:00Z"
         f"&screening={screening.id}",
+        # Leaving the screening out changes nothing: it is this browser's newest.
+        "/book?type=free_screening&mode=virtual",
+        "/book/confirm?type=free_screening&mode=virtual&start=2030-01-07T15:00Z",
     ):
         page = client.get(path)
         assert page.status_code == 200
@@ -182,6 +185,26 @@ def test_emergency_screening_shows_the_reason_and_no_booking_form(
         assert '<form method="get" action="/book"' not in page.text
         assert "/book/confirm" not in page.text
         assert "Book this visit" not in page.text
+
+
+def test_a_form_post_without_the_screening_shows_the_refusal_not_the_form(
+    client: Any, db: Session, kb: Knowledge
+) -> None:
+    f.make_screening(db, kb, urgency="emergency", visitor_token="visitor-z")
+    client.cookies.set(VISITOR_COOKIE, "visitor-z")
+    form = {
+        "csrf_token": csrf_from(client, "/login"),
+        "type": "free_screening",
+        "mode": "virtual",
+        "start": "2030-01-07T15:00Z",
+        "full_name": "Sam Gate",
+        "email": "sam.gate@example.com",
+        "password": "a-long-password",
+    }
+    refused = client.post("/book/confirm", data=form)
+    assert "Seek emergency care now" in refused.text
+    assert "Book this visit" not in refused.text
+    assert f.patient_by_email(db, "sam.gate@example.com") is None
 
 
 def test_conservative_screening_preselects_the_free_screening_and_links(

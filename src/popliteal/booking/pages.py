@@ -348,8 +348,35 @@ def read_book_confirm(
     screening: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
     """Show the chosen visit and ask for the details needed to book it."""
+    return _confirm_page(
+        request,
+        session,
+        clinic,
+        actor,
+        kb,
+        choice=(type, mode, start, clinician, screening or ""),
+    )
+
+
+def _confirm_page(
+    request: Request,
+    session: DbSession,
+    clinic: Clinic,
+    actor: Actor | None,
+    kb: Knowledge,
+    *,
+    choice: tuple[str, str, str, str, str],
+    error: str | None = None,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The confirm page for (type, mode, start, clinician, screening), or why it cannot be.
+
+    The triage gate is checked every time, with or without a screening link.
+    """
+    type_ref, mode, start, clinician, screening = choice
     try:
-        attached, refusal = _screening(request, session, actor, screening)
+        attached, refusal = _screening(request, session, actor, screening or None)
     except NotAllowed:
         return _error(request, 404, "Screening not found", "We could not find that screening.")
     if refusal and attached is not None:
@@ -358,7 +385,7 @@ def read_book_confirm(
         ctx = _confirm_ctx(
             session,
             clinic,
-            type_ref=type,
+            type_ref=type_ref,
             mode=mode,
             start=start,
             clinician=clinician,
@@ -368,12 +395,13 @@ def read_book_confirm(
         return _error(request, 422, "Please check your choice", exc.message)
     ctx.update(
         actor=actor,
-        error=None,
-        form={},
+        error=error,
+        taken=status_code == 409,
+        form=form or {},
         login_url="/login?"
-        + urlencode({"next": _confirm_url(type, mode, start, clinician, screening or "")}),
+        + urlencode({"next": _confirm_url(type_ref, mode, start, clinician, screening)}),
     )
-    return _render(request, "booking_confirm.html", ctx)
+    return _render(request, "booking_confirm.html", ctx, status_code=status_code)
 
 
 @router.post("/book/confirm", include_in_schema=False)
@@ -435,35 +463,17 @@ def create_booking(
             set_login_cookie(response, request=request, settings=settings, token=token)
         return response
     # Show the form again with the problem and what was typed (never the password).
-    attached = None
-    if screening:
-        try:
-            attached, refusal = _screening(request, session, actor, screening)
-        except NotAllowed:
-            attached, refusal = None, None
-        if attached is not None and refusal:
-            return _refused(request, kb, attached, refusal)
-    try:
-        ctx = _confirm_ctx(
-            session,
-            clinic,
-            type_ref=type,
-            mode=mode,
-            start=start,
-            clinician=clinician,
-            screening=attached,
-        )
-    except BookingError as exc:
-        return _error(request, 422, "Please check your choice", exc.message)
-    ctx.update(
-        actor=actor,
+    return _confirm_page(
+        request,
+        session,
+        clinic,
+        actor,
+        kb,
+        choice=(type, mode, start, clinician, screening),
         error=message,
-        taken=status == 409,
+        status_code=status,
         form={"address": address, "full_name": full_name, "email": email, "phone": phone},
-        login_url="/login?"
-        + urlencode({"next": _confirm_url(type, mode, start, clinician, screening)}),
     )
-    return _render(request, "booking_confirm.html", ctx, status_code=status)
 
 
 # ------------------------------------------------------------------------------ my appointments
