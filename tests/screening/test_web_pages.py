@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -149,12 +150,23 @@ def test_a_conservative_screening_from_start_to_result(client: Any, db: Any) -> 
 
 
 def test_the_step_page_shows_progress_safety_first_and_dont_know(client: Any) -> None:
-    page = client.get(start(client))
+    path = start(client)
+    page = client.get(path)
     assert "<progress" in page.text
-    assert "Step 1 of at most" in page.text
-    assert "First, some safety questions" in page.text
+    assert "Step 1 of about" in page.text
     assert "Don't know" in page.text
     assert "Back</button>" not in page.text  # nothing to go back to yet
+    # "About you" is a form, not a safety question; the first checklist is.
+    assert "First, some safety questions" not in page.text
+    for _ in range(5):
+        if 'type="checkbox"' in page.text:
+            break
+        form = step_form(page.text)
+        client.post(form.action, data={**form.hidden, "action": "dont_know"})
+        page = client.get(path)
+    assert 'type="checkbox"' in page.text
+    assert "First, some safety questions" in page.text
+    assert "an empty box means" in page.text
 
 
 def test_dont_know_stores_null_and_back_removes_the_answers(client: Any, db: Any) -> None:
@@ -170,7 +182,7 @@ def test_dont_know_stores_null_and_back_removes_the_answers(client: Any, db: Any
     db.rollback()
 
     second_page = client.get(path)
-    assert "Step 2 of at most" in second_page.text
+    assert "Step 2 of about" in second_page.text
     assert "Back</button>" in second_page.text
     second = step_form(second_page.text)
     assert second.hidden["step"] != first.hidden["step"]
@@ -197,8 +209,12 @@ def test_a_double_submit_does_not_answer_twice(client: Any, db: Any) -> None:
     assert client.post(form.action, data=data).status_code == 303
     repeat = client.post(form.action, data=data)
     assert repeat.status_code == 303
-    assert repeat.headers["location"] == path
+    assert repeat.headers["location"] == f"{path}?stale=1"
     assert len(db.get(Screening, _sid(path)).history) == 1
+    db.rollback()
+    shown = client.get(repeat.headers["location"])
+    assert "already answered that page" in shown.text
+    assert shown.headers["cache-control"] == "no-store"
 
 
 def test_a_bad_answer_reshows_the_step_with_a_message(client: Any) -> None:
@@ -346,3 +362,30 @@ def test_a_surgical_consult_result_offers_an_initial_evaluation(client: Any) -> 
     assert 'class="banner surgical_consult"' in page.text
     assert f'href="/book?screening={sid}&amp;type=initial_evaluation"' in page.text
     assert "type=free_screening" not in page.text
+
+
+def test_dont_know_to_every_safety_question_is_not_called_no_warning_signs(client: Any) -> None:
+    """Review finding: "don't know" everywhere gave "no signs that need urgent care"."""
+    path = start(client)
+    for _ in range(60):
+        page = client.get(path)
+        if page.status_code == 303:
+            break
+        form = step_form(page.text)
+        client.post(form.action, data={**form.hidden, "action": "dont_know"})
+    result = client.get(f"{path}/result")
+    assert result.status_code == 200
+    text = html.unescape(result.text)
+    assert "show no signs that need urgent care" not in text
+    assert "Safety questions you were not sure about" in text
+    assert "Are you short of breath" in text or "chest pain" in text.lower()
+    summary = html.unescape(client.get(f"{path}/summary").text)
+    assert "Safety questions not ruled out" in summary
+
+
+def test_no_printable_result_before_the_questions_are_done(client: Any) -> None:
+    """Review finding: the summary showed "a good fit" before any safety question."""
+    path = start(client)
+    summary = client.get(f"{path}/summary")
+    assert summary.status_code == 303
+    assert summary.headers["location"] == path

@@ -17,13 +17,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import NotAllowed
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Finding
+from popliteal.knowledge.schema import Answer, Finding
 from popliteal.screening import service as screening_service
 from popliteal.screening._visitor import new_visitor_token, set_visitor_cookie, visitor_token
 from popliteal.screening.answers import InvalidAnswers
 from popliteal.screening.engine import question_text
 from popliteal.screening.interview import Step
 from popliteal.screening.models import Screening
+from popliteal.screening.relevance import open_safety_findings
 from popliteal.web.deps import (
     ClinicDep,
     CsrfProtected,
@@ -217,10 +218,19 @@ def _to_result(request: Request, screening: Screening) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def _to_step(request: Request, screening: Screening, kb: Knowledge) -> Response:
+STALE_NOTICE = (
+    "You had already answered that page, so that change was not saved. To change an answer, "
+    "use the Back button on this page."
+)
+
+
+def _to_step(
+    request: Request, screening: Screening, kb: Knowledge, *, stale: bool = False
+) -> Response:
     if _is_htmx(request):
-        return _render_step(request, kb, screening)
-    return RedirectResponse(f"/screening/{screening.id}", status_code=303)
+        return _render_step(request, kb, screening, notice=STALE_NOTICE if stale else None)
+    suffix = "?stale=1" if stale else ""
+    return RedirectResponse(f"/screening/{screening.id}{suffix}", status_code=303)
 
 
 def _render_step(
@@ -231,16 +241,20 @@ def _render_step(
     errors: list[str] | None = None,
     entered: Mapping[str, str] | None = None,
     status_code: int = 200,
+    notice: str | None = None,
 ) -> Response:
     ctx = _step_context(kb, screening, errors=errors, entered=entered)
     if ctx is None:
         return _to_result(request, screening)
+    ctx["notice"] = notice
     htmx = _is_htmx(request)
     # base.html's htmx-config lets htmx swap a 400, so the fragment carries the message.
     name = "screening_step_fragment.html" if htmx else "screening_step.html"
     response: Response = request.app.state.templates.TemplateResponse(
         request, name, ctx, status_code=status_code
     )
+    # The browser's own Back must fetch the step again, not replay an old form from its cache.
+    response.headers["cache-control"] = "no-store"
     return response
 
 
@@ -302,13 +316,18 @@ async def create_screening_interview(
 
 @router.get("/screening/{screening_id}", response_class=HTMLResponse, include_in_schema=False)
 async def read_screening_step(
-    screening_id: str, request: Request, session: DbSession, kb: Kb, actor: OptionalActor
+    screening_id: str,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: OptionalActor,
+    stale: bool = False,
 ) -> Response:
     """Show the current step of the interview (the fragment alone for htmx)."""
     screening = await _read(request, session, screening_id, actor)
     if screening.status != "in_progress":
         return _to_result(request, screening)
-    return _render_step(request, kb, screening)
+    return _render_step(request, kb, screening, notice=STALE_NOTICE if stale else None)
 
 
 @router.post("/screening/{screening_id}/answer", include_in_schema=False)
@@ -338,9 +357,11 @@ async def update_screening_answer(
             session.rollback()
             return _to_result(request, await _read(request, session, screening_id, actor))
         except screening_service.StaleStep:
-            # A double submit or an old page: show whatever step is current now.
+            # A double submit or an old page: show whatever step is current now, and say so.
             session.rollback()
-            return _to_step(request, await _read(request, session, screening_id, actor), kb)
+            return _to_step(
+                request, await _read(request, session, screening_id, actor), kb, stale=True
+            )
         except InvalidAnswers as exc:
             problems = [
                 f"{_question(kb, p.finding, 'patient')} "
@@ -389,6 +410,21 @@ async def update_screening_back(
     return _to_step(request, screening, kb)
 
 
+def unsure_safety_questions(kb: Knowledge, screening: Screening) -> list[str]:
+    """Safety questions left at "don't know" that could still mean emergency or urgent care.
+
+    Such a result is not "no warning signs": the page says which were not ruled out.
+    """
+    answers: dict[str, Answer | None] = dict(screening.answers)
+    open_ids = open_safety_findings(kb, answers, screening.role)
+    order = {fid: i for i, fid in enumerate(kb.findings)}
+    return [
+        _question(kb, fid, screening.role)
+        for fid in sorted(open_ids, key=lambda f: order.get(f, 0))
+        if "P" in kb.findings[fid].who or screening.role == "clinician"
+    ]
+
+
 def _result_context(kb: Knowledge, screening: Screening, timezone: str) -> dict[str, Any]:
     result = screening.result
     role = screening.role
@@ -421,6 +457,7 @@ def _result_context(kb: Knowledge, screening: Screening, timezone: str) -> dict[
         for fid, value in _answers_in_order(screening)
     ]
     return {
+        "unsure_safety": unsure_safety_questions(kb, screening) if urgency != "emergency" else [],
         "screening": screening,
         "urgency": urgency,
         "headline": HEADLINES.get(urgency, urgency),
@@ -488,6 +525,8 @@ async def read_screening_summary(
 ) -> Response:
     """A printable summary of the answers and the result, to bring to a visit."""
     screening = await _read(request, session, screening_id, actor)
+    if screening.status != "complete":  # no result to print before the questions are done
+        return RedirectResponse(f"/screening/{screening.id}", status_code=303)
     response: Response = request.app.state.templates.TemplateResponse(
         request, "screening_summary.html", _result_context(kb, screening, clinic.timezone)
     )
