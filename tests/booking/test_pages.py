@@ -73,7 +73,7 @@ def test_slot_list_grouped_by_day_in_the_clinic_zone_and_as_htmx_fragment(client
 def test_not_offered_combination_is_explained(client: Any) -> None:
     page = client.get("/book", params={"type": "free_screening", "mode": "at_home"})
     assert page.status_code == 200
-    assert "not offered as at_home" in page.text
+    assert "not offered as at your home" in page.text
     assert client.get("/book", params={"type": "massage"}).status_code == 422
 
 

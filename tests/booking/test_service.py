@@ -76,7 +76,7 @@ def test_logged_in_patient_books_for_themselves(db: Session) -> None:
     booked = book(db, actor=actor, mode="virtual")
     assert booked.new_user is None
     assert booked.appointment.patient_id == actor.patient_id
-    assert booked.appointment.location == "Video call"
+    assert booked.appointment.location.startswith("Video call: the clinic sends you the link")
 
 
 def test_any_clinician_picks_a_free_one_then_the_time_is_taken(db: Session) -> None:
@@ -103,7 +103,7 @@ def test_at_home_needs_an_address_and_a_type_that_offers_it(db: Session) -> None
     before = f.user_count(db)
     with pytest.raises(BookingError, match="address"):
         book(db, type_ref="initial_evaluation", mode="at_home", starts_at=f.local(TUESDAY, 9))
-    with pytest.raises(BookingError, match="not offered as at_home"):
+    with pytest.raises(BookingError, match="not offered as at your home"):
         book(db, mode="at_home", address="1 Oak St", starts_at=f.local(TUESDAY, 9))
     assert f.user_count(db) == before
     ok = book(

@@ -18,9 +18,14 @@ from popliteal.booking.service import AppointmentView
 PRODID = f"-//popliteal//booking {__version__}//EN"
 
 
-def uid_for(appointment_id: int) -> str:
-    """The event's UID: the same for every version of this appointment."""
-    return f"appointment-{appointment_id}@popliteal"
+def uid_for(view: AppointmentView) -> str:
+    """The event's UID: the same for every version of this appointment, unique everywhere.
+
+    The id alone repeats across clinics' databases (appointment 2 exists in each); the moment
+    the appointment was created, to the microsecond, tells them apart and never changes.
+    """
+    created = view.created_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"appointment-{view.id}-{created}@popliteal"
 
 
 def appointment_ics(view: AppointmentView, *, now: datetime | None = None) -> bytes:
@@ -32,7 +37,7 @@ def appointment_ics(view: AppointmentView, *, now: datetime | None = None) -> by
         f"{view.clinic_name}" + (f", phone {view.clinic_phone}." if view.clinic_phone else ".")
     )
     event = Event.new(
-        uid=uid_for(view.id),
+        uid=uid_for(view),
         sequence=view.sequence,
         start=view.starts_at.astimezone(zone),
         end=view.ends_at.astimezone(zone),
@@ -44,7 +49,6 @@ def appointment_ics(view: AppointmentView, *, now: datetime | None = None) -> by
     )
     calendar = Calendar.new(
         prodid=PRODID,
-        uid=f"calendar-{uid_for(view.id)}",
         method="CANCEL" if cancelled else "PUBLISH",
         subcomponents=[event],
     )

@@ -150,8 +150,11 @@ def _check_mode(kind: AppointmentType, mode: str) -> None:
     if mode not in MODES:
         raise BookingError(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
     if mode not in kind.modes:
-        offered = ", ".join(kind.modes) or "none"
-        raise BookingError(f"{kind.name} is not offered as {mode}; offered: {offered}")
+        offered = ", ".join(MODE_NAMES[m].lower() for m in kind.modes if m in MODE_NAMES)
+        raise BookingError(
+            f"{kind.name} is not offered as {MODE_NAMES[mode].lower()}; "
+            f"it is offered: {offered or 'nowhere at the moment'}"
+        )
 
 
 def _check_clinician(session: Session, *, clinic_id: int, clinician_id: int | None) -> None:
@@ -354,7 +357,7 @@ def _views(
         if a.mode == "in_clinic":
             location = f"{clinic.name}, {clinic.address}" if clinic.address else clinic.name
         elif a.mode == "virtual":
-            location = "Video call"
+            location = "Video call: the clinic sends you the link before the visit"
         else:
             location = a.address
         kind = types[a.type_id]

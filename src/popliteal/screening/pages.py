@@ -454,7 +454,7 @@ def _result_context(kb: Knowledge, screening: Screening, timezone: str) -> dict[
         )
     answers = [
         {"question": _question(kb, fid, role), "answer": answer_text(kb, fid, value)}
-        for fid, value in _answers_in_order(screening)
+        for fid, value in screening_service.answers_in_order(screening)
     ]
     return {
         "unsure_safety": unsure_safety_questions(kb, screening) if urgency != "emergency" else [],
@@ -470,14 +470,6 @@ def _result_context(kb: Knowledge, screening: Screening, timezone: str) -> dict[
         "answers": answers,
         "timezone": timezone,
     }
-
-
-def _answers_in_order(screening: Screening) -> list[tuple[str, Any]]:
-    """The answers in the order they were given (history), then any others."""
-    seen: list[str] = [fid for step in screening.history for fid in step]
-    rest = [fid for fid in screening.answers if fid not in seen]
-    ordered = list(dict.fromkeys([*seen, *rest]))
-    return [(fid, screening.answers[fid]) for fid in ordered if fid in screening.answers]
 
 
 def _suspects(kb: Knowledge, result: Mapping[str, Any]) -> list[str]:

@@ -342,3 +342,11 @@ def go_back(
     _audit_change(session, screening=screening, actor=actor, action="update", address=address)
     session.commit()
     return screening
+
+
+def answers_in_order(screening: Screening) -> list[tuple[str, Any]]:
+    """The answers in the order they were given (history), then any others."""
+    seen: list[str] = [fid for step in screening.history for fid in step]
+    rest = [fid for fid in screening.answers if fid not in seen]
+    ordered = list(dict.fromkeys([*seen, *rest]))
+    return [(fid, screening.answers[fid]) for fid in ordered if fid in screening.answers]

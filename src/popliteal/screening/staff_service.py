@@ -36,6 +36,7 @@ from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.db import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import URGENCY_ORDER, Answer, Finding
+from popliteal.screening import service as screening_service
 from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text, screen, to_json
 from popliteal.screening.models import ExamFinding, Screening
@@ -396,7 +397,7 @@ def _screening_read(kb: Knowledge, screening: Screening) -> ScreeningRead:
                 value=value,
                 answer=answer_text(kb, fid, value),
             )
-            for fid, value in screening.answers.items()
+            for fid, value in screening_service.answers_in_order(screening)
         ],
         result=screening.result,
     )
