@@ -110,6 +110,20 @@ def test_new_visitor_books_is_logged_in_and_sees_the_confirmation(client: Any, d
     stored = db.get(Appointment, appointment_id)
     assert stored is not None
     assert stored.mode == "virtual"
+    db.rollback()
+    # Cancelling asks first: the list only links to a page that asks.
+    assert f'action="/my/appointments/{appointment_id}/cancel"' not in mine.text
+    ask = client.get(f"/my/appointments/{appointment_id}/cancel")
+    assert "Yes, cancel this visit" in ask.text
+    assert db.get(Appointment, appointment_id).status == "booked"  # type: ignore[union-attr]
+    db.rollback()
+    token = csrf_from(client, f"/my/appointments/{appointment_id}/cancel")
+    done_cancel = client.post(
+        f"/my/appointments/{appointment_id}/cancel", data={"csrf_token": token}
+    )
+    assert done_cancel.status_code == 303
+    db.expire_all()
+    assert db.get(Appointment, appointment_id).status == "cancelled"  # type: ignore[union-attr]
 
 
 def test_a_taken_time_shows_a_clear_message_and_keeps_the_form(client: Any) -> None:

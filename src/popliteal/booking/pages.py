@@ -550,6 +550,27 @@ def read_my_appointment(
     return _render(request, "booking_appointment.html", {"a": view, "booked": booked})
 
 
+@router.get(
+    "/my/appointments/{appointment_id:int}/cancel",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+def read_cancel_my_appointment(
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
+) -> Response:
+    """Ask before cancelling: one click on a list must not cancel a visit."""
+    try:
+        view = booking_service.get_appointment(
+            session,
+            actor=actor,
+            appointment_id=appointment_id,
+            client_address=client_address(request),
+        )
+    except NotAllowed:
+        return _error(request, 404, "Appointment not found", "We could not find that appointment.")
+    return _render(request, "booking_cancel.html", {"a": view})
+
+
 @router.post("/my/appointments/{appointment_id:int}/cancel", include_in_schema=False)
 def cancel_my_appointment(
     request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
