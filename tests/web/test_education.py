@@ -46,3 +46,14 @@ def test_an_unknown_condition_is_a_404_page(client: Any) -> None:
     page = client.get("/conditions/no_such_thing")
     assert page.status_code == 404
     assert "Page not found" in page.text
+
+
+def test_a_self_care_condition_that_mimics_a_clot_carries_a_warning_in_the_list(
+    client: Any,
+) -> None:
+    """Review finding: a burst Baker's cyst sat under self-care with no word about clots."""
+    page = client.get("/conditions")
+    item = page.text.split('href="/conditions/bakers_cyst_rupture"')[1].split("</li>")[0]
+    assert "needs care today" in item
+    calm = page.text.split('href="/conditions/hamstring_strain"')[1].split("</li>")[0]
+    assert "needs care today" not in calm

@@ -30,6 +30,24 @@ async def read_home(request: Request, kb: Kb) -> HTMLResponse:
     )
 
 
+def urgent_mimics(kb: Knowledge) -> set[str]:
+    """Conditions that can look like one that cannot wait (a burst cyst looks like a clot).
+
+    Read from the red-flag rules: an emergency or urgent rule that suspects a condition needing
+    urgent care together with others names those others as its look-alikes.
+    """
+    out: set[str] = set()
+    for rule in kb.rules:
+        if rule.urgency not in ("emergency", "urgent"):
+            continue
+        serious = {
+            c for c in rule.suspects if kb.conditions[c].usual_care in ("emergency", "urgent")
+        }
+        if serious:
+            out |= set(rule.suspects) - serious
+    return out
+
+
 def _first_sentence(text: str) -> str:
     text = " ".join(text.split())
     end = text.find(". ")
@@ -40,10 +58,16 @@ def _first_sentence(text: str) -> str:
 async def read_conditions(request: Request, kb: Kb) -> HTMLResponse:
     """List every cause of pain behind the knee, grouped by the care it usually needs."""
     groups = []
+    mimics = urgent_mimics(kb)
     # Common, self-manageable causes first: most readers have one of those.
     for urgency in reversed(URGENCY_ORDER):
         items = [
-            {"id": c.id, "name": c.patient_name, "summary": _first_sentence(c.patient_summary)}
+            {
+                "id": c.id,
+                "name": c.patient_name,
+                "summary": _first_sentence(c.patient_summary),
+                "urgent_mimic": c.id in mimics and urgency not in ("emergency", "urgent"),
+            }
             for c in kb.conditions.values()
             if c.usual_care == urgency
         ]
