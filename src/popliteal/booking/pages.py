@@ -508,15 +508,12 @@ def read_my_appointments(
     )
 
 
-@router.get(
-    "/my/appointments/{appointment_id:int}.ics", response_class=Response, include_in_schema=False
-)
-def read_my_appointment_ics(
-    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
-) -> Response:
-    """Download the appointment as an .ics calendar invite."""
+def _appointment_or_404(
+    request: Request, session: DbSession, actor: Actor, appointment_id: int
+) -> AppointmentView | Response:
+    """The appointment if this person may see it, else the friendly 404 page."""
     try:
-        view = booking_service.get_appointment(
+        return booking_service.get_appointment(
             session,
             actor=actor,
             appointment_id=appointment_id,
@@ -524,6 +521,18 @@ def read_my_appointment_ics(
         )
     except NotAllowed:
         return _error(request, 404, "Appointment not found", "We could not find that appointment.")
+
+
+@router.get(
+    "/my/appointments/{appointment_id:int}.ics", response_class=Response, include_in_schema=False
+)
+def read_my_appointment_ics(
+    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
+) -> Response:
+    """Download the appointment as an .ics calendar invite."""
+    view = _appointment_or_404(request, session, actor, appointment_id)
+    if isinstance(view, Response):
+        return view
     return ics_response(view)
 
 
@@ -538,15 +547,9 @@ def read_my_appointment(
     booked: bool = False,
 ) -> Response:
     """Show one appointment: when, where, with whom, and the calendar invite."""
-    try:
-        view = booking_service.get_appointment(
-            session,
-            actor=actor,
-            appointment_id=appointment_id,
-            client_address=client_address(request),
-        )
-    except NotAllowed:
-        return _error(request, 404, "Appointment not found", "We could not find that appointment.")
+    view = _appointment_or_404(request, session, actor, appointment_id)
+    if isinstance(view, Response):
+        return view
     return _render(request, "booking_appointment.html", {"a": view, "booked": booked})
 
 
@@ -559,15 +562,9 @@ def read_cancel_my_appointment(
     request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> Response:
     """Ask before cancelling: one click on a list must not cancel a visit."""
-    try:
-        view = booking_service.get_appointment(
-            session,
-            actor=actor,
-            appointment_id=appointment_id,
-            client_address=client_address(request),
-        )
-    except NotAllowed:
-        return _error(request, 404, "Appointment not found", "We could not find that appointment.")
+    view = _appointment_or_404(request, session, actor, appointment_id)
+    if isinstance(view, Response):
+        return view
     return _render(request, "booking_cancel.html", {"a": view})
 
 
@@ -652,15 +649,9 @@ def read_reschedule(
     first_day: Annotated[date | None, Query(alias="from")] = None,
 ) -> Response:
     """Choose a new time for one of your appointments."""
-    try:
-        view = booking_service.get_appointment(
-            session,
-            actor=actor,
-            appointment_id=appointment_id,
-            client_address=client_address(request),
-        )
-    except NotAllowed:
-        return _error(request, 404, "Appointment not found", "We could not find that appointment.")
+    view = _appointment_or_404(request, session, actor, appointment_id)
+    if isinstance(view, Response):
+        return view
     if not view.may_change:
         return _error(request, 403, "This visit cannot be moved online", view.change_refusal or "")
     return _reschedule_page(request, session, clinic, view, first_day)
