@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
@@ -151,8 +151,6 @@ async def json_only(request: Request) -> None:
     """
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/json"):
-        from fastapi import HTTPException
-
         raise HTTPException(415, "send this request as JSON (Content-Type: application/json)")
 
 
