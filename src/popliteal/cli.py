@@ -27,6 +27,10 @@ db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 demo_app = typer.Typer(help="The demo clinic.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+plan_app = typer.Typer(
+    help="Care plans drafted from the condition protocols.", no_args_is_help=True
+)
+app.add_typer(plan_app, name="plan")
 
 err = Console(stderr=True)
 
@@ -96,6 +100,63 @@ def screen_command(
     print_result(kb, result, Console())
 
 
+@plan_app.command("draft")
+def plan_draft(
+    condition: Annotated[str, typer.Option("--condition", help="Condition id (the contract's).")],
+    goal: Annotated[
+        str,
+        typer.Option(
+            "--goal",
+            help="everyday_life, walking, stairs_and_squatting, return_to_running or sport.",
+        ),
+    ] = "everyday_life",
+    pain: Annotated[
+        int | None, typer.Option("--pain", help="Usual pain now, 0-10 (sets the phase).")
+    ] = None,
+    equipment: Annotated[
+        str | None,
+        typer.Option(
+            "--equipment",
+            help="Comma-separated equipment the person has, e.g. "
+            "band,step,foam_roller (a chair, a wall and a towel are assumed).",
+        ),
+    ] = None,
+    minutes: Annotated[
+        int | None, typer.Option("--minutes", help="Minutes a day for the home programme.")
+    ] = None,
+    phase: Annotated[
+        str | None, typer.Option("--phase", help="Start in this phase instead.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the draft as JSON.")] = False,
+) -> None:
+    """Draft a plan (phase, home exercises, treatments, limits, criteria) for a condition."""
+    from popliteal.plans import rules as plan_rules
+
+    kb = _knowledge()
+    items = [x.strip() for x in (equipment or "").split(",") if x.strip() and x.strip() != "none"]
+    if minutes is not None and not 1 <= minutes <= 240:
+        raise _fail("--minutes must be from 1 to 240")
+    try:
+        request = plan_rules.DraftRequest(
+            condition=condition,
+            goal=goal,  # type: ignore[arg-type]  # checked by draft_plan
+            pain=pain,
+            equipment=frozenset(items),
+            minutes_per_day=minutes,
+            phase=phase,  # type: ignore[arg-type]  # checked by draft_plan
+        )
+        draft = plan_rules.draft_plan(kb, request)
+    except plan_rules.PlanRequestError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        payload = plan_rules.draft_to_json(draft)
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    from popliteal.plans.terminal import print_draft
+
+    print_draft(kb, draft, Console())
+
+
 @knowledge_app.command("check")
 def knowledge_check(
     directory: Annotated[
@@ -129,6 +190,9 @@ def knowledge_check(
     out.print(f"treatments        {len(kb.treatments)}")
     out.print(f"sources           {len(kb.sources)}")
     out.print(f"seed items        {len(kb.seed_items)}")
+    out.print(f"exercises         {len(kb.exercises)}")
+    phases = sum(len(p.phases) for p in kb.protocols.values())
+    out.print(f"protocols         {len(kb.protocols)} ({phases} phases)")
 
 
 @knowledge_app.command("show")

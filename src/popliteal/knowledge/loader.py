@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,12 +19,17 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from popliteal.knowledge.schema import (
+    PHASES,
     AdviceFile,
     Answer,
     Cited,
     Condition,
     ConditionsFile,
     DirectionWeights,
+    DraftingFile,
+    DraftSettings,
+    Exercise,
+    ExercisesFile,
     Expr,
     Finding,
     FindingsFile,
@@ -32,6 +37,9 @@ from popliteal.knowledge.schema import (
     Likelihood,
     LikelihoodsFile,
     Predicate,
+    ProgressionSettings,
+    Protocol,
+    ProtocolsFile,
     RedFlagRule,
     RedFlagsFile,
     Score,
@@ -47,6 +55,8 @@ from popliteal.knowledge.schema import (
 )
 
 DATA_DIR = Path(__file__).parent / "data"
+# libyaml's safe loader when PyYAML was built with it: the same documents, several times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FILES = (
     "sources.yaml",
     "conditions.yaml",
@@ -56,7 +66,11 @@ FILES = (
     "advice.yaml",
     "treatments.yaml",
     "seeds.yaml",
+    "exercises.yaml",
+    "protocols.yaml",
+    "drafting.yaml",
 )
+ILLUSTRATIONS = "illustrations"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -88,7 +102,16 @@ class Knowledge:
     surgery_indications: dict[str, SurgeryIndication]
     seeds: dict[str, Seed]
     seed_items: tuple[SeedItem, ...]
+    drafting: DraftSettings
+    progression: ProgressionSettings
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+    protocols: dict[str, Protocol] = field(default_factory=dict)
+    directory: Path = DATA_DIR
     group_of: dict[str, str] = field(default_factory=dict)
+
+    def illustration_path(self, exercise: Exercise) -> Path:
+        """Where an exercise's SVG lives (checked to exist at load)."""
+        return self.directory / ILLUSTRATIONS / exercise.illustration
 
     def lr_of(self, entry: Likelihood) -> float:
         """The likelihood ratio an entry applies (a fixed expert weight when direction-only)."""
@@ -111,7 +134,7 @@ def _parse(name: str, model: type[M], raw: Any, problems: list[str]) -> M | None
 def _read(directory: Path, name: str, problems: list[str]) -> Any:
     path = directory / name
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506
     except FileNotFoundError:
         problems.append(f"{name}: file is missing")
     except yaml.YAMLError as exc:
@@ -194,6 +217,9 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
             "treatments.yaml", TreatmentsFile, raw["treatments.yaml"], problems
         ),
         "seeds.yaml": _parse("seeds.yaml", SeedsFile, raw["seeds.yaml"], problems),
+        "exercises.yaml": _parse("exercises.yaml", ExercisesFile, raw["exercises.yaml"], problems),
+        "protocols.yaml": _parse("protocols.yaml", ProtocolsFile, raw["protocols.yaml"], problems),
+        "drafting.yaml": _parse("drafting.yaml", DraftingFile, raw["drafting.yaml"], problems),
     }
     if problems:
         raise KnowledgeError(problems)
@@ -205,6 +231,9 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     advice_f: AdviceFile = parsed["advice.yaml"]  # type: ignore[assignment]
     tr_f: TreatmentsFile = parsed["treatments.yaml"]  # type: ignore[assignment]
     seeds_f: SeedsFile = parsed["seeds.yaml"]  # type: ignore[assignment]
+    ex_f: ExercisesFile = parsed["exercises.yaml"]  # type: ignore[assignment]
+    proto_f: ProtocolsFile = parsed["protocols.yaml"]  # type: ignore[assignment]
+    drafting_f: DraftingFile = parsed["drafting.yaml"]  # type: ignore[assignment]
 
     sources = {s.key: s for s in sources_f.sources}
     conditions = _index("conditions.yaml", conditions_f.conditions, problems)
@@ -216,6 +245,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     treatments = _index("treatments.yaml", tr_f.treatments, problems)
     surgery = _index("treatments.yaml surgery_indications", tr_f.surgery_indications, problems)
     seeds = _index("seeds.yaml", seeds_f.seeds, problems)
+    exercises = _index("exercises.yaml", ex_f.exercises, problems)
 
     def cite(where: str, item: Cited) -> None:
         if item.source is not None and item.source not in sources:
@@ -341,6 +371,27 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         for kind, ids in item.covers.items():
             problems += _unknown(f"seeds.yaml: item {i} ({item.quote!r})", kind, ids, known[kind])
 
+    cite("drafting.yaml: field exercise_count", drafting_f.draft.exercise_count)
+    cite("drafting.yaml: field timing", drafting_f.draft.timing)
+    prog = drafting_f.progression
+    for name, cited in (
+        ("sessions_rule", prog.sessions_rule),
+        ("pain_rule", prog.pain_rule),
+        ("rise_rule", prog.rise_rule),
+        ("load_rule", prog.load_rule),
+    ):
+        cite(f"drafting.yaml: field progression.{name}", cited)
+    problems += _check_exercises(directory, exercises, conditions, cite)
+    protocols: dict[str, Protocol] = {}
+    for proto in proto_f.protocols:
+        if proto.condition in protocols:
+            problems.append(f"protocols.yaml: condition '{proto.condition}' has two protocols")
+        protocols[proto.condition] = proto
+        problems += _check_protocol(proto, exercises, conditions, treatments, cite)
+    for c in conditions.values():
+        if c.usual_care in ("conservative", "surgical_consult") and c.id not in protocols:
+            problems.append(f"protocols.yaml: conservative-care condition '{c.id}' has no protocol")
+
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(
@@ -359,8 +410,88 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         surgery_indications=surgery,
         seeds=seeds,
         seed_items=tuple(seeds_f.items),
+        drafting=drafting_f.draft,
+        progression=drafting_f.progression,
+        exercises=exercises,
+        protocols=protocols,
+        directory=directory,
         group_of=group_of,
     )
+
+
+def _check_exercises(
+    directory: Path,
+    exercises: dict[str, Exercise],
+    conditions: Mapping[str, Condition],
+    cite: Callable[[str, Cited], None],
+) -> list[str]:
+    """Variant links, contraindicated conditions and illustration files must all exist."""
+    problems: list[str] = []
+    for ex in exercises.values():
+        where = f"exercises.yaml: {ex.id}"
+        cite(f"{where}, field dose", ex.dose)
+        problems += _unknown(f"{where}, field easier", "exercise", ex.easier, exercises)
+        problems += _unknown(f"{where}, field harder", "exercise", ex.harder, exercises)
+        if ex.id in ex.easier or ex.id in ex.harder:
+            problems.append(f"{where}: an exercise cannot be its own variant")
+        for i, ci in enumerate(ex.contraindications):
+            cite(f"{where}, field contraindications[{i}]", ci)
+            if ci.condition not in conditions:
+                problems.append(f"{where}: contraindication names unknown '{ci.condition}'")
+        if not (directory / ILLUSTRATIONS / ex.illustration).is_file():
+            problems.append(f"{where}: illustration '{ILLUSTRATIONS}/{ex.illustration}' is missing")
+    return problems
+
+
+def _check_protocol(
+    proto: Protocol,
+    exercises: Mapping[str, Exercise],
+    conditions: Mapping[str, Condition],
+    treatments: Mapping[str, Treatment],
+    cite: Callable[[str, Cited], None],
+) -> list[str]:
+    """A protocol treats a conservative-care condition, in phase order, with known content,
+    and never prescribes an exercise contraindicated for its condition in that phase."""
+    where = f"protocols.yaml: {proto.condition}"
+    condition = conditions.get(proto.condition)
+    if condition is None:
+        return [f"{where}: unknown condition '{proto.condition}'"]
+    problems: list[str] = []
+    if condition.usual_care in ("emergency", "urgent"):
+        problems.append(f"{where}: {condition.usual_care} conditions get a referral, not a plan")
+    order = [PHASES.index(ph.id) for ph in proto.phases]
+    if order != sorted(set(order)):
+        problems.append(f"{where}: phases must be distinct and in the order " + ", ".join(PHASES))
+    if not any(ph.draft_entry is not None for ph in proto.phases):
+        problems.append(f"{where}: no phase has a 'draft_entry', so no draft can start")
+    for i, ref in enumerate(proto.refer_when):
+        cite(f"{where}, refer_when[{i}]", ref)
+    for ph in proto.phases:
+        at = f"{where}, phase {ph.id}"
+        if ph.draft_entry is not None:
+            cite(f"{at}, field draft_entry", ph.draft_entry)
+        seen: set[str] = set()
+        for rx in ph.exercises:
+            cite(f"{at}, exercise {rx.exercise}", rx)
+            ex = exercises.get(rx.exercise)
+            if ex is None:
+                problems.append(f"{at}: unknown exercise '{rx.exercise}'")
+                continue
+            if rx.exercise in seen:
+                problems.append(f"{at}: exercise '{rx.exercise}' is listed twice")
+            seen.add(rx.exercise)
+            for ci in ex.contraindications:
+                if ci.condition == proto.condition and ph.id in ci.phases:
+                    problems.append(f"{at}: '{rx.exercise}' is contraindicated here ({ci.reason})")
+        for offer in ph.treatments:
+            cite(f"{at}, treatment {offer.treatment}", offer)
+            if offer.treatment not in treatments:
+                problems.append(f"{at}: unknown treatment '{offer.treatment}'")
+        for lim in ph.activity_limits:
+            cite(f"{at}, limit {lim.id}", lim)
+        for crit in ph.progression_criteria:
+            cite(f"{at}, criterion {crit.id}", crit)
+    return problems
 
 
 KNOWLEDGE_DIR_ENV = "POPLITEAL_KNOWLEDGE_DIR"

@@ -336,6 +336,212 @@ class TreatmentsFile(_Strict):
     surgery_indications: list[SurgeryIndication]
 
 
+# ---------------------------------------------------------------- exercises.yaml
+
+Equipment = Literal[
+    "chair",
+    "wall",
+    "step",
+    "towel",
+    "strap",
+    "band",
+    "weights",
+    "bench",
+    "foam_roller",
+    "massage_ball",
+    "ice_pack",
+    "stationary_bike",
+    "pool",
+    "leg_press",
+    "balance_pad",
+    "box",
+]
+EQUIPMENT: tuple[str, ...] = Equipment.__args__  # type: ignore[attr-defined]
+Phase = Literal["protect", "restore_motion", "strengthen", "return_to_activity"]
+PHASES: tuple[Phase, ...] = ("protect", "restore_motion", "strengthen", "return_to_activity")
+Category = Literal[
+    "hamstring",
+    "quadriceps",
+    "calf",
+    "popliteus_posterolateral",
+    "hip",
+    "range_of_motion",
+    "neural",
+    "balance",
+    "conditioning",
+    "self_release",
+    "ice",
+]
+Goal = Literal["everyday_life", "walking", "stairs_and_squatting", "return_to_running", "sport"]
+GOALS: tuple[Goal, ...] = (
+    "everyday_life",
+    "walking",
+    "stairs_and_squatting",
+    "return_to_running",
+    "sport",
+)
+
+
+class Dose(Cited):
+    """One prescription: which of sets/reps/hold_s/minutes apply depends on the exercise."""
+
+    sets: int | None = Field(default=None, ge=1, le=10)
+    reps: int | None = Field(default=None, ge=1, le=50)
+    hold_s: int | None = Field(default=None, ge=1, le=600)
+    minutes: int | None = Field(default=None, ge=1, le=90)
+    rest_s: int = Field(default=30, ge=0, le=600)
+    per_week: int = Field(ge=1, le=14)
+
+    @model_validator(mode="after")
+    def _has_amount(self) -> Dose:
+        counted = self.sets is not None and (self.reps is not None or self.hold_s is not None)
+        if self.minutes is None and not counted:
+            raise ValueError("a dose needs 'minutes', or 'sets' with 'reps' and/or 'hold_s'")
+        return self
+
+
+class Contraindication(Cited):
+    condition: Id
+    phases: list[Phase] = Field(min_length=1)
+    reason: Text
+
+
+class Exercise(_Strict):
+    id: Id
+    name: Text
+    category: Category
+    purpose: Text
+    steps: list[Text] = Field(min_length=2, max_length=8)
+    targets: list[Text] = Field(min_length=1)
+    dose: Dose
+    equipment: list[Equipment] = []
+    level: int = Field(ge=1, le=5)  # 1 = gentlest; orders variants and regressions
+    cautions: list[Text] = []
+    contraindications: list[Contraindication] = []
+    easier: list[Id] = []
+    harder: list[Id] = []
+    illustration: str = Field(pattern=r"^[a-z][a-z0-9_]*\.svg$")
+
+
+class ExercisesFile(_Strict):
+    exercises: list[Exercise]
+
+
+# ---------------------------------------------------------------- protocols.yaml
+
+
+class Prescription(Dose):
+    """An exercise in a protocol phase, with the dose for that phase and its provenance."""
+
+    exercise: Id
+    goals: list[Goal] = []  # empty: for every goal; else only when the person has one of these
+
+
+class TreatmentOffer(Cited):
+    treatment: Id
+    note: Text
+
+
+class Limit(Cited):
+    id: Id
+    text: Text
+    goals: list[Goal] = []
+
+
+class Criterion(Cited):
+    """A progression criterion. `check` names one the logs can test; the rest a clinician does."""
+
+    id: Id
+    text: Text
+    check: (
+        Literal[
+            "pain_during_at_most",
+            "morning_pain_back_to_baseline",
+            "adherence_at_least",
+            "weeks_in_phase_at_least",
+            "sessions_at_least",
+        ]
+        | None
+    ) = None
+    value: float | None = None
+
+    @model_validator(mode="after")
+    def _value_with_check(self) -> Criterion:
+        needs = self.check not in (None, "morning_pain_back_to_baseline")
+        if needs and self.value is None:
+            raise ValueError(f"check '{self.check}' needs a 'value'")
+        return self
+
+
+class DraftEntry(Cited):
+    """A draft may start in this phase when the person's pain is at most `pain_at_most`."""
+
+    pain_at_most: int = Field(ge=0, le=10)
+
+
+class ProtocolPhase(_Strict):
+    id: Phase
+    goals: list[Text] = Field(min_length=1)
+    draft_entry: DraftEntry | None = None
+    exercises: list[Prescription] = Field(min_length=4)
+    treatments: list[TreatmentOffer] = []
+    activity_limits: list[Limit] = []
+    progression_criteria: list[Criterion] = Field(min_length=1)
+
+
+class Referral(Cited):
+    text: Text
+    urgency: Urgency
+
+
+class Protocol(_Strict):
+    condition: Id
+    evidence_section: str = Field(pattern=r"^§\d+(\.\d+)*$")
+    summary: Text
+    phases: list[ProtocolPhase] = Field(min_length=2, max_length=4)
+    refer_when: list[Referral] = Field(min_length=1)
+
+
+class ProtocolsFile(_Strict):
+    protocols: list[Protocol]
+
+
+# ---------------------------------------------------------------- drafting.yaml
+
+
+class DraftSettings(_Strict):
+    min_exercises: int = Field(ge=1, le=20)
+    max_exercises: int = Field(ge=1, le=20)
+    default_exercises: int = Field(ge=1, le=20)
+    exercise_count: Cited
+    household_equipment: list[Equipment]
+    seconds_per_rep: int = Field(ge=1, le=20)
+    timing: Cited
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DraftSettings:
+        if not self.min_exercises <= self.default_exercises <= self.max_exercises:
+            raise ValueError("need min_exercises <= default_exercises <= max_exercises")
+        return self
+
+
+class ProgressionSettings(_Strict):
+    min_sessions: int = Field(ge=1, le=20)
+    window_sessions: int = Field(ge=1, le=50)
+    sessions_rule: Cited
+    pain_during_at_most: int = Field(ge=0, le=10)
+    pain_rule: Cited
+    session_pain_rise: int = Field(ge=1, le=10)
+    rise_rule: Cited
+    add_reps: int = Field(ge=1, le=10)
+    load_rule: Cited
+
+
+class DraftingFile(_Strict):
+    draft: DraftSettings
+    progression: ProgressionSettings
+
+
 # ---------------------------------------------------------------- seeds.yaml
 
 
