@@ -10,7 +10,9 @@ from popliteal.accounts.models import (
 )
 from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.db import Base
+from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.screening.models import ExamFinding, Screening
+from popliteal.sessions.models import PainLog, SessionLog, VisitNote
 
 __all__ = [
     "Appointment",
@@ -18,11 +20,16 @@ __all__ = [
     "AuditEvent",
     "Availability",
     "Base",
+    "CarePlan",
+    "CarePlanVersion",
     "Clinic",
     "ExamFinding",
     "LoginAttempt",
     "LoginSession",
+    "PainLog",
     "Patient",
     "Screening",
+    "SessionLog",
     "User",
+    "VisitNote",
 ]

@@ -21,9 +21,11 @@ from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.db import utcnow
 from popliteal.demo import CHIRO, DEMO_ANSWERS
 from popliteal.knowledge.loader import Knowledge
+from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.screening.answers import parse_answers
 from popliteal.screening.engine import screen, to_json
 from popliteal.screening.models import Screening
+from popliteal.sessions.models import SessionLog, VisitNote
 
 PASSWORD = "factory-password-2026"
 EMERGENCY_ANSWERS: dict[str, Any] = {"age_years": 61, "sex": "male", "cold_pale_numb_foot": True}
@@ -113,6 +115,8 @@ class Records:
     staff_user_id: int
     type_id: int
     availability_id: int
+    session_id: int = 0
+    note_id: int = 0
 
 
 def other_clinic(session: Session, kb: Knowledge) -> tuple[Records, str]:
@@ -167,6 +171,9 @@ def other_clinic(session: Session, kb: Knowledge) -> tuple[Records, str]:
         screening_id=screening.id,
         minutes=60,
     )
+    log, note = add_plan_records(
+        session, clinic=clinic, patient_id=patient.id, staff_id=staff.id, kb=kb
+    )
     session.commit()
     return (
         Records(
@@ -178,9 +185,80 @@ def other_clinic(session: Session, kb: Knowledge) -> tuple[Records, str]:
             staff_user_id=staff.id,
             type_id=kind.id,
             availability_id=block.id,
+            session_id=log.id,
+            note_id=note.id,
         ),
         staff.email,
     )
+
+
+def add_plan_records(
+    session: Session, *, clinic: Clinic, patient_id: int, staff_id: int, kb: Knowledge
+) -> tuple[SessionLog, VisitNote]:
+    """A plan (version 1), a finished session of it and a visit note, for permission tests."""
+    today = utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+    plan = CarePlan(
+        clinic_id=clinic.id,
+        patient_id=patient_id,
+        condition_id="hamstring_strain",
+        status="active",
+        current_version=1,
+        created_by=staff_id,
+    )
+    session.add(plan)
+    session.flush()
+    exercise = {
+        "id": "glute_bridge",
+        "name": "Bridge",
+        "sets": 2,
+        "reps": 10,
+        "hold_s": None,
+        "minutes": None,
+        "per_week": 7,
+        "rest_s": 30,
+        "note": "",
+    }
+    version = CarePlanVersion(
+        plan_id=plan.id,
+        number=1,
+        phase="restore_motion",
+        goal="everyday_life",
+        exercises=[exercise],
+        knowledge_version=kb.version,
+        starts_on=today,
+        created_by=staff_id,
+    )
+    session.add(version)
+    session.flush()
+    log = SessionLog(
+        clinic_id=clinic.id,
+        patient_id=patient_id,
+        plan_version_id=version.id,
+        local_date=today,
+        status="done",
+        pain_before=3,
+        pain_after=3,
+        entries=[
+            {
+                "id": "glute_bridge",
+                "name": "Bridge",
+                "sets_prescribed": 2,
+                "sets_done": 2,
+                "hurt": False,
+            }
+        ],
+    )
+    note = VisitNote(
+        clinic_id=clinic.id,
+        patient_id=patient_id,
+        clinician_id=staff_id,
+        mode="in_clinic",
+        visit_date=today,
+        subjective="Sore after running.",
+    )
+    session.add_all([log, note])
+    session.flush()
+    return log, note
 
 
 def demo_records(session: Session) -> Records:

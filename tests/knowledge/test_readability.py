@@ -38,6 +38,13 @@ def patient_texts(kb: Knowledge) -> Iterator[tuple[str, str]]:
     yield "disclaimer", kb.advice.disclaimer
     for t in kb.treatments.values():
         yield f"treatment {t.id} patient_description", t.patient_description
+    for ex in kb.exercises.values():
+        yield f"exercise {ex.id} name", ex.name
+        yield f"exercise {ex.id} purpose", ex.purpose
+        for i, step in enumerate(ex.steps):
+            yield f"exercise {ex.id} steps[{i}]", step
+        for i, caution in enumerate(ex.cautions):
+            yield f"exercise {ex.id} cautions[{i}]", caution
 
 
 def test_patient_text_is_grade_8_or_below(kb: Knowledge) -> None:

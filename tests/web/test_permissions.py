@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -21,11 +21,14 @@ from starlette.testclient import TestClient
 from popliteal.accounts.models import AuditEvent, Clinic, Patient, User
 from popliteal.booking.models import Appointment
 from popliteal.demo import ADMIN, CHIRO, PATIENT
+from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.screening.models import ExamFinding, Screening
+from popliteal.sessions.models import PainLog, SessionLog, VisitNote
 from popliteal.web.csrf import CSRF_COOKIE, token_for
 from tests.accounts.factories import (
     PASSWORD,
     Records,
+    add_plan_records,
     demo_records,
     neighbour_patient,
     other_clinic,
@@ -51,14 +54,31 @@ PUBLIC_EXACT = {
     "/api/screenings",
     "/api/appointment-types",
     "/api/slots",
+    "/api/exercises",
 }
 # Public for one method only: booking without an account creates the patient's account.
 PUBLIC_METHODS = {("POST", "/api/appointments")}
-PUBLIC_PREFIXES = ("/static/", "/conditions/", "/screening/", "/book/", "/api/screenings/")
+PUBLIC_PREFIXES = (
+    "/static/",
+    "/conditions/",
+    "/screening/",
+    "/book/",
+    "/api/screenings/",
+    "/api/exercises/",
+    "/exercises/",
+)
 STAFF_PREFIXES = ("/staff", "/api/patients")
 ADMIN_PREFIXES = ("/staff/admin",)
 # Path parameters that name somebody's record: a wrong user gets 403 or 404 on these.
-RECORD_PARAMS = {"patient_id", "screening_id", "appointment_id", "user_id", "clinician_id"}
+RECORD_PARAMS = {
+    "patient_id",
+    "screening_id",
+    "appointment_id",
+    "user_id",
+    "clinician_id",
+    "session_id",
+    "note_id",
+}
 LOGOUTS = {"/logout", "/api/auth/logout"}
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # A refused write may also fail validation first; nothing may be written either way (checked
@@ -121,6 +141,9 @@ def param_value(name: str, path: str, target: Records) -> object:
         "type_id": target.type_id,
         "availability_id": target.availability_id,
         "condition_id": "pcl_injury",
+        "session_id": target.session_id,
+        "note_id": target.note_id,
+        "exercise_id": "glute_bridge",
     }
     if name in by_name:
         return by_name[name]
@@ -133,6 +156,9 @@ def param_value(name: str, path: str, target: Records) -> object:
         "clinicians": target.staff_user_id,
         "appointment-types": target.type_id,
         "availability": target.availability_id,
+        "sessions": target.session_id,
+        "session": target.session_id,
+        "visit-notes": target.note_id,
     }
     return by_segment.get(before, 1)
 
@@ -203,6 +229,16 @@ def snapshot(db: Session, target: Records) -> dict[str, list[tuple[Any, ...]]]:
         ),
         "appointments": rows(Appointment, Appointment.patient_id == target.patient_id),
         "exam_findings": rows(ExamFinding, ExamFinding.patient_id == target.patient_id),
+        "care_plans": rows(CarePlan, CarePlan.patient_id == target.patient_id),
+        "plan_versions": rows(
+            CarePlanVersion,
+            CarePlanVersion.plan_id.in_(
+                select(CarePlan.id).where(CarePlan.patient_id == target.patient_id)
+            ),
+        ),
+        "session_logs": rows(SessionLog, SessionLog.patient_id == target.patient_id),
+        "pain_logs": rows(PainLog, PainLog.patient_id == target.patient_id),
+        "visit_notes": rows(VisitNote, VisitNote.patient_id == target.patient_id),
     }
     db.rollback()
     return snap
@@ -259,9 +295,9 @@ def test_enumeration_sees_every_area(app: Any) -> None:
 
 
 def test_anonymous_visitor_meets_the_login_wall_everywhere_but_public_pages(
-    app: Any, browser: TestClient, db: Session
+    app: Any, browser: TestClient, db: Session, kb: Any
 ) -> None:
-    target = demo_records(db)
+    target = with_plan_records(db, kb, demo_records(db))
     before = snapshot(db, target)
 
     def expect(endpoint: Endpoint, response: Any) -> str | None:
@@ -283,7 +319,7 @@ def test_patient_reaches_no_staff_route_and_no_other_patients_records(
     app: Any, db: Session, kb: Any, other: tuple[Records, str]
 ) -> None:
     """The demo patient tries another clinic's patient and a neighbour in their own clinic."""
-    targets = [other[0], neighbour_patient(db, kb)]
+    targets = [other[0], with_plan_records(db, kb, neighbour_patient(db, kb))]
 
     def expect(endpoint: Endpoint, response: Any) -> str | None:
         if endpoint.is_staff:
@@ -301,11 +337,23 @@ def test_patient_reaches_no_staff_route_and_no_other_patients_records(
         assert client.get("/api/auth/me").json()["email"] == PATIENT.email
 
 
+def with_plan_records(db: Session, kb: Any, target: Records) -> Records:
+    """The target patient also has a plan, a finished session and a visit note."""
+    clinic = db.get(Clinic, target.clinic_id)
+    assert clinic is not None
+    log, note = add_plan_records(
+        db, clinic=clinic, patient_id=target.patient_id, staff_id=target.staff_user_id, kb=kb
+    )
+    db.commit()
+    return replace(target, session_id=log.id, note_id=note.id)
+
+
 def test_other_clinics_clinician_reaches_none_of_this_clinics_records(
-    app: Any, db: Session, other: tuple[Records, str]
+    app: Any, db: Session, kb: Any, other: tuple[Records, str]
 ) -> None:
-    """An administrator of clinic 2 tries clinic 1's patient, screening, appointment, staff."""
-    target = demo_records(db)
+    """An administrator of clinic 2 tries clinic 1's patient, screening, appointment, staff,
+    plan, sessions and visit notes."""
+    target = with_plan_records(db, kb, demo_records(db))
     before = snapshot(db, target)
 
     def expect(endpoint: Endpoint, response: Any) -> str | None:

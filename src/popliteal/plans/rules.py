@@ -220,17 +220,20 @@ def _assemble(
             notes.append(f"{alt.name} in place of {ex.name} (which needs {missing}).")
             note = f"In place of {ex.name}."
             ex = alt
+        # A swapped-in variant takes its own library dose (the protocol's dose and source were
+        # for the exercise it replaces) at the protocol's frequency.
+        dose: Dose = rx if ex.id == rx.exercise else ex.dose
         item = Prescribed(
             exercise_id=ex.id,
             name=ex.name,
-            sets=rx.sets,
-            reps=rx.reps,
-            hold_s=rx.hold_s,
-            minutes=rx.minutes,
-            rest_s=rx.rest_s,
+            sets=dose.sets,
+            reps=dose.reps,
+            hold_s=dose.hold_s,
+            minutes=dose.minutes,
+            rest_s=dose.rest_s,
             per_week=rx.per_week,
             note=note,
-            source=rx.source,
+            source=dose.source,
         )
         cost = session_minutes(kb, item)
         over_budget = budget is not None and used_minutes + cost > budget
@@ -239,8 +242,8 @@ def _assemble(
         chosen.append(item)
         taken.add(ex.id)
         used_minutes += cost
-        if rx.source:
-            sources.add(rx.source)
+        if item.source:
+            sources.add(item.source)
     if budget is not None and used_minutes > budget:
         notes.append(
             f"The {len(chosen)} exercises take about {math.ceil(used_minutes)} minutes, "

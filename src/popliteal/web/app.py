@@ -36,6 +36,12 @@ ROUTER_MODULES = (
     "popliteal.accounts.staff_pages",
     "popliteal.screening.staff_pages",
     "popliteal.accounts.staff_api",
+    "popliteal.plans.api",
+    "popliteal.sessions.api",
+    "popliteal.plans.pages",
+    "popliteal.plans.staff_pages",
+    "popliteal.sessions.pages",
+    "popliteal.sessions.staff_pages",
 )
 
 DOCS_HTML = """<!doctype html>

@@ -1,0 +1,255 @@
+"""JSON API of care plans: the exercise library, drafts, plan versions and suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel
+
+from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.knowledge.schema import Goal, Phase
+from popliteal.plans import rules
+from popliteal.plans import service as plans_service
+from popliteal.plans.schemas import PlanCreate, PlanVersionRead, PlanVersionSummary
+from popliteal.plans.service import PlanProblems
+from popliteal.sessions import service as sessions_service
+from popliteal.web.deps import (
+    CurrentClinician,
+    CurrentPatient,
+    DbSession,
+    Kb,
+    RowId,
+    client_address,
+)
+
+router = APIRouter(prefix="/api", tags=["plans"])
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """Turn the services' errors into HTTP answers with a clear `detail`."""
+    try:
+        yield
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except PlanProblems as exc:
+        raise HTTPException(422, exc.problems) from None
+    except AccountError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+class ExerciseRead(BaseModel):
+    id: str
+    name: str
+    category: str
+    purpose: str
+    steps: list[str]
+    targets: list[str]
+    equipment: list[str]
+    level: int
+    cautions: list[str]
+    easier: list[str]
+    harder: list[str]
+    dose: dict[str, Any]
+    illustration_url: str
+
+
+def _exercise(kb: Any, ex: Any) -> ExerciseRead:
+    return ExerciseRead(
+        id=ex.id,
+        name=ex.name,
+        category=ex.category,
+        purpose=ex.purpose,
+        steps=list(ex.steps),
+        targets=list(ex.targets),
+        equipment=list(ex.equipment),
+        level=ex.level,
+        cautions=list(ex.cautions),
+        easier=list(ex.easier),
+        harder=list(ex.harder),
+        dose=ex.dose.model_dump(exclude={"source", "expert_judgement"}),
+        illustration_url=plans_service.illustration_url(ex.id),
+    )
+
+
+@router.get("/exercises", response_model=list[ExerciseRead])
+def read_exercises(kb: Kb) -> list[ExerciseRead]:
+    """List the exercise library (names, steps, default doses, variants, illustrations)."""
+    return [_exercise(kb, ex) for ex in kb.exercises.values()]
+
+
+@router.get("/exercises/{exercise_id}", response_model=ExerciseRead)
+def read_exercise(exercise_id: str, kb: Kb) -> ExerciseRead:
+    """Read one exercise of the library."""
+    ex = kb.exercises.get(exercise_id)
+    if ex is None:
+        raise HTTPException(404, f"no exercise '{exercise_id[:80]}'")
+    return _exercise(kb, ex)
+
+
+@router.get("/plans/draft")
+def read_draft(
+    kb: Kb,
+    actor: CurrentClinician,
+    condition: Annotated[str, Query(max_length=80)],
+    goal: Goal = "everyday_life",
+    pain: Annotated[int | None, Query(ge=0, le=10)] = None,
+    equipment: Annotated[str, Query(max_length=400)] = "",
+    minutes: Annotated[int | None, Query(ge=1, le=240)] = None,
+    phase: Phase | None = None,
+) -> dict[str, Any]:
+    """Draft a plan for a condition: the `popliteal plan draft --json` object (clinicians)."""
+    items = frozenset(x.strip() for x in equipment.split(",") if x.strip())
+    try:
+        draft = rules.draft_plan(
+            kb,
+            rules.DraftRequest(
+                condition=condition,
+                goal=goal,
+                pain=pain,
+                equipment=items,
+                minutes_per_day=minutes,
+                phase=phase,
+            ),
+        )
+    except rules.PlanRequestError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return rules.draft_to_json(draft)
+
+
+@router.get("/patients/{patient_id}/plan", response_model=PlanVersionRead | None)
+def read_patient_plan(
+    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> PlanVersionRead | None:
+    """Read the patient's current plan version (null when they have none)."""
+    with http_errors():
+        return plans_service.current_plan(
+            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+        )
+
+
+@router.post("/patients/{patient_id}/plan", response_model=PlanVersionRead, status_code=201)
+def create_plan_version(
+    patient_id: RowId,
+    body: PlanCreate,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+) -> PlanVersionRead:
+    """Save the patient's next plan version; it becomes the one they follow."""
+    with http_errors():
+        return plans_service.save_plan(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=patient_id,
+            spec=body,
+            address=client_address(request),
+        )
+
+
+@router.get("/patients/{patient_id}/plan/versions", response_model=list[PlanVersionSummary])
+def read_plan_versions(
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> list[PlanVersionSummary]:
+    """List every saved plan version of the patient, newest first."""
+    with http_errors():
+        return plans_service.plan_history(session, kb=kb, actor=actor, patient_id=patient_id)
+
+
+@router.get("/patients/{patient_id}/plan/versions/{number}", response_model=PlanVersionRead)
+def read_plan_version(
+    patient_id: RowId, number: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> PlanVersionRead:
+    """Read one saved version of the patient's active plan."""
+    with http_errors():
+        return plans_service.read_version(
+            session, kb=kb, actor=actor, patient_id=patient_id, number=number
+        )
+
+
+class SuggestionsRead(BaseModel):
+    exercises: list[dict[str, Any]]
+    phase: dict[str, Any]
+
+
+class SuggestionsApprove(BaseModel):
+    exercise_ids: list[str] = []
+    phase: bool = False
+
+
+@router.get("/patients/{patient_id}/plan/suggestions", response_model=SuggestionsRead | None)
+def read_suggestions(
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> SuggestionsRead | None:
+    """Progress / hold / regress for each exercise and the phase, from the person's logs."""
+    with http_errors():
+        found = sessions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
+    if found is None:
+        return None
+    return SuggestionsRead(
+        exercises=[
+            {
+                "id": s.exercise_id,
+                "verdict": s.verdict,
+                "reason": s.reason,
+                "replace_with": s.replace_with,
+                "new_dose": dict(s.new_dose) if s.new_dose else None,
+            }
+            for s in found.exercises
+        ],
+        phase={
+            "verdict": found.phase.verdict,
+            "reason": found.phase.reason,
+            "to_phase": found.phase.to_phase,
+            "met": list(found.phase.met),
+            "unmet": list(found.phase.unmet),
+            "clinician_checks": list(found.phase.clinician_checks),
+        },
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/plan/suggestions/approve",
+    response_model=PlanVersionRead,
+    status_code=201,
+)
+def approve_suggestions(
+    patient_id: RowId,
+    body: SuggestionsApprove,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+) -> PlanVersionRead:
+    """Approve suggestions: the plan's next version applies them and the person sees it."""
+    with http_errors():
+        return sessions_service.apply_suggestions(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=patient_id,
+            exercise_ids=body.exercise_ids[:20],
+            phase=body.phase,
+            address=client_address(request),
+        )
+
+
+@router.get("/me/plan", response_model=PlanVersionRead | None)
+def read_my_plan(
+    request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
+) -> PlanVersionRead | None:
+    """Read the plan you follow now (null when your clinician has not set one yet)."""
+    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
+    with http_errors():
+        return plans_service.current_plan(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=actor.patient_id,
+            address=client_address(request),
+        )

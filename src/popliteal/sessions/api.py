@@ -1,0 +1,231 @@
+"""JSON API of guided sessions, pain logs, progress and visit notes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+
+from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.sessions import service as sessions_service
+from popliteal.sessions import visit_notes
+from popliteal.sessions.schemas import (
+    ExerciseDone,
+    PainCreate,
+    ProgressRead,
+    SessionCreate,
+    SessionFinish,
+    SessionRead,
+    VisitNoteCreate,
+    VisitNoteRead,
+)
+from popliteal.sessions.visit_notes import VisitNoteProblems
+from popliteal.web.deps import (
+    CurrentActor,
+    CurrentClinician,
+    CurrentPatient,
+    DbSession,
+    Kb,
+    RowId,
+    client_address,
+)
+
+router = APIRouter(prefix="/api", tags=["sessions"])
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """Turn the services' errors into HTTP answers with a clear `detail`."""
+    try:
+        yield
+    except NotAllowed as exc:
+        raise HTTPException(404, str(exc)) from None
+    except VisitNoteProblems as exc:
+        raise HTTPException(422, exc.problems) from None
+    except AccountError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def _me(actor: Actor) -> int:
+    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
+    return actor.patient_id
+
+
+@router.get("/me/today")
+def read_my_today(
+    request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
+) -> dict[str, Any]:
+    """Today's home programme: exercises due, sessions done, this morning's pain."""
+    with http_errors():
+        view = sessions_service.today(
+            session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
+        )
+    return {
+        "date": view.today.isoformat(),
+        "plan_version": view.plan.number if view.plan else None,
+        "phase": view.plan.phase if view.plan else None,
+        "due": view.due,
+        "sessions_done": [s.model_dump(mode="json") for s in view.sessions_today],
+        "in_progress": view.in_progress.model_dump(mode="json") if view.in_progress else None,
+        "morning_pain": view.morning_pain,
+        "adherence_this_week": view.adherence_this_week,
+    }
+
+
+@router.post("/me/pain", status_code=201)
+def create_my_pain(
+    body: PainCreate, request: Request, session: DbSession, actor: CurrentPatient
+) -> dict[str, int]:
+    """Log your pain (0-10); a second morning score the same day replaces the first."""
+    with http_errors():
+        row = sessions_service.log_pain(
+            session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
+        )
+    return {"id": row, "pain": body.pain}
+
+
+@router.get("/me/progress", response_model=ProgressRead)
+def read_my_progress(
+    request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
+) -> ProgressRead:
+    """Your sessions, weekly adherence and weekly pain."""
+    with http_errors():
+        return sessions_service.progress(
+            session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
+        )
+
+
+@router.post("/me/sessions", response_model=SessionRead, status_code=201)
+def create_my_session(
+    body: SessionCreate, request: Request, session: DbSession, actor: CurrentPatient
+) -> SessionRead:
+    """Start a guided session of your plan with your pain before it."""
+    with http_errors():
+        return sessions_service.start_session(
+            session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
+        )
+
+
+@router.post("/patients/{patient_id}/sessions", response_model=SessionRead, status_code=201)
+def create_patient_session(
+    patient_id: RowId,
+    body: SessionCreate,
+    request: Request,
+    session: DbSession,
+    actor: CurrentClinician,
+) -> SessionRead:
+    """Start a guided session for a patient during a virtual or at-home visit."""
+    with http_errors():
+        return sessions_service.start_session(
+            session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
+        )
+
+
+@router.get("/sessions/{session_id}", response_model=SessionRead)
+def read_session(session_id: RowId, session: DbSession, actor: CurrentActor) -> SessionRead:
+    """Read one session log (its person, or staff of their clinic)."""
+    with http_errors():
+        return sessions_service.get_session(session, actor=actor, session_id=session_id)
+
+
+@router.post("/sessions/{session_id}/exercises", response_model=SessionRead)
+def record_session_exercise(
+    session_id: RowId,
+    body: ExerciseDone,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+) -> SessionRead:
+    """Record the sets done of one exercise, and whether it hurt."""
+    with http_errors():
+        return sessions_service.record_exercise(
+            session, actor=actor, session_id=session_id, body=body, address=client_address(request)
+        )
+
+
+@router.post("/sessions/{session_id}/finish", response_model=SessionRead)
+def finish_session(
+    session_id: RowId,
+    body: SessionFinish,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+) -> SessionRead:
+    """Finish a session with the pain after it."""
+    with http_errors():
+        return sessions_service.finish_session(
+            session, actor=actor, session_id=session_id, body=body, address=client_address(request)
+        )
+
+
+@router.get("/patients/{patient_id}/progress", response_model=ProgressRead)
+def read_patient_progress(
+    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> ProgressRead:
+    """A patient's sessions, weekly adherence and weekly pain."""
+    with http_errors():
+        return sessions_service.progress(
+            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+        )
+
+
+@router.get("/patients/{patient_id}/visit-notes", response_model=list[VisitNoteRead])
+def read_visit_notes(
+    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> list[VisitNoteRead]:
+    """List a patient's visit notes, newest visit first."""
+    with http_errors():
+        return visit_notes.list_notes(
+            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+        )
+
+
+@router.post("/patients/{patient_id}/visit-notes", response_model=VisitNoteRead, status_code=201)
+def create_visit_note(
+    patient_id: RowId,
+    body: VisitNoteCreate,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+) -> VisitNoteRead:
+    """Write the SOAP note of a visit: treatments given, findings, pain, plan changes."""
+    with http_errors():
+        return visit_notes.create_note(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=patient_id,
+            body=body,
+            address=client_address(request),
+        )
+
+
+@router.get("/visit-notes/{note_id}", response_model=VisitNoteRead)
+def read_visit_note(
+    note_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> VisitNoteRead:
+    """Read one visit note."""
+    with http_errors():
+        return visit_notes.get_note(
+            session, kb=kb, actor=actor, note_id=note_id, address=client_address(request)
+        )
+
+
+@router.put("/visit-notes/{note_id}", response_model=VisitNoteRead)
+def update_visit_note(
+    note_id: RowId,
+    body: VisitNoteCreate,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+) -> VisitNoteRead:
+    """Amend a visit note (its author only)."""
+    with http_errors():
+        return visit_notes.update_note(
+            session, kb=kb, actor=actor, note_id=note_id, body=body, address=client_address(request)
+        )

@@ -1,0 +1,609 @@
+"""Guided sessions, pain logs, adherence and progression suggestions.
+
+The person logs their own sessions; a clinician may run a guided session for them during a
+virtual or at-home visit. Staff of the person's clinic read the logs. Every read or change of a
+person's logs is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.models import Patient
+from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.booking.models import Appointment
+from popliteal.db import utcnow
+from popliteal.knowledge.loader import Knowledge
+from popliteal.plans import progression
+from popliteal.plans import rules as plan_rules
+from popliteal.plans import service as plans_service
+from popliteal.plans.models import CarePlan, CarePlanVersion
+from popliteal.plans.schemas import LimitIn, PlanCreate, PlanVersionRead, PrescriptionIn
+from popliteal.sessions import rules
+from popliteal.sessions.models import PainLog, SessionLog
+from popliteal.sessions.schemas import (
+    AdherenceRead,
+    ExerciseDone,
+    PainCreate,
+    ProgressRead,
+    SessionCreate,
+    SessionEntryRead,
+    SessionFinish,
+    SessionRead,
+)
+
+
+class SessionError(AccountError):
+    """A session action that cannot be done as asked (message shown to the person)."""
+
+
+def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
+    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+
+
+def _active(session: Session, patient_id: int) -> tuple[CarePlan, CarePlanVersion] | None:
+    row = session.execute(
+        select(CarePlan, CarePlanVersion)
+        .join(CarePlanVersion, CarePlanVersion.plan_id == CarePlan.id)
+        .where(
+            CarePlan.patient_id == patient_id,
+            CarePlan.status == "active",
+            CarePlanVersion.number == CarePlan.current_version,
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def _read(s: SessionLog, number: int) -> SessionRead:
+    return SessionRead(
+        id=s.id,
+        patient_id=s.patient_id,
+        plan_version=number,
+        mode=s.mode,
+        local_date=s.local_date,
+        status=s.status,
+        pain_before=s.pain_before,
+        pain_after=s.pain_after,
+        entries=[SessionEntryRead(**e) for e in s.entries],
+        note=s.note,
+        started_at=s.started_at,
+        finished_at=s.finished_at,
+    )
+
+
+@dataclass(frozen=True)
+class TodayView:
+    plan: PlanVersionRead | None
+    today: date
+    due: list[dict[str, Any]]  # prescriptions due today, with times (2 = twice a day)
+    sessions_today: list[SessionRead]
+    in_progress: SessionRead | None
+    morning_pain: int | None
+    adherence_this_week: float | None
+
+
+def today(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    now: datetime | None = None,
+    address: str = "",
+) -> TodayView:
+    """Today's home programme: due exercises, sessions already done, this morning's pain."""
+    patient = _patient(session, actor, patient_id)
+    day = plans_service.local_today(session, patient.clinic_id, now)
+    morning = session.scalar(
+        select(PainLog.pain).where(
+            PainLog.patient_id == patient.id, PainLog.local_date == day, PainLog.kind == "morning"
+        )
+    )
+    plan = plans_service.current_plan(
+        session, kb=kb, actor=actor, patient_id=patient.id, address=address
+    )
+    if plan is None:
+        return TodayView(None, day, [], [], None, morning, None)
+    exercises = [e.model_dump() for e in plan.exercises]
+    due = [
+        {**e, "times": rules.times_on_day(e["per_week"])}
+        for e in rules.due_exercises(exercises, plan.starts_on, day)
+    ]
+    logs = session.scalars(
+        select(SessionLog)
+        .where(SessionLog.patient_id == patient.id, SessionLog.local_date == day)
+        .order_by(SessionLog.started_at)
+    ).all()
+    numbers = _version_numbers(session, [s.plan_version_id for s in logs])
+    reads = [_read(s, numbers.get(s.plan_version_id, 0)) for s in logs]
+    week = _adherence(session, patient.id, exercises, plan.starts_on, day, weeks=1)
+    session.rollback()
+    return TodayView(
+        plan=plan,
+        today=day,
+        due=due,
+        sessions_today=[r for r in reads if r.status == "done"],
+        in_progress=next((r for r in reads if r.status == "in_progress"), None),
+        morning_pain=morning,
+        adherence_this_week=week[-1].percent if week else None,
+    )
+
+
+def _version_numbers(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(CarePlanVersion.id, CarePlanVersion.number).where(CarePlanVersion.id.in_(ids))
+    ).all()
+    return {i: n for i, n in rows}
+
+
+def _done_days(session: Session, patient_id: int, since: date) -> list[date]:
+    return list(
+        session.scalars(
+            select(SessionLog.local_date).where(
+                SessionLog.patient_id == patient_id,
+                SessionLog.status == "done",
+                SessionLog.local_date >= since,
+            )
+        ).all()
+    )
+
+
+def _adherence(
+    session: Session,
+    patient_id: int,
+    exercises: list[dict[str, Any]],
+    starts_on: date,
+    day: date,
+    *,
+    weeks: int,
+) -> list[rules.WeekAdherence]:
+    done = _done_days(session, patient_id, day - timedelta(days=7 * weeks))
+    return rules.weekly_adherence(exercises, starts_on, done, today=day, weeks=weeks)
+
+
+def start_session(
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    body: SessionCreate,
+    now: datetime | None = None,
+    address: str = "",
+) -> SessionRead:
+    """Start a guided session of the current plan (the person, or their clinician on a visit)."""
+    patient = _patient(session, actor, patient_id)
+    active = _active(session, patient.id)
+    if active is None:
+        session.rollback()
+        raise SessionError("there is no plan to follow yet: your clinician will set one up")
+    _plan, version = active
+    if body.appointment_id is not None:
+        appt = session.get(Appointment, body.appointment_id)
+        if appt is None or appt.patient_id != patient.id:
+            session.rollback()
+            raise SessionError("that appointment is not one of this person's visits")
+    now = now or utcnow()
+    day = plans_service.local_today(session, patient.clinic_id, now)
+    existing = session.scalar(
+        select(SessionLog).where(
+            SessionLog.patient_id == patient.id,
+            SessionLog.status == "in_progress",
+            SessionLog.local_date == day,
+        )
+    )
+    if existing is not None:
+        session.rollback()
+        raise SessionError("a session is already under way today: finish it first")
+    log = SessionLog(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        plan_version_id=version.id,
+        mode=body.mode,
+        appointment_id=body.appointment_id,
+        local_date=day,
+        status="in_progress",
+        pain_before=body.pain_before,
+        entries=[
+            {
+                "id": e["id"],
+                "name": e["name"],
+                "sets_prescribed": int(e.get("sets") or 1) * rules.times_on_day(e["per_week"]),
+                "sets_done": 0,
+                "hurt": False,
+            }
+            for e in rules.due_exercises(version.exercises, version.starts_on, day)
+            or version.exercises
+        ],
+        started_at=now,
+    )
+    session.add(log)
+    session.flush()
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="session_log",
+        entity_id=log.id,
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return _read(log, version.number)
+
+
+def _own_session(
+    session: Session, actor: Actor, session_id: int, *, for_update: bool = False
+) -> SessionLog:
+    log = session.get(SessionLog, session_id)
+    if log is None:
+        raise NotAllowed("no such session")
+    _patient(session, actor, log.patient_id)
+    return log
+
+
+def record_exercise(
+    session: Session, *, actor: Actor, session_id: int, body: ExerciseDone, address: str = ""
+) -> SessionRead:
+    """Record the sets done of one exercise of an unfinished session, and whether it hurt."""
+    log = _own_session(session, actor, session_id)
+    if log.status != "in_progress":
+        session.rollback()
+        raise SessionError("this session is finished; start a new one")
+    entries = [dict(e) for e in log.entries]
+    for e in entries:
+        if e["id"] == body.exercise_id:
+            if body.sets_done > int(e["sets_prescribed"]) + 5:
+                session.rollback()
+                raise SessionError(f"{e['name']}: {body.sets_done} sets is more than planned")
+            e["sets_done"] = body.sets_done
+            e["hurt"] = body.hurt
+            break
+    else:
+        session.rollback()
+        raise SessionError(f"'{body.exercise_id}' is not part of this session")
+    log.entries = entries
+    number = _version_numbers(session, [log.plan_version_id]).get(log.plan_version_id, 0)
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="session_log",
+        entity_id=log.id,
+        patient_id=log.patient_id,
+        address=address,
+        detail={"exercise": body.exercise_id, "sets_done": body.sets_done, "hurt": body.hurt},
+    )
+    session.commit()
+    return _read(log, number)
+
+
+def finish_session(
+    session: Session,
+    *,
+    actor: Actor,
+    session_id: int,
+    body: SessionFinish,
+    now: datetime | None = None,
+    address: str = "",
+) -> SessionRead:
+    """Finish a session with the pain after it; the session then counts for adherence."""
+    log = _own_session(session, actor, session_id)
+    if log.status != "in_progress":
+        session.rollback()
+        raise SessionError("this session is already finished")
+    log.status = "done"
+    log.pain_after = body.pain_after
+    log.note = body.note.strip()
+    log.finished_at = now or utcnow()
+    number = _version_numbers(session, [log.plan_version_id]).get(log.plan_version_id, 0)
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="session_log",
+        entity_id=log.id,
+        patient_id=log.patient_id,
+        address=address,
+        detail={"finished": True, "pain_after": body.pain_after},
+    )
+    session.commit()
+    return _read(log, number)
+
+
+def get_session(session: Session, *, actor: Actor, session_id: int) -> SessionRead:
+    log = _own_session(session, actor, session_id)
+    number = _version_numbers(session, [log.plan_version_id]).get(log.plan_version_id, 0)
+    read = _read(log, number)
+    session.rollback()
+    return read
+
+
+def log_pain(
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    body: PainCreate,
+    now: datetime | None = None,
+    address: str = "",
+) -> int:
+    """Log pain now; this morning's score replaces an earlier one of the same morning."""
+    patient = _patient(session, actor, patient_id)
+    now = now or utcnow()
+    day = plans_service.local_today(session, patient.clinic_id, now)
+    row = None
+    if body.kind == "morning":
+        row = session.scalar(
+            select(PainLog).where(
+                PainLog.patient_id == patient.id,
+                PainLog.local_date == day,
+                PainLog.kind == "morning",
+            )
+        )
+    if row is None:
+        row = PainLog(patient_id=patient.id, local_date=day, kind=body.kind, pain=body.pain)
+        session.add(row)
+    row.pain = body.pain
+    row.note = body.note.strip()
+    row.recorded_at = now
+    session.flush()
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="pain_log",
+        entity_id=row.id,
+        patient_id=patient.id,
+        address=address,
+        detail={"pain": body.pain, "kind": body.kind},
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise SessionError("this morning's pain was just logged; reload to see it") from None
+    return row.id
+
+
+def _logged(session: Session, patient_id: int, since: date) -> list[SessionLog]:
+    return list(
+        session.scalars(
+            select(SessionLog)
+            .where(SessionLog.patient_id == patient_id, SessionLog.local_date >= since)
+            .order_by(SessionLog.local_date.desc(), SessionLog.started_at.desc())
+        ).all()
+    )
+
+
+def _mornings(session: Session, patient_id: int, since: date) -> dict[date, int]:
+    rows = session.execute(
+        select(PainLog.local_date, PainLog.pain).where(
+            PainLog.patient_id == patient_id,
+            PainLog.kind == "morning",
+            PainLog.local_date >= since,
+        )
+    ).all()
+    return {d: p for d, p in rows}
+
+
+def progress(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    now: datetime | None = None,
+    weeks: int = 8,
+    address: str = "",
+) -> ProgressRead:
+    """Session logs, weekly adherence and weekly pain for the last `weeks` weeks; audited."""
+    patient = _patient(session, actor, patient_id)
+    day = plans_service.local_today(session, patient.clinic_id, now)
+    since = day - timedelta(days=7 * weeks)
+    logs = _logged(session, patient.id, since)
+    numbers = _version_numbers(session, list({s.plan_version_id for s in logs}))
+    active = _active(session, patient.id)
+    adherence: list[rules.WeekAdherence] = []
+    if active is not None:
+        _, version = active
+        adherence = _adherence(
+            session, patient.id, version.exercises, version.starts_on, day, weeks=min(weeks, 8)
+        )
+    points = [
+        rules.PainPoint(d, p, "morning") for d, p in _mornings(session, patient.id, since).items()
+    ]
+    for s in logs:
+        if s.pain_before is not None:
+            points.append(rules.PainPoint(s.local_date, s.pain_before, "before"))
+        if s.pain_after is not None:
+            points.append(rules.PainPoint(s.local_date, s.pain_after, "after"))
+    weekly = rules.weekly_pain(points, today=day, weeks=weeks)
+    hurt = [
+        {"date": s.local_date.isoformat(), "exercise": e["id"], "name": e["name"]}
+        for s in logs
+        for e in s.entries
+        if e.get("hurt")
+    ]
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="session_log",
+        entity_id="*",
+        patient_id=patient.id,
+        address=address,
+    )
+    read = ProgressRead(
+        sessions=[_read(s, numbers.get(s.plan_version_id, 0)) for s in logs],
+        adherence=[
+            AdherenceRead(
+                week_start=w.week_start,
+                due_days=w.due_days,
+                done_days=w.done_days,
+                percent=w.percent,
+            )
+            for w in adherence
+        ],
+        weekly_pain=weekly,
+        pain_trend=rules.pain_trend(weekly, change=kb.progression.session_pain_rise),
+        hurt_flags=hurt,
+    )
+    session.commit()
+    return read
+
+
+# ------------------------------------------------------------------ progression
+
+
+def suggestions(
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, now: datetime | None = None
+) -> progression.Suggestions | None:
+    """Progress / hold / regress for each exercise and the phase (clinicians only)."""
+    if not actor.is_staff:
+        raise NotAllowed("only clinicians can do this")
+    patient = _patient(session, actor, patient_id)
+    active = _active(session, patient.id)
+    if active is None:
+        session.rollback()
+        return None
+    plan, version = active
+    day = plans_service.local_today(session, patient.clinic_id, now)
+    logs = [s for s in _logged(session, patient.id, version.starts_on) if s.status == "done"]
+    mornings = _mornings(session, patient.id, version.starts_on - timedelta(days=1))
+    week = _adherence(session, patient.id, version.exercises, version.starts_on, day, weeks=1)
+    session.rollback()
+    return progression.suggest(
+        kb,
+        condition=plan.condition_id,
+        phase=version.phase,
+        exercises=version.exercises,
+        criteria=version.progression_criteria,
+        sessions=[
+            progression.LoggedSession(
+                day=s.local_date,
+                pain_before=s.pain_before,
+                pain_after=s.pain_after,
+                entries=tuple(s.entries),
+            )
+            for s in logs
+        ],
+        mornings=mornings,
+        starts_on=version.starts_on,
+        today=day,
+        adherence_percent=week[-1].percent if week else None,
+        equipment=frozenset(version.equipment),
+    )
+
+
+def apply_suggestions(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    exercise_ids: list[str],
+    phase: bool,
+    now: datetime | None = None,
+    address: str = "",
+) -> PlanVersionRead:
+    """Save the next plan version with the approved suggestions applied.
+
+    A phase change takes the protocol's draft for the new phase (same goal, equipment and time);
+    otherwise each approved exercise is swapped for its variant or given its new dose.
+    """
+    found = suggestions(session, kb=kb, actor=actor, patient_id=patient_id, now=now)
+    active = _active(session, patient_id)
+    if found is None or active is None:
+        session.rollback()
+        raise SessionError("there is no plan to change")
+    plan, version = active
+    session.rollback()
+    if phase:
+        target = found.phase.to_phase
+        if target is None:
+            raise SessionError("there is no phase change to approve")
+        view = plans_service.draft_for_patient(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=patient_id,
+            request=plan_rules.DraftRequest(
+                condition=plan.condition_id,
+                goal=version.goal,  # type: ignore[arg-type]
+                pain=version.pain,
+                equipment=frozenset(version.equipment),
+                minutes_per_day=version.minutes_per_day,
+                phase=target,  # type: ignore[arg-type]
+            ),
+        )
+        assert view.draft is not None  # noqa: S101 - a plan's condition always has a protocol
+        spec = plans_service.spec_from_draft(view.draft, pain=version.pain)
+        spec = spec.model_copy(
+            update={
+                "equipment": list(version.equipment),
+                "minutes_per_day": version.minutes_per_day,
+                "notes": version.notes,
+                "change_summary": f"Moved to the {plans_service.PHASE_NAMES[target].lower()} "
+                f"phase: {found.phase.reason}",
+            }
+        )
+    else:
+        by_id = {s.exercise_id: s for s in found.exercises if s.verdict != "hold"}
+        chosen = [by_id[e] for e in exercise_ids if e in by_id]
+        if not chosen:
+            raise SessionError("choose at least one suggestion to approve")
+        rows: list[PrescriptionIn] = []
+        changes: list[str] = []
+        for e in version.exercises:
+            s = by_id.get(e["id"]) if e["id"] in exercise_ids else None
+            base = {
+                k: e.get(k) for k in ("sets", "reps", "hold_s", "minutes", "rest_s", "per_week")
+            }
+            if s is not None and s.replace_with:
+                new = kb.exercises[s.replace_with]
+                rows.append(PrescriptionIn(exercise_id=new.id, **_dose_for(new.dose, base)))
+                changes.append(f"{e['name']} → {new.name} ({s.verdict})")
+            elif s is not None and s.new_dose:
+                dose = {k: s.new_dose.get(k) for k in base}
+                rows.append(PrescriptionIn(exercise_id=e["id"], note=e.get("note", ""), **dose))
+                changes.append(f"{e['name']}: {s.verdict} dose")
+            else:
+                rows.append(PrescriptionIn(exercise_id=e["id"], note=e.get("note", ""), **base))
+        spec = PlanCreate(
+            condition=plan.condition_id,
+            phase=version.phase,
+            goal=version.goal,
+            pain=version.pain,
+            equipment=list(version.equipment),
+            minutes_per_day=version.minutes_per_day,
+            exercises=rows,
+            treatments=[t["id"] for t in version.treatments],
+            activity_limits=[LimitIn(**lim) for lim in version.activity_limits],
+            notes=version.notes,
+            change_summary="Approved suggestions: " + "; ".join(changes),
+        )
+    return plans_service.save_plan(
+        session, kb=kb, actor=actor, patient_id=patient_id, spec=spec, now=now, address=address
+    )
+
+
+def _dose_for(default: Any, base: dict[str, Any]) -> dict[str, Any]:
+    """A swapped-in exercise keeps the old frequency but takes its own default amounts."""
+    return {
+        "sets": default.sets,
+        "reps": default.reps,
+        "hold_s": default.hold_s,
+        "minutes": default.minutes,
+        "rest_s": default.rest_s,
+        "per_week": base.get("per_week") or default.per_week,
+    }

@@ -1,0 +1,261 @@
+"""SOAP visit notes: what was found and done at each visit, tied to the appointment.
+
+Only the clinic's staff write and read notes; only the author may amend one, and every change
+is audited with the fields that changed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.models import Clinic, Patient, User
+from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import NotAllowed
+from popliteal.booking.models import Appointment
+from popliteal.db import utcnow
+from popliteal.knowledge.loader import Knowledge
+from popliteal.sessions.models import VisitNote
+from popliteal.sessions.schemas import VisitNoteCreate, VisitNoteRead
+from popliteal.sessions.service import SessionError
+
+# Treatments a visit may record, beyond the knowledge base's treatment list.
+NEEDS_GRADE = "joint_mobilization"
+
+
+class VisitNoteProblems(SessionError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _staff_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
+    if not actor.is_staff:
+        raise NotAllowed("only clinicians can do this")
+    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+
+
+def _problems(kb: Knowledge, body: VisitNoteCreate) -> list[str]:
+    problems: list[str] = []
+    for t in body.treatments:
+        if t.id not in kb.treatments:
+            problems.append(f"unknown treatment '{t.id}'")
+        elif t.id == NEEDS_GRADE and t.grade is None:
+            problems.append("joint mobilization needs its grade (I to V)")
+        elif t.id != NEEDS_GRADE and t.grade is not None:
+            problems.append(f"{kb.treatments[t.id].name} takes no grade")
+    if not any((body.subjective, body.objective, body.assessment, body.plan, body.treatments)):
+        problems.append("the note is empty: write at least one part or record a treatment")
+    return problems
+
+
+def _read(session: Session, kb: Knowledge, note: VisitNote) -> VisitNoteRead:
+    author = session.get(User, note.clinician_id)
+    return VisitNoteRead(
+        id=note.id,
+        patient_id=note.patient_id,
+        appointment_id=note.appointment_id,
+        clinician_id=note.clinician_id,
+        clinician_name=author.display_name if author else "",
+        mode=note.mode,
+        visit_date=note.visit_date,
+        subjective=note.subjective,
+        objective=note.objective,
+        assessment=note.assessment,
+        plan=note.plan,
+        treatments=[
+            {**t, "name": kb.treatments[t["id"]].name if t["id"] in kb.treatments else t["id"]}
+            for t in note.treatments
+        ],
+        pain=note.pain,
+        created_at=note.created_at,
+        updated_at=note.updated_at,
+    )
+
+
+def list_notes(
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
+) -> list[VisitNoteRead]:
+    """The patient's visit notes, newest visit first; audited as a read."""
+    patient = _staff_patient(session, actor, patient_id)
+    notes = session.scalars(
+        select(VisitNote)
+        .where(VisitNote.patient_id == patient.id)
+        .order_by(VisitNote.visit_date.desc(), VisitNote.id.desc())
+    ).all()
+    reads = [_read(session, kb, n) for n in notes]
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="visit_note",
+        entity_id="*",
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return reads
+
+
+def _fill(
+    session: Session, note: VisitNote, body: VisitNoteCreate, patient: Patient, now: datetime
+) -> None:
+    appt = None
+    if body.appointment_id is not None:
+        appt = session.get(Appointment, body.appointment_id)
+        if appt is None or appt.patient_id != patient.id:
+            raise VisitNoteProblems(["that appointment is not one of this person's visits"])
+    clinic = session.get(Clinic, patient.clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    note.appointment_id = body.appointment_id
+    note.mode = appt.mode if appt is not None else body.mode
+    note.visit_date = body.visit_date or (
+        appt.starts_at.astimezone(zone).date() if appt is not None else now.astimezone(zone).date()
+    )
+    note.subjective = body.subjective.strip()
+    note.objective = body.objective.strip()
+    note.assessment = body.assessment.strip()
+    note.plan = body.plan.strip()
+    note.treatments = [t.model_dump() for t in body.treatments]
+    note.pain = body.pain
+    note.updated_at = now
+
+
+def create_note(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    body: VisitNoteCreate,
+    now: datetime | None = None,
+    address: str = "",
+) -> VisitNoteRead:
+    """Write a visit note (one per appointment); audited."""
+    patient = _staff_patient(session, actor, patient_id)
+    problems = _problems(kb, body)
+    if problems:
+        session.rollback()
+        raise VisitNoteProblems(problems)
+    now = now or utcnow()
+    note = VisitNote(clinic_id=patient.clinic_id, patient_id=patient.id, clinician_id=actor.user_id)
+    try:
+        _fill(session, note, body, patient, now)
+    except VisitNoteProblems:
+        session.rollback()
+        raise
+    note.created_at = now
+    session.add(note)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise VisitNoteProblems(["this visit already has a note: open it to amend it"]) from None
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="visit_note",
+        entity_id=note.id,
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return _read(session, kb, note)
+
+
+def get_note(
+    session: Session, *, kb: Knowledge, actor: Actor, note_id: int, address: str = ""
+) -> VisitNoteRead:
+    """One visit note of the clinic; audited."""
+    note = session.get(VisitNote, note_id)
+    if note is None:
+        raise NotAllowed("no such visit note")
+    _staff_patient(session, actor, note.patient_id)
+    read = _read(session, kb, note)
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="visit_note",
+        entity_id=note.id,
+        patient_id=note.patient_id,
+        address=address,
+    )
+    session.commit()
+    return read
+
+
+def update_note(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    note_id: int,
+    body: VisitNoteCreate,
+    now: datetime | None = None,
+    address: str = "",
+) -> VisitNoteRead:
+    """Amend a note (its author only); the audit keeps which fields changed."""
+    note = session.get(VisitNote, note_id)
+    if note is None:
+        raise NotAllowed("no such visit note")
+    patient = _staff_patient(session, actor, note.patient_id)
+    if note.clinician_id != actor.user_id:
+        session.rollback()
+        raise VisitNoteProblems(["only the clinician who wrote this note can amend it"])
+    problems = _problems(kb, body)
+    if problems:
+        session.rollback()
+        raise VisitNoteProblems(problems)
+    before = _read(session, kb, note).model_dump(mode="json")
+    try:
+        _fill(session, note, body, patient, now or utcnow())
+        session.flush()
+    except VisitNoteProblems:
+        session.rollback()
+        raise
+    except IntegrityError:
+        session.rollback()
+        raise VisitNoteProblems(["that visit already has another note"]) from None
+    after = _read(session, kb, note).model_dump(mode="json")
+    changed = sorted(
+        k for k in after if k not in ("updated_at", "name") and after[k] != before.get(k)
+    )
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="visit_note",
+        entity_id=note.id,
+        patient_id=note.patient_id,
+        address=address,
+        detail={"changed": changed},
+    )
+    session.commit()
+    return _read(session, kb, note)
+
+
+def visits_without_note(
+    session: Session, *, actor: Actor, patient_id: int, now: datetime | None = None
+) -> list[Appointment]:
+    """Booked visits that have started and have no note yet, newest first."""
+    patient = _staff_patient(session, actor, patient_id)
+    noted = select(VisitNote.appointment_id).where(VisitNote.appointment_id.is_not(None))
+    rows = session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.patient_id == patient.id,
+            Appointment.status == "booked",
+            Appointment.starts_at <= (now or utcnow()),
+            Appointment.id.not_in(noted),
+        )
+        .order_by(Appointment.starts_at.desc())
+    ).all()
+    session.rollback()
+    return list(rows)
