@@ -113,3 +113,12 @@ def test_every_plan_number_has_a_source_or_a_rationale(kb: Knowledge) -> None:
                 cited.append(ph.draft_entry)
     for item in cited:
         assert (item.source in kb.sources) or (item.expert_judgement or "").strip()
+
+
+def test_a_criterion_id_used_twice_in_a_phase_is_reported(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        phase = data["protocols"][0]["phases"][0]
+        phase["progression_criteria"].append(dict(phase["progression_criteria"][0]))
+
+    found = problems_of(broken(tmp_path, "protocols.yaml", edit))
+    assert any("criterion id" in p and "used twice" in p for p in found), found

@@ -491,6 +491,12 @@ def _check_protocol(
             cite(f"{at}, limit {lim.id}", lim)
         for crit in ph.progression_criteria:
             cite(f"{at}, criterion {crit.id}", crit)
+        for kind, ids in (
+            ("limit", [lim.id for lim in ph.activity_limits]),
+            ("criterion", [c.id for c in ph.progression_criteria]),
+        ):
+            for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                problems.append(f"{at}: {kind} id '{dup}' is used twice")
     return problems
 
 

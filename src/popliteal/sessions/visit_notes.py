@@ -165,8 +165,9 @@ def create_note(
         patient_id=patient.id,
         address=address,
     )
+    read = _read(session, kb, note)  # before commit: no read transaction left open
     session.commit()
-    return _read(session, kb, note)
+    return read
 
 
 def get_note(
@@ -237,8 +238,9 @@ def update_note(
         address=address,
         detail={"changed": changed},
     )
+    read = _read(session, kb, note)  # before commit: no read transaction left open
     session.commit()
-    return _read(session, kb, note)
+    return read
 
 
 def visits_without_note(
