@@ -1,4 +1,4 @@
-"""`make bench`: screening speed and adaptive-interview quality, measured in one run.
+"""`make bench`: screening and plan-draft speed, adaptive-interview quality, in one run.
 
 Speed is printed as a ratio to a fixed pure-Python baseline timed in the same run, so the figure
 means the same on a fast or a slow machine. Interview quality is measured on synthetic cases
@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from popliteal.knowledge.loader import default_knowledge
+from popliteal.plans.rules import DraftRequest, draft_plan
 from popliteal.screening.differential import rank
 from popliteal.screening.engine import screen
 from popliteal.screening.interview import plan
@@ -74,6 +75,16 @@ def main() -> None:
     ):
         seconds = per_call_seconds(lambda fn=fn: [fn(c) for c in sample]) / len(sample)
         print(f"{name:<34}{seconds * 1e3:>10.3f}{seconds / base:>12.2f}")
+
+    requests = [
+        DraftRequest(condition=cid, pain=pain, goal=goal, equipment=frozenset({"band", "step"}))
+        for cid in sorted(kb.protocols)
+        for pain in (8, 5, 2)
+        for goal in ("everyday_life", "return_to_running")
+    ]
+    seconds = per_call_seconds(lambda: [draft_plan(kb, r) for r in requests]) / len(requests)
+    print(f"\nPlan draft ({len(requests)} requests: every protocol x 3 pain levels x 2 goals)")
+    print(f"{'plan draft (draft_plan)':<34}{seconds * 1e3:>10.3f}{seconds / base:>12.2f}")
 
     start = time.perf_counter()
     runs = [run_interview(kb, case) for case in cases]
