@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench bench-deps system-deps browser-deps clean
+.PHONY: run test lint typecheck bench bench-deps system-deps browser-deps pdf-deps pdf-test-deps clean
 
 # Debian ships venv/ensurepip apart from Python; install what is missing, and only then.
 system-deps:
@@ -22,13 +22,32 @@ browser-deps:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core; \
 	fi
 
+# The handout PDF (WeasyPrint) needs Pango and a font; its tests read PDFs with poppler-utils.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+PDF_TEST_PACKAGES := poppler-utils
+apt_missing = $$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || printf '%s ' $$p; done)
+
+pdf-deps:
+	@missing="$(call apt_missing,$(PDF_PACKAGES))"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing from apt"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+pdf-test-deps:
+	@missing="$(call apt_missing,$(PDF_TEST_PACKAGES))"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing from apt"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
 $(STAMP): pyproject.toml constraints.txt | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) pdf-deps
 	$(BIN)/popliteal db upgrade
 	$(BIN)/popliteal demo load
 	$(BIN)/popliteal serve --no-migrate
@@ -40,14 +59,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) browser-deps lint typecheck
+test: $(STAMP) browser-deps pdf-deps pdf-test-deps lint typecheck
 	$(BIN)/python -m pytest
 
 # wrk loads the HTTP endpoints in `make bench`.
 bench-deps:
 	@command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; }
 
-bench: $(STAMP) bench-deps
+bench: $(STAMP) bench-deps pdf-deps
 	$(BIN)/python bench/run.py
 
 clean:
