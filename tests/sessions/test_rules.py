@@ -66,8 +66,15 @@ def test_a_week_before_the_plan_began_has_nothing_due() -> None:
     weeks = weekly_adherence([{"id": "a", "per_week": 7}], START, [], today=START, weeks=2)
     assert weeks[0].due_days == 0
     assert weeks[0].percent is None
-    assert weeks[1].due_days == 1  # only the plan's first day so far
-    assert weeks[1].percent == 0.0
+    assert weeks[1].due_days == 0  # today is not over: it counts once its session is done
+    assert weeks[1].percent is None
+    (later,) = weekly_adherence(
+        [{"id": "a", "per_week": 7}], START, [], today=START + timedelta(days=1), weeks=1
+    )
+    assert later.due_days == 1  # yesterday was missed
+    assert later.percent == 0.0
+    (done,) = weekly_adherence([{"id": "a", "per_week": 7}], START, [START], today=START, weeks=1)
+    assert done.percent == 100.0
 
 
 def test_a_session_on_a_rest_day_does_not_raise_adherence_above_100() -> None:

@@ -61,18 +61,20 @@ def weekly_adherence(
     """Adherence for each of the last `weeks` 7-day windows ending today, oldest first.
 
     A due day counts as done when a session was finished that day. Days before the plan began
-    or after today are not due.
+    are not due, and today counts only once its session is done: the day is not over yet.
     """
     done = set(done_days)
     out: list[WeekAdherence] = []
     for w in range(weeks - 1, -1, -1):
         end = today - timedelta(days=7 * w)
         start = end - timedelta(days=6)
+        days = [start + timedelta(days=i) for i in range(7)]
         due = [
-            start + timedelta(days=i)
-            for i in range(7)
-            if start + timedelta(days=i) >= starts_on
-            and due_exercises(exercises, starts_on, start + timedelta(days=i))
+            d
+            for d in days
+            if d >= starts_on
+            and (d < today or d in done)
+            and due_exercises(exercises, starts_on, d)
         ]
         out.append(WeekAdherence(start, len(due), sum(1 for d in due if d in done)))
     return out
