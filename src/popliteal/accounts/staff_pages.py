@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.service import AccountError, InvalidSettings, NotAllowed
+from popliteal.plans.staff_pages import care_summary
 from popliteal.screening import staff_service
 from popliteal.web.deps import (
     CsrfProtected,
@@ -71,10 +72,15 @@ def _patient_page(
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
+    # care plan block (plans/staff_pages.py)
+    care = care_summary(
+        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
     return _render(
         request,
         "accounts_patient.html",
         {
+            "care": care,
             "record": record,
             "conditions": _conditions(kb),
             "labels": staff_service.URGENCY_LABELS,
