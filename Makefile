@@ -5,6 +5,8 @@ PYTHON = $(shell command -v python3.11 || command -v python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test` (the suite is sized for two cores).
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint typecheck bench bench-deps system-deps browser-deps pdf-deps pdf-test-deps clean
 
@@ -23,7 +25,7 @@ browser-deps:
 	fi
 
 # The handout PDF (WeasyPrint) needs Pango and a font; its tests read PDFs with poppler-utils.
-PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 PDF_TEST_PACKAGES := poppler-utils
 apt_missing = $$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || printf '%s ' $$p; done)
 
@@ -60,7 +62,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) browser-deps pdf-deps pdf-test-deps lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # wrk loads the HTTP endpoints in `make bench`.
 bench-deps:

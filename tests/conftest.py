@@ -72,18 +72,46 @@ from dataclasses import dataclass  # noqa: E402
 from sqlalchemy import Engine, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BASE_PG_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+# Under pytest-xdist (`make test` runs two workers) each worker gets its own database, named
+# after the configured one, so workers never truncate each other's tables.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _worker_url(base: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    if not WORKER:
+        return base
+    url = make_url(base)
+    return url.set(database=f"{url.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+PG_URL = _worker_url(BASE_PG_URL)
 
 
 def _pg_answers() -> bool:
-    try:
-        import psycopg
+    """Whether the server answers; if it does, make sure this worker's database exists."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
 
-        url = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(url, connect_timeout=2):
-            return True
+    try:
+        conn = psycopg.connect(_libpq(BASE_PG_URL), connect_timeout=2, autocommit=True)
     except Exception:
         return False
+    with conn:  # a server that answers but cannot give a worker its database fails loudly
+        name = make_url(PG_URL).database
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if found is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return True
 
 
 BACKENDS = ["sqlite", *(["postgresql"] if _pg_answers() else [])]

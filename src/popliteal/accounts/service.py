@@ -31,7 +31,25 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class AccountError(ValueError):
-    """A problem the person can fix; the message is shown as is."""
+    """A problem the person can fix; the message is shown as is (HTTP `status_code`)."""
+
+    status_code = 422
+
+    @property
+    def detail(self) -> str | list[str]:
+        return str(self)
+
+
+class ProblemsError(AccountError):
+    """Every problem found at once, so the person can fix them all in one go."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+    @property
+    def detail(self) -> str | list[str]:
+        return self.problems
 
 
 class LoginThrottled(AccountError):

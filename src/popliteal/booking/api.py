@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -11,7 +9,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking import service as booking_service
 from popliteal.booking.ics import appointment_ics
 from popliteal.booking.schemas import (
@@ -23,7 +20,7 @@ from popliteal.booking.schemas import (
     SlotRead,
     SlotsRead,
 )
-from popliteal.booking.service import AppointmentView, BookingError
+from popliteal.booking.service import AppointmentView
 from popliteal.db import utcnow
 from popliteal.screening.service import VISITOR_COOKIE
 from popliteal.web.deps import (
@@ -36,22 +33,10 @@ from popliteal.web.deps import (
     SettingsDep,
     client_address,
 )
+from popliteal.web.errors import http_errors
 from popliteal.web.session_cookie import set_login_cookie
 
 router = APIRouter(prefix="/api", tags=["booking"])
-
-
-@contextmanager
-def http_errors() -> Iterator[None]:
-    """Turn the services' errors into HTTP answers with a clear `detail`."""
-    try:
-        yield
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
-    except BookingError as exc:
-        raise HTTPException(exc.status_code, exc.message) from None
-    except AccountError as exc:
-        raise HTTPException(422, str(exc)) from None
 
 
 def appointment_read(view: AppointmentView) -> AppointmentRead:

@@ -31,10 +31,8 @@ MAX_RANGE_DAYS = 92
 MODE_NAMES = {"in_clinic": "In the clinic", "virtual": "Video call", "at_home": "At your home"}
 
 
-class BookingError(Exception):
+class BookingError(AccountError):
     """A problem the person can act on; the message is shown as is."""
-
-    status_code = 422
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

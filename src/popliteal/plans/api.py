@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.knowledge.schema import Goal, Phase
 from popliteal.plans import rules
 from popliteal.plans import service as plans_service
 from popliteal.plans.schemas import PlanCreate, PlanVersionRead, PlanVersionSummary
-from popliteal.plans.service import PlanProblems
 from popliteal.sessions import service as sessions_service
 from popliteal.web.deps import (
     CurrentClinician,
@@ -24,21 +20,9 @@ from popliteal.web.deps import (
     RowId,
     client_address,
 )
+from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["plans"])
-
-
-@contextmanager
-def http_errors() -> Iterator[None]:
-    """Turn the services' errors into HTTP answers with a clear `detail`."""
-    try:
-        yield
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
-    except PlanProblems as exc:
-        raise HTTPException(422, exc.problems) from None
-    except AccountError as exc:
-        raise HTTPException(422, str(exc)) from None
 
 
 class ExerciseRead(BaseModel):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
 from popliteal.db import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import EQUIPMENT, PHASES
@@ -52,10 +52,8 @@ class PlanError(AccountError):
     """A plan request that cannot be carried out as asked (shown to the clinician)."""
 
 
-class PlanProblems(PlanError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class PlanProblems(ProblemsError, PlanError):
+    """The saved plan's problems, all of them."""
 
 
 def local_today(session: Session, clinic_id: int, now: datetime | None = None) -> date:

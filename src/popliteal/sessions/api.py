@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import (
@@ -22,7 +19,6 @@ from popliteal.sessions.schemas import (
     VisitNoteCreate,
     VisitNoteRead,
 )
-from popliteal.sessions.visit_notes import VisitNoteProblems
 from popliteal.web.deps import (
     CurrentActor,
     CurrentClinician,
@@ -32,21 +28,9 @@ from popliteal.web.deps import (
     RowId,
     client_address,
 )
+from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["sessions"])
-
-
-@contextmanager
-def http_errors() -> Iterator[None]:
-    """Turn the services' errors into HTTP answers with a clear `detail`."""
-    try:
-        yield
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
-    except VisitNoteProblems as exc:
-        raise HTTPException(422, exc.problems) from None
-    except AccountError as exc:
-        raise HTTPException(422, str(exc)) from None
 
 
 def _me(actor: Actor) -> int:

@@ -146,6 +146,12 @@ def _version_numbers(session: Session, ids: list[int]) -> dict[int, int]:
     return {i: n for i, n in rows}
 
 
+def _read_log(session: Session, log: SessionLog) -> SessionRead:
+    """The API view of one log, read before the caller commits (commit expires the row)."""
+    number = _version_numbers(session, [log.plan_version_id]).get(log.plan_version_id, 0)
+    return _read(log, number)
+
+
 def _done_days(session: Session, patient_id: int, since: date) -> list[date]:
     return list(
         session.scalars(
@@ -272,7 +278,7 @@ def record_exercise(
         session.rollback()
         raise SessionError(f"'{body.exercise_id}' is not part of this session")
     log.entries = entries
-    number = _version_numbers(session, [log.plan_version_id]).get(log.plan_version_id, 0)
+    read = _read_log(session, log)
     accounts_service.audit(
         session,
         actor=actor,
@@ -284,7 +290,7 @@ def record_exercise(
         detail={"exercise": body.exercise_id, "sets_done": body.sets_done, "hurt": body.hurt},
     )
     session.commit()
-    return _read(log, number)
+    return read
 
 
 def finish_session(
@@ -305,7 +311,7 @@ def finish_session(
     log.pain_after = body.pain_after
     log.note = body.note.strip()
     log.finished_at = now or utcnow()
-    number = _version_numbers(session, [log.plan_version_id]).get(log.plan_version_id, 0)
+    read = _read_log(session, log)
     accounts_service.audit(
         session,
         actor=actor,
@@ -317,13 +323,12 @@ def finish_session(
         detail={"finished": True, "pain_after": body.pain_after},
     )
     session.commit()
-    return _read(log, number)
+    return read
 
 
 def get_session(session: Session, *, actor: Actor, session_id: int) -> SessionRead:
     log = _own_session(session, actor, session_id)
-    number = _version_numbers(session, [log.plan_version_id]).get(log.plan_version_id, 0)
-    read = _read(log, number)
+    read = _read_log(session, log)
     session.rollback()
     return read
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed
+from popliteal.accounts.service import NotAllowed, ProblemsError
 from popliteal.booking.models import Appointment
 from popliteal.db import utcnow
 from popliteal.knowledge.loader import Knowledge
@@ -28,10 +28,8 @@ from popliteal.sessions.service import SessionError
 NEEDS_GRADE = "joint_mobilization"
 
 
-class VisitNoteProblems(SessionError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class VisitNoteProblems(ProblemsError, SessionError):
+    """The visit note's problems, all of them."""
 
 
 def _staff_patient(session: Session, actor: Actor, patient_id: int) -> Patient:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from popliteal.accounts.service import AccountError, NotAllowed
 
 log = logging.getLogger("popliteal")
 
@@ -24,6 +28,17 @@ class LoginRequired(Exception):
 class Forbidden(Exception):
     def __init__(self, message: str = "you are not allowed to do this") -> None:
         self.message = message
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """Turn the services' errors into HTTP answers with a clear `detail` (not allowed: 404)."""
+    try:
+        yield
+    except NotAllowed as exc:
+        raise StarletteHTTPException(404, str(exc)) from None
+    except AccountError as exc:
+        raise StarletteHTTPException(exc.status_code, exc.detail) from None  # type: ignore[arg-type]
 
 
 def is_api(request: Request) -> bool:
