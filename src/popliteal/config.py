@@ -27,6 +27,13 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _upload_mb(name: str, default: int) -> int:
+    value = _int(name, default)
+    if not 1 <= value <= 1024:
+        raise ValueError(f"{name} must be between 1 and 1024 (megabytes), got {value}")
+    return value
+
+
 def _secret_key(var_dir: Path) -> str:
     """POPLITEAL_SECRET_KEY, or a random key kept in var/ so sessions survive a restart."""
     key = os.environ.get("POPLITEAL_SECRET_KEY")
@@ -52,6 +59,8 @@ class Settings:
     login_max_failures_address: int
     login_window_minutes: int
     session_hours: int
+    # Largest watch file accepted (POPLITEAL_MAX_UPLOAD_MB); bigger ones are refused unread.
+    max_upload_bytes: int = 25 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -80,4 +89,5 @@ def load_settings() -> Settings:
         login_max_failures_address=_int("POPLITEAL_LOGIN_MAX_FAILURES_ADDRESS", 20),
         login_window_minutes=_int("POPLITEAL_LOGIN_WINDOW_MINUTES", 15),
         session_hours=_int("POPLITEAL_SESSION_HOURS", 12),
+        max_upload_bytes=_upload_mb("POPLITEAL_MAX_UPLOAD_MB", 25) * 1024 * 1024,
     )

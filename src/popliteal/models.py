@@ -11,10 +11,12 @@ from popliteal.accounts.models import (
 from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.db import Base
 from popliteal.plans.models import CarePlan, CarePlanVersion
+from popliteal.running.models import Activity
 from popliteal.screening.models import ExamFinding, Screening
 from popliteal.sessions.models import PainLog, SessionLog, VisitNote
 
 __all__ = [
+    "Activity",
     "Appointment",
     "AppointmentType",
     "AuditEvent",

@@ -60,6 +60,8 @@ class Patient(Base):
     working_diagnosis_note: Mapped[str] = mapped_column(Text, default="")
     working_diagnosis_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     working_diagnosis_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Distances are stored in km and shown in the person's unit; the seed pages speak in miles.
+    distance_unit: Mapped[str] = mapped_column(String(2), default="mi", server_default="mi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.service import AccountError, InvalidSettings, NotAllowed
 from popliteal.plans.staff_pages import care_summary
+from popliteal.running import service as running_service
+from popliteal.running.staff_pages import running_summary
 from popliteal.screening import staff_service
 from popliteal.web.deps import (
     CsrfProtected,
@@ -49,10 +51,18 @@ def read_patients(
     patients = staff_service.list_patients(
         session, kb=kb, actor=actor, q=q, address=client_address(request)
     )
+    load_flags = running_service.load_flags(
+        session, kb=kb, actor=actor, patient_ids=[p.id for p in patients]
+    )
     return _render(
         request,
         "accounts_patients.html",
-        {"patients": patients, "q": q, "labels": staff_service.URGENCY_LABELS},
+        {
+            "patients": patients,
+            "q": q,
+            "labels": staff_service.URGENCY_LABELS,
+            "load_flags": load_flags,
+        },
     )
 
 
@@ -76,11 +86,15 @@ def _patient_page(
     care = care_summary(
         session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
     )
+    running = running_summary(
+        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
     return _render(
         request,
         "accounts_patient.html",
         {
             "care": care,
+            "running": running,
             "record": record,
             "conditions": _conditions(kb),
             "labels": staff_service.URGENCY_LABELS,

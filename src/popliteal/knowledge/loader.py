@@ -42,6 +42,7 @@ from popliteal.knowledge.schema import (
     ProtocolsFile,
     RedFlagRule,
     RedFlagsFile,
+    RunningFile,
     Score,
     Seed,
     SeedItem,
@@ -69,6 +70,7 @@ FILES = (
     "exercises.yaml",
     "protocols.yaml",
     "drafting.yaml",
+    "running.yaml",
 )
 ILLUSTRATIONS = "illustrations"
 
@@ -104,6 +106,7 @@ class Knowledge:
     seed_items: tuple[SeedItem, ...]
     drafting: DraftSettings
     progression: ProgressionSettings
+    running: RunningFile
     exercises: dict[str, Exercise] = field(default_factory=dict)
     protocols: dict[str, Protocol] = field(default_factory=dict)
     directory: Path = DATA_DIR
@@ -220,6 +223,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         "exercises.yaml": _parse("exercises.yaml", ExercisesFile, raw["exercises.yaml"], problems),
         "protocols.yaml": _parse("protocols.yaml", ProtocolsFile, raw["protocols.yaml"], problems),
         "drafting.yaml": _parse("drafting.yaml", DraftingFile, raw["drafting.yaml"], problems),
+        "running.yaml": _parse("running.yaml", RunningFile, raw["running.yaml"], problems),
     }
     if problems:
         raise KnowledgeError(problems)
@@ -234,6 +238,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     ex_f: ExercisesFile = parsed["exercises.yaml"]  # type: ignore[assignment]
     proto_f: ProtocolsFile = parsed["protocols.yaml"]  # type: ignore[assignment]
     drafting_f: DraftingFile = parsed["drafting.yaml"]  # type: ignore[assignment]
+    running_f: RunningFile = parsed["running.yaml"]  # type: ignore[assignment]
 
     sources = {s.key: s for s in sources_f.sources}
     conditions = _index("conditions.yaml", conditions_f.conditions, problems)
@@ -382,6 +387,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     ):
         cite(f"drafting.yaml: field progression.{name}", cited)
     problems += _check_exercises(directory, exercises, conditions, cite)
+    _cite_running(running_f, cite)
     protocols: dict[str, Protocol] = {}
     for proto in proto_f.protocols:
         if proto.condition in protocols:
@@ -412,6 +418,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         seed_items=tuple(seeds_f.items),
         drafting=drafting_f.draft,
         progression=drafting_f.progression,
+        running=running_f,
         exercises=exercises,
         protocols=protocols,
         directory=directory,
@@ -441,6 +448,36 @@ def _check_exercises(
         if not (directory / ILLUSTRATIONS / ex.illustration).is_file():
             problems.append(f"{where}: illustration '{ILLUSTRATIONS}/{ex.illustration}' is missing")
     return problems
+
+
+def _cite_running(running: RunningFile, cite: Callable[[str, Cited], None]) -> None:
+    """Every running threshold and walk-run level must name a known source."""
+    load_rules = running.load
+    for name in (
+        "weekly_limit",
+        "week_over_week",
+        "not_the_10_percent_rule",
+        "acwr",
+        "run_pain",
+        "next_morning",
+        "surface_majority",
+        "symptomatic",
+    ):
+        cite(f"running.yaml: field load.{name}", getattr(load_rules, name))
+    for tier in load_rules.run_spike_tiers:
+        cite(f"running.yaml: load.run_spike_tiers ({tier.id})", tier)
+    programme = running.walk_run
+    for level in programme.levels:
+        cite(f"running.yaml: walk_run level {level.level}", level)
+    for name in (
+        "max_sessions_per_week",
+        "rest_day_between_runs",
+        "max_levels_per_7_days",
+        "min_sessions_per_level",
+        "preferred_surfaces",
+        "weekly_cap",
+    ):
+        cite(f"running.yaml: field walk_run.{name}", getattr(programme, name))
 
 
 def _check_protocol(

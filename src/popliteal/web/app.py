@@ -42,6 +42,9 @@ ROUTER_MODULES = (
     "popliteal.plans.staff_pages",
     "popliteal.sessions.pages",
     "popliteal.sessions.staff_pages",
+    "popliteal.running.api",
+    "popliteal.running.pages",
+    "popliteal.running.staff_pages",
 )
 
 DOCS_HTML = """<!doctype html>

@@ -1,0 +1,286 @@
+"""Runs and running load under /api: the person's own, and staff for their clinic's patients."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from popliteal.accounts.rules import Actor
+from popliteal.running import importers, rules
+from popliteal.running import service as running_service
+from popliteal.running.schemas import (
+    ActivityCreate,
+    ActivityRead,
+    ActivityUpdate,
+    ImportResult,
+    ImportSkipped,
+    Surface,
+    UnitUpdate,
+)
+from popliteal.web.deps import (
+    CurrentActor,
+    CurrentClinician,
+    CurrentPatient,
+    DbSession,
+    Kb,
+    RowId,
+    SettingsDep,
+    client_address,
+)
+from popliteal.web.errors import http_errors
+
+router = APIRouter(prefix="/api", tags=["running"])
+
+# One request may carry a year of runs; each file is still held to the per-file limit.
+MAX_FILES = 400
+FILES_PER_LIMIT = 10
+
+
+class WalkRunRead(BaseModel):
+    level: int
+    action: str
+    reason: str
+    can_run_today: bool
+    next_run_on: str
+    sessions_this_week: int
+    max_sessions_per_week: int
+    weekly_cap_km: float
+    planned_week_km: float
+    preferred_surfaces: list[str]
+
+
+class RunningRead(BaseModel):
+    unit: str
+    today: str
+    load: dict[str, Any]
+    walk_run_in_plan: bool
+    walk_run: WalkRunRead | None
+    activities: list[ActivityRead]
+
+
+def _me(actor: Actor) -> int:
+    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
+    return actor.patient_id
+
+
+def _running(view: running_service.RunningView) -> RunningRead:
+    advice = view.walk_run
+    return RunningRead(
+        unit=view.unit,
+        today=view.today.isoformat(),
+        load=rules.report_to_json(view.report),
+        walk_run_in_plan=view.in_plan,
+        walk_run=None
+        if advice is None
+        else WalkRunRead(
+            level=advice.level,
+            action=advice.action,
+            reason=advice.reason,
+            can_run_today=advice.can_run_today,
+            next_run_on=advice.next_run_on.isoformat(),
+            sessions_this_week=advice.sessions_this_week,
+            max_sessions_per_week=advice.max_sessions_per_week,
+            weekly_cap_km=advice.weekly_cap_km,
+            planned_week_km=advice.planned_week_km,
+            preferred_surfaces=list(advice.preferred_surfaces),
+        ),
+        activities=view.activities,
+    )
+
+
+async def read_uploads(
+    request: Request, files: list[UploadFile], max_bytes: int
+) -> tuple[list[tuple[str, bytes]], list[ImportSkipped]]:
+    """The uploaded files' bytes; a file over the limit is refused without reading it whole.
+
+    The request size is checked first (Content-Length); the multipart parser spools each file
+    to disk, and `read_capped` stops at the first byte over the per-file limit.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes * FILES_PER_LIMIT:
+        raise HTTPException(413, f"send at most {max_bytes * FILES_PER_LIMIT // 2**20} MB at once")
+    if not files:
+        raise HTTPException(422, "choose at least one file")
+    if len(files) > MAX_FILES:
+        raise HTTPException(422, f"send at most {MAX_FILES} files at once")
+    good: list[tuple[str, bytes]] = []
+    too_big: list[ImportSkipped] = []
+    for upload in files:
+        name = (upload.filename or "upload").rsplit("/", 1)[-1][:255] or "upload"
+        try:
+            good.append(
+                (name, importers.read_capped(upload.file, filename=name, max_bytes=max_bytes))
+            )
+        except importers.ImportProblem as exc:
+            too_big.append(ImportSkipped(file=name, reason=exc.problem))
+        finally:
+            await upload.close()
+    return good, too_big
+
+
+def _import(
+    request: Request,
+    session: Any,
+    actor: Actor,
+    patient_id: int,
+    uploads: tuple[list[tuple[str, bytes]], list[ImportSkipped]],
+    surface: Surface | None,
+) -> ImportResult:
+    good, too_big = uploads
+    with http_errors():
+        result = running_service.import_files(
+            session,
+            actor=actor,
+            patient_id=patient_id,
+            files=good,
+            surface=surface,
+            address=client_address(request),
+        )
+    result.rejected[:0] = too_big
+    return result
+
+
+def _check_patient(session: Any, actor: Actor, patient_id: int) -> None:
+    running_service.check_patient(session, actor=actor, patient_id=patient_id)
+
+
+Files = Annotated[list[UploadFile], File(description="GPX, TCX or FIT files")]
+SurfaceForm = Annotated[Surface | None, Form(description="the surface of these runs")]
+
+
+@router.get("/me/running", response_model=RunningRead)
+def read_my_running(
+    request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
+) -> RunningRead:
+    """Your runs of the last year, weekly load, flags and the walk-run programme step."""
+    with http_errors():
+        view = running_service.running_view(
+            session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
+        )
+    return _running(view)
+
+
+@router.post("/me/activities", response_model=ActivityRead, status_code=201)
+def create_my_activity(
+    body: ActivityCreate, request: Request, session: DbSession, actor: CurrentPatient
+) -> ActivityRead:
+    """Log a run by hand (distance in `unit`, or your preferred unit when left out)."""
+    with http_errors():
+        return running_service.add_activity(
+            session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
+        )
+
+
+@router.post("/me/activities/import", response_model=ImportResult)
+async def import_my_activities(
+    files: Files,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    actor: CurrentPatient,
+    surface: SurfaceForm = None,
+) -> ImportResult:
+    """Import GPX, TCX or FIT files; each file is reported as imported, duplicate or rejected."""
+    uploads = await read_uploads(request, files, settings.max_upload_bytes)
+    return await run_in_threadpool(_import, request, session, actor, _me(actor), uploads, surface)
+
+
+@router.put("/me/distance-unit", response_model=UnitUpdate)
+def update_my_distance_unit(
+    body: UnitUpdate, request: Request, session: DbSession, actor: CurrentPatient
+) -> UnitUpdate:
+    """Show your distances in km or miles."""
+    with http_errors():
+        unit = running_service.set_unit(
+            session,
+            actor=actor,
+            patient_id=_me(actor),
+            unit=body.unit,
+            address=client_address(request),
+        )
+    return UnitUpdate(unit=unit)
+
+
+@router.get("/patients/{patient_id}/running", response_model=RunningRead)
+def read_patient_running(
+    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+) -> RunningRead:
+    """A patient's runs, weekly load, flags and walk-run programme step."""
+    with http_errors():
+        view = running_service.running_view(
+            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+        )
+    return _running(view)
+
+
+@router.post("/patients/{patient_id}/activities", response_model=ActivityRead, status_code=201)
+def create_patient_activity(
+    patient_id: RowId,
+    body: ActivityCreate,
+    request: Request,
+    session: DbSession,
+    actor: CurrentClinician,
+) -> ActivityRead:
+    """Log a run for a patient (e.g. told at a visit)."""
+    with http_errors():
+        return running_service.add_activity(
+            session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
+        )
+
+
+@router.post("/patients/{patient_id}/activities/import", response_model=ImportResult)
+async def import_patient_activities(
+    patient_id: RowId,
+    files: Files,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    actor: CurrentClinician,
+    surface: SurfaceForm = None,
+) -> ImportResult:
+    """Import a patient's watch files (e.g. brought to a visit)."""
+    with http_errors():
+        await run_in_threadpool(_check_patient, session, actor, patient_id)
+    uploads = await read_uploads(request, files, settings.max_upload_bytes)
+    return await run_in_threadpool(_import, request, session, actor, patient_id, uploads, surface)
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityRead)
+def read_activity(activity_id: RowId, session: DbSession, actor: CurrentActor) -> ActivityRead:
+    """Read one run (its person, or staff of their clinic)."""
+    with http_errors():
+        return running_service.get_activity(session, actor=actor, activity_id=activity_id)
+
+
+@router.patch("/activities/{activity_id}", response_model=ActivityRead)
+def update_activity(
+    activity_id: RowId,
+    body: ActivityUpdate,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+) -> ActivityRead:
+    """Add surface, pain during, pain next morning or the walk-run level to a run."""
+    with http_errors():
+        return running_service.update_activity(
+            session,
+            actor=actor,
+            activity_id=activity_id,
+            body=body,
+            address=client_address(request),
+        )
+
+
+@router.delete("/activities/{activity_id}", status_code=204)
+def delete_activity(
+    activity_id: RowId, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
+    """Remove a run logged by mistake."""
+    with http_errors():
+        running_service.delete_activity(
+            session, actor=actor, activity_id=activity_id, address=client_address(request)
+        )
+    return Response(status_code=204)

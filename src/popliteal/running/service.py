@@ -1,0 +1,536 @@
+"""Runs, watch-file imports and the running-load view.
+
+A person records their own runs; staff of their clinic read them (and may add a run for them
+at a visit). The metrics and flags come from the pure `running.rules`, so the pages, the API
+and `popliteal load` agree. Every read or change of a person's runs is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import get_args
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.models import Clinic, Patient
+from popliteal.accounts.rules import Actor, may_see_patient
+from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.db import utcnow
+from popliteal.knowledge.loader import Knowledge
+from popliteal.plans import service as plans_service
+from popliteal.plans.models import CarePlan, CarePlanVersion
+from popliteal.running import importers, return_to_run, rules
+from popliteal.running.models import Activity
+from popliteal.running.schemas import (
+    ActivityCreate,
+    ActivityRead,
+    ActivityUpdate,
+    ImportResult,
+    ImportSkipped,
+    Surface,
+    Unit,
+)
+from popliteal.sessions.models import PainLog
+
+SURFACES: tuple[str, ...] = get_args(Surface)
+# The protocol's activity limit that puts the graded walk-run programme into a care plan.
+WALK_RUN_LIMIT = "walk_jog_plan"
+# Metrics look back a year at most: enough for every window the rules use (28 and 30 days).
+HISTORY_DAYS = 365
+# A run whose start is this close to a stored run is the same run exported twice (GPX and FIT).
+SAME_RUN_WINDOW = timedelta(minutes=2)
+
+
+class RunningError(AccountError):
+    """A run that cannot be stored as asked (the message is shown to the person)."""
+
+
+def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
+    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+
+
+def check_patient(session: Session, *, actor: Actor, patient_id: int) -> None:
+    """NotAllowed unless this actor may see the patient (checked before reading any upload)."""
+    _patient(session, actor, patient_id)
+    session.rollback()
+
+
+def _zone(session: Session, clinic_id: int) -> ZoneInfo:
+    clinic = session.get(Clinic, clinic_id)
+    return ZoneInfo(clinic.timezone if clinic else "UTC")
+
+
+def _read(a: Activity) -> ActivityRead:
+    return ActivityRead(
+        id=a.id,
+        patient_id=a.patient_id,
+        local_date=a.local_date,
+        started_at=a.started_at,
+        distance_km=a.distance_km,
+        distance_mi=a.distance_km / rules.KM_PER_MILE,
+        duration_s=a.duration_s,
+        elevation_gain_m=a.elevation_gain_m,
+        surface=a.surface,
+        pain_during=a.pain_during,
+        pain_next_morning=a.pain_next_morning,
+        walk_run_level=a.walk_run_level,
+        source=a.source,
+        distance_source=a.distance_source,
+        file_name=a.file_name,
+        file_format=a.file_format,
+        note=a.note,
+    )
+
+
+def _to_km(distance: float, unit: str) -> float:
+    return distance * rules.KM_PER_MILE if unit == "mi" else distance
+
+
+def add_activity(
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    body: ActivityCreate,
+    now: datetime | None = None,
+    address: str = "",
+) -> ActivityRead:
+    """Store a run entered by hand (distance in the given unit, else the person's); audited."""
+    patient = _patient(session, actor, patient_id)
+    today = plans_service.local_today(session, patient.clinic_id, now)
+    if body.local_date > today:
+        session.rollback()
+        raise RunningError(
+            f"{body.local_date.isoformat()} is in the future: log a run once it is done"
+        )
+    if body.local_date < today - timedelta(days=HISTORY_DAYS * 5):
+        session.rollback()
+        raise RunningError("that date is more than five years ago")
+    if body.pain_next_morning is not None and body.local_date >= today:
+        session.rollback()
+        raise RunningError("next-morning pain can be added tomorrow morning")
+    started_at = None
+    if body.start_time is not None:
+        zone = _zone(session, patient.clinic_id)
+        started_at = datetime.combine(body.local_date, body.start_time, tzinfo=zone)
+    row = Activity(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        local_date=body.local_date,
+        started_at=started_at,
+        distance_km=_to_km(body.distance, body.unit or patient.distance_unit),
+        duration_s=body.duration_minutes * 60 if body.duration_minutes is not None else None,
+        elevation_gain_m=body.elevation_gain_m,
+        surface=body.surface,
+        pain_during=body.pain_during,
+        pain_next_morning=body.pain_next_morning,
+        walk_run_level=body.walk_run_level,
+        source="manual",
+        distance_source="manual",
+        note=body.note.strip(),
+        created_by=actor.user_id,
+    )
+    if row.distance_km > 300:
+        session.rollback()
+        raise RunningError("a run longer than 300 km is not believable; check the distance")
+    session.add(row)
+    session.flush()
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="activity",
+        entity_id=row.id,
+        patient_id=patient.id,
+        address=address,
+        detail={"source": "manual", "distance_km": round(row.distance_km, 3)},
+    )
+    read = _read(row)
+    session.commit()
+    return read
+
+
+def _same_run(session: Session, patient_id: int, start: datetime) -> Activity | None:
+    return session.scalar(
+        select(Activity)
+        .where(
+            Activity.patient_id == patient_id,
+            Activity.started_at.is_not(None),
+            Activity.started_at >= start - SAME_RUN_WINDOW,
+            Activity.started_at <= start + SAME_RUN_WINDOW,
+        )
+        .limit(1)
+    )
+
+
+def _describe(a: Activity) -> str:
+    return f"'{a.file_name}'" if a.file_name else f"the run entered on {a.local_date.isoformat()}"
+
+
+def import_files(
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    files: Sequence[tuple[str, bytes]],
+    surface: str | None = None,
+    now: datetime | None = None,
+    address: str = "",
+) -> ImportResult:
+    """Import watch files; a rejected file stores nothing, a file seen before is not counted twice.
+
+    Each file is parsed on its own, so one bad file does not block the others; the result
+    names every file and what happened to it.
+    """
+    patient = _patient(session, actor, patient_id)
+    if surface is not None and surface not in SURFACES:
+        session.rollback()
+        raise RunningError(f"unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}")
+    moment = now or utcnow()
+    zone = _zone(session, patient.clinic_id)
+    imported: list[Activity] = []
+    duplicates: list[ImportSkipped] = []
+    rejected: list[ImportSkipped] = []
+    seen: dict[str, str] = {}
+    for name, data in files:
+        try:
+            parsed = importers.parse_activity(name, data, now=moment)
+        except importers.ImportProblem as exc:
+            rejected.append(ImportSkipped(file=name, reason=exc.problem))
+            continue
+        if parsed.content_hash in seen:
+            duplicates.append(
+                ImportSkipped(
+                    file=name, reason=f"the same file as '{seen[parsed.content_hash]}' above"
+                )
+            )
+            continue
+        seen[parsed.content_hash] = name
+        stored = session.scalar(
+            select(Activity).where(
+                Activity.patient_id == patient.id, Activity.content_hash == parsed.content_hash
+            )
+        ) or _same_run(session, patient.id, parsed.start)
+        if stored is not None:
+            duplicates.append(
+                ImportSkipped(
+                    file=name,
+                    reason=f"already imported as {_describe(stored)}",
+                    activity_id=stored.id,
+                )
+            )
+            continue
+        row = Activity(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            local_date=parsed.start.astimezone(zone).date(),
+            started_at=parsed.start,
+            distance_km=parsed.distance_m / 1000,
+            duration_s=parsed.duration_s,
+            elevation_gain_m=parsed.elevation_gain_m,
+            surface=surface,
+            source="file",
+            distance_source=parsed.distance_source,
+            file_name=name[:255],
+            file_format=parsed.file_format,
+            content_hash=parsed.content_hash,
+            created_by=actor.user_id,
+        )
+        if row.distance_km > 300:
+            rejected.append(
+                ImportSkipped(file=name, reason="a run longer than 300 km is not believable")
+            )
+            continue
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:  # the same file, imported at this moment by another request
+            duplicates.append(ImportSkipped(file=name, reason="already imported"))
+            continue
+        imported.append(row)
+    if imported:
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="create",
+            entity="activity",
+            entity_id=",".join(str(a.id) for a in imported),
+            patient_id=patient.id,
+            address=address,
+            detail={"source": "file", "files": [a.file_name for a in imported]},
+        )
+    result = ImportResult(
+        imported=[_read(a) for a in imported], duplicates=duplicates, rejected=rejected
+    )
+    session.commit()
+    return result
+
+
+def _own_activity(session: Session, actor: Actor, activity_id: int) -> Activity:
+    row = session.get(Activity, activity_id)
+    if row is None or not may_see_patient(
+        actor, patient_id=row.patient_id, patient_clinic_id=row.clinic_id
+    ):
+        raise NotAllowed("no such run")
+    return row
+
+
+def get_activity(session: Session, *, actor: Actor, activity_id: int) -> ActivityRead:
+    read = _read(_own_activity(session, actor, activity_id))
+    session.rollback()
+    return read
+
+
+def update_activity(
+    session: Session,
+    *,
+    actor: Actor,
+    activity_id: int,
+    body: ActivityUpdate,
+    now: datetime | None = None,
+    address: str = "",
+) -> ActivityRead:
+    """Add what is known after a run: surface, pain during and next morning, walk-run level."""
+    row = _own_activity(session, actor, activity_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "pain_next_morning" in changes and changes["pain_next_morning"] is not None:
+        today = plans_service.local_today(session, row.clinic_id, now)
+        if row.local_date >= today:
+            session.rollback()
+            raise RunningError("next-morning pain can be added tomorrow morning")
+    for field, value in changes.items():
+        setattr(row, field, value.strip() if isinstance(value, str) else value)
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="activity",
+        entity_id=row.id,
+        patient_id=row.patient_id,
+        address=address,
+        detail={k: v for k, v in changes.items() if k != "note"},
+    )
+    read = _read(row)
+    session.commit()
+    return read
+
+
+def delete_activity(session: Session, *, actor: Actor, activity_id: int, address: str = "") -> None:
+    """Remove a run logged by mistake (its file can then be imported again); audited."""
+    row = _own_activity(session, actor, activity_id)
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="delete",
+        entity="activity",
+        entity_id=row.id,
+        patient_id=row.patient_id,
+        address=address,
+        detail={"file": row.file_name, "local_date": row.local_date.isoformat()},
+    )
+    session.delete(row)
+    session.commit()
+
+
+def set_unit(
+    session: Session, *, actor: Actor, patient_id: int, unit: Unit, address: str = ""
+) -> Unit:
+    """Show distances in km or miles for this person (stored values stay in km)."""
+    patient = _patient(session, actor, patient_id)
+    if unit not in ("km", "mi"):
+        session.rollback()
+        raise RunningError("choose km or mi")
+    patient.distance_unit = unit
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="patient",
+        entity_id=patient.id,
+        patient_id=patient.id,
+        address=address,
+        detail={"distance_unit": unit},
+    )
+    session.commit()
+    return unit
+
+
+# ------------------------------------------------------------------ the load view
+
+
+@dataclass(frozen=True)
+class RunningView:
+    unit: Unit
+    today: date
+    activities: list[ActivityRead]  # newest first
+    report: rules.LoadReport
+    walk_run: return_to_run.WalkRunAdvice | None
+    in_plan: bool  # the care plan includes the walk-run programme
+
+
+def _activities(session: Session, patient_id: int, since: date) -> list[Activity]:
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.patient_id == patient_id, Activity.local_date >= since)
+            .order_by(Activity.local_date, Activity.started_at, Activity.id)
+        ).all()
+    )
+
+
+def _mornings(session: Session, patient_id: int, since: date) -> dict[date, int]:
+    rows = session.execute(
+        select(PainLog.local_date, PainLog.pain).where(
+            PainLog.patient_id == patient_id,
+            PainLog.kind == "morning",
+            PainLog.local_date >= since,
+        )
+    ).all()
+    return {d: p for d, p in rows}
+
+
+def to_runs(activities: Sequence[Activity], mornings: dict[date, int]) -> list[rules.Run]:
+    """The rules' view of stored runs; that morning's logged pain is the run's baseline."""
+    return [
+        rules.Run(
+            day=a.local_date,
+            distance_km=a.distance_km,
+            surface=a.surface,
+            pain_during=a.pain_during,
+            pain_next_morning=a.pain_next_morning,
+            pain_before=mornings.get(a.local_date),
+            duration_s=a.duration_s,
+            walk_run_level=a.walk_run_level,
+        )
+        for a in activities
+    ]
+
+
+def _plan_limits(session: Session, patient_id: int) -> list[str] | None:
+    """The activity-limit ids of the person's current plan (None without an active plan)."""
+    row = session.execute(
+        select(CarePlanVersion.activity_limits)
+        .join(CarePlan, CarePlanVersion.plan_id == CarePlan.id)
+        .where(
+            CarePlan.patient_id == patient_id,
+            CarePlan.status == "active",
+            CarePlanVersion.number == CarePlan.current_version,
+        )
+    ).first()
+    if row is None:
+        return None
+    return [str(lim.get("id", "")) for lim in row[0]]
+
+
+def _symptomatic(
+    kb: Knowledge,
+    limits: list[str] | None,
+    mornings: dict[date, int],
+    runs: Sequence[rules.Run],
+    today: date,
+) -> bool | None:
+    """From pain logged lately (mornings and runs); with none logged, under care counts as yes."""
+    pain = list(mornings.items()) + [
+        (r.day, p) for r in runs for p in (r.pain_during, r.pain_next_morning) if p is not None
+    ]
+    found = rules.symptomatic_from_pain(pain, today=today, settings=kb.running)
+    if found is None and limits is not None:
+        return True
+    return found
+
+
+def _view(session: Session, kb: Knowledge, patient: Patient, now: datetime | None) -> RunningView:
+    today = plans_service.local_today(session, patient.clinic_id, now)
+    since = today - timedelta(days=HISTORY_DAYS - 1)
+    rows = _activities(session, patient.id, since)
+    mornings = _mornings(session, patient.id, since)
+    runs = to_runs(rows, mornings)
+    limits = _plan_limits(session, patient.id)
+    unit: Unit = "km" if patient.distance_unit == "km" else "mi"
+    report = rules.load_report(
+        runs,
+        today=today,
+        settings=kb.running,
+        unit=unit,
+        symptomatic=_symptomatic(kb, limits, mornings, runs, today),
+        start=min((r.day for r in runs), default=today),
+    )
+    in_plan = limits is not None and WALK_RUN_LIMIT in limits
+    advice = (
+        return_to_run.walk_run_advice(
+            [r for r in runs if r.walk_run_level is not None], today=today, settings=kb.running
+        )
+        if in_plan
+        else None
+    )
+    return RunningView(
+        unit=unit,
+        today=today,
+        activities=[_read(a) for a in reversed(rows)],
+        report=report,
+        walk_run=advice,
+        in_plan=in_plan,
+    )
+
+
+def running_view(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    now: datetime | None = None,
+    address: str = "",
+) -> RunningView:
+    """The person's runs of the last year with weekly load, flags and the walk-run advice."""
+    patient = _patient(session, actor, patient_id)
+    view = _view(session, kb, patient, now)
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="running",
+        entity_id=patient.id,
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return view
+
+
+def load_flags(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_ids: Sequence[int],
+    now: datetime | None = None,
+) -> dict[int, list[rules.Flag]]:
+    """Load flags for the clinician's patient list (patients with no runs are left out)."""
+    if not actor.is_staff:
+        raise NotAllowed("only clinicians can do this")
+    with_runs = set(
+        session.scalars(
+            select(Activity.patient_id)
+            .where(
+                Activity.patient_id.in_(list(patient_ids)), Activity.clinic_id == actor.clinic_id
+            )
+            .distinct()
+        ).all()
+    )
+    out: dict[int, list[rules.Flag]] = {}
+    for pid in sorted(with_runs):
+        patient = session.get(Patient, pid)
+        if patient is None:
+            continue
+        flags = _view(session, kb, patient, now).report.flags
+        if flags:
+            out[pid] = flags
+    session.rollback()
+    return out

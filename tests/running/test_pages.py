@@ -1,0 +1,191 @@
+"""The running pages as a person and a clinician use them (plain HTTP; browser journey: e2e)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from popliteal.accounts.models import Patient, User
+from popliteal.demo import CHIRO, PATIENT
+from popliteal.plans.service import local_today
+from popliteal.running.models import Activity
+from tests.accounts.factories import neighbour_patient
+from tests.conftest import csrf_from, login
+from tests.running.fixtures import sample_gpx, sample_tcx
+
+
+def _patient(db: Session) -> Patient:
+    user = db.scalar(select(User).where(User.email == PATIENT.email))
+    assert user is not None
+    patient = db.scalar(select(Patient).where(Patient.user_id == user.id))
+    assert patient is not None
+    return patient
+
+
+def _today(db: Session) -> date:
+    """Today in the clinic's time zone, as the pages date runs (ends the read: SQLite locks)."""
+    day = local_today(db, _patient(db).clinic_id)
+    db.rollback()
+    return day
+
+
+def _runs(db: Session) -> int:
+    db.expire_all()
+    count = db.scalar(select(func.count()).select_from(Activity)) or 0
+    db.rollback()
+    return count
+
+
+def _recent(days_ago: int) -> datetime:
+    moment = datetime.now(UTC) - timedelta(days=days_ago)
+    return moment.replace(hour=7, minute=0, second=0, microsecond=0)
+
+
+def test_a_run_entered_by_hand_shows_in_miles_then_in_km(client: Any, db: Session) -> None:
+    login(client, PATIENT.email, PATIENT.password)
+    token = csrf_from(client, "/my/running")
+    day = (_today(db) - timedelta(days=1)).isoformat()
+    response = client.post(
+        "/my/running/runs",
+        data={
+            "csrf_token": token,
+            "local_date": day,
+            "distance": "3.1",
+            "unit_shown": "mi",
+            "surface": "road_or_concrete",
+            "pain_during": "2",
+        },
+    )
+    assert response.status_code == 303, response.text
+    stored_km = db.scalar(select(Activity.distance_km))
+    db.rollback()
+    assert stored_km is not None
+    assert abs(stored_km - 3.1 * 1.609344) < 1e-9  # stored in km whatever was typed
+    page = client.get("/my/running")
+    assert "3.10" in page.text
+    assert "miles" in page.text
+    client.post("/my/running/unit", data={"csrf_token": token, "unit": "km"})
+    assert "4.99" in client.get("/my/running").text  # 3.1 mi = 4.989 km
+
+
+def test_a_bad_run_form_says_what_is_wrong_and_stores_nothing(client: Any, db: Session) -> None:
+    login(client, PATIENT.email, PATIENT.password)
+    token = csrf_from(client, "/my/running")
+    tomorrow = (_today(db) + timedelta(days=2)).isoformat()
+    bad = client.post(
+        "/my/running/runs",
+        data={"csrf_token": token, "local_date": tomorrow, "distance": "5"},
+    )
+    assert bad.status_code == 400
+    assert "in the future" in bad.text
+    worse = client.post(
+        "/my/running/runs",
+        data={
+            "csrf_token": token,
+            "local_date": "2026-01-01",
+            "distance": "lots",
+            "pain_during": "11",
+        },
+    )
+    assert worse.status_code == 400
+    assert "Distance:" in worse.text
+    assert "Pain during the run" in worse.text
+    assert _runs(db) == 0
+
+
+def test_importing_files_reports_each_one_and_counts_a_file_once(client: Any, db: Session) -> None:
+    login(client, PATIENT.email, PATIENT.password)
+    token = csrf_from(client, "/my/running")
+    gpx = sample_gpx(5.0, start=_recent(3))
+    files = [
+        ("files", ("monday.gpx", gpx, "application/gpx+xml")),
+        ("files", ("wednesday.tcx", sample_tcx(8.0, start=_recent(1)), "application/xml")),
+        ("files", ("notes.txt", b"just some words", "text/plain")),
+    ]
+    page = client.post(
+        "/my/running/import", data={"csrf_token": token, "surface": "grass_or_mixed"}, files=files
+    )
+    assert page.status_code == 200, page.text
+    result = re.search(r'id="import-result".*?</section>', page.text, re.S)
+    assert result is not None
+    text = result.group(0)
+    assert "monday.gpx</strong>: imported" in text
+    assert "wednesday.tcx</strong>: imported" in text
+    assert "notes.txt</strong>: not imported" in text
+    assert _runs(db) == 2
+
+    again = client.post(
+        "/my/running/import",
+        data={"csrf_token": token},
+        files=[("files", ("monday-copy.gpx", gpx, "application/gpx+xml"))],
+    )
+    assert "not counted again" in again.text
+    assert _runs(db) == 2
+
+
+def test_a_heavy_painful_week_is_flagged_for_the_person_and_the_clinician(
+    client: Any, db: Session
+) -> None:
+    patient = _patient(db)
+    today = _today(db)
+    for back, km in ((1, 10.0), (2, 9.0), (4, 8.0)):  # 27 km in a week: over 15 mi (24.14 km)
+        db.add(
+            Activity(
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                local_date=today - timedelta(days=back),
+                distance_km=km,
+                pain_during=5,
+                surface="road_or_concrete",
+                created_by=patient.user_id,
+            )
+        )
+    db.commit()
+    login(client, PATIENT.email, PATIENT.password)
+    mine = client.get("/my/running").text
+    assert 'data-flag="weekly_over_limit"' in mine
+    assert 'data-flag="pain_during_run_over_3"' in mine
+    assert "<svg" in mine
+    assert "flagged above 15.0 mi a week" in mine
+
+    client.post("/logout", data={"csrf_token": csrf_from(client, "/my/running")})
+    login(client, CHIRO.email, CHIRO.password)
+    listing = client.get("/staff/patients").text
+    assert f'href="/staff/patients/{patient.id}/running"' in listing
+    assert "load flag" in listing
+    record = client.get(f"/staff/patients/{patient.id}").text
+    assert 'data-flag="weekly_over_limit"' in record
+    detail = client.get(f"/staff/patients/{patient.id}/running")
+    assert detail.status_code == 200
+    assert 'data-flag="weekly_over_limit"' in detail.text
+
+
+def test_someone_elses_run_cannot_be_changed_or_seen(client: Any, db: Session, kb: Any) -> None:
+    other = neighbour_patient(db, kb)
+    patient = db.get(Patient, other.patient_id)
+    assert patient is not None
+    row = Activity(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        local_date=_today(db),
+        distance_km=5.0,
+        created_by=patient.user_id,
+    )
+    db.add(row)
+    db.commit()
+    row_id, patient_id = row.id, patient.id
+    db.rollback()
+    login(client, PATIENT.email, PATIENT.password)
+    token = csrf_from(client, "/my/running")
+    changed = client.post(
+        f"/my/running/runs/{row_id}", data={"csrf_token": token, "pain_during": "3"}
+    )
+    assert changed.status_code == 404
+    removed = client.post(f"/my/running/runs/{row_id}/delete", data={"csrf_token": token})
+    assert removed.status_code == 404
+    assert _runs(db) == 1
+    assert client.get(f"/staff/patients/{patient_id}/running").status_code in (303, 403, 404)
