@@ -54,6 +54,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=400, help="synthetic cases to simulate")
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP load test")
+    parser.add_argument(
+        "--no-running", action="store_true", help="skip the year-of-GPX import benchmark"
+    )
     args = parser.parse_args()
 
     kb = default_knowledge()
@@ -111,6 +114,14 @@ def main() -> None:
         f"  simulation time: {elapsed / len(runs) * 1e3:.1f} ms per interview "
         f"({elapsed / len(runs) / base:.1f} x baseline)"
     )
+    if not args.no_running:
+        import tempfile
+        from pathlib import Path
+
+        from running_import import bench_running_import
+
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_running_import(Path(tmp))
     if not args.no_http:
         from http_load import report
 

@@ -22,6 +22,7 @@ from popliteal.db import utcnow
 from popliteal.demo import CHIRO, DEMO_ANSWERS
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.models import CarePlan, CarePlanVersion
+from popliteal.running.models import Activity
 from popliteal.screening.answers import parse_answers
 from popliteal.screening.engine import screen, to_json
 from popliteal.screening.models import Screening
@@ -117,6 +118,7 @@ class Records:
     availability_id: int
     session_id: int = 0
     note_id: int = 0
+    activity_id: int = 0
 
 
 def other_clinic(session: Session, kb: Knowledge) -> tuple[Records, str]:
@@ -174,6 +176,7 @@ def other_clinic(session: Session, kb: Knowledge) -> tuple[Records, str]:
     log, note = add_plan_records(
         session, clinic=clinic, patient_id=patient.id, staff_id=staff.id, kb=kb
     )
+    run = add_run_record(session, clinic=clinic, patient=patient)
     session.commit()
     return (
         Records(
@@ -187,6 +190,7 @@ def other_clinic(session: Session, kb: Knowledge) -> tuple[Records, str]:
             availability_id=block.id,
             session_id=log.id,
             note_id=note.id,
+            activity_id=run.id,
         ),
         staff.email,
     )
@@ -261,6 +265,23 @@ def add_plan_records(
     return log, note
 
 
+def add_run_record(session: Session, *, clinic: Clinic, patient: Patient) -> Activity:
+    """A 5 km run yesterday, entered by the patient, for permission tests."""
+    yesterday = utcnow().astimezone(ZoneInfo(clinic.timezone)).date() - timedelta(days=1)
+    run = Activity(
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        local_date=yesterday,
+        distance_km=5.0,
+        surface="road_or_concrete",
+        pain_during=2,
+        created_by=patient.user_id,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
 def demo_records(session: Session) -> Records:
     """The demo clinic's patient, screening and appointment, and its chiropractor."""
     patient = session.scalars(select(Patient).order_by(Patient.id)).first()
@@ -273,6 +294,9 @@ def demo_records(session: Session) -> Records:
     )
     block = session.scalar(select(Availability).where(Availability.clinic_id == patient.clinic_id))
     user = session.get(User, patient.user_id)
+    run_id = session.scalar(
+        select(Activity.id).where(Activity.patient_id == patient.id).order_by(Activity.id)
+    )
     assert screening is not None
     assert appointment is not None
     assert chiro is not None
@@ -288,6 +312,7 @@ def demo_records(session: Session) -> Records:
         staff_user_id=chiro.id,
         type_id=kind.id,
         availability_id=block.id,
+        activity_id=run_id or 0,
     )
     # End the read: on SQLite every transaction holds the write lock (BEGIN IMMEDIATE).
     session.rollback()

@@ -153,9 +153,7 @@ def add_walk_run_plan(
     assert version is not None
     limits = [{"id": "no_sprint_kick", "text": "No running fast, sprinting or kicking yet."}]
     if with_walk_run:
-        limits.append(
-            {"id": WALK_RUN_LIMIT, "text": "Build up running with a walk-jog plan."}
-        )
+        limits.append({"id": WALK_RUN_LIMIT, "text": "Build up running with a walk-jog plan."})
     version.activity_limits = limits
     db.commit()
     return version

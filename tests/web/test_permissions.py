@@ -22,6 +22,7 @@ from popliteal.accounts.models import AuditEvent, Clinic, Patient, User
 from popliteal.booking.models import Appointment
 from popliteal.demo import ADMIN, CHIRO, PATIENT
 from popliteal.plans.models import CarePlan, CarePlanVersion
+from popliteal.running.models import Activity
 from popliteal.screening.models import ExamFinding, Screening
 from popliteal.sessions.models import PainLog, SessionLog, VisitNote
 from popliteal.web.csrf import CSRF_COOKIE, token_for
@@ -29,6 +30,7 @@ from tests.accounts.factories import (
     PASSWORD,
     Records,
     add_plan_records,
+    add_run_record,
     demo_records,
     neighbour_patient,
     other_clinic,
@@ -78,6 +80,7 @@ RECORD_PARAMS = {
     "clinician_id",
     "session_id",
     "note_id",
+    "activity_id",
 }
 LOGOUTS = {"/logout", "/api/auth/logout"}
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -143,6 +146,7 @@ def param_value(name: str, path: str, target: Records) -> object:
         "condition_id": "pcl_injury",
         "session_id": target.session_id,
         "note_id": target.note_id,
+        "activity_id": target.activity_id,
         "exercise_id": "glute_bridge",
     }
     if name in by_name:
@@ -159,6 +163,8 @@ def param_value(name: str, path: str, target: Records) -> object:
         "sessions": target.session_id,
         "session": target.session_id,
         "visit-notes": target.note_id,
+        "activities": target.activity_id,
+        "runs": target.activity_id,
     }
     return by_segment.get(before, 1)
 
@@ -239,6 +245,7 @@ def snapshot(db: Session, target: Records) -> dict[str, list[tuple[Any, ...]]]:
         "session_logs": rows(SessionLog, SessionLog.patient_id == target.patient_id),
         "pain_logs": rows(PainLog, PainLog.patient_id == target.patient_id),
         "visit_notes": rows(VisitNote, VisitNote.patient_id == target.patient_id),
+        "activities": rows(Activity, Activity.patient_id == target.patient_id),
     }
     db.rollback()
     return snap
@@ -338,21 +345,26 @@ def test_patient_reaches_no_staff_route_and_no_other_patients_records(
 
 
 def with_plan_records(db: Session, kb: Any, target: Records) -> Records:
-    """The target patient also has a plan, a finished session and a visit note."""
+    """The target patient also has a plan, a finished session, a visit note and a run."""
     clinic = db.get(Clinic, target.clinic_id)
     assert clinic is not None
     log, note = add_plan_records(
         db, clinic=clinic, patient_id=target.patient_id, staff_id=target.staff_user_id, kb=kb
     )
+    activity_id = target.activity_id
+    if not activity_id:
+        patient = db.get(Patient, target.patient_id)
+        assert patient is not None
+        activity_id = add_run_record(db, clinic=clinic, patient=patient).id
     db.commit()
-    return replace(target, session_id=log.id, note_id=note.id)
+    return replace(target, session_id=log.id, note_id=note.id, activity_id=activity_id)
 
 
 def test_other_clinics_clinician_reaches_none_of_this_clinics_records(
     app: Any, db: Session, kb: Any, other: tuple[Records, str]
 ) -> None:
     """An administrator of clinic 2 tries clinic 1's patient, screening, appointment, staff,
-    plan, sessions and visit notes."""
+    plan, sessions, visit notes and runs."""
     target = with_plan_records(db, kb, demo_records(db))
     before = snapshot(db, target)
 

@@ -100,8 +100,10 @@ async def read_uploads(
     to disk, and `read_capped` stops at the first byte over the per-file limit.
     """
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes * FILES_PER_LIMIT:
-        raise HTTPException(413, f"send at most {max_bytes * FILES_PER_LIMIT // 2**20} MB at once")
+    limit = max_bytes * FILES_PER_LIMIT
+    if declared.isdigit() and int(declared) > limit:
+        size = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"
+        raise HTTPException(413, f"send at most {size} at once")
     if not files:
         raise HTTPException(422, "choose at least one file")
     if len(files) > MAX_FILES:

@@ -36,7 +36,7 @@ from popliteal.running.schemas import (
     Surface,
     Unit,
 )
-from popliteal.sessions.models import PainLog
+from popliteal.sessions import service as sessions_service
 
 SURFACES: tuple[str, ...] = get_args(Surface)
 # The protocol's activity limit that puts the graded walk-run programme into a care plan.
@@ -254,16 +254,16 @@ def import_files(
             duplicates.append(ImportSkipped(file=name, reason="already imported"))
             continue
         imported.append(row)
-    if imported:
+    for a in imported:  # one event per run: a joined id list outgrows entity_id's 64 chars
         accounts_service.audit(
             session,
             actor=actor,
             action="create",
             entity="activity",
-            entity_id=",".join(str(a.id) for a in imported),
+            entity_id=a.id,
             patient_id=patient.id,
             address=address,
-            detail={"source": "file", "files": [a.file_name for a in imported]},
+            detail={"source": "file", "file": a.file_name},
         )
     result = ImportResult(
         imported=[_read(a) for a in imported], duplicates=duplicates, rejected=rejected
@@ -384,17 +384,6 @@ def _activities(session: Session, patient_id: int, since: date) -> list[Activity
     )
 
 
-def _mornings(session: Session, patient_id: int, since: date) -> dict[date, int]:
-    rows = session.execute(
-        select(PainLog.local_date, PainLog.pain).where(
-            PainLog.patient_id == patient_id,
-            PainLog.kind == "morning",
-            PainLog.local_date >= since,
-        )
-    ).all()
-    return {d: p for d, p in rows}
-
-
 def to_runs(activities: Sequence[Activity], mornings: dict[date, int]) -> list[rules.Run]:
     """The rules' view of stored runs; that morning's logged pain is the run's baseline."""
     return [
@@ -449,7 +438,7 @@ def _view(session: Session, kb: Knowledge, patient: Patient, now: datetime | Non
     today = plans_service.local_today(session, patient.clinic_id, now)
     since = today - timedelta(days=HISTORY_DAYS - 1)
     rows = _activities(session, patient.id, since)
-    mornings = _mornings(session, patient.id, since)
+    mornings = sessions_service.morning_pain(session, patient.id, since)
     runs = to_runs(rows, mornings)
     limits = _plan_limits(session, patient.id)
     unit: Unit = "km" if patient.distance_unit == "km" else "mi"

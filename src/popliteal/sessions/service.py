@@ -390,7 +390,8 @@ def _logged(session: Session, patient_id: int, since: date) -> list[SessionLog]:
     )
 
 
-def _mornings(session: Session, patient_id: int, since: date) -> dict[date, int]:
+def morning_pain(session: Session, patient_id: int, since: date) -> dict[date, int]:
+    """Morning pain scores by day since `since`: the baseline of the pain-monitoring model."""
     rows = session.execute(
         select(PainLog.local_date, PainLog.pain).where(
             PainLog.patient_id == patient_id,
@@ -425,7 +426,8 @@ def progress(
             session, patient.id, version.exercises, version.starts_on, day, weeks=min(weeks, 8)
         )
     points = [
-        rules.PainPoint(d, p, "morning") for d, p in _mornings(session, patient.id, since).items()
+        rules.PainPoint(d, p, "morning")
+        for d, p in morning_pain(session, patient.id, since).items()
     ]
     for s in logs:
         if s.pain_before is not None:
@@ -484,7 +486,7 @@ def suggestions(
     plan, version = active
     day = plans_service.local_today(session, patient.clinic_id, now)
     logs = [s for s in _logged(session, patient.id, version.starts_on) if s.status == "done"]
-    mornings = _mornings(session, patient.id, version.starts_on - timedelta(days=1))
+    mornings = morning_pain(session, patient.id, version.starts_on - timedelta(days=1))
     week = _adherence(session, patient.id, version.exercises, version.starts_on, day, weeks=1)
     session.rollback()
     return progression.suggest(
