@@ -374,6 +374,11 @@ def knowledge_check(
     out.print(f"exercises         {len(kb.exercises)}")
     phases = sum(len(p.phases) for p in kb.protocols.values())
     out.print(f"protocols         {len(kb.protocols)} ({phases} phases)")
+    running = kb.running
+    out.print(
+        f"running           {len(running.load.run_spike_tiers)} spike tiers, "
+        f"{len(running.walk_run.levels)} walk-run levels"
+    )
 
 
 @knowledge_app.command("show")

@@ -141,9 +141,12 @@ def test_running_yaml_is_part_of_the_knowledge_version(tmp_path: Path, kb: Knowl
     assert load(broken(tmp_path, edit)).version != kb.version
 
 
-def test_knowledge_check_still_passes(
+def test_knowledge_check_counts_the_running_rules(
     run_cli: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     done = run_cli("knowledge", "check")
     assert done.returncode == 0, done.stderr
-    assert "knowledge_version" in done.stdout
+    kb = load()
+    tiers = len(kb.running.load.run_spike_tiers)
+    levels = len(kb.running.walk_run.levels)
+    assert f"{tiers} spike tiers, {levels} walk-run levels" in done.stdout

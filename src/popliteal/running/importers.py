@@ -55,6 +55,9 @@ from popliteal.running._track import Recording, Unreadable, summarise
 
 FORMATS = ("gpx", "tcx", "fit")
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+# Two watch files whose starts are this close are one run exported twice (a GPX and a FIT);
+# the web import and `popliteal load` both count it once.
+SAME_RUN_WINDOW = timedelta(minutes=2)
 # Watches and phones keep their own clocks; a day's grace keeps a fast clock from refusing a run.
 CLOCK_SKEW = timedelta(days=1)
 _CHUNK_BYTES = 1024 * 1024

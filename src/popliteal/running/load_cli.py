@@ -22,8 +22,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from popliteal.knowledge.schema import SURFACES
 from popliteal.running import importers, rules
 
-# The service's window for "the same run exported twice" (running/service.py SAME_RUN_WINDOW).
-SAME_RUN_WINDOW = timedelta(minutes=2)
+SAME_RUN_WINDOW = importers.SAME_RUN_WINDOW
 
 
 class LoadInputError(ValueError):

@@ -43,8 +43,7 @@ SURFACES: tuple[str, ...] = get_args(Surface)
 WALK_RUN_LIMIT = "walk_jog_plan"
 # Metrics look back a year at most: enough for every window the rules use (28 and 30 days).
 HISTORY_DAYS = 365
-# A run whose start is this close to a stored run is the same run exported twice (GPX and FIT).
-SAME_RUN_WINDOW = timedelta(minutes=2)
+SAME_RUN_WINDOW = importers.SAME_RUN_WINDOW
 
 
 class RunningError(AccountError):
