@@ -532,3 +532,18 @@ def test_every_report_is_strict_json_with_at_most_one_spike_flag(
         assert not {"weekly_over_limit", "mostly_hard_surface", "mostly_uneven_surface"} & set(
             flag_ids(rep)
         )
+
+
+def test_a_few_metres_before_is_no_base_for_a_spike() -> None:
+    """A watch started by mistake (20 m) is not the longest run to compare a 5 km run with."""
+    runs = [Run(day=ago(3), distance_km=0.02), Run(day=ago(0), distance_km=5.0)]
+    assert longest_run_spike_pct(runs, today=TODAY) is None
+    runs.append(Run(day=ago(4), distance_km=4.0))
+    assert longest_run_spike_pct(runs, today=TODAY) == pytest.approx(25.0)
+
+
+def test_a_subnormal_distance_still_gives_strict_json() -> None:
+    """Found by hypothesis: 5e-324 km before a 1 km run made the spike infinite."""
+    runs = [Run(day=ago(1), distance_km=5e-324), Run(day=ago(0), distance_km=1.0)]
+    rep = report(runs, unit="km", symptomatic=None)
+    json.dumps(report_to_json(rep), allow_nan=False)

@@ -24,6 +24,9 @@ UNITS: tuple[Unit, ...] = ("km", "mi")
 ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
 SPIKE_LOOKBACK_DAYS = 30
+# A "run" shorter than this (a watch started by mistake, a few metres of GPS drift) is not a
+# longest run to compare with: dividing by it would report a meaningless spike of millions of %.
+MIN_COMPARABLE_RUN_KM = 0.1
 EWMA_ACUTE_LAMBDA = 2 / (ACUTE_DAYS + 1)  # 0.25
 EWMA_CHRONIC_LAMBDA = 2 / (CHRONIC_DAYS + 1)  # 2/29
 MAX_RUN_KM = 1000.0  # a day's running above this is a data error, and keeps every sum finite
@@ -232,7 +235,7 @@ def _spike(runs: Sequence[Run], today: date) -> _Spike | None:
     before = [
         r.distance_km
         for r in runs
-        if 1 <= (day - r.day).days <= SPIKE_LOOKBACK_DAYS and r.distance_km > 0
+        if 1 <= (day - r.day).days <= SPIKE_LOOKBACK_DAYS and r.distance_km >= MIN_COMPARABLE_RUN_KM
     ]
     if not before:
         return None
@@ -245,8 +248,8 @@ def longest_run_spike_pct(runs: Sequence[Run], *, today: date) -> float | None:
 
     The last 7 days end today. Several runs on one day are separate runs (not added up); runs on
     the longest run's own day are not "before" it. Of equally long runs the earliest counts.
-    None when there is no run in the last 7 days or none in the 30 days before it. Negative when
-    the recent longest run is shorter.
+    None when there is no run in the last 7 days or none of at least 100 m in the 30 days before
+    it. Negative when the recent longest run is shorter.
     """
     spike = _spike(runs, today)
     return None if spike is None else spike.pct
