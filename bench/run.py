@@ -57,6 +57,9 @@ def main() -> None:
     parser.add_argument(
         "--no-running", action="store_true", help="skip the year-of-GPX import benchmark"
     )
+    parser.add_argument(
+        "--no-outcomes", action="store_true", help="skip the 100,000-row KOOS scoring benchmark"
+    )
     args = parser.parse_args()
 
     kb = default_knowledge()
@@ -122,6 +125,14 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             bench_running_import(Path(tmp))
+    if not args.no_outcomes:
+        import tempfile
+        from pathlib import Path
+
+        from outcomes_score import bench_outcomes_score
+
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_outcomes_score(Path(tmp))
     if not args.no_http:
         from http_load import report
 

@@ -175,3 +175,38 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app: Any, database_url: str) 
     with app.state.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_the_follow_up_migration_keeps_existing_clinics_and_their_users(tmp_path: Any) -> None:
+    """0005 adds the clinic's follow-up columns in place (SQLite: no rebuild of a table every
+    other table points at), with their defaults, and takes them away again."""
+    import sqlite3
+
+    path = tmp_path / "with-data.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url, "0004")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO clinics (id, name, slug, timezone, address, phone, cancel_notice_hours,"
+            " min_booking_notice_hours, booking_horizon_days, created_at)"
+            " VALUES (1, 'Knee', 'knee', 'UTC', '', '', 24, 2, 60, '2030-01-01 00:00:00')"
+        )
+        conn.execute(
+            "INSERT INTO users (clinic_id, email, password_hash, role, display_name, is_active,"
+            " created_at) VALUES (1, 'a@b.test', 'x', 'admin', 'A', 1, '2030-01-01 00:00:00')"
+        )
+    conn.close()
+    migrate.upgrade(url)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        row = conn.execute("SELECT followup_interval_days, preferred_instrument FROM clinics")
+        assert row.fetchone() == (14, "koos")
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("UPDATE clinics SET followup_interval_days = 6")
+    conn.close()
+    migrate.downgrade(url, "0004")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (1,)
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(clinics)")]
+        assert "followup_interval_days" not in columns
+    conn.close()

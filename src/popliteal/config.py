@@ -34,6 +34,11 @@ def _upload_mb(name: str, default: int) -> int:
     return value
 
 
+def _optional_path(name: str) -> Path | None:
+    raw = os.environ.get(name, "").strip()
+    return Path(raw) if raw else None
+
+
 def _secret_key(var_dir: Path) -> str:
     """POPLITEAL_SECRET_KEY, or a random key kept in var/ so sessions survive a restart."""
     key = os.environ.get("POPLITEAL_SECRET_KEY")
@@ -61,6 +66,9 @@ class Settings:
     session_hours: int
     # Largest watch file accepted (POPLITEAL_MAX_UPLOAD_MB); bigger ones are refused unread.
     max_upload_bytes: int = 25 * 1024 * 1024
+    # Folder of a licensed clinic's KOOS/IKDC wording files (POPLITEAL_WORDING_DIR); None:
+    # licensed questionnaires show our neutral labels only.
+    wording_dir: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -90,4 +98,5 @@ def load_settings() -> Settings:
         login_window_minutes=_int("POPLITEAL_LOGIN_WINDOW_MINUTES", 15),
         session_hours=_int("POPLITEAL_SESSION_HOURS", 12),
         max_upload_bytes=_upload_mb("POPLITEAL_MAX_UPLOAD_MB", 25) * 1024 * 1024,
+        wording_dir=_optional_path("POPLITEAL_WORDING_DIR"),
     )

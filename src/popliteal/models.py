@@ -10,6 +10,7 @@ from popliteal.accounts.models import (
 )
 from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.db import Base
+from popliteal.outcomes.models import Discharge, OutcomeAlert, QuestionnaireResponse, RangeOfMotion
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.running.models import Activity
 from popliteal.screening.models import ExamFinding, Screening
@@ -25,11 +26,15 @@ __all__ = [
     "CarePlan",
     "CarePlanVersion",
     "Clinic",
+    "Discharge",
     "ExamFinding",
     "LoginAttempt",
     "LoginSession",
+    "OutcomeAlert",
     "PainLog",
     "Patient",
+    "QuestionnaireResponse",
+    "RangeOfMotion",
     "Screening",
     "SessionLog",
     "User",

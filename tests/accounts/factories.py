@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.db import utcnow
 from popliteal.demo import CHIRO, DEMO_ANSWERS
 from popliteal.knowledge.loader import Knowledge
+from popliteal.outcomes.models import OutcomeAlert, QuestionnaireResponse, RangeOfMotion
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.running.models import Activity
 from popliteal.screening.answers import parse_answers
@@ -119,6 +120,8 @@ class Records:
     session_id: int = 0
     note_id: int = 0
     activity_id: int = 0
+    alert_id: int = 0
+    response_id: int = 0
 
 
 def other_clinic(session: Session, kb: Knowledge) -> tuple[Records, str]:
@@ -351,3 +354,99 @@ def neighbour_patient(session: Session, kb: Knowledge) -> Records:
         type_id=demo.type_id,
         availability_id=demo.availability_id,
     )
+
+
+def add_care_plan(
+    session: Session,
+    *,
+    clinic: Clinic,
+    patient_id: int,
+    staff_id: int,
+    kb: Knowledge,
+    starts_on: date,
+    condition: str = "meniscal_tear",
+    goal: str = "everyday_life",
+    per_week: int = 7,
+) -> CarePlanVersion:
+    """An active plan (version 1, one exercise) saved on `starts_on` at 10:00 clinic time."""
+    created = datetime.combine(starts_on, time(10), tzinfo=ZoneInfo(clinic.timezone))
+    plan = CarePlan(
+        clinic_id=clinic.id,
+        patient_id=patient_id,
+        condition_id=condition,
+        status="active",
+        current_version=1,
+        created_by=staff_id,
+        created_at=created,
+    )
+    session.add(plan)
+    session.flush()
+    version = CarePlanVersion(
+        plan_id=plan.id,
+        number=1,
+        phase="restore_motion",
+        goal=goal,
+        exercises=[
+            {
+                "id": "glute_bridge",
+                "name": "Bridge",
+                "sets": 2,
+                "reps": 10,
+                "hold_s": None,
+                "minutes": None,
+                "per_week": per_week,
+                "rest_s": 30,
+                "note": "",
+            }
+        ],
+        knowledge_version=kb.version,
+        starts_on=starts_on,
+        created_by=staff_id,
+        created_at=created,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def add_outcome_records(
+    session: Session, *, clinic: Clinic, patient_id: int, staff_id: int, kb: Knowledge
+) -> tuple[QuestionnaireResponse, RangeOfMotion, OutcomeAlert]:
+    """An NPRS answer, a knee measurement and an open red-flag alert, for permission tests."""
+    today = utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+    patient = session.get(Patient, patient_id)
+    assert patient is not None
+    response = QuestionnaireResponse(
+        clinic_id=clinic.id,
+        patient_id=patient_id,
+        instrument="nprs",
+        answers={"pain": 4},
+        scores={"instrument": "nprs", "valid": True, "scores": {"pain": 4.0}, "invalid": []},
+        valid=True,
+        knowledge_version=kb.version,
+        occasion="baseline",
+        local_date=today,
+        entered_by=patient.user_id,
+    )
+    rom = RangeOfMotion(
+        clinic_id=clinic.id,
+        patient_id=patient_id,
+        side="left",
+        flexion_deg=120,
+        extension_deg=-5,
+        measured_on=today,
+        clinician_id=staff_id,
+    )
+    alert = OutcomeAlert(
+        clinic_id=clinic.id,
+        patient_id=patient_id,
+        kind="red_flag",
+        urgency="emergency",
+        rule_id="rf_unexplained_leg_swelling",
+        reason="Swollen calf reported at a check-in.",
+        patient_message="Get checked today.",
+        source="check_in",
+    )
+    session.add_all([response, rom, alert])
+    session.flush()
+    return response, rom, alert

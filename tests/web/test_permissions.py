@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 from popliteal.accounts.models import AuditEvent, Clinic, Patient, User
 from popliteal.booking.models import Appointment
 from popliteal.demo import ADMIN, CHIRO, PATIENT
+from popliteal.outcomes.models import Discharge, OutcomeAlert, QuestionnaireResponse, RangeOfMotion
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.running.models import Activity
 from popliteal.screening.models import ExamFinding, Screening
@@ -29,6 +30,7 @@ from popliteal.web.csrf import CSRF_COOKIE, token_for
 from tests.accounts.factories import (
     PASSWORD,
     Records,
+    add_outcome_records,
     add_plan_records,
     add_run_record,
     demo_records,
@@ -69,7 +71,7 @@ PUBLIC_PREFIXES = (
     "/api/exercises/",
     "/exercises/",
 )
-STAFF_PREFIXES = ("/staff", "/api/patients")
+STAFF_PREFIXES = ("/staff", "/api/patients", "/api/alerts")
 ADMIN_PREFIXES = ("/staff/admin",)
 # Path parameters that name somebody's record: a wrong user gets 403 or 404 on these.
 RECORD_PARAMS = {
@@ -81,6 +83,8 @@ RECORD_PARAMS = {
     "session_id",
     "note_id",
     "activity_id",
+    "alert_id",
+    "response_id",
 }
 LOGOUTS = {"/logout", "/api/auth/logout"}
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -147,6 +151,9 @@ def param_value(name: str, path: str, target: Records) -> object:
         "session_id": target.session_id,
         "note_id": target.note_id,
         "activity_id": target.activity_id,
+        "alert_id": target.alert_id,
+        "response_id": target.response_id,
+        "instrument": "nprs",
         "exercise_id": "glute_bridge",
     }
     if name in by_name:
@@ -165,6 +172,7 @@ def param_value(name: str, path: str, target: Records) -> object:
         "visit-notes": target.note_id,
         "activities": target.activity_id,
         "runs": target.activity_id,
+        "alerts": target.alert_id,
     }
     return by_segment.get(before, 1)
 
@@ -199,7 +207,19 @@ def csrf_of(app: Any, client: TestClient) -> str:
 
 @pytest.fixture
 def other(db: Session, kb: Any) -> tuple[Records, str]:
-    return other_clinic(db, kb)
+    records, email = other_clinic(db, kb)
+    return with_outcome_records(db, kb, records), email
+
+
+def with_outcome_records(db: Session, kb: Any, target: Records) -> Records:
+    """The target patient also has a questionnaire answer, a knee measurement and an alert."""
+    clinic = db.get(Clinic, target.clinic_id)
+    assert clinic is not None
+    response, _, alert = add_outcome_records(
+        db, clinic=clinic, patient_id=target.patient_id, staff_id=target.staff_user_id, kb=kb
+    )
+    db.commit()
+    return replace(target, alert_id=alert.id, response_id=response.id)
 
 
 @pytest.fixture
@@ -246,6 +266,12 @@ def snapshot(db: Session, target: Records) -> dict[str, list[tuple[Any, ...]]]:
         "pain_logs": rows(PainLog, PainLog.patient_id == target.patient_id),
         "visit_notes": rows(VisitNote, VisitNote.patient_id == target.patient_id),
         "activities": rows(Activity, Activity.patient_id == target.patient_id),
+        "questionnaire_responses": rows(
+            QuestionnaireResponse, QuestionnaireResponse.patient_id == target.patient_id
+        ),
+        "range_of_motion": rows(RangeOfMotion, RangeOfMotion.patient_id == target.patient_id),
+        "outcome_alerts": rows(OutcomeAlert, OutcomeAlert.patient_id == target.patient_id),
+        "discharges": rows(Discharge, Discharge.patient_id == target.patient_id),
     }
     db.rollback()
     return snap
@@ -345,7 +371,8 @@ def test_patient_reaches_no_staff_route_and_no_other_patients_records(
 
 
 def with_plan_records(db: Session, kb: Any, target: Records) -> Records:
-    """The target patient also has a plan, a finished session, a visit note and a run."""
+    """The target patient also has a plan, a finished session, a visit note, a run and
+    outcome records (a questionnaire answer, a knee measurement, an open alert)."""
     clinic = db.get(Clinic, target.clinic_id)
     assert clinic is not None
     log, note = add_plan_records(
@@ -357,7 +384,9 @@ def with_plan_records(db: Session, kb: Any, target: Records) -> Records:
         assert patient is not None
         activity_id = add_run_record(db, clinic=clinic, patient=patient).id
     db.commit()
-    return replace(target, session_id=log.id, note_id=note.id, activity_id=activity_id)
+    return with_outcome_records(
+        db, kb, replace(target, session_id=log.id, note_id=note.id, activity_id=activity_id)
+    )
 
 
 def test_other_clinics_clinician_reaches_none_of_this_clinics_records(

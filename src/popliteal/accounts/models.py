@@ -24,7 +24,22 @@ class Clinic(Base):
     cancel_notice_hours: Mapped[int] = mapped_column(default=24)
     min_booking_notice_hours: Mapped[int] = mapped_column(default=2)
     booking_horizon_days: Mapped[int] = mapped_column(default=60)
+    # Follow-up questionnaires are due this many days apart (outcomes/followup.py).
+    followup_interval_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # The main outcome instrument for knee-joint causes: KOOS needs a licence for clinic use,
+    # so a clinic without one chooses LEFS (free to use).
+    preferred_instrument: Mapped[str] = mapped_column(
+        String(8), default="koos", server_default="koos"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            "followup_interval_days >= 7 AND followup_interval_days <= 56",
+            name="followup_interval_days",
+        ),
+        CheckConstraint("preferred_instrument IN ('koos', 'lefs')", name="preferred_instrument"),
+    )
 
 
 class User(Base):

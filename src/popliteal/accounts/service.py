@@ -297,6 +297,8 @@ PROFESSIONS = ("physical_therapist", "chiropractor", "other")
 STAFF_ROLES = ("clinician", "admin")
 MAX_NOTICE_HOURS = 24 * 30
 MAX_HORIZON_DAYS = 730
+FOLLOWUP_INTERVAL_DAYS = (7, 56)  # the database checks the same range
+OUTCOME_INSTRUMENTS = ("koos", "lefs")
 
 
 class InvalidSettings(AccountError):
@@ -335,6 +337,8 @@ def clinic_settings_problems(
     cancel_notice_hours: int,
     min_booking_notice_hours: int,
     booking_horizon_days: int,
+    followup_interval_days: int = 14,
+    preferred_instrument: str = "koos",
 ) -> list[str]:
     """Every problem with these clinic settings (empty when they are fine)."""
     from zoneinfo import available_timezones
@@ -354,6 +358,11 @@ def clinic_settings_problems(
         problems.append(f"min_booking_notice_hours: expected 0 to {MAX_NOTICE_HOURS} hours")
     if not 1 <= booking_horizon_days <= MAX_HORIZON_DAYS:
         problems.append(f"booking_horizon_days: expected 1 to {MAX_HORIZON_DAYS} days")
+    low, high = FOLLOWUP_INTERVAL_DAYS
+    if not low <= followup_interval_days <= high:
+        problems.append(f"followup_interval_days: expected {low} to {high} days")
+    if preferred_instrument not in OUTCOME_INSTRUMENTS:
+        problems.append("preferred_instrument: choose " + " or ".join(OUTCOME_INSTRUMENTS))
     return problems
 
 
@@ -367,16 +376,27 @@ def update_clinic(
     min_booking_notice_hours: int,
     booking_horizon_days: int,
     address: str = "",
+    followup_interval_days: int | None = None,
+    preferred_instrument: str | None = None,
 ) -> Clinic:
-    """Change the clinic's settings after checking them all; raise InvalidSettings. Commits."""
+    """Change the clinic's settings after checking them all; raise InvalidSettings. Commits.
+
+    The follow-up interval and preferred instrument stay as they are when not given.
+    """
     clinic = admin_clinic(session, actor=actor)
     timezone = timezone.strip()
+    if followup_interval_days is None:
+        followup_interval_days = clinic.followup_interval_days
+    if preferred_instrument is None:
+        preferred_instrument = clinic.preferred_instrument
     problems = clinic_settings_problems(
         name=name,
         timezone=timezone,
         cancel_notice_hours=cancel_notice_hours,
         min_booking_notice_hours=min_booking_notice_hours,
         booking_horizon_days=booking_horizon_days,
+        followup_interval_days=followup_interval_days,
+        preferred_instrument=preferred_instrument,
     )
     if problems:
         raise InvalidSettings(problems)
@@ -386,12 +406,16 @@ def update_clinic(
         "cancel_notice_hours": clinic.cancel_notice_hours,
         "min_booking_notice_hours": clinic.min_booking_notice_hours,
         "booking_horizon_days": clinic.booking_horizon_days,
+        "followup_interval_days": clinic.followup_interval_days,
+        "preferred_instrument": clinic.preferred_instrument,
     }
     clinic.name = name.strip()
     clinic.timezone = timezone
     clinic.cancel_notice_hours = cancel_notice_hours
     clinic.min_booking_notice_hours = min_booking_notice_hours
     clinic.booking_horizon_days = booking_horizon_days
+    clinic.followup_interval_days = followup_interval_days
+    clinic.preferred_instrument = preferred_instrument
     audit(
         session,
         actor=actor,

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.service import AccountError, InvalidSettings, NotAllowed
+from popliteal.outcomes import views as outcome_views
 from popliteal.plans.staff_pages import care_summary
 from popliteal.running import service as running_service
 from popliteal.running.staff_pages import running_summary
@@ -54,14 +55,23 @@ def read_patients(
     load_flags = running_service.load_flags(
         session, kb=kb, actor=actor, patient_ids=[p.id for p in patients]
     )
+    # outcomes: open alerts (urgent red flags first) and questionnaires due
+    outcomes = outcome_views.alert_list_context(
+        session,
+        kb=kb,
+        actor=actor,
+        patient_ids=[p.id for p in patients],
+        address=client_address(request),
+    )
     return _render(
         request,
         "accounts_patients.html",
         {
-            "patients": patients,
+            "patients": outcome_views.sort_by_alerts(patients, outcomes["outcome_alerts"]),
             "q": q,
             "labels": staff_service.URGENCY_LABELS,
             "load_flags": load_flags,
+            **outcomes,
         },
     )
 
@@ -89,12 +99,16 @@ def _patient_page(
     running = running_summary(
         session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
     )
+    outcomes = outcome_views.outcomes_card(
+        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
     return _render(
         request,
         "accounts_patient.html",
         {
             "care": care,
             "running": running,
+            "outcomes": outcomes,
             "record": record,
             "conditions": _conditions(kb),
             "labels": staff_service.URGENCY_LABELS,
@@ -173,6 +187,8 @@ def _admin_page(
         "cancel_notice_hours": clinic.cancel_notice_hours,
         "min_booking_notice_hours": clinic.min_booking_notice_hours,
         "booking_horizon_days": clinic.booking_horizon_days,
+        "followup_interval_days": clinic.followup_interval_days,
+        "preferred_instrument": clinic.preferred_instrument,
     }
     return _render(
         request,
@@ -207,20 +223,31 @@ def update_clinic_settings(
     cancel_notice_hours: Annotated[str, Form(max_length=20)] = "",
     min_booking_notice_hours: Annotated[str, Form(max_length=20)] = "",
     booking_horizon_days: Annotated[str, Form(max_length=20)] = "",
+    followup_interval_days: Annotated[str, Form(max_length=20)] = "",
+    preferred_instrument: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Save the clinic's name, time zone and booking policy."""
+    """Save the clinic's name, time zone, booking policy and follow-up schedule."""
     form = {
         "name": name,
         "timezone": timezone,
         "cancel_notice_hours": cancel_notice_hours,
         "min_booking_notice_hours": min_booking_notice_hours,
         "booking_horizon_days": booking_horizon_days,
+        "followup_interval_days": followup_interval_days,
+        "preferred_instrument": preferred_instrument,
     }
     problems: list[str] = []
     numbers = {
         key: _int_field(key, str(form[key]), problems)
         for key in ("cancel_notice_hours", "min_booking_notice_hours", "booking_horizon_days")
     }
+    # Left empty (an older form): the follow-up settings stay as they are.
+    interval = (
+        _int_field("followup_interval_days", followup_interval_days, problems)
+        if followup_interval_days.strip()
+        else None
+    )
+    instrument = preferred_instrument.strip() or None
     try:
         clinic = accounts_service.admin_clinic(session, actor=actor)
         if problems:
@@ -228,8 +255,13 @@ def update_clinic_settings(
             in_range = {
                 k: (v if f"{k}:" not in " ".join(problems) else 1) for k, v in numbers.items()
             }
+            if interval is not None and "followup_interval_days:" not in " ".join(problems):
+                in_range["followup_interval_days"] = interval
             problems += accounts_service.clinic_settings_problems(
-                name=name, timezone=timezone.strip(), **in_range
+                name=name,
+                timezone=timezone.strip(),
+                preferred_instrument=instrument or clinic.preferred_instrument,
+                **in_range,
             )
             raise InvalidSettings(problems)
         accounts_service.update_clinic(
@@ -238,6 +270,8 @@ def update_clinic_settings(
             name=name,
             timezone=timezone,
             address=client_address(request),
+            followup_interval_days=interval,
+            preferred_instrument=instrument,
             **numbers,
         )
     except NotAllowed as exc:

@@ -33,9 +33,11 @@ from popliteal.knowledge.schema import (
     Expr,
     Finding,
     FindingsFile,
+    FollowupFile,
     Group,
     Likelihood,
     LikelihoodsFile,
+    OutcomesFile,
     Predicate,
     ProgressionSettings,
     Protocol,
@@ -71,6 +73,8 @@ FILES = (
     "protocols.yaml",
     "drafting.yaml",
     "running.yaml",
+    "outcomes.yaml",
+    "followup.yaml",
 )
 ILLUSTRATIONS = "illustrations"
 
@@ -107,6 +111,8 @@ class Knowledge:
     drafting: DraftSettings
     progression: ProgressionSettings
     running: RunningFile
+    outcomes: OutcomesFile
+    followup: FollowupFile
     exercises: dict[str, Exercise] = field(default_factory=dict)
     protocols: dict[str, Protocol] = field(default_factory=dict)
     directory: Path = DATA_DIR
@@ -224,6 +230,8 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         "protocols.yaml": _parse("protocols.yaml", ProtocolsFile, raw["protocols.yaml"], problems),
         "drafting.yaml": _parse("drafting.yaml", DraftingFile, raw["drafting.yaml"], problems),
         "running.yaml": _parse("running.yaml", RunningFile, raw["running.yaml"], problems),
+        "outcomes.yaml": _parse("outcomes.yaml", OutcomesFile, raw["outcomes.yaml"], problems),
+        "followup.yaml": _parse("followup.yaml", FollowupFile, raw["followup.yaml"], problems),
     }
     if problems:
         raise KnowledgeError(problems)
@@ -239,6 +247,8 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     proto_f: ProtocolsFile = parsed["protocols.yaml"]  # type: ignore[assignment]
     drafting_f: DraftingFile = parsed["drafting.yaml"]  # type: ignore[assignment]
     running_f: RunningFile = parsed["running.yaml"]  # type: ignore[assignment]
+    outcomes_f: OutcomesFile = parsed["outcomes.yaml"]  # type: ignore[assignment]
+    followup_f: FollowupFile = parsed["followup.yaml"]  # type: ignore[assignment]
 
     sources = {s.key: s for s in sources_f.sources}
     conditions = _index("conditions.yaml", conditions_f.conditions, problems)
@@ -388,6 +398,8 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         cite(f"drafting.yaml: field progression.{name}", cited)
     problems += _check_exercises(directory, exercises, conditions, cite)
     _cite_running(running_f, cite)
+    _cite_outcomes(outcomes_f, cite)
+    problems += _check_followup(followup_f, outcomes_f, findings, conditions, rules, cite)
     protocols: dict[str, Protocol] = {}
     for proto in proto_f.protocols:
         if proto.condition in protocols:
@@ -419,6 +431,8 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         drafting=drafting_f.draft,
         progression=drafting_f.progression,
         running=running_f,
+        outcomes=outcomes_f,
+        followup=followup_f,
         exercises=exercises,
         protocols=protocols,
         directory=directory,
@@ -478,6 +492,109 @@ def _cite_running(running: RunningFile, cite: Callable[[str, Cited], None]) -> N
         "weekly_cap",
     ):
         cite(f"running.yaml: field walk_run.{name}", getattr(programme, name))
+
+
+def _cite_outcomes(outcomes: OutcomesFile, cite: Callable[[str, Cited], None]) -> None:
+    """Every scoring rule, missing-data rule and MCID must name a known source."""
+    for name, inst in outcomes.instruments.items():
+        where = f"outcomes.yaml: {name}"
+        cite(f"{where}, field scoring", inst.scoring)
+        for scale in inst.scales:
+            cite(f"{where}, scale {scale.key}, field min_answered", scale.min_answered)
+        for comp in inst.composites:
+            cite(f"{where}, composite {comp.key}", comp)
+        for m in inst.mcid:
+            cite(f"{where}, mcid {m.scale}", m)
+
+
+def _check_followup(
+    followup: FollowupFile,
+    outcomes: OutcomesFile,
+    findings: Mapping[str, Finding],
+    conditions: Mapping[str, Condition],
+    rules: Mapping[str, RedFlagRule],
+    cite: Callable[[str, Cited], None],
+) -> list[str]:
+    """Every threshold cited; every condition, finding, rule, scale and item it names exists."""
+    where = "followup.yaml"
+    problems: list[str] = []
+    choice = followup.instruments
+    for name, cited in (
+        ("instruments", choice),
+        ("schedule", followup.schedule),
+        ("review.pain_worse", followup.review.pain_worse),
+        ("review.adequate_care", followup.review.adequate_care),
+        ("review.no_improvement", followup.review.no_improvement),
+        ("review.snooze_days", followup.review.snooze_days),
+        ("discharge.pain_free", followup.discharge.pain_free),
+        (
+            "discharge.full_range_of_motion.other_knee",
+            followup.discharge.full_range_of_motion.other_knee,
+        ),
+        (
+            "discharge.full_range_of_motion.normative",
+            followup.discharge.full_range_of_motion.normative,
+        ),
+        ("discharge.evidence_within_days", followup.discharge.evidence_within_days),
+        (
+            "discharge.target_activity.return_to_running",
+            followup.discharge.target_activity.return_to_running,
+        ),
+    ):
+        cite(f"{where}: field {name}", cited)
+    problems += _unknown(
+        f"{where}: instruments", "condition", choice.lefs_for_conditions, conditions
+    )
+
+    def mcid_scales(instrument: str) -> set[str]:
+        return {m.scale for m in outcomes.instruments[instrument].mcid}  # type: ignore[index]
+
+    for instrument, scales in choice.improvement_scales.items():
+        problems += [
+            f"{where}: instruments.improvement_scales.{instrument}: '{s}' has no MCID "
+            "in outcomes.yaml"
+            for s in scales
+            if s not in mcid_scales(instrument)
+        ]
+    if not mcid_scales("nprs"):
+        problems.append(f"{where}: review.pain_worse needs the NPRS MCID in outcomes.yaml")
+    for item in followup.safety_checklist.items:
+        for fid, value in item.findings.items():
+            f = findings.get(fid)
+            if f is None:
+                problems.append(f"{where}: safety item {item.id}: unknown finding '{fid}'")
+            elif f.type != "bool" or "P" not in f.who:
+                problems.append(
+                    f"{where}: safety item {item.id}: '{fid}' must be a yes/no question the "
+                    "person answers"
+                )
+            elif not value:
+                problems.append(
+                    f"{where}: safety item {item.id}: a ticked item reports a finding as true"
+                )
+    failed = followup.review.failed_care
+    if failed.finding not in findings or findings[failed.finding].type != "number":
+        problems.append(f"{where}: review.failed_care: '{failed.finding}' is not a number finding")
+    if failed.rule not in rules:
+        problems.append(f"{where}: review.failed_care: unknown red-flag rule '{failed.rule}'")
+    for instrument, goal in followup.discharge.outcome_goal.items():
+        cite(f"{where}: discharge.outcome_goal.{instrument}", goal)
+        inst = outcomes.instruments[instrument]
+        keys = {s.key for s in inst.scales} | {c.key for c in inst.composites}
+        if goal.scale not in keys:
+            problems.append(
+                f"{where}: discharge.outcome_goal.{instrument}: unknown scale '{goal.scale}'"
+            )
+    for goal_id, target in followup.discharge.target_activity.by_goal.items():
+        cite(f"{where}: discharge.target_activity.by_goal.{goal_id}", target)
+        for instrument, item_ids in target.items.items():
+            inst = outcomes.instruments[instrument]
+            problems += [
+                f"{where}: target_activity.by_goal.{goal_id}: unknown {instrument} item '{i}'"
+                for i in item_ids
+                if inst.item(i) is None
+            ]
+    return problems
 
 
 def _check_protocol(

@@ -756,3 +756,313 @@ def _descend(node: Any, keys: list[str]) -> Any:
         else:
             return None
     return node
+
+
+# ---------------------------------------------------------------- outcomes.yaml
+
+InstrumentId = Literal["koos", "lefs", "ikdc", "nprs"]
+# Item ids as printed on the forms (S1, P5, A17, SP1, Q9a, Q10_before, L20, pain).
+ItemId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=40)]
+ScoringMethod = Literal["koos_transform", "sum", "percent_of_answered_max", "single_item"]
+
+
+class OutcomeItem(_Strict):
+    """One questionnaire item: its answer range and how it is scored.
+
+    `label` is our own short neutral description (never the licensed wording); `text` and
+    `options` carry the full patient-facing wording and answer labels, shipped only for
+    instruments that are free to use.
+    """
+
+    id: ItemId
+    label: Text
+    min: int = Field(default=0, ge=0, le=10)
+    max: int = Field(ge=1, le=10)
+    reversed: bool = False  # scored as max - answer (IKDC Q2, Q3)
+    yes_no: bool = False  # also answered yes/no or true/false; yes = 0, no = 1 (IKDC Q6)
+    scored: bool = True  # False: accepted and stored, never scored (IKDC "before injury")
+    text: Text | None = None
+    options: list[Text] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OutcomeItem:
+        if self.max <= self.min:
+            raise ValueError(f"item {self.id}: 'max' must be above 'min'")
+        if self.options and len(self.options) != self.max - self.min + 1:
+            raise ValueError(
+                f"item {self.id}: {len(self.options)} options for answers "
+                f"{self.min}-{self.max} (needs {self.max - self.min + 1})"
+            )
+        if self.yes_no and (self.min, self.max) != (0, 1):
+            raise ValueError(f"item {self.id}: a yes/no item is answered 0 or 1")
+        return self
+
+
+class MinAnswered(Cited):
+    """A scale is scored only when at least `value` of its items are answered."""
+
+    value: int = Field(ge=1)
+
+
+class OutcomeScale(_Strict):
+    key: Id
+    name: Text
+    items: list[ItemId] = Field(min_length=1)
+    min_answered: MinAnswered
+
+    @model_validator(mode="after")
+    def _reachable(self) -> OutcomeScale:
+        if self.min_answered.value > len(self.items):
+            raise ValueError(
+                f"scale {self.key}: min_answered {self.min_answered.value} is more than its "
+                f"{len(self.items)} items"
+            )
+        return self
+
+
+class OutcomeComposite(Cited):
+    """The mean of other scales' scores; invalid when any of them is (KOOS4)."""
+
+    key: Id
+    name: Text
+    mean_of: list[Id] = Field(min_length=2)
+
+
+class Mcid(Cited):
+    """The smallest change that matters to patients on one scale.
+
+    `percent` (NPRS) is a second, relative threshold for improvement: either suffices.
+    """
+
+    scale: Id
+    points: float = Field(gt=0, le=100)
+    percent: float | None = Field(default=None, gt=0, le=100)
+    note: Text | None = None
+
+
+class Licence(_Strict):
+    free: bool  # True: the full wording may be shipped and shown
+    holder: Text
+    note: Text
+
+
+class Instrument(_Strict):
+    name: Text
+    version: Text
+    licence: Licence
+    scoring: CitedNote  # the published scoring rule, in a line
+    method: ScoringMethod
+    higher_is_better: bool
+    answers: Text  # what the answer numbers mean, for people entering them
+    stem: Text | None = None  # patient-facing instruction (free instruments only)
+    items: list[OutcomeItem] = Field(min_length=1)
+    scales: list[OutcomeScale] = Field(min_length=1)
+    composites: list[OutcomeComposite] = []
+    mcid: list[Mcid] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Instrument:
+        ids = [item.id for item in self.items]
+        lowered = [i.lower() for i in ids]
+        dups = sorted({i for i in ids if lowered.count(i.lower()) > 1})
+        if dups:
+            raise ValueError("item ids must be unique (case-insensitively): " + ", ".join(dups))
+        by_id = {item.id: item for item in self.items}
+        keys = [s.key for s in self.scales] + [c.key for c in self.composites]
+        if len(set(keys)) != len(keys):
+            raise ValueError("scale and composite keys must be unique")
+        for scale in self.scales:
+            for item_id in scale.items:
+                item = by_id.get(item_id)
+                if item is None:
+                    raise ValueError(f"scale {scale.key}: unknown item '{item_id}'")
+                if not item.scored:
+                    raise ValueError(f"scale {scale.key}: item '{item_id}' is not scored")
+            if len(set(scale.items)) != len(scale.items):
+                raise ValueError(f"scale {scale.key}: an item is listed twice")
+        in_scales = {i for s in self.scales for i in s.items}
+        orphans = [i for i, item in by_id.items() if item.scored and i not in in_scales]
+        if orphans:
+            raise ValueError("scored items in no scale: " + ", ".join(orphans))
+        scale_keys = {s.key for s in self.scales}
+        for comp in self.composites:
+            unknown = [k for k in comp.mean_of if k not in scale_keys]
+            if unknown:
+                raise ValueError(f"composite {comp.key}: unknown scale " + ", ".join(unknown))
+        for m in self.mcid:
+            if m.scale not in keys:
+                raise ValueError(f"mcid: unknown scale '{m.scale}'")
+        worded = [i.id for i in self.items if i.text is not None or i.options]
+        if not self.licence.free and (worded or self.stem is not None):
+            raise ValueError(
+                "licensed wording must not be shipped (the clinic loads it from its own "
+                "file): remove text/options/stem from " + ", ".join(worded or ["stem"])
+            )
+        if self.licence.free:
+            bare = [i.id for i in self.items if i.text is None or not i.options]
+            if bare:
+                raise ValueError(
+                    "a free instrument ships full wording: missing for " + ", ".join(bare)
+                )
+        if self.method in ("single_item",) and len(self.items) != 1:
+            raise ValueError("a single_item instrument has exactly one item")
+        return self
+
+    def item(self, item_id: str) -> OutcomeItem | None:
+        """The item with this id, case-insensitively."""
+        wanted = item_id.lower()
+        return next((i for i in self.items if i.id.lower() == wanted), None)
+
+
+class OutcomesFile(_Strict):
+    instruments: dict[InstrumentId, Instrument]
+
+    @model_validator(mode="after")
+    def _all_four(self) -> OutcomesFile:
+        missing = [i for i in ("koos", "lefs", "ikdc", "nprs") if i not in self.instruments]
+        if missing:
+            raise ValueError("instruments missing: " + ", ".join(missing))
+        return self
+
+
+# What the outcome rules take: the whole of outcomes.yaml.
+OutcomesSettings = OutcomesFile
+
+
+# ---------------------------------------------------------------- followup.yaml
+
+MainInstrument = Literal["koos", "lefs", "ikdc"]
+
+
+class InstrumentChoice(Cited):
+    lefs_for_conditions: list[Id]
+    always: list[InstrumentId]
+    improvement_scales: dict[MainInstrument, list[Id]]
+
+
+class ScheduleRules(Cited):
+    discharge_window_days: int = Field(ge=1, le=30)
+
+
+class SafetyItem(_Strict):
+    id: Id
+    text: Text  # patient-facing
+    findings: dict[Id, bool] = Field(min_length=1)
+
+
+class SafetyChecklist(_Strict):
+    prompt: Text
+    items: list[SafetyItem] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> SafetyChecklist:
+        ids = [i.id for i in self.items]
+        if len(set(ids)) != len(ids):
+            raise ValueError("safety checklist item ids must be unique")
+        return self
+
+
+class PainWorseRule(Cited):
+    window_days: int = Field(ge=3, le=14)
+    span_days: int = Field(ge=7, le=42)
+    min_scores: int = Field(ge=1, le=14)
+
+    @model_validator(mode="after")
+    def _apart(self) -> PainWorseRule:
+        if self.span_days < self.window_days:
+            raise ValueError("pain_worse: span_days must be at least window_days (no overlap)")
+        return self
+
+
+class AdequateCare(Cited):
+    adherence_at_least: float = Field(gt=0, le=100)
+
+
+class CitedWeeks(Cited):
+    weeks: int = Field(ge=1, le=52)
+
+
+class CitedDays(Cited):
+    value: int = Field(ge=1, le=365)
+
+
+class FailedCareRule(_Strict):
+    """The screening finding that carries the weeks, and the red-flag rule that reads it."""
+
+    finding: Id
+    rule: Id
+
+
+class ReviewRules(_Strict):
+    pain_worse: PainWorseRule
+    adequate_care: AdequateCare
+    no_improvement: CitedWeeks
+    failed_care: FailedCareRule
+    snooze_days: CitedDays
+
+
+class PainFreeCriterion(Cited):
+    pain_at_most: int = Field(ge=0, le=3)
+    window_days: int = Field(ge=1, le=28)
+
+
+class RomAgainstOtherKnee(Cited):
+    extension_deficit_at_most: int = Field(ge=0, le=30)
+    flexion_deficit_at_most: int = Field(ge=0, le=30)
+
+
+class RomNorm(Cited):
+    extension_at_least: int = Field(ge=-10, le=10)
+    flexion_at_least: int = Field(ge=90, le=170)
+
+
+class FullRomCriterion(_Strict):
+    other_knee: RomAgainstOtherKnee
+    normative: RomNorm
+
+
+class OutcomeGoal(Cited):
+    scale: Id
+    at_least: float = Field(ge=0, le=100)
+
+
+class RunningTarget(Cited):
+    pain_free_runs: int = Field(ge=1, le=20)
+    window_days: int = Field(ge=7, le=90)
+
+
+class ItemTarget(Cited):
+    items: dict[MainInstrument, list[ItemId]] = Field(min_length=1)
+    within_of_best: int = Field(ge=0, le=2)
+
+
+class TargetActivity(_Strict):
+    return_to_running: RunningTarget
+    by_goal: dict[Goal, ItemTarget]
+
+    @model_validator(mode="after")
+    def _every_goal(self) -> TargetActivity:
+        missing = [g for g in GOALS if g not in self.by_goal]
+        if missing:
+            raise ValueError("target_activity.by_goal is missing goals: " + ", ".join(missing))
+        return self
+
+
+class DischargeCriteria(_Strict):
+    pain_free: PainFreeCriterion
+    full_range_of_motion: FullRomCriterion
+    outcome_goal: dict[MainInstrument, OutcomeGoal]
+    evidence_within_days: CitedDays
+    target_activity: TargetActivity
+
+
+class FollowupFile(_Strict):
+    instruments: InstrumentChoice
+    schedule: ScheduleRules
+    safety_checklist: SafetyChecklist
+    review: ReviewRules
+    discharge: DischargeCriteria
+
+
+# What the follow-up rules take: the whole of followup.yaml.
+FollowupSettings = FollowupFile

@@ -22,6 +22,7 @@ from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Urgency
+from popliteal.outcomes import views as outcome_views
 from popliteal.plans import rules as plan_rules
 from popliteal.plans.models import CarePlanVersion
 from popliteal.plans.schemas import PlanVersionRead
@@ -187,6 +188,8 @@ def _today_page(
             "modes": MODE_CHOICES,
             "mode_short": MODE_SHORT,
             "resume": resume_step(view.in_progress) if view.in_progress else None,
+            # outcomes: the "Questionnaires due" card (outcomes/views.py)
+            "questionnaires_due": outcome_views.due_for_me(session, kb=kb, actor=actor),
         },
         status,
     )
@@ -588,5 +591,15 @@ def read_my_progress(
             "trend_text": TREND_TEXT.get(progress.pain_trend, ""),
             "mode_short": MODE_SHORT,
             "short_day": short_day,
+            # outcomes: questionnaire scores, daily pain and knee range of motion
+            "outcome_charts": outcome_views.outcome_charts(
+                session,
+                kb=kb,
+                actor=actor,
+                patient_id=_me(actor),
+                prefix="my",
+                compact=True,
+                address=client_address(request),
+            ),
         },
     )

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from popliteal.outcomes.schemas import RedFlagRead
+
 Pain = Field(ge=0, le=10)
 SessionMode = Literal["home", "virtual", "at_home_visit"]
 VisitMode = Literal["in_clinic", "virtual", "at_home"]
@@ -33,6 +35,8 @@ class SessionFinish(BaseModel):
 
     pain_after: int = Pain
     note: str = Field(default="", max_length=2000)
+    # The "since last time" safety checklist ({item id: true/false}, followup.yaml); optional.
+    safety: dict[str, Any] | None = Field(default=None, max_length=40)
 
 
 class PainCreate(BaseModel):
@@ -64,6 +68,8 @@ class SessionRead(BaseModel):
     note: str
     started_at: datetime
     finished_at: datetime | None
+    # Red flags the safety checklist raised at finish: show each patient_message at once.
+    red_flags: list[RedFlagRead] = Field(default_factory=list)
 
 
 class AdherenceRead(BaseModel):

@@ -21,7 +21,9 @@ from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking.models import Appointment
 from popliteal.db import utcnow
-from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.loader import Knowledge, default_knowledge
+from popliteal.outcomes import followup
+from popliteal.outcomes import service as outcomes_service
 from popliteal.plans import progression
 from popliteal.plans import rules as plan_rules
 from popliteal.plans import service as plans_service
@@ -301,17 +303,61 @@ def finish_session(
     body: SessionFinish,
     now: datetime | None = None,
     address: str = "",
+    kb: Knowledge | None = None,
 ) -> SessionRead:
-    """Finish a session with the pain after it; the session then counts for adherence."""
+    """Finish a session with the pain after it; the session then counts for adherence.
+
+    With a safety checklist, a red-flag rule that fires opens an urgent alert and comes back in
+    `red_flags`; an unknown checklist item refuses the finish but keeps the alerts it raised.
+    """
+    kb = kb or default_knowledge()
     log = _own_session(session, actor, session_id)
     if log.status != "in_progress":
         session.rollback()
         raise SessionError("this session is already finished")
+    now = now or utcnow()
+    patient = _patient(session, actor, log.patient_id)
+    safety = dict(body.safety or {})
+    check = followup.check_safety(kb, safety)
+    problems = followup.safety_problems(kb.followup, safety)
+    if problems:
+        red_flags = outcomes_service.escalate_safety(
+            session,
+            kb=kb,
+            actor=actor,
+            patient=patient,
+            check=check,
+            origin="session",
+            day=log.local_date,
+            ref={"session_id": log.id},
+            now=now,
+            address=address,
+        )
+        if red_flags:  # keep the alerts: they must reach the clinician
+            session.commit()
+        else:
+            session.rollback()
+        raise outcomes_service.CheckInRefused(problems, red_flags)
     log.status = "done"
     log.pain_after = body.pain_after
     log.note = body.note.strip()
-    log.finished_at = now or utcnow()
-    read = _read_log(session, log)
+    log.finished_at = now
+    red_flags = outcomes_service.escalate_safety(
+        session,
+        kb=kb,
+        actor=actor,
+        patient=patient,
+        check=check,
+        origin="session",
+        day=log.local_date,
+        ref={"session_id": log.id},
+        now=now,
+        address=address,
+    )
+    outcomes_service.evaluate_reviews(
+        session, kb=kb, actor=actor, patient=patient, now=now, address=address
+    )
+    read = _read_log(session, log).model_copy(update={"red_flags": red_flags})
     accounts_service.audit(
         session,
         actor=actor,
@@ -320,7 +366,11 @@ def finish_session(
         entity_id=log.id,
         patient_id=log.patient_id,
         address=address,
-        detail={"finished": True, "pain_after": body.pain_after},
+        detail={
+            "finished": True,
+            "pain_after": body.pain_after,
+            "red_flags": [r.id for r in red_flags],
+        },
     )
     session.commit()
     return read
@@ -341,8 +391,13 @@ def log_pain(
     body: PainCreate,
     now: datetime | None = None,
     address: str = "",
+    kb: Knowledge | None = None,
 ) -> int:
-    """Log pain now; this morning's score replaces an earlier one of the same morning."""
+    """Log pain now; this morning's score replaces an earlier one of the same morning.
+
+    A rise of pain over two weeks may open a review alert for the clinician (outcomes).
+    """
+    kb = kb or default_knowledge()
     patient = _patient(session, actor, patient_id)
     now = now or utcnow()
     day = plans_service.local_today(session, patient.clinic_id, now)
@@ -373,6 +428,9 @@ def log_pain(
         detail={"pain": body.pain, "kind": body.kind},
     )
     try:
+        outcomes_service.evaluate_reviews(
+            session, kb=kb, actor=actor, patient=patient, now=now, address=address
+        )
         session.commit()
     except IntegrityError:
         session.rollback()

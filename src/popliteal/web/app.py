@@ -45,6 +45,9 @@ ROUTER_MODULES = (
     "popliteal.running.api",
     "popliteal.running.pages",
     "popliteal.running.staff_pages",
+    "popliteal.outcomes.api",
+    "popliteal.outcomes.pages",
+    "popliteal.outcomes.staff_pages",
 )
 
 DOCS_HTML = """<!doctype html>

@@ -1,0 +1,1 @@
+"""Outcome measures: questionnaire scoring, follow-up schedule, alerts and charts."""

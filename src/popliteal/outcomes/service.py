@@ -1,0 +1,1240 @@
+"""Follow-up: questionnaire check-ins, score history, due questionnaires, knee range of motion,
+alerts and discharge.
+
+The person answers their own questionnaires; a clinician of their clinic may enter a paper
+form for them. Every check-in carries a short safety checklist run through the screening's
+red-flag rules: a rule that fires opens an urgent alert at once, and the safety answers are kept
+even when the questionnaire itself is refused. Review and surgical-consult flags are evaluated
+whenever a response, a pain score or a session is recorded (and on demand for the patient
+list). Reads and changes of a person's outcomes are audited.
+
+An episode of care starts at the first visit and ends at discharge; a care plan saved after a
+discharge starts a new episode, and only its own records count from then on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.models import Clinic, Patient
+from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
+from popliteal.booking.models import Appointment, AppointmentType
+from popliteal.db import utcnow
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import FollowupSettings
+from popliteal.outcomes import followup, rules
+from popliteal.outcomes.models import Discharge, OutcomeAlert, QuestionnaireResponse, RangeOfMotion
+from popliteal.outcomes.schemas import (
+    AlertRead,
+    ChangeRead,
+    CriterionRead,
+    DischargeCheckRead,
+    DischargeCreate,
+    DischargeRead,
+    DueRead,
+    HistoryPoint,
+    InstrumentHistory,
+    OutcomesRead,
+    QuestionnaireCreate,
+    QuestionnaireRead,
+    RangeOfMotionCreate,
+    RangeOfMotionRead,
+    RedFlagRead,
+    SubmitResult,
+)
+from popliteal.plans.models import CarePlan, CarePlanVersion
+from popliteal.running.models import Activity
+from popliteal.running.rules import Run
+from popliteal.screening.triage import FiredRule
+from popliteal.sessions.models import PainLog, SessionLog, VisitNote
+
+INITIAL_EVALUATION = "initial_evaluation"
+# Paper forms may be entered up to a year late; older ones belong in the notes.
+MAX_BACKDATE_DAYS = 365
+RUN_HISTORY_DAYS = 365
+
+
+class OutcomeError(AccountError):
+    """A follow-up action that cannot be done as asked (the message is shown as is)."""
+
+
+class AlreadyResolved(OutcomeError):
+    status_code = 409
+
+
+class CheckInRefused(ProblemsError):
+    """The answers (or checklist) had problems; the red flags they raised still stand.
+
+    `detail` lists the problems and then each red-flag message, so a client that only shows
+    the detail still tells the person to get help.
+    """
+
+    def __init__(self, problems: list[str], red_flags: list[RedFlagRead]) -> None:
+        super().__init__(problems)
+        self.red_flags = red_flags
+
+    @property
+    def detail(self) -> str | list[str]:
+        return self.problems + [
+            f"red flag ({r.urgency}): {r.patient_message}" for r in self.red_flags
+        ]
+
+
+class DischargeRefused(ProblemsError):
+    """Discharge criteria not met and no override reason given; each unmet criterion listed."""
+
+
+# ------------------------------------------------------------------ shared helpers
+
+
+def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
+    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+
+
+def _require_staff(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise NotAllowed("only clinicians can do this")
+
+
+def _zone(session: Session, clinic_id: int) -> ZoneInfo:
+    clinic = session.get(Clinic, clinic_id)
+    return ZoneInfo(clinic.timezone if clinic else "UTC")
+
+
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def _red_flag(r: FiredRule) -> RedFlagRead:
+    return RedFlagRead(id=r.id, urgency=r.urgency, title=r.title, patient_message=r.patient_message)
+
+
+def _due_read(d: followup.Due) -> DueRead:
+    return DueRead(
+        instrument=d.instrument, occasion=d.occasion, due_on=d.due_on, days_overdue=d.days_overdue
+    )
+
+
+def _response_read(r: QuestionnaireResponse) -> QuestionnaireRead:
+    scores = r.scores or {}
+    return QuestionnaireRead(
+        id=r.id,
+        patient_id=r.patient_id,
+        instrument=r.instrument,
+        occasion=r.occasion,
+        local_date=r.local_date,
+        submitted_at=r.submitted_at,
+        valid=r.valid,
+        scores=dict(scores.get("scores", {})),
+        invalid=list(scores.get("invalid", [])),
+        missing_items=list(scores.get("missing_items", [])),
+        answers=dict(r.answers),
+        safety=dict(r.safety or {}),
+        entered_by=r.entered_by,
+        knowledge_version=r.knowledge_version,
+    )
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Everything the follow-up rules read about one person's current episode of care."""
+
+    settings: FollowupSettings
+    patient: Patient
+    today: date
+    interval_days: int
+    preferred: str
+    condition: str | None
+    goal: str | None
+    episode_since: date | None  # the day after the last discharge, when a new episode began
+    baseline_on: date | None
+    discharged_on: date | None  # set while the latest discharge is the current state
+    responses: list[QuestionnaireResponse]
+    pain: list[followup.PainScore]
+    periods: list[followup.PlanPeriod]
+    done_days: list[date]
+    rom: list[RangeOfMotion]
+    runs: list[Run]
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        return followup.instruments_for(
+            self.settings, condition=self.condition, preferred=self.preferred
+        )
+
+    @property
+    def main(self) -> str:
+        return self.instruments[0]
+
+
+def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -> _Context:
+    clinic = session.get(Clinic, patient.clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    today = _local_date(now, zone)
+    last_discharge = session.scalar(
+        select(Discharge)
+        .where(Discharge.patient_id == patient.id)
+        .order_by(Discharge.discharged_on.desc(), Discharge.id.desc())
+        .limit(1)
+    )
+    plans = list(
+        session.scalars(
+            select(CarePlan).where(CarePlan.patient_id == patient.id).order_by(CarePlan.created_at)
+        )
+    )
+    episode_since: date | None = None
+    discharged_on: date | None = None
+    if last_discharge is not None:
+        if any(p.created_at > last_discharge.created_at for p in plans):
+            episode_since = last_discharge.discharged_on + timedelta(days=1)
+            plans = [p for p in plans if p.created_at > last_discharge.created_at]
+        else:
+            discharged_on = last_discharge.discharged_on
+    since = episode_since or date.min
+
+    visits = (
+        select(func.min(Appointment.starts_at))
+        .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+        .where(
+            Appointment.patient_id == patient.id,
+            Appointment.status == "booked",
+            AppointmentType.code == INITIAL_EVALUATION,
+        )
+    )
+    if episode_since is not None:
+        visits = visits.where(
+            Appointment.starts_at >= datetime.combine(episode_since, time(0), tzinfo=zone)
+        )
+    first_visit = session.scalar(visits)
+    starts = [_local_date(p.created_at, zone) for p in plans]
+    if first_visit is not None:
+        starts.append(_local_date(first_visit, zone))
+    baseline_on = min(starts) if starts else None
+
+    versions = session.execute(
+        select(CarePlanVersion, CarePlan)
+        .join(CarePlan, CarePlan.id == CarePlanVersion.plan_id)
+        .where(CarePlan.id.in_([p.id for p in plans]))
+        .order_by(CarePlanVersion.starts_on, CarePlanVersion.id)
+    ).all()
+    periods = [
+        followup.PlanPeriod(
+            starts_on=v.starts_on,
+            exercises=v.exercises,
+            ends_on=_local_date(p.ended_at, zone) if p.ended_at else None,
+        )
+        for v, p in versions
+    ]
+    current = next(
+        (
+            (v, p)
+            for v, p in reversed(versions)
+            if p.status == "active" and v.number == p.current_version
+        ),
+        versions[-1] if versions else None,
+    )
+    condition = current[1].condition_id if current else patient.working_diagnosis
+    goal = current[0].goal if current else None
+
+    responses = list(
+        session.scalars(
+            select(QuestionnaireResponse)
+            .where(
+                QuestionnaireResponse.patient_id == patient.id,
+                QuestionnaireResponse.local_date >= since,
+            )
+            .order_by(QuestionnaireResponse.local_date, QuestionnaireResponse.id)
+        )
+    )
+    pain: list[followup.PainScore] = [
+        followup.PainScore(day, float(value), kind)
+        for day, value, kind in session.execute(
+            select(PainLog.local_date, PainLog.pain, PainLog.kind).where(
+                PainLog.patient_id == patient.id, PainLog.local_date >= since
+            )
+        ).all()
+    ]
+    logs = session.execute(
+        select(
+            SessionLog.local_date, SessionLog.status, SessionLog.pain_before, SessionLog.pain_after
+        ).where(SessionLog.patient_id == patient.id, SessionLog.local_date >= since)
+    ).all()
+    for day, _status, before, after in logs:
+        if before is not None:
+            pain.append(followup.PainScore(day, float(before), "before"))
+        if after is not None:
+            pain.append(followup.PainScore(day, float(after), "after"))
+    pain_scale = kb.outcomes.instruments["nprs"].scales[0].key
+    for r in responses:
+        value = (r.scores or {}).get("scores", {}).get(pain_scale)
+        if r.instrument == "nprs" and value is not None:
+            pain.append(followup.PainScore(r.local_date, float(value), "nprs"))
+    pain.sort(key=lambda p: p.day)
+    rom = list(
+        session.scalars(
+            select(RangeOfMotion)
+            .where(RangeOfMotion.patient_id == patient.id, RangeOfMotion.measured_on >= since)
+            .order_by(RangeOfMotion.measured_on, RangeOfMotion.id)
+        )
+    )
+    activities = session.scalars(
+        select(Activity).where(
+            Activity.patient_id == patient.id,
+            Activity.local_date >= max(since, today - timedelta(days=RUN_HISTORY_DAYS)),
+        )
+    ).all()
+    runs = [
+        Run(
+            day=a.local_date,
+            distance_km=a.distance_km,
+            surface=a.surface,
+            pain_during=a.pain_during,
+            pain_next_morning=a.pain_next_morning,
+            walk_run_level=a.walk_run_level,
+        )
+        for a in activities
+    ]
+    return _Context(
+        settings=kb.followup,
+        patient=patient,
+        today=today,
+        interval_days=clinic.followup_interval_days if clinic else 14,
+        preferred=clinic.preferred_instrument if clinic else "koos",
+        condition=condition,
+        goal=goal,
+        episode_since=episode_since,
+        baseline_on=baseline_on,
+        discharged_on=discharged_on,
+        responses=responses,
+        pain=pain,
+        periods=periods,
+        done_days=[d for d, status, _, _ in logs if status == "done"],
+        rom=rom,
+        runs=runs,
+    )
+
+
+def _due(ctx: _Context) -> list[followup.Due]:
+    dates: dict[str, list[date]] = {}
+    for r in ctx.responses:
+        dates.setdefault(r.instrument, []).append(r.local_date)
+    return followup.due(
+        ctx.today,
+        ctx.baseline_on,
+        dates,
+        ctx.interval_days,
+        ctx.discharged_on,
+        instruments=ctx.instruments,
+        settings=ctx.settings,
+    )
+
+
+def _scored(r: QuestionnaireResponse) -> followup.ScoredResponse:
+    return followup.ScoredResponse(
+        day=r.local_date,
+        instrument=r.instrument,
+        scores=dict((r.scores or {}).get("scores", {})),
+        answers=dict(r.answers),
+    )
+
+
+def _adherence(ctx: _Context, until: date) -> float | None:
+    if ctx.baseline_on is None:
+        return None
+    return followup.care_adherence(ctx.periods, ctx.done_days, start=ctx.baseline_on, today=until)
+
+
+# ------------------------------------------------------------------ alerts
+
+
+def _open_alert(
+    session: Session,
+    *,
+    kb: Knowledge,
+    patient: Patient,
+    kind: str,
+    rule_id: str,
+    urgency: str | None,
+    reason: str,
+    patient_message: str,
+    source: str,
+    detail: dict[str, Any],
+    now: datetime,
+) -> OutcomeAlert | None:
+    """Open an alert unless one is already open for this person, kind and rule (or, for a
+    review flag, one was resolved within the snooze days). The database has the last word."""
+    open_id = session.scalar(
+        select(OutcomeAlert.id).where(
+            OutcomeAlert.patient_id == patient.id,
+            OutcomeAlert.kind == kind,
+            OutcomeAlert.rule_id == rule_id,
+            OutcomeAlert.resolved_at.is_(None),
+        )
+    )
+    if open_id is not None:
+        return None
+    if kind != "red_flag":
+        snooze = timedelta(days=kb.followup.review.snooze_days.value)
+        recent = session.scalar(
+            select(OutcomeAlert.id).where(
+                OutcomeAlert.patient_id == patient.id,
+                OutcomeAlert.kind == kind,
+                OutcomeAlert.rule_id == rule_id,
+                OutcomeAlert.resolved_at >= now - snooze,
+            )
+        )
+        if recent is not None:
+            return None
+    alert = OutcomeAlert(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        kind=kind,
+        urgency=urgency,
+        rule_id=rule_id,
+        reason=reason,
+        patient_message=patient_message,
+        source=source,
+        detail=detail,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(alert)
+            session.flush()
+    except IntegrityError:
+        return None  # another request opened the same alert a moment ago
+    return alert
+
+
+def _audit_alert(
+    session: Session, actor: Actor, alert: OutcomeAlert, address: str, action: str = "create"
+) -> None:
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action=action,
+        entity="outcome_alert",
+        entity_id=alert.id,
+        patient_id=alert.patient_id,
+        clinic_id=alert.clinic_id,
+        address=address,
+        detail={"kind": alert.kind, "rule": alert.rule_id},
+    )
+
+
+def escalate_safety(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient: Patient,
+    check: followup.SafetyCheck,
+    origin: str,
+    day: date,
+    ref: Mapping[str, Any],
+    now: datetime,
+    address: str = "",
+) -> list[RedFlagRead]:
+    """Open an urgent alert for every red-flag rule the checklist fired (at most one open per
+    rule); return the rules, most urgent first, to show the person now. The caller commits."""
+    if not check.fired:
+        return []
+    texts = {i.id: i.text for i in kb.followup.safety_checklist.items}
+    reported = "; ".join(texts[i] for i in check.ticked)
+    where = "after a guided session" if origin == "session" else "at a check-in"
+    for rule in check.fired:
+        alert = _open_alert(
+            session,
+            kb=kb,
+            patient=patient,
+            kind="red_flag",
+            rule_id=rule.id,
+            urgency=rule.urgency,
+            reason=f"{rule.title}. Reported {where} on {day.isoformat()}: {reported}. "
+            f"{rule.clinician_note}",
+            patient_message=rule.patient_message,
+            source=origin,
+            detail={
+                **ref,
+                "items": list(check.ticked),
+                "findings": dict(check.answers),
+                "because": list(rule.because),
+                "citation": rule.source or "expert_judgement",
+            },
+            now=now,
+        )
+        if alert is not None:
+            _audit_alert(session, actor, alert, address)
+    return [_red_flag(r) for r in check.fired]
+
+
+def evaluate_reviews(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient: Patient,
+    now: datetime | None = None,
+    address: str = "",
+) -> list[OutcomeAlert]:
+    """Open the review and surgical-consult alerts that hold today. The caller commits."""
+    now = now or utcnow()
+    ctx = _context(session, kb, patient, now)
+    if ctx.discharged_on is not None:
+        return []
+    main = [_scored(r) for r in ctx.responses if r.instrument == ctx.main]
+    latest = main[-1].day if main else ctx.today
+    flags = followup.review_flags(
+        kb,
+        today=ctx.today,
+        care_start=ctx.baseline_on,
+        main=main,
+        pain=ctx.pain,
+        adherence_percent=_adherence(ctx, latest),
+    )
+    opened = []
+    for flag in flags:
+        alert = _open_alert(
+            session,
+            kb=kb,
+            patient=patient,
+            kind=flag.kind,
+            rule_id=flag.rule_id,
+            urgency="surgical_consult" if flag.kind == "surgical_consult" else None,
+            reason=flag.reason,
+            patient_message=flag.patient_message,
+            source="review",
+            detail={**flag.detail, "citation": flag.source},
+            now=now,
+        )
+        if alert is not None:
+            _audit_alert(session, actor, alert, address)
+            opened.append(alert)
+    return opened
+
+
+def refresh_review_flags(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Evaluate review flags for these patients of the clinic (all when None), for the
+    clinician's patient list; returns how many alerts were opened. Commits."""
+    _require_staff(actor)
+    query = select(Patient).where(Patient.clinic_id == actor.clinic_id)
+    if patient_ids is not None:
+        query = query.where(Patient.id.in_(list(patient_ids)))
+    opened = 0
+    for patient in session.scalars(query).all():
+        opened += len(evaluate_reviews(session, kb=kb, actor=actor, patient=patient, now=now))
+    session.commit()
+    return opened
+
+
+# ------------------------------------------------------------------ questionnaires
+
+
+def submit_response(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    body: QuestionnaireCreate,
+    now: datetime | None = None,
+    address: str = "",
+) -> SubmitResult:
+    """Score and store a questionnaire with its safety checklist, in one transaction.
+
+    Everything is checked first. A red flag from the checklist opens its alert even when the
+    answers are refused (CheckInRefused then carries the red flags), so a bad answer never
+    loses a safety answer.
+    """
+    patient = _patient(session, actor, patient_id)
+    now = now or utcnow()
+    zone = _zone(session, patient.clinic_id)
+    today = _local_date(now, zone)
+    safety = dict(body.safety or {})
+    problems = followup.safety_problems(kb.followup, safety)
+    day = today
+    if body.completed_on is not None:
+        if not actor.is_staff:
+            problems.append("completed_on: only a clinician entering a paper form sets the date")
+        elif body.completed_on > today:
+            problems.append("completed_on: the date is in the future")
+        elif body.completed_on < today - timedelta(days=MAX_BACKDATE_DAYS):
+            problems.append("completed_on: more than a year ago; add it to a visit note instead")
+        else:
+            day = body.completed_on
+    result: rules.Score | None = None
+    try:
+        result = rules.score(body.instrument, body.answers, kb.outcomes)
+    except rules.AnswerError as exc:
+        problems += [f"answers: {p}" for p in exc.problems]
+    check = followup.check_safety(kb, safety)
+    if problems or result is None:
+        red_flags = escalate_safety(
+            session,
+            kb=kb,
+            actor=actor,
+            patient=patient,
+            check=check,
+            origin="check_in",
+            day=day,
+            ref={"instrument": body.instrument, "answers_refused": True},
+            now=now,
+            address=address,
+        )
+        if red_flags:  # keep the alerts: they must reach the clinician
+            session.commit()
+        else:
+            session.rollback()
+        raise CheckInRefused(problems, red_flags)
+
+    ctx = _context(session, kb, patient, now)
+    occasion = body.occasion
+    if occasion is None:
+        found = next((d for d in _due(ctx) if d.instrument == body.instrument), None)
+        occasion = found.occasion if found else "ad_hoc"
+    inst = kb.outcomes.instruments[body.instrument]
+    answers = {
+        (item.id if (item := inst.item(str(k))) else str(k)): v
+        for k, v in body.answers.items()
+        if v is not None
+    }
+    row = QuestionnaireResponse(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        instrument=body.instrument,
+        answers=answers,
+        scores=rules.score_to_json(result),
+        valid=result.valid,
+        knowledge_version=kb.version,
+        occasion=occasion,
+        safety={k: v for k, v in safety.items() if isinstance(v, bool)},
+        local_date=day,
+        submitted_at=now,
+        entered_by=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="questionnaire_response",
+        entity_id=row.id,
+        patient_id=patient.id,
+        address=address,
+        detail={"instrument": body.instrument, "valid": result.valid, "occasion": occasion},
+    )
+    red_flags = escalate_safety(
+        session,
+        kb=kb,
+        actor=actor,
+        patient=patient,
+        check=check,
+        origin="check_in",
+        day=day,
+        ref={"response_id": row.id},
+        now=now,
+        address=address,
+    )
+    evaluate_reviews(session, kb=kb, actor=actor, patient=patient, now=now, address=address)
+    read = _response_read(row)
+    due_after = [_due_read(d) for d in _due(_context(session, kb, patient, now))]
+    session.commit()
+    return SubmitResult(response=read, red_flags=red_flags, due=due_after)
+
+
+def _history(kb: Knowledge, responses: Sequence[QuestionnaireResponse]) -> list[InstrumentHistory]:
+    """Each instrument's scores over time, each scale's change against its first valid score."""
+    out: list[InstrumentHistory] = []
+    for instrument in rules.INSTRUMENTS:
+        rows = [r for r in responses if r.instrument == instrument]
+        if not rows:
+            continue
+        first: dict[str, float] = {}
+        points = []
+        for r in rows:
+            scores = dict((r.scores or {}).get("scores", {}))
+            change: dict[str, ChangeRead] = {}
+            for scale, value in scores.items():
+                if value is None:
+                    continue
+                if scale not in first:
+                    first[scale] = float(value)
+                    continue
+                try:
+                    c = rules.interpret_change(instrument, scale, first[scale], value, kb.outcomes)
+                except ValueError:
+                    continue  # no published MCID for this scale (a composite)
+                change[scale] = ChangeRead(
+                    before=c.before,
+                    after=c.after,
+                    difference=c.difference,
+                    mcid=c.mcid,
+                    verdict=c.verdict,
+                    source=c.source,
+                )
+            points.append(
+                HistoryPoint(
+                    response_id=r.id,
+                    local_date=r.local_date,
+                    occasion=r.occasion,
+                    valid=r.valid,
+                    scores=scores,
+                    change=change,
+                )
+            )
+        out.append(InstrumentHistory(instrument=instrument, points=points))
+    return out
+
+
+def outcomes(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    now: datetime | None = None,
+    address: str = "",
+) -> OutcomesRead:
+    """The person's questionnaires, score history with change since baseline, and what is due."""
+    patient = _patient(session, actor, patient_id)
+    ctx = _context(session, kb, patient, now or utcnow())
+    all_responses = list(
+        session.scalars(
+            select(QuestionnaireResponse)
+            .where(QuestionnaireResponse.patient_id == patient.id)
+            .order_by(QuestionnaireResponse.local_date.desc(), QuestionnaireResponse.id.desc())
+        )
+    )
+    read = OutcomesRead(
+        patient_id=patient.id,
+        main_instrument=ctx.main,
+        instruments=list(ctx.instruments),
+        interval_days=ctx.interval_days,
+        baseline_on=ctx.baseline_on,
+        discharged_on=ctx.discharged_on,
+        due=[_due_read(d) for d in _due(ctx)],
+        responses=[_response_read(r) for r in all_responses],
+        history=_history(kb, ctx.responses),
+        safety_checklist=[{"id": i.id, "text": i.text} for i in kb.followup.safety_checklist.items],
+    )
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="questionnaire_response",
+        entity_id="*",
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return read
+
+
+def due_for_patient(
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, now: datetime | None = None
+) -> list[DueRead]:
+    """The questionnaires due for one person today (for the Today page)."""
+    patient = _patient(session, actor, patient_id)
+    found = [_due_read(d) for d in _due(_context(session, kb, patient, now or utcnow()))]
+    session.rollback()
+    return found
+
+
+def clinic_due(
+    session: Session, *, kb: Knowledge, actor: Actor, now: datetime | None = None
+) -> dict[int, list[DueRead]]:
+    """Questionnaires due for each patient of the clinic who has any (for the patient list)."""
+    _require_staff(actor)
+    now = now or utcnow()
+    out: dict[int, list[DueRead]] = {}
+    for patient in session.scalars(select(Patient).where(Patient.clinic_id == actor.clinic_id)):
+        found = _due(_context(session, kb, patient, now))
+        if found:
+            out[patient.id] = [_due_read(d) for d in found]
+    session.rollback()
+    return out
+
+
+# ------------------------------------------------------------------ range of motion
+
+
+def _rom_read(r: RangeOfMotion) -> RangeOfMotionRead:
+    return RangeOfMotionRead(
+        id=r.id,
+        patient_id=r.patient_id,
+        side=r.side,
+        affected=r.affected,
+        flexion_deg=r.flexion_deg,
+        extension_deg=r.extension_deg,
+        measured_on=r.measured_on,
+        clinician_id=r.clinician_id,
+        appointment_id=r.appointment_id,
+        visit_note_id=r.visit_note_id,
+        note=r.note,
+        created_at=r.created_at,
+    )
+
+
+def record_range_of_motion(
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    body: RangeOfMotionCreate,
+    now: datetime | None = None,
+    address: str = "",
+) -> RangeOfMotionRead:
+    """Record a knee's flexion and extension measured at a visit (clinicians only)."""
+    _require_staff(actor)
+    patient = _patient(session, actor, patient_id)
+    now = now or utcnow()
+    today = _local_date(now, _zone(session, patient.clinic_id))
+    problems = []
+    measured_on = body.measured_on or today
+    if measured_on > today:
+        problems.append("measured_on: the date is in the future")
+    elif measured_on < today - timedelta(days=MAX_BACKDATE_DAYS):
+        problems.append("measured_on: more than a year ago")
+    if body.appointment_id is not None:
+        appt = session.get(Appointment, body.appointment_id)
+        if appt is None or appt.patient_id != patient.id:
+            problems.append("appointment_id: not one of this person's visits")
+    if body.visit_note_id is not None:
+        note = session.get(VisitNote, body.visit_note_id)
+        if note is None or note.patient_id != patient.id:
+            problems.append("visit_note_id: not one of this person's visit notes")
+    if problems:
+        session.rollback()
+        raise ProblemsError(problems)
+    row = RangeOfMotion(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        side=body.side,
+        affected=body.affected,
+        flexion_deg=body.flexion_deg,
+        extension_deg=body.extension_deg,
+        measured_on=measured_on,
+        clinician_id=actor.user_id,
+        appointment_id=body.appointment_id,
+        visit_note_id=body.visit_note_id,
+        note=body.note.strip(),
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="range_of_motion",
+        entity_id=row.id,
+        patient_id=patient.id,
+        address=address,
+        detail={"side": body.side, "flexion": body.flexion_deg, "extension": body.extension_deg},
+    )
+    read = _rom_read(row)
+    session.commit()
+    return read
+
+
+def list_range_of_motion(
+    session: Session, *, actor: Actor, patient_id: int, address: str = ""
+) -> list[RangeOfMotionRead]:
+    """A person's knee measurements, oldest first (their own, or staff of their clinic)."""
+    patient = _patient(session, actor, patient_id)
+    rows = session.scalars(
+        select(RangeOfMotion)
+        .where(RangeOfMotion.patient_id == patient.id)
+        .order_by(RangeOfMotion.measured_on, RangeOfMotion.id)
+    ).all()
+    reads = [_rom_read(r) for r in rows]
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="range_of_motion",
+        entity_id="*",
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return reads
+
+
+# ------------------------------------------------------------------ alerts (clinicians)
+
+
+def _alert_read(a: OutcomeAlert, name: str) -> AlertRead:
+    return AlertRead(
+        id=a.id,
+        patient_id=a.patient_id,
+        patient_name=name,
+        kind=a.kind,
+        urgency=a.urgency,
+        rule_id=a.rule_id,
+        reason=a.reason,
+        patient_message=a.patient_message,
+        source=a.source,
+        detail=dict(a.detail),
+        created_at=a.created_at,
+        resolved_at=a.resolved_at,
+        resolved_by=a.resolved_by,
+        resolution_note=a.resolution_note,
+    )
+
+
+_URGENCY_ORDER = {"emergency": 0, "urgent": 1, "surgical_consult": 2, "conservative": 3}
+_KIND_ORDER = {"red_flag": 0, "surgical_consult": 1, "review": 2}
+
+
+def list_alerts(
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int | None = None,
+    include_resolved: bool = False,
+    address: str = "",
+) -> list[AlertRead]:
+    """The clinic's alerts, open ones only unless asked, most urgent first then newest."""
+    _require_staff(actor)
+    query = (
+        select(OutcomeAlert, Patient.full_name)
+        .join(Patient, Patient.id == OutcomeAlert.patient_id)
+        .where(OutcomeAlert.clinic_id == actor.clinic_id)
+    )
+    if patient_id is not None:
+        _patient(session, actor, patient_id)
+        query = query.where(OutcomeAlert.patient_id == patient_id)
+    if not include_resolved:
+        query = query.where(OutcomeAlert.resolved_at.is_(None))
+    rows = session.execute(query).all()
+    reads = [_alert_read(a, name) for a, name in rows]
+    reads.sort(key=lambda r: r.created_at, reverse=True)
+    reads.sort(
+        key=lambda r: (
+            r.resolved_at is not None,
+            _KIND_ORDER.get(r.kind, 9),
+            _URGENCY_ORDER.get(r.urgency or "", 9),
+        )
+    )
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="outcome_alert",
+        entity_id="*",
+        patient_id=patient_id,
+        address=address,
+    )
+    session.commit()
+    return reads
+
+
+def resolve_alert(
+    session: Session,
+    *,
+    actor: Actor,
+    alert_id: int,
+    note: str,
+    now: datetime | None = None,
+    address: str = "",
+) -> AlertRead:
+    """Close an alert with what was done (a clinician of the person's clinic)."""
+    _require_staff(actor)
+    alert = session.get(OutcomeAlert, alert_id)
+    if alert is None or alert.clinic_id != actor.clinic_id:
+        raise NotAllowed("no such alert")
+    patient = _patient(session, actor, alert.patient_id)
+    if alert.resolved_at is not None:
+        session.rollback()
+        raise AlreadyResolved("this alert is already resolved")
+    if not note.strip():
+        session.rollback()
+        raise OutcomeError("say what was done about the alert")
+    alert.resolved_at = now or utcnow()
+    alert.resolved_by = actor.user_id
+    alert.resolution_note = note.strip()
+    _audit_alert(session, actor, alert, address, action="update")
+    read = _alert_read(alert, patient.full_name)
+    session.commit()
+    return read
+
+
+# ------------------------------------------------------------------ discharge
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _summary(kb: Knowledge, ctx: _Context) -> dict[str, Any]:
+    """Before/after per instrument scale, pain, range of motion and adherence of the episode."""
+    instruments: list[dict[str, Any]] = []
+    for instrument in rules.INSTRUMENTS:
+        rows = [r for r in ctx.responses if r.instrument == instrument]
+        if not rows:
+            continue
+        scales: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            for scale, value in (r.scores or {}).get("scores", {}).items():
+                if value is None:
+                    continue
+                entry = scales.setdefault(
+                    scale, {"before": value, "before_on": r.local_date.isoformat()}
+                )
+                entry["after"] = value
+                entry["after_on"] = r.local_date.isoformat()
+        for scale, entry in scales.items():
+            if entry["before_on"] == entry["after_on"]:
+                entry["verdict"] = None
+                continue
+            try:
+                change = rules.interpret_change(
+                    instrument, scale, entry["before"], entry["after"], kb.outcomes
+                )
+            except ValueError:
+                entry["verdict"] = None
+                continue
+            entry["verdict"] = change.verdict
+            entry["mcid"] = change.mcid
+        instruments.append({"instrument": instrument, "scales": scales})
+    week = timedelta(days=6)
+    first = [p.pain for p in ctx.pain if ctx.pain and p.day <= ctx.pain[0].day + week]
+    last = [p.pain for p in ctx.pain if ctx.pain and p.day >= ctx.pain[-1].day - week]
+    knees: dict[str, dict[str, Any]] = {}
+    for m in ctx.rom:
+        key = f"{m.side}{'' if m.affected else ' (other knee)'}"
+        entry = knees.setdefault(
+            key,
+            {
+                "side": m.side,
+                "affected": m.affected,
+                "first_on": m.measured_on.isoformat(),
+                "first": {"flexion": m.flexion_deg, "extension": m.extension_deg},
+            },
+        )
+        entry["latest_on"] = m.measured_on.isoformat()
+        entry["latest"] = {"flexion": m.flexion_deg, "extension": m.extension_deg}
+    adherence = _adherence(ctx, ctx.discharged_on or ctx.today)
+    return {
+        "care_start": ctx.baseline_on.isoformat() if ctx.baseline_on else None,
+        "until": (ctx.discharged_on or ctx.today).isoformat(),
+        "main_instrument": ctx.main,
+        "instruments": instruments,
+        "pain": {
+            "first_week_mean": _mean(first),
+            "last_week_mean": _mean(last),
+            "first_on": ctx.pain[0].day.isoformat() if ctx.pain else None,
+            "last_on": ctx.pain[-1].day.isoformat() if ctx.pain else None,
+        },
+        "range_of_motion": list(knees.values()),
+        "adherence_percent": adherence,
+        "sessions_done": len(ctx.done_days),
+    }
+
+
+def _criteria(kb: Knowledge, ctx: _Context) -> list[followup.Criterion]:
+    return followup.discharge_criteria(
+        kb,
+        today=ctx.today,
+        main=ctx.main,
+        responses=[_scored(r) for r in ctx.responses],
+        pain=ctx.pain,
+        rom=[
+            followup.RomMeasure(
+                day=m.measured_on,
+                side=m.side,
+                affected=m.affected,
+                flexion=m.flexion_deg,
+                extension=m.extension_deg,
+            )
+            for m in ctx.rom
+        ],
+        goal=ctx.goal,
+        runs=ctx.runs,
+    )
+
+
+def _criterion_read(c: followup.Criterion) -> CriterionRead:
+    return CriterionRead(**followup.criterion_to_json(c))
+
+
+def discharge_check(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    now: datetime | None = None,
+    address: str = "",
+) -> DischargeCheckRead:
+    """Each discharge criterion (met, not met, unknown, with its evidence) and the before/after
+    summary (clinicians)."""
+    _require_staff(actor)
+    patient = _patient(session, actor, patient_id)
+    ctx = _context(session, kb, patient, now or utcnow())
+    criteria = _criteria(kb, ctx)
+    discharge_due = [
+        _due_read(d)
+        for d in followup.due(
+            ctx.today,
+            ctx.baseline_on,
+            {
+                i: [r.local_date for r in ctx.responses if r.instrument == i]
+                for i in ctx.instruments
+            },
+            ctx.interval_days,
+            ctx.discharged_on or ctx.today,
+            instruments=ctx.instruments,
+            settings=kb.followup,
+        )
+    ]
+    read = DischargeCheckRead(
+        patient_id=patient.id,
+        all_met=all(c.status == "met" for c in criteria),
+        criteria=[_criterion_read(c) for c in criteria],
+        summary=_summary(kb, ctx),
+        due=discharge_due,
+        discharged_on=ctx.discharged_on,
+    )
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="discharge",
+        entity_id="*",
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return read
+
+
+def discharge(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    body: DischargeCreate,
+    now: datetime | None = None,
+    address: str = "",
+) -> DischargeRead:
+    """Discharge the person, ending their care plan; with criteria unmet only when the
+    clinician gives a reason (DischargeRefused lists the unmet criteria otherwise)."""
+    _require_staff(actor)
+    patient = _patient(session, actor, patient_id)
+    now = now or utcnow()
+    ctx = _context(session, kb, patient, now)
+    if ctx.discharged_on is not None:
+        session.rollback()
+        raise OutcomeError(
+            f"already discharged on {ctx.discharged_on.isoformat()}; a new care plan starts a "
+            "new episode"
+        )
+    day = body.discharged_on or ctx.today
+    if day > ctx.today:
+        session.rollback()
+        raise OutcomeError("discharged_on: the date is in the future")
+    if ctx.baseline_on is not None and day < ctx.baseline_on:
+        session.rollback()
+        raise OutcomeError("discharged_on: before the episode of care began")
+    criteria = _criteria(kb, ctx)
+    unmet = [c for c in criteria if c.status != "met"]
+    reason = (body.override_reason or "").strip()
+    if unmet and not reason:
+        session.rollback()
+        raise DischargeRefused(
+            [f"{c.name}: {c.status.replace('_', ' ')}: {c.evidence}" for c in unmet]
+            + ["give an override_reason to discharge anyway"]
+        )
+    row = Discharge(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        discharged_on=day,
+        discharged_by=actor.user_id,
+        criteria=[followup.criterion_to_json(c) for c in criteria],
+        summary=_summary(kb, ctx),
+        note=body.note.strip(),
+        overridden=bool(unmet),
+        override_reason=reason if unmet else "",
+        knowledge_version=kb.version,
+        created_at=now,
+    )
+    session.add(row)
+    for plan in session.scalars(
+        select(CarePlan).where(CarePlan.patient_id == patient.id, CarePlan.status == "active")
+    ):
+        plan.status = "ended"
+        plan.ended_at = now
+    session.flush()
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="discharge",
+        entity_id=row.id,
+        patient_id=patient.id,
+        address=address,
+        detail={"overridden": row.overridden, "unmet": [c.id for c in unmet]},
+    )
+    read = _discharge_read(row)
+    session.commit()
+    return read
+
+
+def _discharge_read(d: Discharge) -> DischargeRead:
+    return DischargeRead(
+        id=d.id,
+        patient_id=d.patient_id,
+        discharged_on=d.discharged_on,
+        discharged_by=d.discharged_by,
+        criteria=[CriterionRead(**c) for c in d.criteria],
+        summary=dict(d.summary),
+        note=d.note,
+        overridden=d.overridden,
+        override_reason=d.override_reason,
+        created_at=d.created_at,
+    )
+
+
+def list_discharges(
+    session: Session, *, actor: Actor, patient_id: int, address: str = ""
+) -> list[DischargeRead]:
+    """A person's discharges, newest first (their own, or staff of their clinic)."""
+    patient = _patient(session, actor, patient_id)
+    rows = session.scalars(
+        select(Discharge)
+        .where(Discharge.patient_id == patient.id)
+        .order_by(Discharge.discharged_on.desc(), Discharge.id.desc())
+    ).all()
+    reads = [_discharge_read(d) for d in rows]
+    accounts_service.audit(
+        session,
+        actor=actor,
+        action="read",
+        entity="discharge",
+        entity_id="*",
+        patient_id=patient.id,
+        address=address,
+    )
+    session.commit()
+    return reads
