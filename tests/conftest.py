@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,26 @@ from popliteal.knowledge.loader import Knowledge, default_knowledge
 from popliteal.screening.engine import screen, to_json
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# Argon2id as in production, at its lowest cost: at the production cost (m=64 MiB, t=3) one
+# hash or check takes about 150 ms, and the suite creates and logs in thousands of accounts.
+# Hashes embed their parameters, so every hash made in the suite (demo accounts included) is
+# cheap to check. tests/accounts/test_password_cost.py checks the production parameters.
+TEST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from popliteal.accounts import service
+
+    hasher = PasswordHash((Argon2Hasher(**TEST_ARGON2),))
+    patch = pytest.MonkeyPatch()
+    patch.setattr(service, "_hasher", hasher)
+    patch.setattr(service, "_DUMMY_HASH", hasher.hash("not-a-real-password"))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +86,6 @@ import shutil  # noqa: E402
 import socket  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
 from sqlalchemy import Engine, insert, select, text  # noqa: E402
@@ -130,7 +149,9 @@ def _load_demo_into(url: str, kb: Knowledge) -> None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory, kb: Knowledge) -> Path:
+def sqlite_template(
+    tmp_path_factory: pytest.TempPathFactory, kb: Knowledge, cheap_password_hashing: None
+) -> Path:
     path = tmp_path_factory.mktemp("template") / "popliteal.db"
     url = f"sqlite:///{path}"
     _load_demo_into(url, kb)
@@ -149,7 +170,7 @@ class PgSnapshot:
 
 
 @pytest.fixture(scope="session")
-def pg_snapshot(kb: Knowledge) -> Iterator[PgSnapshot]:
+def pg_snapshot(kb: Knowledge, cheap_password_hashing: None) -> Iterator[PgSnapshot]:
     from popliteal.db import Base, make_engine
 
     engine = make_engine(PG_URL)
