@@ -539,7 +539,14 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    _knowledge()
+    kb = _knowledge()
+    from popliteal.outcomes.wording import WordingError
+    from popliteal.web.app import clinic_wording
+
+    try:
+        clinic_wording(settings, kb)
+    except WordingError as exc:
+        raise _fail("\n".join(exc.problems)) from None
     if migrate_first:
         db_upgrade("head")
     uvicorn.run(
@@ -551,7 +558,6 @@ def serve(
         proxy_headers=True,
         log_level="info",
     )
-    del settings
 
 
 def main() -> None:  # pragma: no cover - console-script shim

@@ -105,7 +105,15 @@ def test_person_does_a_guided_session_on_a_phone_and_the_clinician_sees_it(
         "2", exact=True
     ).check()
     page.get_by_label(re.compile("Anything to tell your clinician")).fill("The bridge pinched.")
+    # The "since last time" checklist: a ticked warning sign shows what to do now, first.
+    page.get_by_label(re.compile("My knee has locked")).check()
+    finish_url = page.url
     page.get_by_role("button", name="Finish session").click()
+    page.get_by_role("heading", level=1, name="Your safety answers need care now").wait_for()
+    alert = page.get_by_role("alert")
+    assert "See a doctor today" in alert.inner_text()
+    assert "Session done" not in main.inner_text()
+    page.goto(finish_url.split("?")[0])  # the session was saved: its summary is there
 
     page.get_by_role("heading", level=1, name="Session done").wait_for()
     summary = main.inner_text()

@@ -643,12 +643,16 @@ def test_a_clinics_licensed_wording_replaces_the_labels(
 def test_a_broken_wording_file_falls_back_to_the_labels_and_is_logged(
     settings: Any, kb: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """create_app refuses a broken folder (test_wording.py); should the pages meet one all
+    the same, they show the labels, never a half-loaded form."""
     from popliteal.web.app import create_app
 
     folder = tmp_path / "wording"
     folder.mkdir()
     (folder / "koos.yaml").write_text("instrument: koos\nitems: {S1: {text: only one}}\n")
-    app = create_app(replace(settings, wording_dir=folder), kb=kb)
+    app = create_app(settings, kb=kb)
+    app.state.settings = replace(settings, wording_dir=folder)
+    del app.state.outcome_wording  # as if the start-up check had not run
     try:
         client = TestClient(app, follow_redirects=False)
         login(client, PATIENT.email, PATIENT.password)

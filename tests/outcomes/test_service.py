@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -372,7 +372,12 @@ def test_a_red_flag_ticked_at_the_end_of_a_session_opens_one_alert_and_shows_its
     (alert,) = alerts(db, world.patient_id)
     assert (alert.kind, alert.source, alert.urgency) == ("red_flag", "session", "urgent")
     assert alert.detail["session_id"] == sid
-    assert "after a guided session" in alert.reason
+    # the checklist sentence keeps one full stop, not two
+    assert alert.reason.startswith(
+        "Locked knee (can not straighten). Reported after a guided session on 2025-06-01: "
+        "My knee has locked: it is stuck and will not straighten. "
+    )
+    assert ".." not in alert.reason
 
 
 def test_a_session_finished_without_a_checklist_works_as_before(
@@ -380,7 +385,7 @@ def test_a_session_finished_without_a_checklist_works_as_before(
 ) -> None:
     sid = started_session(db, kb, world)
     done = sessions_service.finish_session(
-        db, actor=world.person, session_id=sid, body=SessionFinish(pain_after=2), now=NOW
+        db, kb=kb, actor=world.person, session_id=sid, body=SessionFinish(pain_after=2), now=NOW
     )
     assert (done.status, done.red_flags) == ("done", [])
     assert alerts(db, world.patient_id) == []
@@ -427,7 +432,12 @@ def test_pain_worse_by_the_mcid_over_two_weeks_opens_a_review_alert_when_pain_is
     morning_pain(db, world.patient_id, {20: 2, 17: 3, 15: 3, 5: 4, 3: 5})
     assert alerts(db, world.patient_id) == []  # stored directly: nothing evaluated yet
     sessions_service.log_pain(
-        db, actor=world.person, patient_id=world.patient_id, body=PainCreate(pain=5), now=NOW
+        db,
+        kb=kb,
+        actor=world.person,
+        patient_id=world.patient_id,
+        body=PainCreate(pain=5),
+        now=NOW,
     )
     (alert,) = alerts(db, world.patient_id)
     assert (alert.kind, alert.rule_id, alert.urgency) == ("review", "review_pain_worse", None)
@@ -440,6 +450,7 @@ def test_pain_worse_by_the_mcid_over_two_weeks_opens_a_review_alert_when_pain_is
     )
     sessions_service.log_pain(
         db,
+        kb=kb,
         actor=world.person,
         patient_id=world.patient_id,
         body=PainCreate(pain=6, kind="other"),
@@ -624,8 +635,126 @@ def test_the_first_initial_evaluation_is_the_baseline_and_the_clinic_interval_se
     )
     # LEFS is now the main instrument and has no baseline yet; NPRS waits 28 days
     assert [(d.instrument, d.occasion) for d in due] == [("lefs", "baseline")]
-    per_patient = outcomes_service.clinic_due(db, kb=kb, actor=world.chiro, now=NOW)
+    per_patient = outcomes_service.clinic_due(
+        db, kb=kb, actor=world.chiro, patient_ids=[world.patient_id], now=NOW
+    )
     assert [d.instrument for d in per_patient[world.patient_id]] == ["lefs"]
+
+
+def test_the_patient_list_due_column_matches_each_persons_due_in_a_fixed_number_of_queries(
+    db: Session, kb: Knowledge, world: World
+) -> None:
+    def patient(name: str, starts_ago: int | None) -> int:
+        pid = add_patient(db, clinic_id=world.clinic.id, name=name, email=f"{name}@example.org").id
+        if starts_ago is not None:
+            add_care_plan(
+                db,
+                clinic=world.clinic,
+                patient_id=pid,
+                staff_id=world.chiro.user_id,
+                kb=kb,
+                starts_on=TODAY - timedelta(days=starts_ago),
+            )
+        db.commit()
+        return pid
+
+    def discharge(pid: int, days_ago: int) -> None:
+        outcomes_service.discharge(
+            db,
+            kb=kb,
+            actor=world.chiro,
+            patient_id=pid,
+            body=DischargeCreate(
+                override_reason="moved away", discharged_on=TODAY - timedelta(days=days_ago)
+            ),
+            now=NOW - timedelta(days=days_ago),
+        )
+
+    # a new episode after a discharge (the demo patient), a follow-up due, a discharge,
+    # a first evaluation without a plan, nobody in care yet
+    in_care(db, kb, world, TODAY - timedelta(days=40))
+    submit(
+        db,
+        kb,
+        world.chiro,
+        world.patient_id,
+        instrument="koos",
+        answers=koos(kb, 2),
+        completed_on=TODAY - timedelta(days=40),
+    )
+    discharge(world.patient_id, 20)
+    in_care(db, kb, world, TODAY - timedelta(days=2), condition="hamstring_strain")
+    follow_up = patient("followup", 30)
+    submit(
+        db,
+        kb,
+        world.chiro,
+        follow_up,
+        instrument="koos",
+        answers=koos(kb, 2),
+        completed_on=TODAY - timedelta(days=30),
+    )
+    discharged = patient("discharged", 50)
+    discharge(discharged, 10)
+    evaluated = patient("evaluated", None)
+    kind = db.scalar(
+        select(AppointmentType.id).where(
+            AppointmentType.clinic_id == world.clinic.id,
+            AppointmentType.code == "initial_evaluation",
+        )
+    )
+    visit = at(TODAY - timedelta(days=9))
+    db.add(
+        Appointment(
+            clinic_id=world.clinic.id,
+            clinician_id=world.chiro.user_id,
+            patient_id=evaluated,
+            type_id=kind,
+            mode="in_clinic",
+            starts_at=visit,
+            ends_at=visit + timedelta(minutes=60),
+        )
+    )
+    db.commit()
+    waiting = patient("waiting", None)
+    ids = [world.patient_id, follow_up, discharged, evaluated, waiting]
+
+    one_by_one = {
+        pid: found
+        for pid in ids
+        if (
+            found := outcomes_service.due_for_patient(
+                db, kb=kb, actor=world.chiro, patient_id=pid, now=NOW
+            )
+        )
+    }
+    assert set(one_by_one) == {world.patient_id, follow_up, evaluated}
+    statements: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.get_bind(), "before_cursor_execute", listen)
+    try:
+        assert (
+            outcomes_service.clinic_due(db, kb=kb, actor=world.chiro, patient_ids=ids, now=NOW)
+            == one_by_one
+        )
+        for_all = len(statements)
+        statements.clear()
+        outcomes_service.clinic_due(db, kb=kb, actor=world.chiro, patient_ids=ids[:1], now=NOW)
+        assert len(statements) == for_all <= 10
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", listen)
+    # another clinic's patient is never listed
+    neighbour, _ = other_clinic(db, kb)
+    db.commit()
+    assert (
+        outcomes_service.clinic_due(
+            db, kb=kb, actor=world.chiro, patient_ids=[neighbour.patient_id], now=NOW
+        )
+        == {}
+    )
 
 
 def test_the_follow_up_interval_is_checked_by_the_service_and_the_database(

@@ -3,7 +3,9 @@ from the clinic's to the shipped free wording to our neutral labels."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -164,3 +166,62 @@ def test_check_wording_command(run_cli: RunCli, tmp_path: Path) -> None:
     assert "item A7, field options: 1 labels for answers 0-4 (needs 5)" in " ".join(
         done.stderr.split()
     )
+
+
+def test_a_broken_wording_folder_stops_the_app_at_start(tmp_path: Path) -> None:
+    from popliteal.config import Settings
+    from popliteal.web.app import create_app
+
+    folder = tmp_path / "wording"
+    folder.mkdir()
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        secret_key="test-secret-key",
+        var_dir=tmp_path,
+        secure_cookies=False,
+        login_max_failures_account=5,
+        login_max_failures_address=20,
+        login_window_minutes=15,
+        session_hours=12,
+        wording_dir=folder,
+    )
+    (folder / "koos.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    app = create_app(settings)
+    assert app.state.outcome_wording["koos"].licence_holder.startswith("Example Knee Clinic")
+    app.state.engine.dispose()
+
+    data = example()
+    del data["items"]["P3"]["text"]
+    (folder / "koos.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(WordingError) as info:
+        create_app(settings)
+    message = str(info.value)
+    assert f"POPLITEAL_WORDING_DIR {folder}" in message
+    assert f"{folder / 'koos.yaml'}: item P3, field text: missing" in message
+
+
+def test_serve_refuses_a_broken_wording_folder_before_starting(tmp_path: Path) -> None:
+    """`popliteal serve` stops with exit 2 naming file, item and field, and serves nothing."""
+    folder = tmp_path / "wording"
+    folder.mkdir()
+    (folder / "koos.yaml").write_text(
+        "instrument: koos\nlicence: {holder: x, reference: y}\nitems: {P3: {options: [a]}}\n"
+    )
+    env = {
+        **os.environ,
+        "POPLITEAL_WORDING_DIR": str(folder),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}",
+        "POPLITEAL_VAR_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "popliteal", "serve", "--no-migrate", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "koos.yaml: item P3, field text: missing" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "never.db").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.demo import PATIENT
 from popliteal.knowledge.loader import Knowledge
+from popliteal.outcomes.models import OutcomeAlert
 from popliteal.plans.models import CarePlanVersion
 from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.pages import ease_off, pain_chart, parse_pain
@@ -229,6 +231,7 @@ def test_a_full_guided_session_through_the_forms_is_stored(
     finish_page = client.get(r.headers["location"])
     assert "Finish your session" in finish_page.text
     assert "How bad is your knee pain now?" in finish_page.text
+    assert 'name="safety" value="knee_locked"' in finish_page.text  # the safety checklist
     done = client.post(
         f"/my/session/{session_id}/finish",
         data={"csrf_token": csrf, "pain_after": "2", "note": "Felt fine."},
@@ -309,6 +312,88 @@ def test_pain_rising_after_a_session_brings_the_ease_off_message(
     summary = client.get(f"/my/session/{session_id}")
     assert "Ease off a little" in summary.text
     assert "tell your clinician" in summary.text.lower()
+
+
+def _alerts(db: Session, patient_id: int) -> list[tuple[str, str, str]]:
+    db.expire_all()
+    rows = db.execute(
+        select(OutcomeAlert.rule_id, OutcomeAlert.source, OutcomeAlert.reason).where(
+            OutcomeAlert.patient_id == patient_id
+        )
+    ).all()
+    db.rollback()
+    return [(r, src, reason) for r, src, reason in rows]
+
+
+def test_a_warning_sign_ticked_at_the_finish_shows_what_to_do_now_with_the_clinics_wording(
+    app: Any, client: Any, db: Session, kb: Knowledge
+) -> None:
+    # The app's knowledge (a clinic's POPLITEAL_KNOWLEDGE_DIR), not the packaged one, is used.
+    checklist = kb.followup.safety_checklist
+    items = [
+        i.model_copy(update={"text": "My knee got stuck (clinic wording)."})
+        if i.id == "knee_locked"
+        else i
+        for i in checklist.items
+    ]
+    followup = kb.followup.model_copy(
+        update={"safety_checklist": checklist.model_copy(update={"items": items})}
+    )
+    app.state.kb = dataclasses.replace(kb, followup=followup)
+    patient_id = demo_records(db).patient_id
+    save_demo_plan(db, kb, patient_id)
+    csrf = _logged_in(client)
+    session_id = _session_id(_start(client, csrf, pain="2"))
+    form = client.get(f"/my/session/{session_id}?step=9")
+    assert "My knee got stuck (clinic wording)." in form.text
+    done = client.post(
+        f"/my/session/{session_id}/finish",
+        data={"csrf_token": csrf, "pain_after": "5", "safety": "knee_locked"},
+    )
+    assert done.status_code == 200
+    main = done.text.split('<main id="main"')[1]
+    assert main.index('role="alert"') < main.index("See a doctor today")
+    assert "will not straighten" in main  # the rule's message for the person
+    # nothing that suggests waiting: no "ease off", no "tell your clinician next time"
+    assert "Ease off" not in main
+    assert "tell your clinician" not in main.lower()
+    assert "not saved" not in main
+    ((rule, source, reason),) = _alerts(db, patient_id)
+    assert (rule, source) == ("rf_locked_knee", "session")
+    assert "My knee got stuck (clinic wording). " in reason
+    db.expire_all()
+    log = db.get(SessionLog, session_id)
+    assert log is not None
+    assert (log.status, log.pain_after) == ("done", 5)
+    db.rollback()
+
+
+def test_a_warning_sign_with_a_missing_pain_score_still_alerts_and_the_session_stays_open(
+    client: Any, db: Session, kb: Knowledge
+) -> None:
+    patient_id = demo_records(db).patient_id
+    save_demo_plan(db, kb, patient_id)
+    csrf = _logged_in(client)
+    session_id = _session_id(_start(client, csrf))
+    sent = client.post(
+        f"/my/session/{session_id}/finish",
+        data={"csrf_token": csrf, "pain_after": "", "safety": "new_calf_swelling"},
+    )
+    assert sent.status_code == 200
+    assert "Call your emergency number" in sent.text
+    assert "Your session was not saved as finished." in sent.text
+    assert [(r, src) for r, src, _ in _alerts(db, patient_id)] == [
+        ("rf_unexplained_leg_swelling", "session")
+    ]
+    db.expire_all()
+    log = db.get(SessionLog, session_id)
+    assert log is not None
+    assert log.status == "in_progress"
+    db.rollback()
+    # nothing ticked and no pain: the form again with the pain message, no alert page
+    again = client.post(f"/my/session/{session_id}/finish", data={"csrf_token": csrf})
+    assert again.status_code == 422
+    assert PAIN_PROBLEM in again.text
 
 
 def test_ease_off_follows_the_pain_monitoring_numbers(kb: Knowledge) -> None:

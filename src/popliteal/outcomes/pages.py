@@ -51,10 +51,11 @@ def render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) 
 
 
 def clinic_wording(request: Request) -> dict[str, wording.Wording]:
-    """The licensed wording files of POPLITEAL_WORDING_DIR, read once and kept on the app.
+    """The licensed wording files of POPLITEAL_WORDING_DIR, kept on the app.
 
-    A folder with a broken file is not used at all (its problems go to the log, and
-    `popliteal outcomes check-wording FILE` names them): the forms then show the neutral labels,
+    create_app loads and checks them at start (a broken file stops the start). Should they be
+    missing from the app all the same, they are read here once; a folder with a broken file is
+    then not used at all (its problems go to the log): the forms show the neutral labels,
     marked "licensed wording not loaded", never a half-loaded form.
     """
     state = request.app.state

@@ -111,8 +111,10 @@ def report_safety(
     safety: Mapping[str, bool],
     now: datetime | None = None,
     address: str = "",
+    origin: str = "check_in",
 ) -> list[RedFlagRead]:
-    """Open the alerts of the red flags a checklist fires when its answers were not saved.
+    """Open the alerts of the red flags a checklist fires when its answers were not saved
+    (a refused questionnaire, or a session finish with a problem: `origin` "session").
 
     Same rules and alerts as a stored check-in (outcomes_service.escalate_safety); commits.
     """
@@ -129,7 +131,7 @@ def report_safety(
         actor=actor,
         patient=patient,
         check=check,
-        origin="check_in",
+        origin=origin,
         day=day,
         ref={"answers_refused": True},
         now=now,
@@ -608,7 +610,7 @@ def alert_list_context(
 ) -> dict[str, Any]:
     """The patient list's alert and due-questionnaire columns (staff of the clinic)."""
     alerts = outcomes_service.list_alerts(session, actor=actor, address=address)
-    due = outcomes_service.clinic_due(session, kb=kb, actor=actor)
+    due = outcomes_service.clinic_due(session, kb=kb, actor=actor, patient_ids=patient_ids)
     wanted = set(patient_ids)
     return {
         "outcome_alerts": {pid: a for pid, a in alerts_by_patient(alerts).items() if pid in wanted},

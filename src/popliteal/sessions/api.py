@@ -61,12 +61,17 @@ def read_my_today(
 
 @router.post("/me/pain", status_code=201)
 def create_my_pain(
-    body: PainCreate, request: Request, session: DbSession, actor: CurrentPatient
+    body: PainCreate, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> dict[str, int]:
     """Log your pain (0-10); a second morning score the same day replaces the first."""
     with http_errors():
         row = sessions_service.log_pain(
-            session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=_me(actor),
+            body=body,
+            address=client_address(request),
         )
     return {"id": row, "pain": body.pain}
 
@@ -136,12 +141,18 @@ def finish_session(
     body: SessionFinish,
     request: Request,
     session: DbSession,
+    kb: Kb,
     actor: CurrentActor,
 ) -> SessionRead:
-    """Finish a session with the pain after it."""
+    """Finish a session with the pain after it (and the optional safety checklist)."""
     with http_errors():
         return sessions_service.finish_session(
-            session, actor=actor, session_id=session_id, body=body, address=client_address(request)
+            session,
+            kb=kb,
+            actor=actor,
+            session_id=session_id,
+            body=body,
+            address=client_address(request),
         )
 
 

@@ -23,6 +23,8 @@ from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Urgency
 from popliteal.outcomes import views as outcome_views
+from popliteal.outcomes.schemas import RedFlagRead
+from popliteal.outcomes.service import CheckInRefused
 from popliteal.plans import rules as plan_rules
 from popliteal.plans.models import CarePlanVersion
 from popliteal.plans.schemas import PlanVersionRead
@@ -220,6 +222,7 @@ def create_my_pain(
     try:
         sessions_service.log_pain(
             session,
+            kb=kb,
             actor=actor,
             patient_id=_me(actor),
             body=PainCreate(pain=pain, kind="morning"),
@@ -342,12 +345,14 @@ def _step_page(
 
 def _finish_page(
     request: Request,
+    kb: Knowledge,
     log: SessionRead,
     *,
     errors: Sequence[str] = (),
     status: int = 200,
     form: PostedForm | None = None,
 ) -> Response:
+    form = form or PostedForm({})
     return _render(
         request,
         "sessions_finish.html",
@@ -355,8 +360,29 @@ def _finish_page(
             "log": log,
             "total": len(log.entries),
             "errors": list(errors),
-            "form": form or PostedForm({}),
+            "form": form,
             "note_max": NOTE_MAX,
+            # outcomes: the "since last time" safety checklist (followup.yaml)
+            "checklist": kb.followup.safety_checklist,
+            "ticked": set(form.getlist("safety")),
+        },
+        status,
+    )
+
+
+def _urgent_page(
+    request: Request, flags: Sequence[RedFlagRead], *, saved: bool, status: int = 200
+) -> Response:
+    """The urgency message first and alone, as after a questionnaire (outcomes_urgent.html):
+    what to do now, nothing about easing off or telling the clinician next time."""
+    return _render(
+        request,
+        "outcomes_urgent.html",
+        {
+            "flags": list(flags),
+            "urgency": outcome_views.worst_urgency(flags),
+            "saved": saved,
+            "not_saved": "Your session was not saved as finished.",
         },
         status,
     )
@@ -419,7 +445,7 @@ def read_my_session(
     if log.status == "done":
         return _done_page(request, kb, log)
     if step > len(log.entries):
-        return _finish_page(request, log)
+        return _finish_page(request, kb, log)
     return _step_page(request, session, kb, log, step)
 
 
@@ -459,9 +485,18 @@ def record_my_step(
 
 @router.post("/my/session/{session_id}/finish", include_in_schema=False)
 def finish_my_session(
-    request: Request, session: DbSession, actor: CurrentPatient, session_id: RowId, form: Posted
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentPatient,
+    session_id: RowId,
+    form: Posted,
 ) -> Response:
-    """Finish the session with your pain now and an optional note for your clinician."""
+    """Finish the session with your pain now, the safety checklist and an optional note.
+
+    A ticked warning sign shows what to do now instead of the summary (its alert is on the
+    clinician's list already), even when the rest of the form has to be sent again.
+    """
     log = _session_or_404(session, actor, session_id)
     here = f"/my/session/{session_id}"
     if log.status == "done":
@@ -473,20 +508,40 @@ def finish_my_session(
     note = form.get("note").strip()
     if len(note) > NOTE_MAX:
         problems.append(f"Your note is too long: keep it under {NOTE_MAX:,} characters.")
+    safety, safety_problems = outcome_views.parse_safety(kb, form.getlist("safety"))
+    problems += safety_problems
     if pain is None or problems:
-        return _finish_page(request, log, errors=problems, status=422, form=form)
-    try:
-        sessions_service.finish_session(
+        flags = outcome_views.report_safety(
             session,
+            kb=kb,
+            actor=actor,
+            patient_id=log.patient_id,
+            safety=safety,
+            address=client_address(request),
+            origin="session",
+        )
+        if flags:
+            return _urgent_page(request, flags, saved=False)
+        return _finish_page(request, kb, log, errors=problems, status=422, form=form)
+    try:
+        done = sessions_service.finish_session(
+            session,
+            kb=kb,
             actor=actor,
             session_id=session_id,
-            body=SessionFinish(pain_after=pain, note=note),
+            body=SessionFinish(pain_after=pain, note=note, safety=safety),
             address=client_address(request),
         )
     except NotAllowed:
         raise HTTPException(404, "We could not find that session.") from None
+    except CheckInRefused as exc:  # the checklist changed under the form: flags still stand
+        if exc.red_flags:
+            return _urgent_page(request, exc.red_flags, saved=False)
+        return _error(request, 409, "This session cannot be finished", str(exc), here)
     except (AccountError, ValidationError) as exc:
         return _error(request, 409, "This session cannot be finished", str(exc), here)
+    if done.red_flags:
+        return _urgent_page(request, done.red_flags, saved=True)
     return RedirectResponse(here, status_code=303)
 
 

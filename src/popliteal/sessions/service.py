@@ -21,7 +21,7 @@ from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking.models import Appointment
 from popliteal.db import utcnow
-from popliteal.knowledge.loader import Knowledge, default_knowledge
+from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import followup
 from popliteal.outcomes import service as outcomes_service
 from popliteal.plans import progression
@@ -298,19 +298,18 @@ def record_exercise(
 def finish_session(
     session: Session,
     *,
+    kb: Knowledge,
     actor: Actor,
     session_id: int,
     body: SessionFinish,
     now: datetime | None = None,
     address: str = "",
-    kb: Knowledge | None = None,
 ) -> SessionRead:
     """Finish a session with the pain after it; the session then counts for adherence.
 
     With a safety checklist, a red-flag rule that fires opens an urgent alert and comes back in
     `red_flags`; an unknown checklist item refuses the finish but keeps the alerts it raised.
     """
-    kb = kb or default_knowledge()
     log = _own_session(session, actor, session_id)
     if log.status != "in_progress":
         session.rollback()
@@ -386,18 +385,17 @@ def get_session(session: Session, *, actor: Actor, session_id: int) -> SessionRe
 def log_pain(
     session: Session,
     *,
+    kb: Knowledge,
     actor: Actor,
     patient_id: int,
     body: PainCreate,
     now: datetime | None = None,
     address: str = "",
-    kb: Knowledge | None = None,
 ) -> int:
     """Log pain now; this morning's score replaces an earlier one of the same morning.
 
     A rise of pain over two weeks may open a review alert for the clinician (outcomes).
     """
-    kb = kb or default_knowledge()
     patient = _patient(session, actor, patient_id)
     now = now or utcnow()
     day = plans_service.local_today(session, patient.clinic_id, now)

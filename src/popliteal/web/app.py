@@ -17,6 +17,7 @@ from popliteal import __version__
 from popliteal.config import Settings, load_settings
 from popliteal.db import make_engine, make_sessionmaker
 from popliteal.knowledge.loader import Knowledge, default_knowledge
+from popliteal.outcomes.wording import Wording, WordingError, load_wording_dir
 from popliteal.web import errors
 from popliteal.web.csrf import CsrfSeedMiddleware
 from popliteal.web.templating import make_templates
@@ -105,6 +106,18 @@ class RejectNulMiddleware:
         await self.app(scope, receive, send)
 
 
+def clinic_wording(settings: Settings, kb: Knowledge) -> dict[str, Wording]:
+    """The clinic's licensed questionnaire wording (POPLITEAL_WORDING_DIR), checked at start
+    like the knowledge base: a broken file stops the start, naming file, item and field."""
+    if settings.wording_dir is None:
+        return {}
+    try:
+        return load_wording_dir(settings.wording_dir, kb.outcomes)
+    except WordingError as exc:
+        heading = f"POPLITEAL_WORDING_DIR {settings.wording_dir}: fix these or unset it"
+        raise WordingError([heading, *exc.problems]) from None
+
+
 def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None) -> FastAPI:
     """Build the app for these settings (from the environment when not given)."""
     settings = settings or load_settings()
@@ -128,6 +141,7 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.kb = kb or default_knowledge()
+    app.state.outcome_wording = clinic_wording(settings, app.state.kb)
     app.state.templates = make_templates()
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
