@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import OperationalError
 
 from popliteal.config import Settings, load_settings
 from popliteal.knowledge.loader import Knowledge, KnowledgeError, default_knowledge, load
@@ -490,6 +489,8 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Migrate the database (DATABASE_URL, default var/popliteal.db) to the newest schema."""
+    from sqlalchemy.exc import OperationalError
+
     from popliteal import migrate
 
     settings = _settings()
@@ -503,6 +504,8 @@ def db_upgrade(
 @demo_app.command("load")
 def demo_load() -> None:
     """Create the demo clinic, its clinicians, appointment types and a demo patient (idempotent)."""
+    from sqlalchemy.exc import OperationalError
+
     from popliteal.db import make_engine, make_sessionmaker
     from popliteal.demo import load_demo
 
