@@ -360,6 +360,49 @@ def test_staff_see_load_flags_for_their_own_patients_only(db: Session, kb: Knowl
         running_service.load_flags(db, kb=kb, actor=patient, patient_ids=[pid], now=NOW)
 
 
+def test_patient_list_flags_match_each_persons_page_in_a_fixed_number_of_queries(
+    db: Session, kb: Knowledge
+) -> None:
+    """The list loads everyone at once; it must say what each person's running page says."""
+    from sqlalchemy import event
+
+    pid = f.demo_patient(db).id
+    neighbour = neighbour_patient(db, kb).patient_id
+    db.rollback()
+    f.add_runs(db, patient_id=pid, last_day=TODAY, daily_km=[10, 0, 10, 0, 10])
+    f.add_runs(db, patient_id=neighbour, last_day=TODAY, daily_km=[10, 0, 10, 0, 10])
+    # The neighbour logged a pain-free morning: not symptomatic, so no weekly-limit flag.
+    db.add(PainLog(patient_id=neighbour, local_date=TODAY, kind="morning", pain=0))
+    db.commit()
+    f.add_walk_run_plan(db, kb, patient_id=pid)
+    chiro = f.actor_for(db, CHIRO.email)
+
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        one = running_service.load_flags(db, kb=kb, actor=chiro, patient_ids=[pid], now=NOW)
+        queries_for_one = len(statements)
+        statements.clear()
+        both = running_service.load_flags(
+            db, kb=kb, actor=chiro, patient_ids=[pid, neighbour], now=NOW
+        )
+        queries_for_two = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert queries_for_two == queries_for_one
+    assert one == {pid: both[pid]}
+    for patient_id in (pid, neighbour):
+        view = running_service.running_view(db, kb=kb, actor=chiro, patient_id=patient_id, now=NOW)
+        assert both.get(patient_id, []) == view.report.flags
+    assert "weekly_over_limit" in [flag.id for flag in both[pid]]
+    assert neighbour not in both
+
+
 def test_deleting_a_run_lets_its_file_be_imported_again(db: Session) -> None:
     actor = f.actor_for(db, ADMIN.email)
     pid = f.demo_patient(db).id

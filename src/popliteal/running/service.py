@@ -37,6 +37,7 @@ from popliteal.running.schemas import (
     Unit,
 )
 from popliteal.sessions import service as sessions_service
+from popliteal.sessions.models import PainLog
 
 SURFACES: tuple[str, ...] = get_args(Surface)
 # The protocol's activity limit that puts the graded walk-run programme into a care plan.
@@ -433,15 +434,17 @@ def _symptomatic(
     return found
 
 
-def _view(session: Session, kb: Knowledge, patient: Patient, now: datetime | None) -> RunningView:
-    today = plans_service.local_today(session, patient.clinic_id, now)
-    since = today - timedelta(days=HISTORY_DAYS - 1)
-    rows = _activities(session, patient.id, since)
-    mornings = sessions_service.morning_pain(session, patient.id, since)
-    runs = to_runs(rows, mornings)
-    limits = _plan_limits(session, patient.id)
+def _report(
+    kb: Knowledge,
+    patient: Patient,
+    today: date,
+    runs: list[rules.Run],
+    mornings: dict[date, int],
+    limits: list[str] | None,
+) -> rules.LoadReport:
+    """One person's load report from what is stored: shared by the page and the patient list."""
     unit: Unit = "km" if patient.distance_unit == "km" else "mi"
-    report = rules.load_report(
+    return rules.load_report(
         runs,
         today=today,
         settings=kb.running,
@@ -449,6 +452,17 @@ def _view(session: Session, kb: Knowledge, patient: Patient, now: datetime | Non
         symptomatic=_symptomatic(kb, limits, mornings, runs, today),
         start=min((r.day for r in runs), default=today),
     )
+
+
+def _view(session: Session, kb: Knowledge, patient: Patient, now: datetime | None) -> RunningView:
+    today = plans_service.local_today(session, patient.clinic_id, now)
+    since = today - timedelta(days=HISTORY_DAYS - 1)
+    rows = _activities(session, patient.id, since)
+    mornings = sessions_service.morning_pain(session, patient.id, since)
+    runs = to_runs(rows, mornings)
+    limits = _plan_limits(session, patient.id)
+    report = _report(kb, patient, today, runs, mornings, limits)
+    unit = report.unit
     in_plan = limits is not None and WALK_RUN_LIMIT in limits
     advice = (
         return_to_run.walk_run_advice(
@@ -513,12 +527,43 @@ def load_flags(
         ).all()
     )
     out: dict[int, list[rules.Flag]] = {}
-    for pid in sorted(with_runs):
-        patient = session.get(Patient, pid)
-        if patient is None:
-            continue
-        flags = _view(session, kb, patient, now).report.flags
-        if flags:
-            out[pid] = flags
+    if not with_runs:
+        session.rollback()
+        return out
+    # A fixed number of queries whatever the list's length: the page lists every patient.
+    ids = sorted(with_runs)
+    today = plans_service.local_today(session, actor.clinic_id, now)
+    since = today - timedelta(days=HISTORY_DAYS - 1)
+    patients = session.scalars(select(Patient).where(Patient.id.in_(ids))).all()
+    rows: dict[int, list[Activity]] = {pid: [] for pid in ids}
+    for activity in session.scalars(
+        select(Activity)
+        .where(Activity.patient_id.in_(ids), Activity.local_date >= since)
+        .order_by(Activity.local_date, Activity.started_at, Activity.id)
+    ):
+        rows[activity.patient_id].append(activity)
+    mornings: dict[int, dict[date, int]] = {pid: {} for pid in ids}
+    for pid, day, pain in session.execute(
+        select(PainLog.patient_id, PainLog.local_date, PainLog.pain).where(
+            PainLog.patient_id.in_(ids), PainLog.kind == "morning", PainLog.local_date >= since
+        )
+    ):
+        mornings[pid][day] = pain
+    limits: dict[int, list[str]] = {}
+    for pid, plan_limits in session.execute(
+        select(CarePlan.patient_id, CarePlanVersion.activity_limits)
+        .join(CarePlan, CarePlanVersion.plan_id == CarePlan.id)
+        .where(
+            CarePlan.patient_id.in_(ids),
+            CarePlan.status == "active",
+            CarePlanVersion.number == CarePlan.current_version,
+        )
+    ):
+        limits[pid] = [str(lim.get("id", "")) for lim in plan_limits]
+    for patient in patients:
+        runs = to_runs(rows[patient.id], mornings[patient.id])
+        report = _report(kb, patient, today, runs, mornings[patient.id], limits.get(patient.id))
+        if report.flags:
+            out[patient.id] = report.flags
     session.rollback()
     return out
