@@ -37,7 +37,6 @@ from popliteal.running.schemas import (
     Unit,
 )
 from popliteal.sessions import service as sessions_service
-from popliteal.sessions.models import PainLog
 
 SURFACES: tuple[str, ...] = get_args(Surface)
 # The protocol's activity limit that puts the graded walk-run programme into a care plan.
@@ -374,14 +373,18 @@ class RunningView:
     in_plan: bool  # the care plan includes the walk-run programme
 
 
-def _activities(session: Session, patient_id: int, since: date) -> list[Activity]:
-    return list(
-        session.scalars(
-            select(Activity)
-            .where(Activity.patient_id == patient_id, Activity.local_date >= since)
-            .order_by(Activity.local_date, Activity.started_at, Activity.id)
-        ).all()
-    )
+def _activities(
+    session: Session, patient_ids: Sequence[int], since: date
+) -> dict[int, list[Activity]]:
+    """Each person's runs since `since`, oldest first, in one query."""
+    out: dict[int, list[Activity]] = {pid: [] for pid in patient_ids}
+    for activity in session.scalars(
+        select(Activity)
+        .where(Activity.patient_id.in_(list(patient_ids)), Activity.local_date >= since)
+        .order_by(Activity.local_date, Activity.started_at, Activity.id)
+    ):
+        out[activity.patient_id].append(activity)
+    return out
 
 
 def to_runs(activities: Sequence[Activity], mornings: dict[date, int]) -> list[rules.Run]:
@@ -401,20 +404,18 @@ def to_runs(activities: Sequence[Activity], mornings: dict[date, int]) -> list[r
     ]
 
 
-def _plan_limits(session: Session, patient_id: int) -> list[str] | None:
-    """The activity-limit ids of the person's current plan (None without an active plan)."""
-    row = session.execute(
-        select(CarePlanVersion.activity_limits)
+def _plan_limits(session: Session, patient_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The activity-limit ids of each person's current plan (left out without an active plan)."""
+    rows = session.execute(
+        select(CarePlan.patient_id, CarePlanVersion.activity_limits)
         .join(CarePlan, CarePlanVersion.plan_id == CarePlan.id)
         .where(
-            CarePlan.patient_id == patient_id,
+            CarePlan.patient_id.in_(list(patient_ids)),
             CarePlan.status == "active",
             CarePlanVersion.number == CarePlan.current_version,
         )
-    ).first()
-    if row is None:
-        return None
-    return [str(lim.get("id", "")) for lim in row[0]]
+    )
+    return {pid: [str(lim.get("id", "")) for lim in limits] for pid, limits in rows}
 
 
 def _symptomatic(
@@ -457,10 +458,10 @@ def _report(
 def _view(session: Session, kb: Knowledge, patient: Patient, now: datetime | None) -> RunningView:
     today = plans_service.local_today(session, patient.clinic_id, now)
     since = today - timedelta(days=HISTORY_DAYS - 1)
-    rows = _activities(session, patient.id, since)
+    rows = _activities(session, [patient.id], since)[patient.id]
     mornings = sessions_service.morning_pain(session, patient.id, since)
     runs = to_runs(rows, mornings)
-    limits = _plan_limits(session, patient.id)
+    limits = _plan_limits(session, [patient.id]).get(patient.id)
     report = _report(kb, patient, today, runs, mornings, limits)
     unit = report.unit
     in_plan = limits is not None and WALK_RUN_LIMIT in limits
@@ -535,31 +536,9 @@ def load_flags(
     today = plans_service.local_today(session, actor.clinic_id, now)
     since = today - timedelta(days=HISTORY_DAYS - 1)
     patients = session.scalars(select(Patient).where(Patient.id.in_(ids))).all()
-    rows: dict[int, list[Activity]] = {pid: [] for pid in ids}
-    for activity in session.scalars(
-        select(Activity)
-        .where(Activity.patient_id.in_(ids), Activity.local_date >= since)
-        .order_by(Activity.local_date, Activity.started_at, Activity.id)
-    ):
-        rows[activity.patient_id].append(activity)
-    mornings: dict[int, dict[date, int]] = {pid: {} for pid in ids}
-    for pid, day, pain in session.execute(
-        select(PainLog.patient_id, PainLog.local_date, PainLog.pain).where(
-            PainLog.patient_id.in_(ids), PainLog.kind == "morning", PainLog.local_date >= since
-        )
-    ):
-        mornings[pid][day] = pain
-    limits: dict[int, list[str]] = {}
-    for pid, plan_limits in session.execute(
-        select(CarePlan.patient_id, CarePlanVersion.activity_limits)
-        .join(CarePlan, CarePlanVersion.plan_id == CarePlan.id)
-        .where(
-            CarePlan.patient_id.in_(ids),
-            CarePlan.status == "active",
-            CarePlanVersion.number == CarePlan.current_version,
-        )
-    ):
-        limits[pid] = [str(lim.get("id", "")) for lim in plan_limits]
+    rows = _activities(session, ids, since)
+    mornings = sessions_service.mornings_of(session, ids, since)
+    limits = _plan_limits(session, ids)
     for patient in patients:
         runs = to_runs(rows[patient.id], mornings[patient.id])
         report = _report(kb, patient, today, runs, mornings[patient.id], limits.get(patient.id))

@@ -7,6 +7,7 @@ person's logs is audited.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -448,14 +449,23 @@ def _logged(session: Session, patient_id: int, since: date) -> list[SessionLog]:
 
 def morning_pain(session: Session, patient_id: int, since: date) -> dict[date, int]:
     """Morning pain scores by day since `since`: the baseline of the pain-monitoring model."""
-    rows = session.execute(
-        select(PainLog.local_date, PainLog.pain).where(
-            PainLog.patient_id == patient_id,
+    return mornings_of(session, [patient_id], since)[patient_id]
+
+
+def mornings_of(
+    session: Session, patient_ids: Sequence[int], since: date
+) -> dict[int, dict[date, int]]:
+    """`morning_pain` for several people in one query (every id gets a dict, maybe empty)."""
+    out: dict[int, dict[date, int]] = {pid: {} for pid in patient_ids}
+    for pid, day, pain in session.execute(
+        select(PainLog.patient_id, PainLog.local_date, PainLog.pain).where(
+            PainLog.patient_id.in_(list(patient_ids)),
             PainLog.kind == "morning",
             PainLog.local_date >= since,
         )
-    ).all()
-    return {d: p for d, p in rows}
+    ):
+        out[pid][day] = pain
+    return out
 
 
 def progress(
