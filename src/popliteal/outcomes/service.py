@@ -215,6 +215,29 @@ def _current(
     )
 
 
+def logged_pain(session: Session, patient_id: int, since: date) -> list[followup.PainScore]:
+    """Pain logged on its own (morning or other) and before/after sessions since `since`:
+    what the review rules read and the pain chart shows (NPRS answers are added by callers)."""
+    pain = [
+        followup.PainScore(day, float(value), kind)
+        for day, value, kind in session.execute(
+            select(PainLog.local_date, PainLog.pain, PainLog.kind).where(
+                PainLog.patient_id == patient_id, PainLog.local_date >= since
+            )
+        ).all()
+    ]
+    for day, before, after in session.execute(
+        select(SessionLog.local_date, SessionLog.pain_before, SessionLog.pain_after).where(
+            SessionLog.patient_id == patient_id, SessionLog.local_date >= since
+        )
+    ).all():
+        if before is not None:
+            pain.append(followup.PainScore(day, float(before), "before"))
+        if after is not None:
+            pain.append(followup.PainScore(day, float(after), "after"))
+    return pain
+
+
 def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -> _Context:
     clinic = session.get(Clinic, patient.clinic_id)
     zone = ZoneInfo(clinic.timezone if clinic else "UTC")
@@ -276,24 +299,12 @@ def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -
             .order_by(QuestionnaireResponse.local_date, QuestionnaireResponse.id)
         )
     )
-    pain: list[followup.PainScore] = [
-        followup.PainScore(day, float(value), kind)
-        for day, value, kind in session.execute(
-            select(PainLog.local_date, PainLog.pain, PainLog.kind).where(
-                PainLog.patient_id == patient.id, PainLog.local_date >= since
-            )
-        ).all()
-    ]
+    pain = logged_pain(session, patient.id, since)
     logs = session.execute(
-        select(
-            SessionLog.local_date, SessionLog.status, SessionLog.pain_before, SessionLog.pain_after
-        ).where(SessionLog.patient_id == patient.id, SessionLog.local_date >= since)
+        select(SessionLog.local_date, SessionLog.status).where(
+            SessionLog.patient_id == patient.id, SessionLog.local_date >= since
+        )
     ).all()
-    for day, _status, before, after in logs:
-        if before is not None:
-            pain.append(followup.PainScore(day, float(before), "before"))
-        if after is not None:
-            pain.append(followup.PainScore(day, float(after), "after"))
     pain_scale = kb.outcomes.instruments["nprs"].scales[0].key
     for r in responses:
         value = (r.scores or {}).get("scores", {}).get(pain_scale)
@@ -338,7 +349,7 @@ def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -
         responses=responses,
         pain=pain,
         periods=periods,
-        done_days=[d for d, status, _, _ in logs if status == "done"],
+        done_days=[d for d, status in logs if status == "done"],
         rom=rom,
         runs=runs,
     )

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
@@ -34,7 +33,6 @@ from popliteal.outcomes.schemas import (
     RedFlagRead,
 )
 from popliteal.plans import service as plans_service
-from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.schemas import AdherenceRead
 
 PAIN_DAYS = 182  # the pain chart covers the last 26 weeks
@@ -73,22 +71,9 @@ def pain_records(
     """
     patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     found = [
-        PainRecord(day, pain, kind)
-        for day, pain, kind in session.execute(
-            select(PainLog.local_date, PainLog.pain, PainLog.kind).where(
-                PainLog.patient_id == patient.id, PainLog.local_date >= since
-            )
-        ).all()
+        PainRecord(p.day, int(p.pain), p.source)
+        for p in outcomes_service.logged_pain(session, patient.id, since)
     ]
-    for day, before, after in session.execute(
-        select(SessionLog.local_date, SessionLog.pain_before, SessionLog.pain_after).where(
-            SessionLog.patient_id == patient.id, SessionLog.local_date >= since
-        )
-    ).all():
-        if before is not None:
-            found.append(PainRecord(day, before, "before"))
-        if after is not None:
-            found.append(PainRecord(day, after, "after"))
     accounts_service.audit(
         session,
         actor=actor,
