@@ -6,15 +6,42 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
+from popliteal import clock
+from popliteal.demo import CLINIC_TZ as DEMO_TZ
 from popliteal.knowledge.loader import Knowledge, default_knowledge
 from popliteal.screening.engine import screen, to_json
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+# ---------------------------------------------------------------------------------------------
+# One clock. Tests that touch the app run with the clock pinned (ticking) at noon on the demo
+# clinic's wall clock, today: far from both midnights, so the page and the test that reads it
+# agree on "today" at any hour the suite is run, in any TZ. Tests about the edges of a day move
+# the clock themselves (`pinned_clock.move_to(...)`, tests/test_clock_boundaries.py).
+
+
+def clinic_noon(day: date | None = None, tz: str = DEMO_TZ) -> datetime:
+    """Noon on the clinic's wall clock on this day (today there by default), as UTC."""
+    local_day = day or clock.local_today(tz)
+    return datetime.combine(local_day, wall_time(12, 0), tzinfo=clock.zone(tz)).astimezone(UTC)
+
+
+@pytest.fixture
+def pinned_clock() -> Iterator[time_machine.Traveller]:
+    """The whole process's clock (the server thread too) at clinic noon today, ticking."""
+    with time_machine.travel(clinic_noon(), tick=True) as traveller:
+        yield traveller
+
+
 # Argon2id as in production, at its lowest cost: at the production cost (m=64 MiB, t=3) one
 # hash or check takes about 150 ms, and the suite creates and logs in thousands of accounts.
 # Hashes embed their parameters, so every hash made in the suite (demo accounts included) is
@@ -76,7 +103,8 @@ def result_json(kb: Knowledge, answers: dict[str, Any], role: str = "patient") -
 
 
 # ---------------------------------------------------------------------------------------------
-# Databases: every database test runs on SQLite and, when the server answers, on PostgreSQL.
+# Databases: every database test runs on SQLite; a test marked `postgres` runs on PostgreSQL too
+# when the server answers.
 # Each test gets a freshly migrated database holding the demo clinic, restored from a snapshot
 # taken once per run (migrating and hashing demo passwords per test would be slow).
 
@@ -143,8 +171,8 @@ def _load_demo_into(url: str, kb: Knowledge) -> None:
 
     migrate.upgrade(url)
     engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        load_demo(session, kb)
+    with time_machine.travel(clinic_noon(), tick=True), make_sessionmaker(engine)() as session:
+        load_demo(session, kb)  # on the tests' clock: its visit "tomorrow" is their tomorrow
     engine.dispose()
 
 
@@ -209,7 +237,18 @@ def _restore_pg(snapshot: PgSnapshot) -> None:
                     )
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Database tests run on SQLite; those marked `postgres` run on PostgreSQL too.
+
+    The mark is for what the dialect decides: concurrency, constraints and triggers,
+    migrations, locks, JSON queries, and one smoke test per area (README, "The test suite").
+    """
+    if "database_url" in metafunc.fixturenames:
+        marked = metafunc.definition.get_closest_marker("postgres") is not None
+        metafunc.parametrize("database_url", BACKENDS if marked else ["sqlite"], indirect=True)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated database with the demo clinic in it, fresh for this test."""
     if request.param == "sqlite":
@@ -238,7 +277,7 @@ def settings(database_url: str, tmp_path: Path) -> Any:
 
 
 @pytest.fixture
-def app(settings: Any, kb: Knowledge) -> Iterator[Any]:
+def app(settings: Any, kb: Knowledge, pinned_clock: time_machine.Traveller) -> Iterator[Any]:
     from popliteal.web.app import create_app
 
     application = create_app(settings, kb=kb)
@@ -310,7 +349,7 @@ def live_server(app: Any) -> Iterator[LiveServer]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # generous: a busy machine is slow, not broken
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")

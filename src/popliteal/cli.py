@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from popliteal.clock import utcnow
 from popliteal.config import Settings, load_settings
 from popliteal.knowledge.loader import Knowledge, KnowledgeError, default_knowledge, load
 from popliteal.screening.answers import InvalidAnswers, parse_request
@@ -261,7 +262,7 @@ def load_command(
     max_bytes = _max_file_bytes()
     contents = [(str(path), _read_load_file(path, max_bytes)) for path in files]
     kb = _knowledge()
-    now = datetime.now(UTC)
+    now = utcnow()
     try:
         given = load_cli.merge_inputs(
             contents,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.booking.models import Appointment, AppointmentType, Availability
-from popliteal.db import utcnow
+from popliteal.clock import local_today
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.answers import parse_answers
 from popliteal.screening.engine import screen, to_json
@@ -238,8 +237,8 @@ def _demo_appointment(
     session: Session, clinic: Clinic, clinician: User, patient: Patient, screening: Screening
 ) -> None:
     """The demo patient's free screening: the next weekday at 10:00 clinic time, in clinic."""
-    tz = ZoneInfo(clinic.timezone)
-    day = utcnow().astimezone(tz).date() + timedelta(days=1)
+    tz = clinic.zone
+    day = local_today(tz) + timedelta(days=1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     kind = session.scalar(

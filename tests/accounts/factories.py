@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.booking.models import Appointment, AppointmentType, Availability
-from popliteal.db import utcnow
+from popliteal.clock import local_today, utcnow
 from popliteal.demo import CHIRO, DEMO_ANSWERS
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes.models import OutcomeAlert, QuestionnaireResponse, RangeOfMotion
@@ -87,8 +86,8 @@ def add_appointment(
     screening_id: str | None = None,
     minutes: int = 30,
 ) -> Appointment:
-    tz = ZoneInfo(clinic.timezone)
-    day = utcnow().astimezone(tz).date() + timedelta(days=days_ahead)
+    tz = clinic.zone
+    day = local_today(tz) + timedelta(days=days_ahead)
     starts = datetime.combine(day, time(hour), tzinfo=tz)
     appointment = Appointment(
         clinic_id=clinic.id,
@@ -203,7 +202,7 @@ def add_plan_records(
     session: Session, *, clinic: Clinic, patient_id: int, staff_id: int, kb: Knowledge
 ) -> tuple[SessionLog, VisitNote]:
     """A plan (version 1), a finished session of it and a visit note, for permission tests."""
-    today = utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+    today = local_today(clinic.zone)
     plan = CarePlan(
         clinic_id=clinic.id,
         patient_id=patient_id,
@@ -270,7 +269,7 @@ def add_plan_records(
 
 def add_run_record(session: Session, *, clinic: Clinic, patient: Patient) -> Activity:
     """A 5 km run yesterday, entered by the patient, for permission tests."""
-    yesterday = utcnow().astimezone(ZoneInfo(clinic.timezone)).date() - timedelta(days=1)
+    yesterday = local_today(clinic.zone) - timedelta(days=1)
     run = Activity(
         clinic_id=clinic.id,
         patient_id=patient.id,
@@ -369,7 +368,7 @@ def add_care_plan(
     per_week: int = 7,
 ) -> CarePlanVersion:
     """An active plan (version 1, one exercise) saved on `starts_on` at 10:00 clinic time."""
-    created = datetime.combine(starts_on, time(10), tzinfo=ZoneInfo(clinic.timezone))
+    created = datetime.combine(starts_on, time(10), tzinfo=clinic.zone)
     plan = CarePlan(
         clinic_id=clinic.id,
         patient_id=patient_id,
@@ -413,7 +412,7 @@ def add_outcome_records(
     session: Session, *, clinic: Clinic, patient_id: int, staff_id: int, kb: Knowledge
 ) -> tuple[QuestionnaireResponse, RangeOfMotion, OutcomeAlert]:
     """An NPRS answer, a knee measurement and an open red-flag alert, for permission tests."""
-    today = utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+    today = local_today(clinic.zone)
     patient = session.get(Patient, patient_id)
     assert patient is not None
     response = QuestionnaireResponse(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Patient
 from popliteal.booking.models import Appointment
-from popliteal.db import utcnow
+from popliteal.clock import utcnow
 from popliteal.demo import ADMIN, CHIRO, CLINIC_TZ, PATIENT
 from popliteal.screening import staff_service
 from popliteal.screening.answers import InvalidAnswers, parse_answers
@@ -91,6 +91,7 @@ def test_patient_list_shows_urgency_red_flags_and_next_appointment_most_urgent_f
     assert listed[0]["next_appointment"] is None
 
 
+@pytest.mark.postgres
 def test_patient_list_search_by_name_or_email(staff: Any, db: Session, kb: Any) -> None:
     emergency_patient(db, kb)
     by_name = text_of(staff.get("/staff/patients", params={"q": "avery"}))
@@ -200,6 +201,7 @@ def test_exam_that_fires_a_red_flag_shows_it_added(staff: Any, db: Session) -> N
     assert re.search(r"Before Conservative care After Urgent \(changed\)", text), text
 
 
+@pytest.mark.postgres
 def test_exam_form_is_prefilled_with_earlier_exam_findings(staff: Any, db: Session) -> None:
     demo = demo_records(db)
     url = f"/staff/patients/{demo.patient_id}/exam"

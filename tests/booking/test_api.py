@@ -228,7 +228,7 @@ def test_patient_too_late_to_cancel_gets_403_with_reason(client: Any, db: Sessio
     demo = db.scalar(select(Appointment).order_by(Appointment.id).limit(1))
     assert demo is not None
     # Move the demo visit to start in 2 hours: within the 24-hour notice.
-    from popliteal.db import utcnow
+    from popliteal.clock import utcnow
 
     demo.starts_at = utcnow() + timedelta(hours=2)
     demo.ends_at = demo.starts_at + timedelta(minutes=20)

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -77,6 +78,7 @@ def test_not_offered_combination_is_explained(client: Any) -> None:
     assert client.get("/book", params={"type": "massage"}).status_code == 422
 
 
+@pytest.mark.postgres
 def test_new_visitor_books_is_logged_in_and_sees_the_confirmation(client: Any, db: Session) -> None:
     page = client.get(
         "/book", params={"type": "free_screening", "mode": "virtual", "from": later_from()}
@@ -303,7 +305,7 @@ def test_patient_cancels_and_reschedules_from_my_appointments(client: Any, db: S
 
 
 def test_too_late_to_change_shows_the_reason(client: Any, db: Session) -> None:
-    from popliteal.db import utcnow
+    from popliteal.clock import utcnow
 
     demo = db.scalar(select(Appointment).order_by(Appointment.id).limit(1))
     assert demo is not None

@@ -40,7 +40,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, locale="en-US")
-    context.set_default_timeout(15_000)
+    # Every wait is on a condition; the limit only bounds a real failure on a busy machine.
+    context.set_default_timeout(30_000)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))

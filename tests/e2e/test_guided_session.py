@@ -38,7 +38,7 @@ def _log_in(page: Any, email: str, password: str) -> None:
 def _checked(page: Any, box_id: str) -> None:
     from playwright.sync_api import expect
 
-    expect(page.locator(f"#{box_id}")).to_be_checked(timeout=10_000)
+    expect(page.locator(f"#{box_id}")).to_be_checked()
 
 
 def test_person_does_a_guided_session_on_a_phone_and_the_clinician_sees_it(
@@ -47,6 +47,7 @@ def test_person_does_a_guided_session_on_a_phone_and_the_clinician_sees_it(
     patient_id = demo_records(db).patient_id
     save_demo_plan(db, kb, patient_id, exercises=SHORT_PLAN)
     page.set_viewport_size(PHONE)
+    page.clock.install()  # timers run as usual until the timer step pauses them
 
     _log_in(page, PATIENT.email, PATIENT.password)
     page.wait_for_url("**/my/appointments")
@@ -69,18 +70,26 @@ def test_person_does_a_guided_session_on_a_phone_and_the_clinician_sees_it(
     page.wait_for_url(re.compile(r"/my/session/\d+\?step=1$"))
 
     # Exercise 1: the timer counts each 1-second hold, ticks the set, then counts the rest.
+    # The page's clock is paused and moved by the test, so a busy machine cannot race it.
     main = page.locator("main")
     assert "Exercise 1 of 3" in main.inner_text()
     start = page.get_by_role("button", name="Start hold")
     start.wait_for()
     accessible(page)
+    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
     start.click()
+    assert not page.locator("#set-1").is_checked()  # the hold has not run yet
+    page.clock.run_for(1_500)
     _checked(page, "set-1")
-    page.get_by_text(re.compile("Rest is over")).wait_for(timeout=10_000)
+    assert not page.get_by_text(re.compile("Rest is over")).is_visible()
+    page.clock.run_for(1_500)
+    page.get_by_text(re.compile("Rest is over")).wait_for()
     assert not page.locator("#set-2").is_checked()
     start.click()
+    page.clock.run_for(1_500)
     _checked(page, "set-2")
     page.get_by_text(re.compile("All sets are done")).wait_for()
+    page.clock.resume()
     screenshot(page, "guided-session-timer")
     page.get_by_role("button", name="Next", exact=True).click()
 

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.service import actor_for
+from popliteal.clock import local_today
 from popliteal.demo import CHIRO, PATIENT
+from popliteal.demo import CLINIC_TZ as DEMO_TZ
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import service as outcomes_service
 from popliteal.outcomes.schemas import RangeOfMotionCreate
@@ -120,7 +122,7 @@ def _arrange_history(db: Session, kb: Knowledge, rec: Records) -> None:
     motion of both knees."""
     clinic = db.get(Clinic, rec.clinic_id)
     assert clinic is not None
-    today = datetime.now(UTC).date()
+    today = local_today(DEMO_TZ)
     start = today - timedelta(days=42)
     plan = db.scalar(select(CarePlan).where(CarePlan.patient_id == rec.patient_id))
     assert plan is not None
@@ -245,7 +247,7 @@ def test_clinician_outcomes_page_with_charts_and_the_discharge_pdf(
     text = pdf_text(pdf.body())
     assert "Discharge summary" in text
     assert PATIENT.name in text
-    assert f"Discharged on {_long(datetime.now(UTC).date())}" in text
+    assert f"Discharged on {_long(local_today(DEMO_TZ))}" in text
     assert "Lower Extremity Functional Scale" in text
     assert "20.0" in text  # LEFS first
     assert "80.0" in text  # LEFS last

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from popliteal.db import Base, UTCDateTime, utcnow
+from popliteal.clock import utcnow, zone
+from popliteal.db import Base, UTCDateTime
 
 ROLES = ("patient", "clinician", "admin")
 
@@ -32,6 +34,11 @@ class Clinic(Base):
         String(8), default="koos", server_default="koos"
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's time zone: every date a person sees is on this wall clock."""
+        return zone(self.timezone)
 
     __table_args__ = (
         CheckConstraint(

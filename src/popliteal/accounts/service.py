@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -22,8 +23,8 @@ from popliteal.accounts.models import (
     User,
 )
 from popliteal.accounts.rules import Actor
+from popliteal.clock import utcnow, zone
 from popliteal.config import Settings
-from popliteal.db import utcnow
 
 _hasher = PasswordHash((Argon2Hasher(),))
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
@@ -247,6 +248,12 @@ def get_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
     ):
         raise NotAllowed("no such patient")
     return patient
+
+
+def clinic_zone(session: Session, clinic_id: int) -> ZoneInfo:
+    """The clinic's time zone (UTC if the clinic is gone): dates are shown on its wall clock."""
+    clinic = session.get(Clinic, clinic_id)
+    return clinic.zone if clinic is not None else zone(None)
 
 
 def default_clinic(session: Session) -> Clinic:

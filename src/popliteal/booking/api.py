@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
+from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.booking import service as booking_service
 from popliteal.booking.ics import appointment_ics
@@ -21,7 +21,7 @@ from popliteal.booking.schemas import (
     SlotsRead,
 )
 from popliteal.booking.service import AppointmentView
-from popliteal.db import utcnow
+from popliteal.clock import local_today
 from popliteal.screening.service import VISITOR_COOKIE
 from popliteal.web.deps import (
     ClinicDep,
@@ -40,7 +40,7 @@ router = APIRouter(prefix="/api", tags=["booking"])
 
 
 def appointment_read(view: AppointmentView) -> AppointmentRead:
-    zone = ZoneInfo(view.timezone)
+    zone = clock.zone(view.timezone)
     return AppointmentRead(
         id=view.id,
         type=view.type_code,
@@ -94,8 +94,8 @@ def read_slots(
     clinician: Annotated[int | None, Query(description="A clinician's id; omit for any.")] = None,
 ) -> SlotsRead:
     """List free slots (clinic days `from`..`to`, inclusive; default: the next 7 days)."""
-    zone = ZoneInfo(clinic.timezone)
-    first = first_day or utcnow().astimezone(zone).date()
+    zone = clinic.zone
+    first = first_day or local_today(zone)
     last = last_day or first + timedelta(days=6)
     with http_errors():
         slots = booking_service.list_slots(

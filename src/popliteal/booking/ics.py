@@ -7,13 +7,13 @@ moved (SEQUENCE goes up) or cancelled (STATUS:CANCELLED, METHOD:CANCEL).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from icalendar.enums import STATUS
 
-from popliteal import __version__
+from popliteal import __version__, clock
 from popliteal.booking.service import AppointmentView
+from popliteal.clock import local_date
 
 PRODID = f"-//popliteal//booking {__version__}//EN"
 
@@ -30,7 +30,7 @@ def uid_for(view: AppointmentView) -> str:
 
 def appointment_ics(view: AppointmentView, *, now: datetime | None = None) -> bytes:
     """The calendar file for this appointment."""
-    zone = ZoneInfo(view.timezone)
+    zone = clock.zone(view.timezone)
     cancelled = view.status == "cancelled"
     description = (
         f"{view.type_name} with {view.clinician_name} ({view.mode_name}). "
@@ -41,7 +41,7 @@ def appointment_ics(view: AppointmentView, *, now: datetime | None = None) -> by
         sequence=view.sequence,
         start=view.starts_at.astimezone(zone),
         end=view.ends_at.astimezone(zone),
-        stamp=(now or datetime.now(UTC)).astimezone(UTC),
+        stamp=(now or clock.utcnow()).astimezone(UTC),
         summary=f"{view.type_name} at {view.clinic_name}",
         description=description,
         location=view.location,
@@ -53,7 +53,7 @@ def appointment_ics(view: AppointmentView, *, now: datetime | None = None) -> by
         subcomponents=[event],
     )
     # Only the transitions around the visit: a small VTIMEZONE that still covers it.
-    local_day = view.starts_at.astimezone(zone).date()
+    local_day = local_date(view.starts_at, zone)
     calendar.add_missing_timezones(
         first_date=date(local_day.year - 1, 1, 1), last_date=local_day + timedelta(days=400)
     )

@@ -11,7 +11,8 @@ from datetime import datetime, time
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from popliteal.db import Base, UTCDateTime, utcnow
+from popliteal.clock import utcnow
+from popliteal.db import Base, UTCDateTime
 
 MODES = ("in_clinic", "virtual", "at_home")
 STATUSES = ("booked", "cancelled")

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
@@ -24,7 +24,7 @@ from popliteal.booking import service as booking_service
 from popliteal.booking.api import ics_response
 from popliteal.booking.models import MODES
 from popliteal.booking.service import MODE_NAMES, AppointmentView, BookingError, SlotView
-from popliteal.db import utcnow
+from popliteal.clock import local_today, utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
 from popliteal.screening.service import VISITOR_COOKIE
@@ -35,6 +35,7 @@ from popliteal.web.deps import (
     CurrentPatient,
     DbSession,
     Kb,
+    Now,
     OptionalActor,
     OptionalUser,
     RowId,
@@ -98,7 +99,7 @@ def _error(request: Request, status: int, title: str, message: str) -> Response:
 
 
 def _today(clinic: Clinic) -> date:
-    return utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+    return local_today(clinic.zone)
 
 
 def _start_param(moment: datetime) -> str:
@@ -124,7 +125,7 @@ def _parse_clinician(raw: str | None) -> int | None:
 
 def group_by_day(slots: list[SlotView], *, tz: str, any_clinician: bool) -> list[Day]:
     """Slots grouped by clinic-local day; for "any clinician" each time is listed once."""
-    zone = ZoneInfo(tz)
+    zone = clock.zone(tz)
     days: dict[date, list[SlotChoice]] = {}
     seen: set[datetime] = set()
     for s in slots:
@@ -305,7 +306,7 @@ def _confirm_ctx(
     }
     if clinician_id is not None and clinician_id not in names:
         raise BookingError("choose a clinician from the list")
-    zone = ZoneInfo(clinic.timezone)
+    zone = clinic.zone
     return {
         "clinic": clinic,
         "kind": kind,
@@ -479,8 +480,9 @@ def create_booking(
 # ------------------------------------------------------------------------------ my appointments
 
 
-def _split(views: list[AppointmentView]) -> tuple[list[AppointmentView], list[AppointmentView]]:
-    now = utcnow()
+def _split(
+    views: list[AppointmentView], now: datetime
+) -> tuple[list[AppointmentView], list[AppointmentView]]:
     upcoming = [v for v in views if v.status == "booked" and v.ends_at > now]
     past = [v for v in views if v not in upcoming]
     past.reverse()
@@ -489,13 +491,13 @@ def _split(views: list[AppointmentView]) -> tuple[list[AppointmentView], list[Ap
 
 @router.get("/my/appointments", response_class=HTMLResponse, include_in_schema=False)
 def read_my_appointments(
-    request: Request, session: DbSession, actor: CurrentPatient, clinic: ClinicDep
+    request: Request, session: DbSession, actor: CurrentPatient, clinic: ClinicDep, now: Now
 ) -> Response:
     """Show your upcoming and past appointments."""
     views = booking_service.list_appointments(
         session, actor=actor, client_address=client_address(request)
     )
-    upcoming, past = _split(views)
+    upcoming, past = _split(views, now)
     return _render(
         request,
         "booking_my.html",

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from popliteal import clock
+
 SLOT_STEP_MINUTES = 15
 
 
@@ -106,7 +108,7 @@ def free_slots(
         raise ValueError("now must be an aware datetime")
     if mode not in type_modes or minutes <= 0:
         return []
-    zone = ZoneInfo(tz)
+    zone = clock.zone(tz)
     earliest, latest = booking_window(
         now=now, min_notice_hours=min_notice_hours, horizon_days=horizon_days
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +22,7 @@ from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking import rules
 from popliteal.booking.models import MODES, Appointment, AppointmentType, Availability
-from popliteal.db import utcnow
+from popliteal.clock import day_start, local_date, utcnow
 from popliteal.screening import service as screening_service
 from popliteal.screening.models import Screening
 
@@ -205,9 +204,9 @@ def _free(
     ignore_bookings: bool = False,
     min_notice_hours: int | None = None,
 ) -> list[rules.Slot]:
-    zone = ZoneInfo(clinic.timezone)
-    since = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=zone)
-    until = datetime.combine(last_day + timedelta(days=2), time(0), tzinfo=zone)
+    zone = clinic.zone
+    since = day_start(first_day - timedelta(days=1), zone)
+    until = day_start(last_day + timedelta(days=2), zone)
     busy = (
         []
         if ignore_bookings
@@ -279,7 +278,7 @@ def _pick_slot(
     min_notice_hours: int | None = None,
 ) -> rules.Slot:
     """The free slot starting at `starts_at` (SlotTaken when booked, BookingError if never open)."""
-    day = starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+    day = local_date(starts_at, clinic.zone)
 
     def free(*, ignore_bookings: bool) -> list[rules.Slot]:
         return [
@@ -747,9 +746,8 @@ def schedule(
         raise NotAllowed("the schedule is for the clinic's staff")
     now = now or utcnow()
     clinic = session.get_one(Clinic, actor.clinic_id)
-    zone = ZoneInfo(clinic.timezone)
-    since = datetime.combine(first_day, time(0), tzinfo=zone)
-    until = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
+    since = day_start(first_day, clinic.zone)
+    until = day_start(last_day + timedelta(days=1), clinic.zone)
     query = (
         select(Appointment)
         .where(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,13 +15,14 @@ from popliteal.booking import service as booking_service
 from popliteal.booking.models import MODES
 from popliteal.booking.pages import page_setup
 from popliteal.booking.service import MODE_NAMES, AppointmentView, BookingError
-from popliteal.db import utcnow
+from popliteal.clock import local_date, local_today
 from popliteal.web.deps import (
     ClinicDep,
     CsrfProtected,
     CurrentAdmin,
     CurrentClinician,
     DbSession,
+    Now,
     RowId,
     client_address,
     get_optional_user,
@@ -55,6 +55,7 @@ def read_schedule(
     session: DbSession,
     actor: CurrentClinician,
     clinic: ClinicDep,
+    now: Now,
     view: Literal["day", "week"] = "day",
     day: Annotated[date | None, Query(alias="date")] = None,
     clinician: Annotated[str | None, Query(max_length=12)] = None,
@@ -69,7 +70,7 @@ def read_schedule(
         clinician_id = picked
     else:
         return _error(request, 422, "Please check your choice", "choose a clinician from the list")
-    today = utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+    today = local_today(clinic.zone, now)
     chosen = day or today
     if view == "week":
         first = chosen - timedelta(days=chosen.weekday())
@@ -86,10 +87,10 @@ def read_schedule(
         clinician_id=clinician_id,
         client_address=client_address(request),
     )
-    zone = ZoneInfo(clinic.timezone)
+    zone = clinic.zone
     by_day: dict[date, list[AppointmentView]] = {}
     for v in views:
-        by_day.setdefault(v.starts_at.astimezone(zone).date(), []).append(v)
+        by_day.setdefault(local_date(v.starts_at, zone), []).append(v)
     days = []
     current = first
     while current <= last:

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from popliteal.db import Base, UTCDateTime, utcnow
+from popliteal.clock import utcnow
+from popliteal.db import Base, UTCDateTime
 
 OCCASIONS = ("baseline", "follow_up", "discharge", "ad_hoc")
 SIDES = ("left", "right")

@@ -24,12 +24,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
 from popliteal.booking.models import Appointment, AppointmentType
-from popliteal.db import utcnow
+from popliteal.clock import local_date, utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import FollowupSettings
 from popliteal.outcomes import followup, rules
@@ -104,15 +105,6 @@ def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
 def _require_staff(actor: Actor) -> None:
     if not actor.is_staff:
         raise NotAllowed("only clinicians can do this")
-
-
-def _zone(session: Session, clinic_id: int) -> ZoneInfo:
-    clinic = session.get(Clinic, clinic_id)
-    return ZoneInfo(clinic.timezone if clinic else "UTC")
-
-
-def _local_date(moment: datetime, zone: ZoneInfo) -> date:
-    return moment.astimezone(zone).date()
 
 
 def _red_flag(r: FiredRule) -> RedFlagRead:
@@ -194,9 +186,9 @@ def _baseline_on(
     plans: Sequence[CarePlan], first_visit: datetime | None, zone: ZoneInfo
 ) -> date | None:
     """The episode's baseline day: its first plan or its first evaluation, whichever is first."""
-    starts = [_local_date(p.created_at, zone) for p in plans]
+    starts = [local_date(p.created_at, zone) for p in plans]
     if first_visit is not None:
-        starts.append(_local_date(first_visit, zone))
+        starts.append(local_date(first_visit, zone))
     return min(starts) if starts else None
 
 
@@ -240,8 +232,8 @@ def logged_pain(session: Session, patient_id: int, since: date) -> list[followup
 
 def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -> _Context:
     clinic = session.get(Clinic, patient.clinic_id)
-    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
-    today = _local_date(now, zone)
+    zone = clinic.zone if clinic else clock.zone(None)
+    today = local_date(now, zone)
     last_discharge = session.scalar(
         select(Discharge)
         .where(Discharge.patient_id == patient.id)
@@ -281,7 +273,7 @@ def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -
         followup.PlanPeriod(
             starts_on=v.starts_on,
             exercises=v.exercises,
-            ends_on=_local_date(p.ended_at, zone) if p.ended_at else None,
+            ends_on=local_date(p.ended_at, zone) if p.ended_at else None,
         )
         for v, p in versions
     ]
@@ -597,8 +589,8 @@ def submit_response(
     """
     patient = _patient(session, actor, patient_id)
     now = now or utcnow()
-    zone = _zone(session, patient.clinic_id)
-    today = _local_date(now, zone)
+    zone = accounts_service.clinic_zone(session, patient.clinic_id)
+    today = local_date(now, zone)
     safety = dict(body.safety or {})
     problems = followup.safety_problems(kb.followup, safety)
     day = today
@@ -804,8 +796,8 @@ def clinic_due(
     _require_staff(actor)
     now = now or utcnow()
     clinic = session.get(Clinic, actor.clinic_id)
-    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
-    today = _local_date(now, zone)
+    zone = clinic.zone if clinic else clock.zone(None)
+    today = local_date(now, zone)
     interval = clinic.followup_interval_days if clinic else 14
     preferred = clinic.preferred_instrument if clinic else "koos"
     patients = session.execute(
@@ -934,7 +926,7 @@ def record_range_of_motion(
     _require_staff(actor)
     patient = _patient(session, actor, patient_id)
     now = now or utcnow()
-    today = _local_date(now, _zone(session, patient.clinic_id))
+    today = local_date(now, accounts_service.clinic_zone(session, patient.clinic_id))
     problems = []
     measured_on = body.measured_on or today
     if measured_on > today:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
-from popliteal.db import utcnow
+from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Instrument
 from popliteal.outcomes import chart, followup, rules

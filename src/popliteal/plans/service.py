@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from popliteal import clock
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.models import Clinic, Patient, User
+from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
-from popliteal.db import utcnow
+from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import EQUIPMENT, PHASES
 from popliteal.plans import rules
@@ -58,9 +58,7 @@ class PlanProblems(ProblemsError, PlanError):
 
 def local_today(session: Session, clinic_id: int, now: datetime | None = None) -> date:
     """Today's date in the clinic's time zone (plans and logs are dated locally)."""
-    clinic = session.get(Clinic, clinic_id)
-    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
-    return (now or utcnow()).astimezone(zone).date()
+    return clock.local_today(accounts_service.clinic_zone(session, clinic_id), now)
 
 
 def _require_staff(actor: Actor) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from popliteal.clock import local_date
 from popliteal.knowledge.schema import SURFACES
 from popliteal.running import importers, rules
 
@@ -145,7 +146,7 @@ def merge_inputs(
         _day_run(
             a.filename,
             f"{a.start:%Y-%m-%d %H:%M} UTC",
-            a.start.astimezone(zone).date(),
+            local_date(a.start, zone),
             a.distance_m / 1000,
             surface,
             duration_s=a.duration_s,
@@ -164,7 +165,7 @@ def merge_inputs(
             for day, km in dated
             if km > 0
         ]
-    anchor = today or max(dated_days, default=None) or now.astimezone(zone).date()
+    anchor = today or max(dated_days, default=None) or local_date(now, zone)
     for daily in dailies:
         undated = [km for day, km in daily.distances.days if day is None]
         if not undated:

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from popliteal.db import Base, UTCDateTime, utcnow
+from popliteal.clock import utcnow
+from popliteal.db import Base, UTCDateTime
 
 ACTIVITY_SOURCES = ("manual", "file")
 DISTANCE_SOURCES = ("manual", "device", "track")

@@ -11,17 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import get_args
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.models import Clinic, Patient
+from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor, may_see_patient
 from popliteal.accounts.service import AccountError, NotAllowed
-from popliteal.db import utcnow
+from popliteal.clock import local_date, utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import service as plans_service
 from popliteal.plans.models import CarePlan, CarePlanVersion
@@ -58,11 +57,6 @@ def check_patient(session: Session, *, actor: Actor, patient_id: int) -> None:
     """NotAllowed unless this actor may see the patient (checked before reading any upload)."""
     _patient(session, actor, patient_id)
     session.rollback()
-
-
-def _zone(session: Session, clinic_id: int) -> ZoneInfo:
-    clinic = session.get(Clinic, clinic_id)
-    return ZoneInfo(clinic.timezone if clinic else "UTC")
 
 
 def _read(a: Activity) -> ActivityRead:
@@ -116,7 +110,7 @@ def add_activity(
         raise RunningError("next-morning pain can be added tomorrow morning")
     started_at = None
     if body.start_time is not None:
-        zone = _zone(session, patient.clinic_id)
+        zone = accounts_service.clinic_zone(session, patient.clinic_id)
         started_at = datetime.combine(body.local_date, body.start_time, tzinfo=zone)
     row = Activity(
         clinic_id=patient.clinic_id,
@@ -192,7 +186,7 @@ def import_files(
         session.rollback()
         raise RunningError(f"unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}")
     moment = now or utcnow()
-    zone = _zone(session, patient.clinic_id)
+    zone = accounts_service.clinic_zone(session, patient.clinic_id)
     imported: list[Activity] = []
     duplicates: list[ImportSkipped] = []
     rejected: list[ImportSkipped] = []
@@ -228,7 +222,7 @@ def import_files(
         row = Activity(
             clinic_id=patient.clinic_id,
             patient_id=patient.id,
-            local_date=parsed.start.astimezone(zone).date(),
+            local_date=local_date(parsed.start, zone),
             started_at=parsed.start,
             distance_km=parsed.distance_m / 1000,
             duration_s=parsed.duration_s,

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
@@ -33,7 +33,7 @@ from popliteal.accounts.schemas import (
 )
 from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking.models import Appointment, AppointmentType
-from popliteal.db import utcnow
+from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import URGENCY_ORDER, Answer, Finding
 from popliteal.screening import service as screening_service
@@ -264,7 +264,7 @@ def _appointment_read(
         id=appointment.id,
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,
-        starts_local=appointment.starts_at.astimezone(ZoneInfo(tz)).strftime("%a %d %b %Y, %H:%M"),
+        starts_local=clock.local_time(appointment.starts_at, tz),
         type_code=kind.code,
         type_name=kind.name,
         mode=appointment.mode,

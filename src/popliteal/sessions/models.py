@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from popliteal.db import Base, UTCDateTime, utcnow
+from popliteal.clock import utcnow
+from popliteal.db import Base, UTCDateTime
 
 SESSION_MODES = ("home", "virtual", "at_home_visit")
 PAIN_KINDS = ("morning", "other")

@@ -21,7 +21,7 @@ from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking.models import Appointment
-from popliteal.db import utcnow
+from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import followup
 from popliteal.outcomes import service as outcomes_service

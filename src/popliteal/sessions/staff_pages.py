@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +21,7 @@ from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking.models import Appointment, AppointmentType
-from popliteal.db import utcnow
+from popliteal.clock import local_date, local_today
 from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import TreatmentGiven, VisitNoteCreate, VisitNoteRead
@@ -94,7 +93,7 @@ def appointment_info(session: Session, appt: Appointment, tz: str) -> dict[str, 
         "mode": appt.mode,
         "mode_name": VISIT_MODE_NAMES.get(appt.mode, appt.mode),
         "clinician_name": clinician.display_name if clinician else "",
-        "date": appt.starts_at.astimezone(ZoneInfo(tz)).date(),
+        "date": local_date(appt.starts_at, tz),
     }
 
 
@@ -307,8 +306,7 @@ def read_new_visit_note(
             raise HTTPException(404, "no such visit for this person")
         f.mode = appt.mode
     else:
-        zone = ZoneInfo(_timezone(session, patient))
-        f.visit_date = utcnow().astimezone(zone).date().isoformat()
+        f.visit_date = local_today(_timezone(session, patient)).isoformat()
     return _note_page(request, session, kb, patient, f)
 
 

@@ -7,18 +7,17 @@ is audited with the fields that changed.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.models import Clinic, Patient, User
+from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import NotAllowed, ProblemsError
 from popliteal.booking.models import Appointment
-from popliteal.db import utcnow
+from popliteal.clock import local_date, utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions.models import VisitNote
 from popliteal.sessions.schemas import VisitNoteCreate, VisitNoteRead
@@ -108,12 +107,11 @@ def _fill(
         appt = session.get(Appointment, body.appointment_id)
         if appt is None or appt.patient_id != patient.id:
             raise VisitNoteProblems(["that appointment is not one of this person's visits"])
-    clinic = session.get(Clinic, patient.clinic_id)
-    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    zone = accounts_service.clinic_zone(session, patient.clinic_id)
     note.appointment_id = body.appointment_id
     note.mode = appt.mode if appt is not None else body.mode
     note.visit_date = body.visit_date or (
-        appt.starts_at.astimezone(zone).date() if appt is not None else now.astimezone(zone).date()
+        local_date(appt.starts_at, zone) if appt is not None else local_date(now, zone)
     )
     note.subjective = body.subjective.strip()
     note.objective = body.objective.strip()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
+from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.rules import Actor
@@ -41,7 +43,13 @@ def get_kb(request: Request) -> Knowledge:
     return kb
 
 
+def request_now() -> datetime:
+    """This request's "now", read once from the one clock: one page, one instant."""
+    return clock.utcnow()
+
+
 DbSession = Annotated[Session, Depends(get_db)]
+Now = Annotated[datetime, Depends(request_now)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Kb = Annotated[Knowledge, Depends(get_kb)]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from popliteal import clock
 from popliteal.web.csrf import token_for
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ def csrf_token(request: Request) -> str:
 
 def local_time(value: datetime, tz: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     """A UTC datetime shown in the clinic's time zone."""
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+    return clock.local_time(value, tz, fmt)
 
 
 def nav_user(request: Request) -> object | None:
