@@ -47,6 +47,7 @@ def _appointment(
     )
 
 
+@pytest.mark.postgres
 def test_migrations_are_at_head(database_url: str) -> None:
     assert migrate.current(database_url) == migrate.head()
 
@@ -60,6 +61,7 @@ def test_migrations_go_down_and_up_again(tmp_path: Any) -> None:
     assert migrate.current(url) == migrate.head()
 
 
+@pytest.mark.postgres
 def test_overlapping_appointments_of_one_clinician_are_refused_by_the_database(
     db: Session,
 ) -> None:
@@ -86,6 +88,7 @@ def _second_patient(db: Session) -> int:
     return other.id
 
 
+@pytest.mark.postgres
 def test_back_to_back_other_clinician_and_cancelled_do_not_conflict(db: Session) -> None:
     second = _second_patient(db)
     db.add(_appointment(db, clinician_email=ADMIN.email, starts=START))
@@ -104,6 +107,7 @@ def test_back_to_back_other_clinician_and_cancelled_do_not_conflict(db: Session)
     assert len(db.scalars(select(Appointment).where(Appointment.starts_at >= START)).all()) == 4
 
 
+@pytest.mark.postgres
 def test_one_person_cannot_have_two_visits_at_once_even_with_two_clinicians(db: Session) -> None:
     db.add(_appointment(db, clinician_email=ADMIN.email, starts=START))
     db.commit()
@@ -120,6 +124,7 @@ def test_one_person_cannot_have_two_visits_at_once_even_with_two_clinicians(db: 
     db.commit()
 
 
+@pytest.mark.postgres
 def test_moving_an_appointment_onto_another_is_refused(db: Session) -> None:
     first = _appointment(db, clinician_email=ADMIN.email, starts=START)
     second = _appointment(db, clinician_email=ADMIN.email, starts=START + timedelta(hours=2))
@@ -138,6 +143,7 @@ def test_moving_an_appointment_onto_another_is_refused(db: Session) -> None:
     db.commit()
 
 
+@pytest.mark.postgres
 def test_times_come_back_as_the_same_instant_in_utc(db: Session) -> None:
     chicago_morning = datetime(2030, 7, 1, 9, 0, tzinfo=timezone(timedelta(hours=-5)))
     db.add(_appointment(db, clinician_email=ADMIN.email, starts=chicago_morning))

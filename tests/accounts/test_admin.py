@@ -6,6 +6,7 @@ import html
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -91,6 +92,7 @@ def test_clinician_who_is_not_admin_gets_403(client: Any) -> None:
     assert client.get("/staff/admin/clinicians").status_code == 403
 
 
+@pytest.mark.postgres
 def test_admin_adds_a_clinician_who_can_then_log_in(client: Any, db: Session, app: Any) -> None:
     from starlette.testclient import TestClient
 

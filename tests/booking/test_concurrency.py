@@ -95,6 +95,7 @@ def call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int
         return e.code, json.loads(e.read() or b"null")
 
 
+@pytest.mark.postgres
 def test_twenty_concurrent_bookings_of_one_slot_one_wins(server: str, db: Session) -> None:
     pt_id = f.pt(db).id
     db.rollback()  # end the test's read: on SQLite an open transaction holds the write lock

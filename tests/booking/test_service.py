@@ -155,6 +155,7 @@ def test_existing_email_refused_without_writing(db: Session) -> None:
     assert booked_count(db) == 1
 
 
+@pytest.mark.postgres
 def test_the_database_guard_rolls_back_the_new_account(
     db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

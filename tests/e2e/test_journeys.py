@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import accessible, next_step, screenshot, step_marker
 
 NEW_PERSON = {
@@ -48,6 +50,7 @@ def _screen(page: Any, *, tick: str | None = None) -> None:
     raise AssertionError("the screening did not finish in 60 steps")
 
 
+@pytest.mark.postgres
 def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login(
     page: Any,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
@@ -42,6 +43,7 @@ def lefs(value: int) -> dict[str, int]:
     return {f"L{i}": value for i in range(1, 21)}
 
 
+@pytest.mark.postgres
 def test_a_person_answers_a_questionnaire_and_sees_scores_history_and_what_is_due(
     client: Any, db: Session, kb: Knowledge
 ) -> None:

@@ -220,6 +220,7 @@ def test_a_red_flag_survives_bad_answers_its_alert_opens_and_its_message_comes_b
     assert alert.detail["items"] == ["new_calf_swelling"]
 
 
+@pytest.mark.postgres
 def test_a_red_flag_at_a_check_in_opens_exactly_one_urgent_alert_however_often_it_is_ticked(
     db: Session, kb: Knowledge, world: World
 ) -> None:
@@ -257,6 +258,7 @@ def test_a_red_flag_at_a_check_in_opens_exactly_one_urgent_alert_however_often_i
     assert alert.patient_message.startswith("A swollen calf or leg")
 
 
+@pytest.mark.postgres
 def test_the_database_allows_one_open_alert_per_person_kind_and_rule(
     db: Session, world: World
 ) -> None:
@@ -573,6 +575,7 @@ def test_the_patient_list_can_refresh_review_flags_for_the_whole_clinic(
 # ------------------------------------------------------------------ schedule in the service
 
 
+@pytest.mark.postgres
 def test_the_first_initial_evaluation_is_the_baseline_and_the_clinic_interval_sets_follow_ups(
     db: Session, kb: Knowledge, world: World
 ) -> None:
@@ -757,6 +760,7 @@ def test_the_patient_list_due_column_matches_each_persons_due_in_a_fixed_number_
     )
 
 
+@pytest.mark.postgres
 def test_the_follow_up_interval_is_checked_by_the_service_and_the_database(
     db: Session, world: World
 ) -> None:
@@ -823,6 +827,7 @@ def test_range_of_motion_is_recorded_by_clinicians_with_checked_values(
     assert [r.id for r in listed] == [read.id]
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("flexion", "extension"),
     [(181, 0), (-1, 0), (120, -91), (120, 31), (10, -20), (None, None)],

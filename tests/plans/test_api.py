@@ -67,6 +67,7 @@ def test_draft_endpoint_is_the_cli_contract_and_clinician_only(client: Any, kb: 
     assert "jetpack" in bad.text
 
 
+@pytest.mark.postgres
 def test_saving_versions_keeps_history_and_the_person_sees_the_current_one(
     client: Any, app: Any, db: Session, kb: Knowledge
 ) -> None:
@@ -134,6 +135,7 @@ def test_no_plan_can_be_saved_for_a_referral_condition(
     assert counts(db) == before
 
 
+@pytest.mark.postgres
 def test_a_new_condition_ends_the_old_plan(client: Any, db: Session, kb: Knowledge) -> None:
     patient_id = demo_records(db).patient_id
     login(client, ADMIN.email, ADMIN.password)

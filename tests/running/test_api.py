@@ -110,6 +110,7 @@ def test_impossible_runs_are_refused(client: Any, db: Session, body: dict[str, A
     assert f.run_count(db) == 0
 
 
+@pytest.mark.postgres
 def test_several_files_at_once_and_the_same_file_again(client: Any, db: Session) -> None:
     login(client, PATIENT.email, PATIENT.password)
     gpx = sample_gpx(5.0, start=days_ago(5))

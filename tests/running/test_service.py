@@ -111,6 +111,7 @@ def test_next_morning_pain_waits_for_the_next_morning(db: Session) -> None:
     assert (updated.pain_during, updated.pain_next_morning) == (2, 3)
 
 
+@pytest.mark.postgres
 def test_import_stores_each_file_once_and_names_what_it_skipped(db: Session) -> None:
     actor = f.actor_for(db, PATIENT.email)
     pid = f.demo_patient(db).id
@@ -216,6 +217,7 @@ def test_an_unknown_surface_is_refused_before_anything_is_read(db: Session) -> N
     assert stored(db, pid) == []
 
 
+@pytest.mark.postgres
 def test_a_year_of_files_in_one_import_is_stored_and_audited(db: Session) -> None:
     """Forty runs at once: every one stored and audited (the ids once outgrew entity_id)."""
     actor = f.actor_for(db, PATIENT.email)
@@ -403,6 +405,7 @@ def test_patient_list_flags_match_each_persons_page_in_a_fixed_number_of_queries
     assert neighbour not in both
 
 
+@pytest.mark.postgres
 def test_deleting_a_run_lets_its_file_be_imported_again(db: Session) -> None:
     actor = f.actor_for(db, ADMIN.email)
     pid = f.demo_patient(db).id

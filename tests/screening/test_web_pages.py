@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -124,6 +125,7 @@ def _sid(path: str) -> str:
     return path.split("/")[2]
 
 
+@pytest.mark.postgres
 def test_a_conservative_screening_from_start_to_result(client: Any, db: Any) -> None:
     result_path = run_interview(client, CONSERVATIVE)
     page = client.get(result_path)
@@ -169,6 +171,7 @@ def test_the_step_page_shows_progress_safety_first_and_dont_know(client: Any) ->
     assert "an empty box means" in page.text
 
 
+@pytest.mark.postgres
 def test_dont_know_stores_null_and_back_removes_the_answers(client: Any, db: Any) -> None:
     path = start(client)
     sid = _sid(path)

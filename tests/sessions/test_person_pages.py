@@ -183,6 +183,7 @@ def _step(
     return client.post(f"/my/session/{session_id}/step", data=data)
 
 
+@pytest.mark.postgres
 def test_a_full_guided_session_through_the_forms_is_stored(
     client: Any, db: Session, kb: Knowledge
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
@@ -57,6 +58,7 @@ def note_form(token: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+@pytest.mark.postgres
 def test_visit_without_a_note_is_offered_first_and_the_note_needs_a_mobilization_grade(
     client: Any, db: Session
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from popliteal.accounts.models import LoginAttempt
@@ -50,6 +51,7 @@ def test_form_post_without_csrf_token_is_refused(client: Any) -> None:
     assert "popliteal_session" not in response.headers.get("set-cookie", "")
 
 
+@pytest.mark.postgres
 def test_wrong_password_then_throttled_per_account(client: Any, db: Any) -> None:
     token = csrf_from(client)
     for _ in range(5):

@@ -8,6 +8,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import pytest
+
 from popliteal.demo import CHIRO
 
 
@@ -25,6 +27,7 @@ def _login(url: str, password: str) -> int:
         return int(exc.code)
 
 
+@pytest.mark.postgres
 def test_thirty_parallel_wrong_passwords_are_checked_at_most_five_times(live_server: Any) -> None:
     start = threading.Barrier(30)
     codes: list[int] = []

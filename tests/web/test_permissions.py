@@ -547,6 +547,7 @@ def _try(client: TestClient, email: str, password: str) -> int:
     return int(response.status_code)
 
 
+@pytest.mark.postgres
 def test_many_accounts_from_one_address_are_throttled_but_other_addresses_are_not(
     app: Any, settings: Any
 ) -> None:
@@ -573,6 +574,7 @@ def test_many_accounts_from_one_address_are_throttled_but_other_addresses_are_no
     neighbour.close()
 
 
+@pytest.mark.postgres
 def test_one_account_tried_from_many_addresses_is_throttled(app: Any, settings: Any) -> None:
     for i in range(settings.login_max_failures_account):
         client = TestClient(app, follow_redirects=False, client=(f"192.0.2.{i + 1}", 40000))
@@ -583,6 +585,7 @@ def test_one_account_tried_from_many_addresses_is_throttled(app: Any, settings: 
     fresh.close()
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("junk", ["99999999999999999999", "0", "-1", "x'; DROP TABLE users; --"])
 def test_absurd_ids_are_answered_with_4xx_never_500(app: Any, junk: str) -> None:
     """Every route, with every path parameter replaced by junk, as admin and as a patient."""
