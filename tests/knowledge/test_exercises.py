@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import yaml
 
 from popliteal.knowledge import loader
 from popliteal.knowledge.loader import DATA_DIR, Knowledge
@@ -22,6 +21,7 @@ from popliteal.knowledge.schema import (
     ExercisesFile,
     SourcesFile,
 )
+from tests.knowledge.editing import packaged
 
 REPO = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -81,12 +81,12 @@ def blocked(ex: Exercise, condition: str) -> set[str]:
 
 
 def test_the_library_file_validates_on_its_own() -> None:
-    raw = yaml.safe_load((DATA_DIR / "exercises.yaml").read_text(encoding="utf-8"))
+    raw = packaged("exercises.yaml")
     library = ExercisesFile.model_validate(raw)
     exercises = {ex.id: ex for ex in library.exercises}
-    conditions_raw = yaml.safe_load((DATA_DIR / "conditions.yaml").read_text(encoding="utf-8"))
+    conditions_raw = packaged("conditions.yaml")
     conditions = {c.id: c for c in ConditionsFile.model_validate(conditions_raw).conditions}
-    sources_raw = yaml.safe_load((DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    sources_raw = packaged("sources.yaml")
     sources = {s.key for s in SourcesFile.model_validate(sources_raw).sources}
     problems: list[str] = []
 
@@ -346,5 +346,5 @@ def test_every_drawing_is_what_the_drawing_script_makes_byte_for_byte() -> None:
     )
     assert run.returncode == 0, run.stderr
     assert len(list((DATA_DIR / "illustrations").glob("*.svg"))) == len(
-        yaml.safe_load((DATA_DIR / "exercises.yaml").read_text(encoding="utf-8"))["exercises"]
+        packaged("exercises.yaml")["exercises"]
     ), "an illustration has no exercise"

@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from popliteal.knowledge.loader import DATA_DIR, Knowledge, KnowledgeError, content_hash, load
 from tests.conftest import SHARED
 from tests.contract import CONDITION_IDS, FINDINGS
+from tests.knowledge.editing import edited_copy
 
 
 def test_every_contract_condition_is_present(kb: Knowledge) -> None:
@@ -83,13 +83,7 @@ def test_version_is_a_content_hash(tmp_path: Path, kb: Knowledge) -> None:
     assert content_hash(copy) != kb.version
 
 
-def _broken_copy(tmp_path: Path, name: str, edit: object) -> Path:
-    copy = tmp_path / "data"
-    shutil.copytree(DATA_DIR, copy)
-    data = yaml.safe_load((copy / name).read_text())
-    edit(data)  # type: ignore[operator]
-    (copy / name).write_text(yaml.safe_dump(data, sort_keys=False))
-    return copy
+_broken_copy = edited_copy
 
 
 def test_schema_error_names_file_entry_and_field(tmp_path: Path) -> None:

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
+from popliteal.knowledge.loader import Knowledge
+from tests.knowledge.editing import edited_copy, packaged, problems_of
 
-from popliteal.knowledge.loader import DATA_DIR, Knowledge, KnowledgeError, load
-
-
-def broken(tmp_path: Path, name: str, edit: Any) -> Path:
-    copy = tmp_path / "data"
-    shutil.copytree(DATA_DIR, copy)
-    data = yaml.safe_load((copy / name).read_text())
-    edit(data)
-    (copy / name).write_text(yaml.safe_dump(data, sort_keys=False))
-    return copy
-
-
-def problems_of(path: Path) -> list[str]:
-    with pytest.raises(KnowledgeError) as info:
-        load(path)
-    return info.value.problems
+broken = edited_copy
 
 
 def test_a_protocol_prescribing_a_contraindicated_exercise_is_refused(
@@ -81,7 +65,7 @@ def test_a_missing_illustration_and_a_dangling_variant_are_reported(tmp_path: Pa
         data["exercises"][0]["harder"] = ["no_such_exercise"]
 
     copy = broken(tmp_path, "exercises.yaml", edit)
-    first = yaml.safe_load((copy / "exercises.yaml").read_text())["exercises"][0]
+    first = packaged("exercises.yaml")["exercises"][0]
     (copy / "illustrations" / first["illustration"]).unlink()
     found = problems_of(copy)
     assert any("no_such_exercise" in p for p in found)

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from popliteal.knowledge.loader import DATA_DIR, Knowledge, KnowledgeError, load
+from popliteal.knowledge.loader import Knowledge, load
+from tests.knowledge.editing import edited_copy, problems_of
 
 
 def broken(tmp_path: Path, edit: Callable[[Any], None]) -> Path:
-    copy = tmp_path / "data"
-    shutil.copytree(DATA_DIR, copy)
-    data = yaml.safe_load((copy / "running.yaml").read_text(encoding="utf-8"))
-    edit(data)
-    (copy / "running.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return copy
-
-
-def problems_of(path: Path) -> list[str]:
-    with pytest.raises(KnowledgeError) as info:
-        load(path)
-    return info.value.problems
+    return edited_copy(tmp_path, "running.yaml", edit)
 
 
 def test_load_thresholds_are_the_ones_the_evidence_gives(kb: Knowledge) -> None:
@@ -142,11 +130,10 @@ def test_running_yaml_is_part_of_the_knowledge_version(tmp_path: Path, kb: Knowl
 
 
 def test_knowledge_check_counts_the_running_rules(
-    run_cli: Callable[..., subprocess.CompletedProcess[str]],
+    run_cli: Callable[..., subprocess.CompletedProcess[str]], kb: Knowledge
 ) -> None:
     done = run_cli("knowledge", "check")
     assert done.returncode == 0, done.stderr
-    kb = load()
     tiers = len(kb.running.load.run_spike_tiers)
     levels = len(kb.running.walk_run.levels)
     assert f"{tiers} spike tiers, {levels} walk-run levels" in done.stdout

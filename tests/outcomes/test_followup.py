@@ -3,18 +3,16 @@ discharge criteria, each against values worked by hand."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from popliteal.knowledge.loader import DATA_DIR, Knowledge, KnowledgeError, default_knowledge, load
+from popliteal.knowledge.loader import Knowledge, default_knowledge
 from popliteal.outcomes import followup
 from popliteal.outcomes.followup import (
     Due,
@@ -33,6 +31,7 @@ from popliteal.outcomes.followup import (
     steps_from_best,
 )
 from popliteal.running.rules import Run
+from tests.knowledge.editing import edited_copy, problems_of
 
 KB = default_knowledge()
 FOLLOWUP = KB.followup
@@ -520,14 +519,7 @@ def test_steps_from_the_best_answer_follow_each_instruments_direction(kb: Knowle
 
 def broken(tmp_path: Path, edit: Callable[[Any], None]) -> list[str]:
     """The problems the loader reports for followup.yaml changed by `edit`."""
-    copy = tmp_path / "data"
-    shutil.copytree(DATA_DIR, copy)
-    data = yaml.safe_load((copy / "followup.yaml").read_text(encoding="utf-8"))
-    edit(data)
-    (copy / "followup.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    with pytest.raises(KnowledgeError) as info:
-        load(copy)
-    return info.value.problems
+    return problems_of(edited_copy(tmp_path, "followup.yaml", edit))
 
 
 def test_every_follow_up_threshold_is_cited_or_marked_as_expert_judgement() -> None:

@@ -3,30 +3,18 @@ never shipped, and a broken file is refused naming what is wrong."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from popliteal.knowledge.loader import DATA_DIR, Knowledge, KnowledgeError, load
+from popliteal.knowledge.loader import Knowledge
+from tests.knowledge.editing import edited_copy, problems_of
 
 
 def broken(tmp_path: Path, edit: Callable[[Any], None]) -> Path:
-    copy = tmp_path / "data"
-    shutil.copytree(DATA_DIR, copy)
-    data = yaml.safe_load((copy / "outcomes.yaml").read_text(encoding="utf-8"))
-    edit(data)
-    (copy / "outcomes.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return copy
-
-
-def problems_of(path: Path) -> list[str]:
-    with pytest.raises(KnowledgeError) as info:
-        load(path)
-    return info.value.problems
+    return edited_copy(tmp_path, "outcomes.yaml", edit)
 
 
 def test_koos_items_scales_and_the_2012_missing_data_rule(kb: Knowledge) -> None:
