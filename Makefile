@@ -61,8 +61,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Work stealing keeps both workers busy to the end (a few tests take 30 s or more); the 15
+# slowest tests are printed after every run (pyproject addopts) so growth is seen.
 test: $(STAMP) browser-deps pdf-deps pdf-test-deps lint typecheck
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # wrk loads the HTTP endpoints in `make bench`.
 bench-deps:

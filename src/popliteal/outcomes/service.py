@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -258,9 +258,7 @@ def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -
         )
     )
     if episode_since is not None:
-        visits = visits.where(
-            Appointment.starts_at >= datetime.combine(episode_since, time(0), tzinfo=zone)
-        )
+        visits = visits.where(Appointment.starts_at >= clock.day_start(episode_since, zone))
     baseline_on = _baseline_on(plans, session.scalar(visits), zone)
 
     versions = session.execute(
@@ -864,8 +862,7 @@ def clinic_due(
             (
                 v
                 for v in visits.get(pid, [])
-                if episode_since is None
-                or v >= datetime.combine(episode_since, time(0), tzinfo=zone)
+                if episode_since is None or v >= clock.day_start(episode_since, zone)
             ),
             default=None,
         )
