@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # pytest-xdist workers for `make test` (the suite is sized for two cores).
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck bench bench-deps system-deps browser-deps pdf-deps pdf-test-deps clean
+.PHONY: run test pytest lint typecheck bench bench-deps system-deps browser-deps pdf-deps pdf-test-deps clean
 
 # Debian ships venv/ensurepip apart from Python; install what is missing, and only then.
 system-deps:
@@ -61,9 +61,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Work stealing keeps both workers busy to the end (a few tests take 30 s or more); the 15
+# The type check (about 25 s on a fresh clone) and lint run beside pytest rather than before
+# it; any of the three failing fails `make test`.
+test: $(STAMP) browser-deps pdf-deps pdf-test-deps
+	$(MAKE) --no-print-directory -j 3 lint typecheck pytest
+
+# Work stealing keeps both workers busy to the end (a few tests take 15 s or more); the 15
 # slowest tests are printed after every run (pyproject addopts) so growth is seen.
-test: $(STAMP) browser-deps pdf-deps pdf-test-deps lint typecheck
+pytest: $(STAMP) browser-deps pdf-deps pdf-test-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # wrk loads the HTTP endpoints in `make bench`.

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
@@ -69,9 +69,38 @@ def kb() -> Knowledge:
     return default_knowledge()
 
 
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
 @pytest.fixture
-def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run `python -m popliteal ARGS` as a separate process, as a user would."""
+def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """Run `popliteal ARGS` in this process through Typer's runner, in an empty folder:
+    the exit code, standard output and standard error come back apart, as from a process.
+
+    A process start costs about 0.6 s and the suite runs the command line some 120 times;
+    `run_cli_process` starts the real `python -m popliteal` for the tests that prove the
+    entry point itself (one per command)."""
+    from typer.testing import CliRunner
+
+    from popliteal.cli import app as cli_app
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        result = runner.invoke(
+            cli_app, list(args), input=stdin, prog_name="popliteal", catch_exceptions=False
+        )
+        return subprocess.CompletedProcess(
+            ["popliteal", *args], result.exit_code, result.stdout, result.stderr
+        )
+
+    return run
+
+
+@pytest.fixture
+def run_cli_process(tmp_path: Path) -> RunCli:
+    """Run `python -m popliteal ARGS` as a separate process, exactly as a user would."""
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -171,8 +200,11 @@ def _load_demo_into(url: str, kb: Knowledge) -> None:
 
     migrate.upgrade(url)
     engine = make_engine(url)
-    with time_machine.travel(clinic_noon(), tick=True), make_sessionmaker(engine)() as session:
-        load_demo(session, kb)  # on the tests' clock: its visit "tomorrow" is their tomorrow
+    # On the tests' day, an hour before their noon: the demo's visit "tomorrow" is their
+    # tomorrow, and everything a test creates is newer than the demo's records.
+    loaded_at = clinic_noon() - timedelta(hours=1)
+    with time_machine.travel(loaded_at, tick=True), make_sessionmaker(engine)() as session:
+        load_demo(session, kb)
     engine.dispose()
 
 

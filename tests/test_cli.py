@@ -28,9 +28,9 @@ def screen_json(run_cli: Run, answers_file: Write, answers: dict[str, Any]) -> d
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
 
-def test_json_has_every_contract_field(run_cli: Run, answers_file: Write) -> None:
+def test_json_has_every_contract_field(run_cli_process: Run, answers_file: Write) -> None:
     out = screen_json(
-        run_cli,
+        run_cli_process,
         answers_file,
         {"age_years": 34, "onset": "gradual", "runner": True, "pain_location": "posterolateral"},
     )

@@ -130,9 +130,9 @@ def test_running_yaml_is_part_of_the_knowledge_version(tmp_path: Path, kb: Knowl
 
 
 def test_knowledge_check_counts_the_running_rules(
-    run_cli: Callable[..., subprocess.CompletedProcess[str]], kb: Knowledge
+    run_cli_process: Callable[..., subprocess.CompletedProcess[str]], kb: Knowledge
 ) -> None:
-    done = run_cli("knowledge", "check")
+    done = run_cli_process("knowledge", "check")
     assert done.returncode == 0, done.stderr
     tiers = len(kb.running.load.run_spike_tiers)
     levels = len(kb.running.walk_run.levels)

@@ -69,12 +69,12 @@ def test_the_table_marks_an_invalid_score(run_cli: RunCli, tmp_path: Path) -> No
     assert "60.0" not in done.stdout
 
 
-def test_csv_gives_a_csv_of_scores(run_cli: RunCli, tmp_path: Path) -> None:
+def test_csv_gives_a_csv_of_scores(run_cli_process: RunCli, tmp_path: Path) -> None:
     header = ",".join(f"L{i}" for i in range(1, 21))
     full = ",".join(["4"] * 10 + ["2"] * 10)
     gap = ",".join(["3"] * 19 + [""])
     path = write(tmp_path, "lefs.csv", f"id,{header}\np1,{full}\np2,{gap}\n")
-    done = run_cli("score", "lefs", str(path))
+    done = run_cli_process("score", "lefs", str(path))
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert list(rows[0]) == ["id", "valid", "total", "invalid", "missing_items"]

@@ -11,8 +11,8 @@ import pytest
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def test_draft_json_has_exactly_the_contract_shape(run_cli: Run) -> None:
-    done = run_cli(
+def test_draft_json_has_exactly_the_contract_shape(run_cli_process: Run) -> None:
+    done = run_cli_process(
         "plan",
         "draft",
         "--condition",

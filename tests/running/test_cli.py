@@ -58,9 +58,9 @@ def flag_ids(out: dict[str, Any]) -> list[str]:
 
 
 def test_json_is_the_contract_and_the_rules_own_report(
-    run_cli: Run, tmp_path: Path, kb: Knowledge
+    run_cli_process: Run, tmp_path: Path, kb: Knowledge
 ) -> None:
-    out = load_json(run_cli, write(tmp_path, "build_up.json", daily_json(BUILD_UP)))
+    out = load_json(run_cli_process, write(tmp_path, "build_up.json", daily_json(BUILD_UP)))
     assert set(out) >= CONTRACT_KEYS
     for flag in out["flags"]:
         assert set(flag) == {"id", "message", "source"}

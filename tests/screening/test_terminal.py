@@ -22,8 +22,8 @@ def test_emergency_stops_the_interview_with_a_banner(run_cli: Run) -> None:
     assert "not a diagnosis" in out
 
 
-def test_interview_runs_to_a_ranked_result(run_cli: Run) -> None:
-    proc = run_cli("screen", "--json", stdin=INTAKE + "0\n" + "\n" * 400)
+def test_interview_runs_to_a_ranked_result(run_cli_process: Run) -> None:
+    proc = run_cli_process("screen", "--json", stdin=INTAKE + "0\n" + "\n" * 400)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["urgency"] == "conservative"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from fastapi import Request
@@ -55,7 +56,10 @@ def clinic_name(request: Request) -> str:
     return str(name)
 
 
+@cache
 def make_templates() -> Jinja2Templates:
+    """One template environment per process: templates are package files and every global
+    reads the request, so apps share it and each template is compiled once, not per app."""
     dirs = [PACKAGE / "web" / "templates"]
     dirs += sorted(p for p in PACKAGE.glob("*/templates") if p != dirs[0])
     templates = Jinja2Templates(directory=dirs[0])
