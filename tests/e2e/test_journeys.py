@@ -21,7 +21,8 @@ NEW_PERSON = {
 
 
 def _screen(page: Any, *, tick: str | None = None) -> None:
-    """Screen as a 34-year-old woman: no danger signs (or `tick` one), else "don't know"."""
+    """Screen as a 34-year-old woman whose pain came on slowly 3 weeks ago and is about the
+    same: no danger signs (or `tick` one), else "don't know"."""
     page.goto("/")
     accessible(page)
     page.get_by_role("link", name="Start the free screening").click()
@@ -37,6 +38,15 @@ def _screen(page: Any, *, tick: str | None = None) -> None:
         if age.count():
             age.fill("34")
             page.get_by_label("I am female").check()
+            page.get_by_role("button", name="Next").click()
+        elif page.get_by_label("Slowly, over days or weeks").count():
+            page.get_by_label("Slowly, over days or weeks").check()
+            weeks = page.get_by_label("How many weeks have you had this pain?")
+            if weeks.count():
+                weeks.fill("3")
+            page.get_by_role("button", name="Next").click()
+        elif page.get_by_label("It is about the same").count():
+            page.get_by_label("It is about the same").check()
             page.get_by_role("button", name="Next").click()
         elif page.locator("#step input[type=checkbox]").count():
             box = page.locator(f"#step input[type=checkbox][name={tick}]") if tick else None

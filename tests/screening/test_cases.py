@@ -201,10 +201,11 @@ CASES: dict[str, Case] = {
     ),
     # §1.4 Baker's cyst: woman in her late fifties with known knee OA, posteromedial fullness that
     # tightens after activity and with full flexion; soft non-pulsatile posteromedial mass
-    # (Handy 2001; doctor123 Baker's cyst: OA in ~50%).
+    # (Handy 2001; doctor123 Baker's cyst: OA in ~50%). Over 50, the mass is scanned before it
+    # is called a cyst (SVS 2022, Farber): a surgical consult, care may start meanwhile.
     "bakers-cyst-soft-posteromedial-mass": Case(
         "bakers_cyst",
-        "conservative",
+        "surgical_consult",
         {
             "age_years": 58,
             "sex": "female",
@@ -224,10 +225,11 @@ CASES: dict[str, Case] = {
             "tenderness_site": "popliteal_fossa",
         },
     ),
-    # §1.4 Baker's cyst, patient only: fullness behind the knee that does not pulse, known OA.
+    # §1.4 Baker's cyst, patient only: fullness behind the knee that does not pulse, known OA;
+    # at 55 it is scanned before it is called a cyst (SVS 2022, Farber).
     "bakers-cyst-fullness-patient-only": Case(
         "bakers_cyst",
-        "conservative",
+        "surgical_consult",
         {
             "age_years": 55,
             "history_knee_oa": True,

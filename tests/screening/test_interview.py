@@ -16,6 +16,7 @@ NEGATIVE_SAFETY = {
     "runner": False,
     "onset": "gradual",
     "symptom_duration_weeks": 6,
+    "pain_trend": "stable",
     "breathless_or_chest_pain": False,
     "cold_pale_numb_foot": False,
     "saddle_numbness_or_bladder_bowel_change": False,

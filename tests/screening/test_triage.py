@@ -173,6 +173,11 @@ def test_unexplained_calf_swelling_is_an_emergency(kb: Knowledge) -> None:
 # cauda equina BMJ Best Practice (§2.1 E5); aneurysm SVS Farber 2022; haemarthrosis §2.1 U1.
 EMERGENCY_CASES: list[tuple[dict[str, Any], str]] = [
     ({"breathless_or_chest_pain": True}, "rf_pe_suspected"),
+    ({"wells_previous_dvt": True, "pain_location": "calf"}, "rf_dvt_wells_unlikely_calf"),
+    (
+        {**INJURY, "pain_location": "calf", "pain_trend": "worsening", "symptom_duration_weeks": 1},
+        "rf_calf_pain_worsening_after_injury",
+    ),
     ({"cold_pale_numb_foot": True}, "rf_limb_ischaemia"),
     ({"mech_high_energy_or_deformity": True}, "rf_knee_dislocation"),
     ({**INJURY, "pedal_pulses": "reduced_or_absent"}, "rf_knee_dislocation"),
@@ -227,7 +232,11 @@ URGENT_CASES: list[tuple[dict[str, Any], str]] = [
     ({"lump_pulsates": True}, "rf_pulsatile_mass"),
     ({"popliteal_mass_exam": "pulsatile"}, "rf_pulsatile_mass"),
     ({"fever_or_chills": True}, "rf_fever_knee_pain"),
-    ({"wells_previous_dvt": True, "pain_location": "calf"}, "rf_dvt_wells_unlikely_calf"),
+    ({"night_or_rest_pain": True, "age_years": 40}, "rf_tumour_suspected"),
+    (
+        {"mech_twist_planted_foot": True, "knee_rom_limited": "lacks_extension"},
+        "rf_extension_block_after_twist",
+    ),
     (
         {"calf_pop_on_pushoff": True, "bruising": "ankle_or_foot", "walking_difficult": True},
         "rf_tendon_rupture_suspected",
@@ -245,9 +254,11 @@ def test_urgent_triggers(kb: Knowledge, answers: dict[str, Any], rule: str) -> N
     assert urgency(kb, answers) == "urgent"
 
 
-def test_tumour_age_boundary(kb: Knowledge) -> None:
+def test_tumour_night_pain_has_no_age_gate(kb: Knowledge) -> None:
+    """NICE CG27 1.13.3 / NG12: unexplained bone pain at rest is X-rayed at any age; under 25
+    raises suspicion but is not a gate (tests/screening/test_guideline_rules.py)."""
     assert "rf_tumour_suspected" in fired(kb, {"night_or_rest_pain": True, "age_years": 24})
-    assert "rf_tumour_suspected" not in fired(kb, {"night_or_rest_pain": True, "age_years": 25})
+    assert "rf_tumour_suspected" in fired(kb, {"night_or_rest_pain": True, "age_years": 25})
 
 
 def test_claudication_age_boundary(kb: Knowledge) -> None:
@@ -262,6 +273,7 @@ def test_claudication_age_boundary(kb: Knowledge) -> None:
 # §1.7; failed care Kise 2016 (§2.1 R); claudication over 50 §1.12.
 SURGICAL_CASES: list[tuple[dict[str, Any], str]] = [
     ({"posterior_drawer": "grade_3"}, "sc_pcl_grade_3"),
+    ({"age_years": 61, "lump_behind_knee": True, "lump_pulsates": False}, "rf_mass_over_50"),
     ({"posterior_sag": True, "lachman_positive": True}, "sc_combined_ligament"),
     ({"dial_test": "at_30_only"}, "sc_posterolateral_corner"),
     ({"varus_laxity_30": True}, "sc_posterolateral_corner"),

@@ -14,8 +14,12 @@ from starlette.testclient import TestClient
 
 from popliteal.accounts.models import AuditEvent
 from popliteal.demo import CHIRO, PATIENT
+from popliteal.knowledge.loader import default_knowledge
+from popliteal.screening.engine import question_text
 from popliteal.screening.models import Screening
 from tests.conftest import csrf_from, login
+
+KB = default_knowledge()
 
 # How a runner with a sore knee and no danger signs answers (anything else: "no", or the first
 # choice, or the lowest number allowed).
@@ -146,7 +150,8 @@ def test_a_conservative_screening_from_start_to_result(client: Any, db: Any) -> 
     assert stored.urgency == "conservative"
     assert stored.result["urgency"] == "conservative"
     assert stored.result["next_questions"] == []
-    assert stored.knowledge_version in text
+    assert stored.knowledge_version  # stored with the result, not shown to the person
+    assert stored.knowledge_version not in text
     assert stored.patient_id is None
     assert stored.token_hash is not None
 
@@ -367,7 +372,9 @@ def test_a_surgical_consult_result_offers_an_initial_evaluation(client: Any) -> 
     assert "type=free_screening" not in page.text
 
 
-def test_dont_know_to_every_safety_question_is_not_called_no_warning_signs(client: Any) -> None:
+def test_dont_know_to_every_safety_question_is_not_called_no_warning_signs(
+    client: Any, db: Any
+) -> None:
     """Review finding: "don't know" everywhere gave "no signs that need urgent care"."""
     path = start(client)
     for _ in range(60):
@@ -380,10 +387,23 @@ def test_dont_know_to_every_safety_question_is_not_called_no_warning_signs(clien
     assert result.status_code == 200
     text = html.unescape(result.text)
     assert "show no signs that need urgent care" not in text
-    assert "Safety questions you were not sure about" in text
-    assert "Are you short of breath" in text or "chest pain" in text.lower()
+    assert 'class="banner conservative"' not in result.text  # never green
+    assert "Physical therapy or chiropractic care is a good fit" not in text
+    assert "Some warning signs are not ruled out yet" in text
+    # exactly the warning signs left at "don't know" that could still fire a rule
+    sid = path.rstrip("/").split("/")[-1]
+    listed = client.get(f"/api/screenings/{sid}").json()["safety_not_ruled_out"]
+    assert listed
+    answers = dict(db.get(Screening, sid).answers)
+    db.rollback()  # SQLite: release the write lock before the next request
+    assert all(f in answers and answers[f] is None for f in listed)  # asked, left unknown
+    for fid in listed:
+        assert question_text(KB, fid, "patient") in text
+    assert "What the clinic will check first" in text
     summary = html.unescape(client.get(f"{path}/summary").text)
-    assert "Safety questions not ruled out" in summary
+    assert "Warning signs not ruled out" in summary
+    for fid in listed:
+        assert question_text(KB, fid, "patient") in summary
 
 
 def test_no_printable_result_before_the_questions_are_done(client: Any) -> None:

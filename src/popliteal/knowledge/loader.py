@@ -38,6 +38,7 @@ from popliteal.knowledge.schema import (
     Group,
     Likelihood,
     LikelihoodsFile,
+    MustRuleOut,
     OutcomesFile,
     Predicate,
     ProgressionSettings,
@@ -104,6 +105,7 @@ class Knowledge:
     scores: dict[str, Score]
     predicates: dict[str, Predicate]
     rules: tuple[RedFlagRule, ...]
+    must_rule_out: MustRuleOut | None
     advice: AdviceFile
     treatments: dict[str, Treatment]
     surgery_indications: dict[str, SurgeryIndication]
@@ -357,6 +359,14 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         problems += _unknown(
             f"red_flags.yaml: rule {r.id}", "suspected condition", r.suspects, conditions
         )
+    if rf_f.must_rule_out is not None:
+        cite("red_flags.yaml: must_rule_out", rf_f.must_rule_out)
+        for cant_miss in rf_f.must_rule_out.conditions:
+            problems += _unknown(
+                "red_flags.yaml: must_rule_out", "condition", [cant_miss.condition], conditions
+            )
+            if cant_miss.only_if is not None:
+                exprs.append((f"must_rule_out {cant_miss.condition}", cant_miss.only_if))
     for where, expr in exprs:
         for node in walk_expr(expr):
             if node.ref is not None and node.ref not in predicates:
@@ -432,6 +442,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         scores=scores,
         predicates=predicates,
         rules=tuple(rules.values()),
+        must_rule_out=rf_f.must_rule_out,
         advice=advice_f,
         treatments=treatments,
         surgery_indications=surgery,

@@ -291,12 +291,30 @@ class RedFlagRule(Cited):
     when: Expr
     patient_message: Text
     clinician_note: Text
+    # The guideline statement this rule implements and what was checked against it.
+    audit: str | None = None
+
+
+class MustRuleOutEntry(_Strict):
+    condition: Id
+    why: Text
+    # Listed only when this also holds (a nerve lesion only with a deficit).
+    only_if: Expr | None = None
+
+
+class MustRuleOut(Cited):
+    """Can't-miss causes listed for the clinic to rule out once their probability reaches the
+    threshold, whatever the urgency (the provenance is the threshold's)."""
+
+    threshold: float = Field(gt=0, lt=1)
+    conditions: list[MustRuleOutEntry] = Field(min_length=1)
 
 
 class RedFlagsFile(_Strict):
     scores: list[Score]
     predicates: list[Predicate] = []
     rules: list[RedFlagRule]
+    must_rule_out: MustRuleOut | None = None
 
 
 # ---------------------------------------------------------------- advice.yaml

@@ -13,6 +13,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Urgency
 from popliteal.screening.differential import RankedCondition, rank
 from popliteal.screening.interview import InterviewState, plan
+from popliteal.screening.safety import must_rule_out, not_ruled_out, red_flag_suspects_first
 from popliteal.screening.triage import TriageResult, triage
 
 SELF_CARE_FROM_TOP = 3
@@ -27,6 +28,10 @@ class ScreeningResult:
     interview: InterviewState
     advice: tuple[str, ...]
     disclaimer: str
+    # Safety findings answered "not sure" that could still fire an emergency or urgent rule.
+    safety_not_ruled_out: tuple[str, ...] = ()
+    # Causes the clinic must rule out, most urgent first (screening/safety.py).
+    must_rule_out: tuple[str, ...] = ()
 
 
 def _advice(kb: Knowledge, urgency: Urgency, ranked: list[RankedCondition]) -> tuple[str, ...]:
@@ -42,7 +47,7 @@ def screen(
 ) -> ScreeningResult:
     """Screen validated answers (see answers.parse_answers). Deterministic."""
     tri = triage(kb, answers, role=role)
-    ranked = rank(kb, answers)
+    ranked = red_flag_suspects_first(rank(kb, answers), tri.fired, answers)
     return ScreeningResult(
         knowledge_version=kb.version,
         role=role,
@@ -51,6 +56,8 @@ def screen(
         interview=plan(kb, answers, role=role, urgency=tri.urgency),
         advice=_advice(kb, tri.urgency, ranked),
         disclaimer=kb.advice.disclaimer.strip(),
+        safety_not_ruled_out=not_ruled_out(kb, answers, role),
+        must_rule_out=must_rule_out(kb, answers, tri.fired, ranked, role),
     )
 
 
@@ -80,6 +87,8 @@ def to_json(kb: Knowledge, result: ScreeningResult) -> dict[str, Any]:
             }
             for r in result.triage.fired
         ],
+        "safety_not_ruled_out": list(result.safety_not_ruled_out),
+        "must_rule_out": list(result.must_rule_out),
         "conditions": [
             {
                 "id": c.id,

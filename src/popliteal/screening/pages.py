@@ -18,13 +18,13 @@ from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Finding
+from popliteal.screening import safety
 from popliteal.screening import service as screening_service
 from popliteal.screening._visitor import new_visitor_token, set_visitor_cookie, visitor_token
 from popliteal.screening.answers import InvalidAnswers
-from popliteal.screening.engine import question_text
+from popliteal.screening.engine import question_text, screen
 from popliteal.screening.interview import Step
 from popliteal.screening.models import Screening
-from popliteal.screening.relevance import open_safety_findings
 from popliteal.web.deps import (
     ClinicDep,
     CsrfProtected,
@@ -416,13 +416,18 @@ def unsure_safety_questions(kb: Knowledge, screening: Screening) -> list[str]:
     Such a result is not "no warning signs": the page says which were not ruled out.
     """
     answers: dict[str, Answer | None] = dict(screening.answers)
-    open_ids = open_safety_findings(kb, answers, screening.role)
-    order = {fid: i for i, fid in enumerate(kb.findings)}
     return [
         _question(kb, fid, screening.role)
-        for fid in sorted(open_ids, key=lambda f: order.get(f, 0))
-        if "P" in kb.findings[fid].who or screening.role == "clinician"
+        for fid in safety.not_ruled_out(kb, answers, screening.role)
     ]
+
+
+def must_rule_out_names(kb: Knowledge, screening: Screening) -> list[str]:
+    """The causes the clinic will rule out first, in plain words (the engine's must_rule_out)."""
+    ids = screening.result.get("must_rule_out")
+    if ids is None:  # a result stored before the field existed: work it out from the answers
+        ids = list(screen(kb, dict(screening.answers), role=screening.role).must_rule_out)
+    return [kb.conditions[c].patient_name for c in ids if c in kb.conditions]
 
 
 def _result_context(kb: Knowledge, screening: Screening, timezone: str) -> dict[str, Any]:
@@ -458,6 +463,7 @@ def _result_context(kb: Knowledge, screening: Screening, timezone: str) -> dict[
     ]
     return {
         "unsure_safety": unsure_safety_questions(kb, screening) if urgency != "emergency" else [],
+        "must_rule_out": must_rule_out_names(kb, screening),
         "screening": screening,
         "urgency": urgency,
         "headline": HEADLINES.get(urgency, urgency),

@@ -1,0 +1,204 @@
+"""What a screening may not leave out: warning signs not ruled out, causes that must be ruled
+out, and red-flag suspects ranked first.
+
+"Don't know" is never "no". A safety question answered "not sure" (`null`) that could still
+fire an emergency or urgent rule stays on the result as not ruled out. Rules are evaluated in
+three-valued (Kleene) logic here, with every unanswered finding this role can answer unknown,
+whether it was left "not sure" or not asked yet: a rule is open while some answers could still
+make it true. (In a person's screening an exam finding stays unanswered: it decides nothing.)
+
+A red flag is never outranked by statistics: a condition that a fired emergency or urgent rule
+names is kept among the first three causes, however little evidence the ranking has for it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Literal
+
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import Answer, Expr
+from popliteal.screening.differential import Effect, RankedCondition
+from popliteal.screening.triage import FiredRule, evaluate, leaf_holds
+
+Answers = Mapping[str, Answer | None]
+Tri = Literal[True, False, None]  # None: unknown
+SAFETY_LEVELS = ("emergency", "urgent")
+TOP = 3
+# Raised suspects sit just above the cause they overtake, not level with it.
+ABOVE = 1.01
+
+
+def _leaf(value: Answer | None, expr: Expr) -> Tri:
+    if value is None and expr.missing is None and not expr.unknown:
+        return None
+    return leaf_holds(value, expr)
+
+
+def _answerable(kb: Knowledge, finding_id: str, role: str) -> bool:
+    return role == "clinician" or "P" in kb.findings[finding_id].who
+
+
+def _kleene(kb: Knowledge, expr: Expr, answers: Answers, role: str, out: set[str]) -> Tri:
+    """Evaluate `expr`; add to `out` the unanswered findings that could still decide it."""
+    if expr.all is not None or expr.any is not None:
+        children = expr.all if expr.all is not None else expr.any
+        assert children is not None  # noqa: S101 - one form per node (schema)
+        results: list[tuple[Tri, set[str]]] = []
+        for child in children:
+            sub: set[str] = set()
+            results.append((_kleene(kb, child, answers, role, sub), sub))
+        decisive = expr.any is not None
+        if any(r is decisive for r, _ in results):
+            return decisive
+        if all(r is (not decisive) for r, _ in results):
+            return not decisive
+        for r, sub in results:
+            if r is None:
+                out |= sub
+        return None
+    if expr.not_ is not None:
+        r = _kleene(kb, expr.not_, answers, role, out)
+        return None if r is None else not r
+    if expr.ref is not None:
+        return _kleene(kb, kb.predicates[expr.ref].when, answers, role, out)
+    if expr.score is not None:
+        known, possible, pending = 0, 0, []
+        for item in kb.scores[expr.score].items:
+            if item.clinician_only and role != "clinician":
+                continue
+            value = answers.get(item.finding)
+            if value is True:
+                known += item.points
+            elif value is None and _answerable(kb, item.finding, role):
+                pending.append(item.finding)
+                possible += max(item.points, 0)
+        now, best = _leaf(known, expr), _leaf(known + possible, expr)
+        if now == best:
+            return now
+        out.update(pending)
+        return None
+    assert expr.finding is not None  # noqa: S101
+    if expr.clinician_only and role != "clinician":
+        return False
+    value = answers.get(expr.finding)
+    if value is None and not _answerable(kb, expr.finding, role):
+        return leaf_holds(None, expr)  # an exam finding stays unanswered in a person's screening
+    r = _leaf(value, expr)
+    if r is None:
+        out.add(expr.finding)
+    return r
+
+
+def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, set[str]]:
+    """Emergency and urgent rules not fired that unknown answers could still fire, each with
+    the unanswered findings that could decide it."""
+    found: dict[str, set[str]] = {}
+    for rule in kb.rules:
+        if rule.urgency in SAFETY_LEVELS:
+            deciding: set[str] = set()
+            if _kleene(kb, rule.when, answers, role, deciding) is None:
+                found[rule.id] = deciding
+    return found
+
+
+def not_ruled_out(kb: Knowledge, answers: Answers, role: str = "patient") -> tuple[str, ...]:
+    """Findings answered "not sure" (`null`) that could still fire an emergency or urgent rule,
+    in question order. Never one that was not asked: an absent finding is not listed."""
+    deciding = set().union(*open_rules(kb, answers, role).values())
+    return tuple(
+        fid for fid in kb.findings if fid in deciding and fid in answers and answers[fid] is None
+    )
+
+
+def must_rule_out(
+    kb: Knowledge,
+    answers: Answers,
+    fired: tuple[FiredRule, ...],
+    ranked: list[RankedCondition],
+    role: str = "patient",
+) -> tuple[str, ...]:
+    """Causes the clinic must rule out: those a fired emergency or urgent rule names (and the
+    can't-miss ones any fired rule names), those a rule left open by a "not sure" answer names,
+    then the can't-miss causes (red_flags.yaml `must_rule_out`) whose probability reaches the
+    threshold. Most urgent first."""
+    out: list[str] = []
+
+    def add(ids: list[str] | tuple[str, ...]) -> None:
+        out.extend(c for c in ids if c not in out)
+
+    policy = kb.must_rule_out
+    cant_miss = {e.condition for e in policy.conditions} if policy is not None else set()
+    for rule in fired:
+        if rule.urgency in SAFETY_LEVELS:
+            add(rule.suspects)
+        else:  # a surgical-consult rule naming a can't-miss cause (a mass over 50)
+            add([c for c in rule.suspects if c in cant_miss])
+    unsure = {fid for fid, value in answers.items() if value is None}
+    still_open = open_rules(kb, answers, role)
+    for open_rule in kb.rules:
+        if still_open.get(open_rule.id, set()) & unsure:
+            add(open_rule.suspects)
+    if policy is not None:
+        probability = {c.id: c.probability for c in ranked}
+        for entry in policy.conditions:
+            if probability.get(entry.condition, 0.0) < policy.threshold:
+                continue
+            if entry.only_if is not None and not evaluate(kb, entry.only_if, answers, role)[0]:
+                continue
+            add([entry.condition])
+    return tuple(out)
+
+
+def red_flag_suspects_first(
+    ranked: list[RankedCondition], fired: tuple[FiredRule, ...], answers: Answers
+) -> list[RankedCondition]:
+    """Keep the causes that fired emergency or urgent rules name among the first three.
+
+    Each such cause below the bar is raised just above the cause it has to pass, and the whole
+    list is normalised again (the others keep their order and proportions). The raise shows in
+    the cause's evidence as a `red_flag` effect naming the rule, so nothing is hidden."""
+    suspects: list[tuple[str, FiredRule]] = []
+    for rule in fired:  # most urgent rule first (triage sorts them)
+        if rule.urgency in SAFETY_LEVELS:
+            suspects += [(cid, rule) for cid in rule.suspects if cid not in dict(suspects)]
+    named = {c.id: c for c in ranked}
+    suspects = [(cid, rule) for cid, rule in suspects if cid in named]
+    if not suspects:
+        return ranked
+    first = suspects[:TOP]
+    chosen = {cid for cid, _ in first}
+    others = [c for c in ranked if c.id not in chosen]
+    room = TOP - len(first)
+    bar = others[room].probability if len(others) > room else 0.0
+    weights = {c.id: c.probability for c in ranked}
+    raised: dict[str, Effect] = {}
+    for place, (cid, rule) in enumerate(first):
+        if weights[cid] <= bar:
+            target = bar * ABOVE ** (len(first) - place)  # the more urgent rule's cause first
+            factor = target / max(weights[cid], 1e-300)
+            weights[cid] = target
+            finding = rule.because[0] if rule.because else rule.id
+            raised[cid] = Effect(
+                finding=finding,
+                value=answers.get(finding),  # type: ignore[arg-type]
+                lr=factor,
+                source=rule.source,
+                expert_weight=True,
+                kind="red_flag",
+                note=f"the red-flag rule {rule.id} names this cause: it stays among the first "
+                "three until it is ruled out",
+            )
+    total = sum(weights.values())
+    out = []
+    for c in ranked:
+        probability = weights[c.id] / total
+        shift = math.log(weights[c.id] / c.probability) if c.id in raised else 0.0
+        evidence = (raised[c.id], *c.evidence) if c.id in raised else c.evidence
+        out.append(
+            replace(c, probability=probability, log_odds=c.log_odds + shift, evidence=evidence)
+        )
+    out.sort(key=lambda r: (-r.probability, r.id))
+    return out

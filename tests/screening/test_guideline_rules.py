@@ -1,0 +1,187 @@
+"""Red-flag rules audited against their guidelines: a trigger case written from each guideline
+statement, and the boundary on either side of each line the rule draws."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from popliteal.screening.engine import screen, to_json
+from popliteal.screening.triage import triage
+from tests.screening.test_properties import KB
+
+
+def fired(answers: dict[str, Any], role: str = "patient") -> dict[str, str]:
+    return {r.id: r.urgency for r in triage(KB, answers, role=role).fired}
+
+
+def urgency(answers: dict[str, Any], role: str = "patient") -> str:
+    return triage(KB, answers, role=role).urgency
+
+
+# ---------------------------------------------------------------- NICE NG158: DVT, same day
+
+
+@pytest.mark.parametrize("score_items", [["wells_previous_dvt"], ["wells_active_cancer"]])
+def test_calf_pain_with_one_clot_risk_is_tested_the_same_day(score_items: list[str]) -> None:
+    """NG158: Wells "unlikely" (1) with calf symptoms still needs a D-dimer, the same day."""
+    answers = {"pain_location": "calf", **dict.fromkeys(score_items, True)}
+    assert fired(answers)["rf_dvt_wells_unlikely_calf"] == "emergency"
+    assert urgency(answers) == "emergency"
+
+
+def test_calf_pain_without_a_clot_risk_is_not_a_suspected_clot_from_the_person_alone() -> None:
+    assert "rf_dvt_wells_unlikely_calf" not in fired({"pain_location": "calf"})
+
+
+def test_deep_vein_tenderness_is_tested_the_same_day_whatever_the_wells_score() -> None:
+    """A clinician finding deep-vein tenderness with another diagnosis as likely (Wells -1)."""
+    answers = {"wells_deep_vein_tenderness": True, "wells_alternative_dx_as_likely": True}
+    assert fired(answers, role="clinician")["rf_dvt_wells_unlikely_calf"] == "emergency"
+
+
+def test_wells_likely_stays_its_own_rule() -> None:
+    answers = {"pain_location": "calf", "wells_previous_dvt": True, "wells_active_cancer": True}
+    rules = fired(answers)
+    assert "rf_dvt_wells_likely" in rules
+    assert "rf_dvt_wells_unlikely_calf" not in rules
+
+
+@pytest.mark.parametrize(
+    ("weeks", "trend", "fires"),
+    [
+        (0.5, "worsening", True),  # 3.5 days: after the first days
+        (2, "worsening", True),
+        (0.4, "worsening", False),  # the first days: a fresh strain may still be worsening
+        (2, "improving", False),
+        (2, "stable", False),
+    ],
+)
+def test_calf_pain_worsening_days_after_an_injury_is_reassessed_for_a_clot(
+    weeks: float, trend: str, fires: bool
+) -> None:
+    answers = {
+        "onset": "injury_sudden",
+        "calf_pop_on_pushoff": True,
+        "pain_location": "calf",
+        "pain_trend": trend,
+        "symptom_duration_weeks": weeks,
+    }
+    assert ("rf_calf_pain_worsening_after_injury" in fired(answers)) is fires
+    if fires:
+        assert urgency(answers) == "emergency"
+
+
+# ---------------------------------------------------------------- SVS 2022: popliteal aneurysm
+
+
+@pytest.mark.parametrize(("age", "fires"), [(49, False), (50, True), (72, True)])
+def test_a_lump_behind_the_knee_at_50_or_over_is_scanned_before_it_is_called_a_cyst(
+    age: int, fires: bool
+) -> None:
+    answers = {"age_years": age, "lump_behind_knee": True, "lump_pulsates": False}
+    assert ("rf_mass_over_50" in fired(answers)) is fires
+    assert urgency(answers) == ("surgical_consult" if fires else "conservative")
+    out = to_json(KB, screen(KB, answers))
+    assert ("popliteal_artery_aneurysm" in out["must_rule_out"]) is fires
+
+
+def test_a_non_pulsatile_mass_found_on_exam_over_50_is_scanned_too() -> None:
+    answers = {"age_years": 66, "popliteal_mass_exam": "soft_non_pulsatile"}
+    assert fired(answers, role="clinician")["rf_mass_over_50"] == "surgical_consult"
+
+
+def test_a_pulsatile_lump_is_urgent_and_with_a_cold_foot_an_emergency() -> None:
+    assert urgency({"lump_behind_knee": True, "lump_pulsates": True}) == "urgent"
+    cold = {"lump_behind_knee": True, "lump_pulsates": True, "cold_pale_numb_foot": True}
+    assert fired(cold)["rf_aneurysm_ischaemia"] == "emergency"
+
+
+# ---------------------------------------------------------------- NICE NG12 / CG27: bone tumour
+
+
+@pytest.mark.parametrize("age", [12, 24, 25, 40, 70])
+def test_night_or_rest_pain_needs_an_x_ray_at_any_age(age: int) -> None:
+    answers = {"age_years": age, "night_or_rest_pain": True}
+    assert fired(answers)["rf_tumour_suspected"] == "urgent"
+
+
+def test_night_pain_after_a_minor_injury_still_needs_the_x_ray() -> None:
+    answers = {"onset": "injury_sudden", "mech_twist_planted_foot": True}
+    assert fired({**answers, "night_or_rest_pain": True})["rf_tumour_suspected"] == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("weeks", "extra", "fires"),
+    [
+        (6, {}, True),
+        (5.9, {}, False),
+        (12, {"onset": "injury_sudden"}, True),  # a minor injury does not explain it away
+        (12, {"history_knee_oa": True}, False),  # explained by known osteoarthritis
+        (12, {"inflammatory_arthritis": True}, False),
+    ],
+)
+def test_pain_that_keeps_getting_worse_for_six_weeks_needs_an_x_ray(
+    weeks: float, extra: dict[str, Any], fires: bool
+) -> None:
+    answers = {"pain_trend": "worsening", "symptom_duration_weeks": weeks, **extra}
+    assert ("rf_tumour_suspected" in fired(answers)) is fires
+
+
+def test_stable_long_pain_is_not_a_tumour_flag() -> None:
+    answers = {"pain_trend": "stable", "symptom_duration_weeks": 30}
+    assert "rf_tumour_suspected" not in fired(answers)
+
+
+# ---------------------------------------------------------------- displaced meniscal tear
+
+
+@pytest.mark.parametrize(
+    ("rom", "fires"),
+    [("lacks_extension", True), ("lacks_both", True), ("lacks_flexion", False), ("full", False)],
+)
+def test_a_knee_that_cannot_straighten_after_a_twist_is_an_urgent_orthopaedic_review(
+    rom: str, fires: bool
+) -> None:
+    answers = {"mech_twist_planted_foot": True, "knee_rom_limited": rom}
+    assert ("rf_extension_block_after_twist" in fired(answers, role="clinician")) is fires
+
+
+def test_reported_locking_is_urgent_whatever_the_mechanism() -> None:
+    assert urgency({"locked_cannot_straighten": True}) == "urgent"
+
+
+# ---------------------------------------------------------------- Ottawa knee rule
+
+
+@pytest.mark.parametrize(("weeks", "rule"), [(1, "rf_ottawa_positive"), (3, None)])
+def test_ottawa_is_one_rule_within_seven_days(weeks: float, rule: str | None) -> None:
+    answers = {"onset": "injury_sudden", "symptom_duration_weeks": weeks, "age_years": 60}
+    assert ("rf_ottawa_positive" in fired(answers)) is (rule is not None)
+
+
+def test_a_high_energy_injury_names_fracture_whatever_ottawa_says() -> None:
+    answers = {"onset": "injury_sudden", "mech_high_energy_or_deformity": True, "age_years": 30}
+    rules = triage(KB, answers).fired
+    dislocation = next(r for r in rules if r.id == "rf_knee_dislocation")
+    assert "fracture" in dislocation.suspects
+
+
+def test_unable_to_bear_weight_after_the_ottawa_window_is_still_urgent() -> None:
+    answers = {"onset": "injury_sudden", "symptom_duration_weeks": 3, "unable_to_bear_weight": True}
+    assert fired(answers)["rf_injury_cannot_bear_weight"] == "urgent"
+
+
+def test_every_changed_rule_records_its_guideline_audit() -> None:
+    audited = {r.id for r in KB.rules if r.audit}
+    for rule_id in (
+        "rf_dvt_wells_unlikely_calf",
+        "rf_calf_pain_worsening_after_injury",
+        "rf_mass_over_50",
+        "rf_tumour_suspected",
+        "rf_extension_block_after_twist",
+        "rf_locked_knee",
+        "rf_ottawa_positive",
+    ):
+        assert rule_id in audited

@@ -1,0 +1,152 @@
+"""Safety in the engine: "not sure" is never "no", red-flag suspects rank first, must-rule-out.
+
+Property tests run the engine on any answers (hypothesis); the cases name their source.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from popliteal.screening.engine import screen, to_json
+from popliteal.screening.safety import not_ruled_out
+from popliteal.screening.triage import safety_findings, triage
+from tests.screening.test_properties import KB, SETTINGS, answers_st, value_strategy
+
+SAFETY_LEVELS = ("emergency", "urgent")
+PERSON_SAFETY = sorted(f for f in safety_findings(KB) if "P" in KB.findings[f].who)
+
+
+def fired_suspects(answers: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for rule in triage(KB, answers).fired:
+        if rule.urgency in SAFETY_LEVELS:
+            out += [c for c in rule.suspects if c not in out]
+    return out
+
+
+def test_calf_swelling_ranks_the_clot_and_the_ruptured_cyst_first_and_names_them() -> None:
+    """The issue's reproduction: the rule naming DVT and a ruptured Baker's cyst fires (NICE
+    NG158: unexplained calf swelling is tested the same day; a ruptured cyst cannot be told
+    from a clot without a scan), so both are in the top three and must be ruled out."""
+    answers = {
+        "age_years": 62,
+        "sex": "female",
+        "runner": False,
+        "calf_swelling": True,
+        "pain_location": "calf",
+    }
+    out = to_json(KB, screen(KB, answers))
+    assert out["urgency"] == "emergency"
+    top3 = [c["id"] for c in out["conditions"][:3]]
+    assert {"dvt", "bakers_cyst_rupture"} <= set(top3)
+    assert out["must_rule_out"][:2] == ["dvt", "bakers_cyst_rupture"]
+    assert out["safety_not_ruled_out"] == []
+    probs = [c["probability"] for c in out["conditions"]]
+    assert probs == sorted(probs, reverse=True)
+    assert math.isclose(sum(probs), 1.0, abs_tol=1e-9)
+    dvt = next(c for c in out["conditions"] if c["id"] == "dvt")
+    if dvt["evidence"] and dvt["evidence"][0]["kind"] == "red_flag":  # raised: said openly
+        assert dvt["evidence"][0]["lr"] > 1
+
+
+def test_not_sure_on_every_safety_question_lists_exactly_those_and_names_what_to_rule_out() -> None:
+    answers: dict[str, Any] = {"age_years": 45, **dict.fromkeys(PERSON_SAFETY)}
+    out = to_json(KB, screen(KB, answers))
+    listed = out["safety_not_ruled_out"]
+    assert listed, "every warning sign was left unknown: none is ruled out"
+    assert set(listed) <= set(PERSON_SAFETY)
+    for must in ("calf_swelling", "breathless_or_chest_pain", "cold_pale_numb_foot"):
+        assert must in listed
+    assert "dvt" in out["must_rule_out"]
+
+
+def test_a_safety_question_that_was_not_asked_is_never_listed() -> None:
+    out = to_json(KB, screen(KB, {"age_years": 45, "calf_swelling": None}))
+    assert out["safety_not_ruled_out"] == ["calf_swelling"]
+    empty = to_json(KB, screen(KB, {}))
+    assert empty["safety_not_ruled_out"] == []
+
+
+def test_a_no_answer_rules_the_sign_out() -> None:
+    out = to_json(KB, screen(KB, {"calf_swelling": False, "lump_behind_knee": False}))
+    assert out["safety_not_ruled_out"] == []
+    out = to_json(KB, screen(KB, {"calf_swelling": False, "fever_or_chills": None}))
+    assert out["safety_not_ruled_out"] == ["fever_or_chills"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        # 5% floor: a can't-miss cause at or above it is listed (red_flags.yaml must_rule_out)
+        ({}, []),
+        ({"foot_drop_or_weakness": True, "pain_radiates_below_knee": True}, ["peripheral"]),
+    ],
+)
+def test_cant_miss_causes_are_listed_from_the_threshold(
+    answers: dict[str, Any], expected: list[str]
+) -> None:
+    out = to_json(KB, screen(KB, answers))
+    policy = KB.must_rule_out
+    assert policy is not None
+    cant_miss = {e.condition for e in policy.conditions}
+    for c in out["conditions"]:
+        if c["id"] in cant_miss and c["probability"] < policy.threshold:
+            fired = any(c["id"] in f["suspects"] for f in out["red_flags"])
+            assert fired or c["id"] not in out["must_rule_out"]
+    for prefix in expected:
+        assert any(c.startswith(prefix) for c in out["must_rule_out"]), out["must_rule_out"]
+
+
+@SETTINGS
+@given(answers=answers_st)
+def test_a_cause_named_by_a_fired_emergency_or_urgent_rule_is_in_the_top_three(
+    answers: dict[str, Any],
+) -> None:
+    suspects = fired_suspects(answers)
+    out = to_json(KB, screen(KB, answers))
+    top = [c["id"] for c in out["conditions"][:3]]
+    for cid in suspects[:3]:
+        assert cid in top, (cid, top)
+    assert set(suspects) <= set(out["must_rule_out"])
+    probs = [c["probability"] for c in out["conditions"]]
+    assert probs == sorted(probs, reverse=True)
+    assert math.isclose(sum(probs), 1.0, abs_tol=1e-9)
+
+
+@SETTINGS
+@given(answers=answers_st, data=st.data())
+def test_a_not_sure_that_could_still_fire_a_rule_is_never_dropped(
+    answers: dict[str, Any], data: st.DataObject
+) -> None:
+    """If some answer to a "not sure" safety question would fire a new emergency or urgent
+    rule, that question is listed as not ruled out: "don't know" is never "no"."""
+    finding = data.draw(st.sampled_from(PERSON_SAFETY))
+    answers = {**answers, finding: None}
+    listed = not_ruled_out(KB, answers)
+    assert all(answers.get(f, "absent") is None for f in listed)  # only what was asked
+    before = {r.id for r in triage(KB, answers).fired if r.urgency in SAFETY_LEVELS}
+    value = data.draw(value_strategy(KB.findings[finding]))
+    after = {
+        r.id for r in triage(KB, {**answers, finding: value}).fired if r.urgency in SAFETY_LEVELS
+    }
+    if after - before:
+        assert finding in listed, (finding, value, after - before)
+
+
+@SETTINGS
+@given(answers=answers_st)
+def test_a_green_result_has_nothing_left_not_ruled_out(answers: dict[str, Any]) -> None:
+    """Green (conservative with no warning sign left unknown) only when every person-answered
+    safety question that could still fire a rule was answered."""
+    out = to_json(KB, screen(KB, answers))
+    if out["urgency"] == "conservative" and not out["safety_not_ruled_out"]:
+        for finding in PERSON_SAFETY:
+            if finding in answers and answers[finding] is None:
+                for value in (True, False) if KB.findings[finding].type == "bool" else ():
+                    fired = triage(KB, {**answers, finding: value}).fired
+                    assert all(r.urgency not in SAFETY_LEVELS for r in fired), finding
