@@ -54,3 +54,15 @@ def test_dont_know_and_quit_still_give_a_result(run_cli: Run) -> None:
     result = json.loads(proc.stdout)
     assert result["urgency"] == "conservative"
     assert "age_years" not in {q["finding"] for q in result["next_questions"]}
+
+
+def test_dont_know_to_the_danger_signs_is_shown_as_not_ruled_out(run_cli: Run) -> None:
+    """The danger-signs step answered "don't know" (Enter): the result names those signs."""
+    proc = run_cli("screen", stdin=INTAKE + "\nq\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Warning signs not ruled out" in proc.stdout
+    assert "The clinic checks these first" in proc.stdout
+    done = run_cli("screen", "--json", stdin=INTAKE + "\nq\n")
+    result = json.loads(done.stdout)
+    assert result["safety_not_ruled_out"]
+    assert result["must_rule_out"]

@@ -167,6 +167,17 @@ def print_result(kb: Knowledge, result: ScreeningResult, console: Console) -> No
             console.print(f"  [dim]Could be: {names}[/]")
         if result.role == "clinician":
             console.print(f"  [dim]{rule.clinician_note} Because: {', '.join(rule.because)}[/]")
+    if result.safety_not_ruled_out:
+        console.print('\n[bold yellow]Warning signs not ruled out (answered "not sure")[/]')
+        for fid in result.safety_not_ruled_out:
+            console.print(f"  - {question_text(kb, fid, result.role)}")
+        console.print("  If any of these is true, get care today.")
+    if result.must_rule_out:
+        first = [
+            kb.conditions[c].name if result.role == "clinician" else kb.conditions[c].patient_name
+            for c in result.must_rule_out
+        ]
+        console.print("\n[bold]The clinic checks these first[/]: " + "; ".join(first))
     if urgency != "emergency":
         table = Table(title="Most likely causes", show_lines=False)
         table.add_column("Cause")
