@@ -48,11 +48,13 @@ def _screen(page: Any, *, tick: str | None = None) -> None:
         elif page.get_by_label("It is about the same").count():
             page.get_by_label("It is about the same").check()
             page.get_by_role("button", name="Next").click()
-        elif page.locator("#step input[type=checkbox]").count():
-            box = page.locator(f"#step input[type=checkbox][name={tick}]") if tick else None
-            if box is not None and box.count() and not ticked:
-                box.check()
-                ticked = True
+        elif page.locator("#step [data-checklist-item]").count():
+            items = page.locator("#step [data-checklist-item]")
+            for i in range(items.count()):
+                fid = items.nth(i).get_attribute("data-checklist-item")
+                answer = "yes" if fid == tick and not ticked else "no"
+                ticked = ticked or answer == "yes"
+                page.locator(f"#{fid}-{answer}").check()
             page.get_by_role("button", name="Next").click()
         else:
             page.get_by_role("button", name="Don't know").click()

@@ -166,14 +166,64 @@ def test_the_step_page_shows_progress_safety_first_and_dont_know(client: Any) ->
     # "About you" is a form, not a safety question; the first checklist is.
     assert "First, some safety questions" not in page.text
     for _ in range(5):
-        if 'type="checkbox"' in page.text:
+        if "data-checklist-item" in page.text:
             break
         form = step_form(page.text)
         client.post(form.action, data={**form.hidden, "action": "dont_know"})
         page = client.get(path)
-    assert 'type="checkbox"' in page.text
+    assert "data-checklist-item" in page.text
     assert "First, some safety questions" in page.text
-    assert "an empty box means" in page.text
+    assert "Not sure" in page.text
+    assert "None of these</button>" in page.text
+
+
+def _first_checklist(client: Any) -> tuple[str, StepForm]:
+    path = start(client)
+    for _ in range(6):
+        page = client.get(path)
+        form = step_form(page.text)
+        if "data-checklist-item" in page.text:
+            return path, form
+        client.post(form.action, data=fill(form, CONSERVATIVE))
+    raise AssertionError("no safety checklist in the first steps")
+
+
+def test_an_empty_checklist_is_asked_again_and_never_taken_as_no(client: Any, db: Any) -> None:
+    """Review finding: Next with nothing ticked recorded "no" to every red flag."""
+    path, form = _first_checklist(client)
+    sid = _sid(path)
+    before = dict(db.get(Screening, sid).answers)
+    db.rollback()
+    empty = client.post(form.action, data={**form.hidden, "action": "answer"})
+    assert empty.status_code == 400
+    assert "Please answer each question: Yes, No or Not sure" in html.unescape(empty.text)
+    items = [f for f in form.hidden["step"].split(",")]
+    one = {**form.hidden, "action": "answer", items[0]: "no"}  # one answered, the rest blank
+    assert client.post(form.action, data=one).status_code == 400
+    assert dict(db.get(Screening, sid).answers) == before  # nothing stored
+    db.rollback()
+
+
+def test_each_checklist_item_is_yes_no_or_not_sure_and_none_of_these_is_explicit(
+    client: Any, db: Any
+) -> None:
+    path, form = _first_checklist(client)
+    sid = _sid(path)
+    items = form.hidden["step"].split(",")
+    data = {**form.hidden, "action": "answer", **dict.fromkeys(items, "no"), items[-1]: "unsure"}
+    assert client.post(form.action, data=data).status_code == 303
+    answers = db.get(Screening, sid).answers
+    assert answers[items[-1]] is None  # "not sure" is unknown, not "no"
+    assert all(answers[f] is False for f in items[:-1])
+    db.rollback()
+
+    with TestClient(client.app, follow_redirects=False) as other:  # a second person
+        path2, form2 = _first_checklist(other)
+        none = {**form2.hidden, "action": "none_of_these"}
+        assert other.post(form2.action, data=none).status_code == 303
+    answers = db.get(Screening, _sid(path2)).answers
+    assert all(answers[f] is False for f in form2.hidden["step"].split(","))
+    db.rollback()
 
 
 @pytest.mark.postgres

@@ -115,8 +115,19 @@ def _number(text: str) -> float | int | None:
     return int(number) if number.is_integer() else number
 
 
+CHECKLIST_ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "unsure": None}
+CHECKLIST_INCOMPLETE = (
+    "Please answer each question: Yes, No or Not sure. If none of them is true for you, "
+    "press “None of these”."
+)
+
+
 def read_step_form(kb: Knowledge, form: Mapping[str, Any], role: str) -> StepInput:
-    """Turn a posted step into {finding: value}; unticked checklist items are "no"."""
+    """Turn a posted step into {finding: value}.
+
+    A safety checklist item is answered one by one: Yes, No or Not sure (stored as unknown);
+    "None of these" answers No to all. An item left blank is never taken as No: the step is
+    asked again."""
     out = StepInput()
     ids = [f for f in str(form.get("step", "")).split(",") if f]
     unknown = [f for f in ids if f not in kb.findings]
@@ -127,6 +138,8 @@ def read_step_form(kb: Knowledge, form: Mapping[str, Any], role: str) -> StepInp
     if group is not None and not set(ids) <= set(group.findings):
         group = None
     dont_know = form.get("action") == "dont_know"
+    none_of_these = form.get("action") == "none_of_these"
+    blank: list[str] = []
     for fid in ids:
         finding = kb.findings[fid]
         text = str(form.get(fid, "")).strip()
@@ -134,7 +147,12 @@ def read_step_form(kb: Knowledge, form: Mapping[str, Any], role: str) -> StepInp
         if dont_know:
             out.raw[fid] = None
         elif group is not None and group.kind == "checklist":
-            out.raw[fid] = text == "yes"
+            if none_of_these:
+                out.raw[fid] = False
+            elif text in CHECKLIST_ANSWERS:
+                out.raw[fid] = CHECKLIST_ANSWERS[text]
+            else:
+                blank.append(fid)
         elif not text:
             if group is None:  # a single question: an empty answer is a mistake, not a skip
                 out.errors.append(
@@ -152,6 +170,8 @@ def read_step_form(kb: Knowledge, form: Mapping[str, Any], role: str) -> StepInp
             out.raw[fid] = number
         else:
             out.raw[fid] = text
+    if blank:
+        out.errors.append(CHECKLIST_INCOMPLETE)
     return out
 
 
