@@ -542,6 +542,13 @@ def test_a_few_metres_before_is_no_base_for_a_spike() -> None:
     assert longest_run_spike_pct(runs, today=TODAY) == pytest.approx(25.0)
 
 
+def test_a_week_of_a_few_metres_is_no_base_for_a_weekly_change() -> None:
+    """Hypothesis found an infinite week-over-week rise after a week of 2e-313 km."""
+    assert week_over_week_change_pct([2.2250738585e-313, 1.0]) is None
+    assert week_over_week_change_pct([0.05, 10.0]) is None
+    assert week_over_week_change_pct([0.1, 0.2]) == pytest.approx(100.0)
+
+
 def test_a_subnormal_distance_still_gives_strict_json() -> None:
     """Found by hypothesis: 5e-324 km before a 1 km run made the spike infinite."""
     runs = [Run(day=ago(1), distance_km=5e-324), Run(day=ago(0), distance_km=1.0)]

@@ -169,14 +169,16 @@ def weekly_totals(daily: Sequence[float]) -> list[float]:
 def week_over_week_change_pct(weekly: Sequence[float]) -> float | None:
     """Percent change of the last weekly total over the one before: (last - prev) / prev * 100.
 
-    None with fewer than 2 totals or when the previous week had no running (no finite change).
-    The caller passes complete weeks only: `load_report` gives None while the previous block is
-    partial (fewer than 14 days of history), since a 3-day block would inflate the increase.
+    None with fewer than 2 totals or when the previous week had under 100 m of running (no
+    base to compare with: a watch started by mistake would make any week an "infinite" rise;
+    the same floor as the single-run spike). The caller passes complete weeks only:
+    `load_report` gives None while the previous block is partial (fewer than 14 days of
+    history), since a 3-day block would inflate the increase.
     """
     if len(weekly) < 2:
         return None
     previous, last = weekly[-2], weekly[-1]
-    if previous <= 0:
+    if previous < MIN_COMPARABLE_RUN_KM:
         return None
     return (last - previous) / previous * 100
 
