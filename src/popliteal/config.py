@@ -34,6 +34,13 @@ def _upload_mb(name: str, default: int) -> int:
     return value
 
 
+def _emergency_number(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip() or default
+    if not raw.isdigit() or not 2 <= len(raw) <= 6:
+        raise ValueError(f"{name} must be 2 to 6 digits (911, 112, 999), got {raw!r}")
+    return raw
+
+
 def _optional_path(name: str) -> Path | None:
     raw = os.environ.get(name, "").strip()
     return Path(raw) if raw else None
@@ -69,6 +76,9 @@ class Settings:
     # Folder of a licensed clinic's KOOS/IKDC wording files (POPLITEAL_WORDING_DIR); None:
     # licensed questionnaires show our neutral labels only.
     wording_dir: Path | None = None
+    # The number the emergency message and its tap-to-call link use (POPLITEAL_EMERGENCY_NUMBER):
+    # 911 in the US and Canada, 112 or 999 elsewhere.
+    emergency_number: str = "911"
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,4 +109,5 @@ def load_settings() -> Settings:
         session_hours=_int("POPLITEAL_SESSION_HOURS", 12),
         max_upload_bytes=_upload_mb("POPLITEAL_MAX_UPLOAD_MB", 25) * 1024 * 1024,
         wording_dir=_optional_path("POPLITEAL_WORDING_DIR"),
+        emergency_number=_emergency_number("POPLITEAL_EMERGENCY_NUMBER", "911"),
     )

@@ -301,9 +301,10 @@ def test_leaving_out_the_screening_does_not_get_past_the_triage_gate(
     )
 
 
-def test_a_booking_without_a_link_attaches_the_browsers_recent_calm_screening(
+def test_the_browsers_recent_calm_screening_is_attached_only_when_chosen(
     client: Any, db: Session, kb: Knowledge
 ) -> None:
+    """Issue 13, item 7: leaving the screening out used to attach this browser's newest one."""
     screening = f.make_screening(db, kb, urgency="conservative", visitor_token="browser-4")
     client.cookies.set(VISITOR_COOKIE, "browser-4")
     slot = first_slot(client)
@@ -313,10 +314,12 @@ def test_a_booking_without_a_link_attaches_the_browsers_recent_calm_screening(
             "type": "free_screening",
             "mode": "virtual",
             "start": slot["start"],
+            "use_recent_screening": True,
             **account("calm@example.com"),
         },
     )
     assert response.status_code == 201
+    assert response.json()["screening_id"] == screening.id
     db.expire_all()
     db.refresh(screening)
     assert screening.patient_id == response.json()["patient_id"]

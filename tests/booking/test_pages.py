@@ -44,6 +44,14 @@ def hidden_fields(page: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
 
 
+def form_fields(page: str) -> dict[str, str]:
+    """What a browser posts without typing: the hidden fields and the ticked boxes."""
+    ticked = re.findall(
+        r'<input type="checkbox"[^>]*name="([^"]+)" value="([^"]*)"\s+checked>', page
+    )
+    return {**hidden_fields(page), **dict(ticked)}
+
+
 def test_book_page_offers_choices_with_labels(client: Any) -> None:
     page = client.get("/book")
     assert page.status_code == 200
@@ -237,8 +245,10 @@ def test_conservative_screening_preselects_the_free_screening_and_links(
     link = confirm_links(page.text)[0]
     assert f"screening={screening.id}" in link
     confirm = client.get(link)
+    # The result page's link is the person's choice: the box comes ticked.
+    assert form_fields(confirm.text)["screening"] == screening.id
     done = client.post(
-        "/book/confirm", data={**hidden_fields(confirm.text), **account_form(client, link)}
+        "/book/confirm", data={**form_fields(confirm.text), **account_form(client, link)}
     )
     assert done.status_code == 303
     shown = client.get(done.headers["location"])

@@ -314,3 +314,20 @@ def test_emergency_and_urgent_screenings_cannot_book() -> None:
     assert rules.screening_refusal(urgency="conservative", status="complete") is None
     assert rules.screening_refusal(urgency="surgical_consult", status="complete") is None
     assert rules.screening_refusal(urgency="conservative", status="in_progress") is not None
+
+
+def test_screening_choice_label_on_the_clinic_wall_clock() -> None:
+    """16:42 UTC on 10 March 2026 is 11:42 in Chicago (CDT since 8 March)."""
+    taken = datetime(2026, 3, 10, 16, 42, tzinfo=UTC)
+    same_day = datetime(2026, 3, 11, 4, 0, tzinfo=UTC)  # 23:00 on the 10th in Chicago
+    assert rules.screening_choice_label(taken, tz=CHICAGO, now=same_day) == (
+        "Use my screening from 11:42 today"
+    )
+    next_day = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
+    assert rules.screening_choice_label(taken, tz=TZ, now=next_day) == (
+        "Use my screening from 11:42 yesterday"
+    )
+    later = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+    assert rules.screening_choice_label(taken, tz=CHICAGO, now=later) == (
+        "Use my screening from Tue 10 Mar 2026, 11:42"
+    )

@@ -120,7 +120,7 @@ def test_person_does_a_guided_session_on_a_phone_and_the_clinician_sees_it(
     page.get_by_role("button", name="Finish session").click()
     page.get_by_role("heading", level=1, name="Your safety answers need care now").wait_for()
     alert = page.get_by_role("alert")
-    assert "See a doctor today" in alert.inner_text()
+    assert "See a doctor within the next few days" in alert.inner_text()
     assert "Session done" not in main.inner_text()
     page.goto(finish_url.split("?")[0])  # the session was saved: its summary is there
 

@@ -1,7 +1,8 @@
 """Outcomes in a real browser: a person answers a due questionnaire on a phone and sees the
-score; a safety answer shows the urgency message and puts an urgent alert at the top of the
-clinician's list; the clinician's outcomes page shows the charts (screenshot, axe-core); the
-discharge summary PDF reads right.
+score; a safety answer shows the urgency message (on Today too, instead of the exercises,
+until the clinician resolves the alert) and puts an urgent alert at the top of the clinician's
+list; the clinician's outcomes page shows the charts (screenshot, axe-core); the discharge
+summary PDF reads right.
 """
 
 from __future__ import annotations
@@ -91,11 +92,17 @@ def test_a_safety_answer_shows_the_urgency_and_the_clinician_sees_the_alert_firs
     page.get_by_role("button", name="Send my answers").click()
     banner = page.get_by_role("alert")
     banner.wait_for()
-    assert "Call your emergency number now" in banner.inner_text()
+    assert "Get emergency care now" in banner.inner_text()
     assert "Swollen calf or leg" in banner.inner_text()
     assert page.get_by_text("6.0").count() == 0  # no score to dwell on
     accessible(page)
     screenshot(page, "outcomes-urgent-phone")
+    # the programme is paused: Today shows the urgency, not the exercises or a session start
+    page.goto("/my/today")
+    assert "Get emergency care now" in page.get_by_role("alert").inner_text()
+    page.get_by_role("heading", name="Your exercises are paused").wait_for()
+    assert page.get_by_role("button", name="Start guided session").count() == 0
+    accessible(page)
 
     _log_out(page)
     page.set_viewport_size(DESKTOP)
@@ -105,7 +112,7 @@ def test_a_safety_answer_shows_the_urgency_and_the_clinician_sees_the_alert_firs
     assert f"/staff/patients/{rec.patient_id}" in first.inner_html()
     assert "Emergency" in first.inner_text()
     accessible(page)
-    page.get_by_role("link", name="Alerts", exact=True).click()
+    page.get_by_role("link", name="Alerts 1 open", exact=True).click()
     page.get_by_role("heading", level=1, name="Alerts").wait_for()
     accessible(page)
     screenshot(page, "outcomes-alerts")
@@ -115,6 +122,14 @@ def test_a_safety_answer_shows_the_urgency_and_the_clinician_sees_the_alert_firs
     item.get_by_role("button", name="Resolve").click()
     page.get_by_text("The alert is resolved.").wait_for()
     assert page.locator("li.alert-item").count() == 0
+    assert page.get_by_role("link", name="Alerts", exact=True).count() == 1  # no count now
+    # resolved with a note: the programme resumes
+    _log_out(page)
+    _log_in(page, PATIENT.email, PATIENT.password)
+    page.wait_for_url("**/my/appointments")
+    page.goto("/my/today")
+    page.get_by_role("button", name="Start guided session").wait_for()
+    assert page.get_by_role("heading", name="Your exercises are paused").count() == 0
 
 
 def _arrange_history(db: Session, kb: Knowledge, rec: Records) -> None:

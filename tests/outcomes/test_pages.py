@@ -184,7 +184,7 @@ def test_answers_give_scores_and_the_change_since_baseline(
     assert "<strong>60.0</strong>" in row  # 20 x 3
     assert "improved" in row  # +20 from 40.0, MCID 9
     assert "+20.0 from 40.0" in row
-    assert "Get help now" not in html
+    assert "Get emergency care now" not in html
 
 
 def test_first_answer_has_no_verdict(client: TestClient, db: Session, kb: Any) -> None:
@@ -214,7 +214,7 @@ def test_a_safety_answer_shows_the_urgency_first_and_alerts_the_clinic(
     assert sent.status_code == 303
     html = client.get(sent.headers["location"]).text
     main = html.split('<main id="main"')[1]
-    assert main.index('role="alert"') < main.index("Call your emergency number")
+    assert main.index('role="alert"') < main.index("Get emergency care now")
     assert "Swollen calf or leg" in main
     # nothing that suggests waiting: no score, no "next questionnaire", no verdict
     assert "60.0" not in main
@@ -245,7 +245,7 @@ def test_a_safety_answer_with_refused_answers_still_escalates(
         {"item_L1": "2", "safety": "knee_locked"},
     )
     assert page.status_code == 200
-    assert "See a doctor today" in page.text
+    assert "See a doctor within the next few days" in page.text
     assert "Locked knee" in page.text
     assert "were not saved" in page.text
     db.expire_all()

@@ -353,7 +353,7 @@ def test_a_warning_sign_ticked_at_the_finish_shows_what_to_do_now_with_the_clini
     )
     assert done.status_code == 200
     main = done.text.split('<main id="main"')[1]
-    assert main.index('role="alert"') < main.index("See a doctor today")
+    assert main.index('role="alert"') < main.index("See a doctor within the next few days")
     assert "will not straighten" in main  # the rule's message for the person
     # nothing that suggests waiting: no "ease off", no "tell your clinician next time"
     assert "Ease off" not in main
@@ -381,7 +381,8 @@ def test_a_warning_sign_with_a_missing_pain_score_still_alerts_and_the_session_s
         data={"csrf_token": csrf, "pain_after": "", "safety": "new_calf_swelling"},
     )
     assert sent.status_code == 200
-    assert "Call your emergency number" in sent.text
+    assert "Get emergency care now" in sent.text
+    assert 'href="tel:911"' in sent.text
     assert "Your session was not saved as finished." in sent.text
     assert [(r, src) for r, src, _ in _alerts(db, patient_id)] == [
         ("rf_unexplained_leg_swelling", "session")

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from popliteal.accounts import service as accounts_service
 from popliteal.web.deps import SESSION_COOKIE, CurrentUser, DbSession, SettingsDep, client_address
-from popliteal.web.session_cookie import clear_login_cookie, set_login_cookie
+from popliteal.web.session_cookie import clear_login_cookie, clear_visitor_cookie, set_login_cookie
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -53,12 +53,13 @@ def create_login(
 
 @router.post("/logout", status_code=204)
 def create_logout(request: Request, session: DbSession) -> Response:
-    """Log out; ends the session."""
+    """Log out; ends the session and clears the anonymous visitor cookie."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         accounts_service.end_session(session, token)
     response = Response(status_code=204)
     clear_login_cookie(response)
+    clear_visitor_cookie(response)  # a shared browser forgets its anonymous screenings
     return response
 
 

@@ -17,7 +17,12 @@ from popliteal.web.deps import (
     client_address,
     get_optional_user,
 )
-from popliteal.web.session_cookie import clear_login_cookie, safe_next, set_login_cookie
+from popliteal.web.session_cookie import (
+    clear_login_cookie,
+    clear_visitor_cookie,
+    safe_next,
+    set_login_cookie,
+)
 
 router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -76,10 +81,11 @@ def create_login(
 
 @router.post("/logout", include_in_schema=False)
 def create_logout(request: Request, session: DbSession) -> Response:
-    """End the session."""
+    """End the session and forget this browser's anonymous screenings."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         accounts_service.end_session(session, token)
     response = RedirectResponse("/", status_code=303)
     clear_login_cookie(response)
+    clear_visitor_cookie(response)  # a shared browser forgets its anonymous screenings
     return response

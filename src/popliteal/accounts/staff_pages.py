@@ -67,7 +67,10 @@ def read_patients(
         request,
         "accounts_patients.html",
         {
-            "patients": outcome_views.sort_by_alerts(patients, outcomes["outcome_alerts"]),
+            # screening, exam and open alerts together: counts, urgency and order
+            "patients": outcome_views.fold_alerts_into_list(
+                kb, patients, outcomes["outcome_alerts"]
+            ),
             "q": q,
             "labels": staff_service.URGENCY_LABELS,
             "load_flags": load_flags,

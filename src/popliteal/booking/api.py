@@ -34,7 +34,7 @@ from popliteal.web.deps import (
     client_address,
 )
 from popliteal.web.errors import http_errors
-from popliteal.web.session_cookie import set_login_cookie
+from popliteal.web.session_cookie import clear_visitor_cookie, set_login_cookie
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
@@ -135,7 +135,12 @@ def create_appointment(
     actor: OptionalActor,
     body: AppointmentCreate,
 ) -> AppointmentRead:
-    """Book a visit; without a login, the new-account fields create the patient's account."""
+    """Book a visit; without a login, the new-account fields create the patient's account.
+
+    A screening is shared only when chosen (`screening_id` or `use_recent_screening`); an
+    emergency or urgent screening from this browser in the last 30 days refuses the booking
+    either way. Booking clears the anonymous visitor cookie.
+    """
     new_account = None
     if actor is None:
         missing = [name for name in ("email", "password", "full_name") if not getattr(body, name)]
@@ -162,6 +167,7 @@ def create_appointment(
             clinician_id=body.clinician_id,
             address=body.address,
             screening_id=body.screening_id,
+            use_recent_screening=body.use_recent_screening,
             visitor_token=request.cookies.get(VISITOR_COOKIE),
             new_account=new_account,
             client_address=client_address(request),
@@ -169,6 +175,7 @@ def create_appointment(
     if booked.new_user is not None:
         token = accounts_service.start_session(session, settings=settings, user=booked.new_user)
         set_login_cookie(response, request=request, settings=settings, token=token)
+    clear_visitor_cookie(response)  # the next person on this browser starts afresh
     return appointment_read(booked.appointment)
 
 

@@ -23,7 +23,13 @@ from popliteal.booking import rules
 from popliteal.booking import service as booking_service
 from popliteal.booking.api import ics_response
 from popliteal.booking.models import MODES
-from popliteal.booking.service import MODE_NAMES, AppointmentView, BookingError, SlotView
+from popliteal.booking.service import (
+    MODE_NAMES,
+    AppointmentView,
+    BookingError,
+    ScreeningChoice,
+    SlotView,
+)
 from popliteal.clock import local_today, utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
@@ -43,7 +49,7 @@ from popliteal.web.deps import (
     client_address,
     get_optional_user,
 )
-from popliteal.web.session_cookie import set_login_cookie
+from popliteal.web.session_cookie import clear_visitor_cookie, set_login_cookie
 
 
 def page_setup(request: Request, session: DbSession, clinic: ClinicDep, user: OptionalUser) -> None:
@@ -160,7 +166,8 @@ def _screening(
     session: DbSession,
     actor: Actor | None,
     screening_id: str | None,
-) -> tuple[Screening | None, str | None]:
+) -> ScreeningChoice:
+    """The chosen screening (only `screening_id`), the one to offer, and any refusal."""
     return booking_service.screening_for_booking(
         session,
         screening_id=screening_id,
@@ -168,6 +175,17 @@ def _screening(
         actor=actor,
         client_address=client_address(request),
     )
+
+
+def _offer(clinic: Clinic, choice: ScreeningChoice) -> dict[str, Any]:
+    """The screening offered as a choice ("Use my screening from 10:42 today"), if any."""
+    offered = choice.offered
+    label = (
+        rules.screening_choice_label(offered.created_at, tz=clinic.zone, now=utcnow())
+        if offered is not None
+        else ""
+    )
+    return {"offered": offered, "offer_label": label}
 
 
 def _refused(request: Request, kb: Knowledge, screening: Screening, refusal: str) -> Response:
@@ -195,13 +213,19 @@ def read_book(
     clinician: Annotated[str | None, Query(max_length=12)] = None,
     first_day: Annotated[date | None, Query(alias="from")] = None,
 ) -> Response:
-    """Choose the kind of visit, how it takes place and who, then see the free times."""
+    """Choose the kind of visit, how it takes place and who, then see the free times.
+
+    `screening` is the person's choice to share that screening (the result page's link, or
+    the "Use my screening" box); without it this browser's recent calm screening is only
+    offered, never attached.
+    """
     try:
-        attached, refusal = _screening(request, session, actor, screening)
+        choice = _screening(request, session, actor, screening)
     except NotAllowed:
         return _error(request, 404, "Screening not found", "We could not find that screening.")
-    if refusal and attached is not None:
-        return _refused(request, kb, attached, refusal)
+    if choice.refusal and choice.gate is not None:
+        return _refused(request, kb, choice.gate, choice.refusal)
+    attached = choice.chosen
     types = booking_service.list_types(session, clinic_id=clinic.id)
     clinicians = booking_service.list_clinicians(session, clinic_id=clinic.id)
     if type is None and attached is not None:
@@ -251,6 +275,7 @@ def read_book(
         "mode": mode,
         "clinician_id": clinician_id,
         "attached": attached,
+        **_offer(clinic, choice),
         "days": days,
         "problem": problem,
         "first": first,
@@ -373,15 +398,16 @@ def _confirm_page(
 ) -> Response:
     """The confirm page for (type, mode, start, clinician, screening), or why it cannot be.
 
-    The triage gate is checked every time, with or without a screening link.
+    The triage gate is checked every time, with or without a screening link; the screening
+    is attached only when chosen (the link, or the "Use my screening" box ticked).
     """
     type_ref, mode, start, clinician, screening = choice
     try:
-        attached, refusal = _screening(request, session, actor, screening or None)
+        found = _screening(request, session, actor, screening or None)
     except NotAllowed:
         return _error(request, 404, "Screening not found", "We could not find that screening.")
-    if refusal and attached is not None:
-        return _refused(request, kb, attached, refusal)
+    if found.refusal and found.gate is not None:
+        return _refused(request, kb, found.gate, found.refusal)
     try:
         ctx = _confirm_ctx(
             session,
@@ -390,11 +416,12 @@ def _confirm_page(
             mode=mode,
             start=start,
             clinician=clinician,
-            screening=attached,
+            screening=found.chosen,
         )
     except BookingError as exc:
         return _error(request, 422, "Please check your choice", exc.message)
     ctx.update(
+        _offer(clinic, found),
         actor=actor,
         error=error,
         taken=status_code == 409,
@@ -459,6 +486,7 @@ def create_booking(
         response = RedirectResponse(
             f"/my/appointments/{booked.appointment.id}?booked=1", status_code=303
         )
+        clear_visitor_cookie(response)  # the next person on this browser starts afresh
         if booked.new_user is not None:
             token = accounts_service.start_session(session, settings=settings, user=booked.new_user)
             set_login_cookie(response, request=request, settings=settings, token=token)

@@ -186,6 +186,24 @@ def screening_refusal(*, urgency: str, status: str) -> str | None:
     return None
 
 
+def screening_choice_label(taken_at: datetime, *, tz: clock.Zone, now: datetime) -> str:
+    """How the booking page offers a screening, on the clinic's wall clock.
+
+    "Use my screening from 10:42 today" (or "yesterday", or the date when older): the time
+    lets the person tell their own screening from someone else's on a shared browser.
+    """
+    day = clock.local_date(taken_at, tz)
+    today = clock.local_date(now, tz)
+    at = clock.local_time(taken_at, tz, "%H:%M")
+    if day == today:
+        when = f"{at} today"
+    elif day == today - timedelta(days=1):
+        when = f"{at} yesterday"
+    else:
+        when = clock.local_time(taken_at, tz, "%a %d %b %Y, %H:%M")
+    return f"Use my screening from {when}"
+
+
 def row_id(text: str) -> int | None:
     """The number in `text` if it is a plain ASCII row id ("²".isdigit() is True too), else None."""
     text = text.strip()

@@ -46,7 +46,16 @@ class AppointmentCreate(BaseModel):
     start: AwareDatetime = Field(description="ISO 8601 with an offset, e.g. the slot's `start`.")
     clinician_id: int | None = Field(default=None, description="null: any free clinician.")
     address: str = Field(default="", max_length=500, description="Needed for at_home visits.")
-    screening_id: str | None = Field(default=None, max_length=32)
+    screening_id: str | None = Field(
+        default=None,
+        max_length=32,
+        description="The screening to share with the clinic; leave out to share none.",
+    )
+    use_recent_screening: bool = Field(
+        default=False,
+        description="Share this browser's (or your) newest calm screening of the last 30 days. "
+        "Without this or `screening_id` no screening is attached.",
+    )
     email: str | None = Field(default=None, max_length=254)
     password: str | None = Field(default=None, max_length=256)
     full_name: str | None = Field(default=None, max_length=200)

@@ -433,12 +433,18 @@ def book(
     clinician_id: int | None = None,
     address: str = "",
     screening_id: str | None = None,
+    use_recent_screening: bool = False,
     visitor_token: str | None = None,
     new_account: NewAccount | None = None,
     client_address: str = "",
     now: datetime | None = None,
 ) -> Booked:
     """Book a visit for the logged-in patient, or create the patient's account and book.
+
+    A screening is attached only when the person chose it: `screening_id`, or
+    `use_recent_screening` for the one offered (this browser's or patient's newest calm
+    screening of the last 30 days). The triage gate answers to that newest screening either
+    way: an emergency or urgent one refuses the booking even when it is not chosen.
 
     Raises BookingError (or SlotTaken, AccountError, NotAllowed); on any error nothing is
     written.
@@ -461,16 +467,18 @@ def book(
             raise BookingError(
                 "log in, or give your name, email, phone and a password to create an account"
             )
-        screening, refusal = _gate(
+        choice = _gate(
             session,
             screening_id=screening_id,
+            use_recent=use_recent_screening,
             visitor_token=visitor_token,
             actor=actor,
             client_address=client_address,
             now=now,
         )
-        if refusal:
-            raise BookingError(refusal)
+        if choice.refusal:
+            raise BookingError(choice.refusal)
+        screening = choice.chosen
         slot = _pick_slot(
             session,
             clinic=clinic,
@@ -866,8 +874,10 @@ def remove_availability(session: Session, *, actor: Actor, availability_id: int)
     session.commit()
 
 
-# A booking without a screening link still answers to this browser's or patient's newest
-# screening of the last 30 days: leaving out the link must not get past the triage gate.
+# Every booking answers to this browser's or patient's newest screening of the last 30 days:
+# leaving out the link must not get past the triage gate. That screening is only *offered*
+# to the person, never attached unless they choose it: a shared browser must not hand one
+# person's screening to another's record.
 RECENT_SCREENING_DAYS = 30
 
 
@@ -899,28 +909,52 @@ def _recent_screening(
     )
 
 
+@dataclass(frozen=True)
+class ScreeningChoice:
+    """What a booking does with screenings.
+
+    `chosen` is the screening the person chose to attach (None: attach nothing); `offered` is
+    the one to offer as a choice (the chosen one, else this browser's or patient's newest calm
+    screening of the last 30 days); `refusal` says why booking is not offered, and `gate` is
+    the screening that refuses (the chosen one or the newest recent one, chosen or not).
+    """
+
+    chosen: Screening | None = None
+    offered: Screening | None = None
+    gate: Screening | None = None
+    refusal: str | None = None
+
+
 def _gate(
     session: Session,
     *,
     screening_id: str | None,
+    use_recent: bool,
     visitor_token: str | None,
     actor: Actor | None,
     client_address: str,
     now: datetime,
-) -> tuple[Screening | None, str | None]:
-    if not screening_id:
-        screening = _recent_screening(session, visitor_token=visitor_token, actor=actor, now=now)
-        if screening is None:
-            return None, None
-    else:
-        screening = screening_service.get_visible(
+) -> ScreeningChoice:
+    chosen = None
+    if screening_id:
+        chosen = screening_service.get_visible(
             session,
             screening_id=screening_id,
             visitor_token=visitor_token,
             actor=actor,
             address=client_address,
         )
-    return screening, rules.screening_refusal(urgency=screening.urgency, status=screening.status)
+        refusal = rules.screening_refusal(urgency=chosen.urgency, status=chosen.status)
+        if refusal:
+            return ScreeningChoice(chosen=chosen, gate=chosen, refusal=refusal)
+    recent = _recent_screening(session, visitor_token=visitor_token, actor=actor, now=now)
+    if recent is not None:
+        refusal = rules.screening_refusal(urgency=recent.urgency, status=recent.status)
+        if refusal:
+            return ScreeningChoice(chosen=chosen, gate=recent, refusal=refusal)
+    if chosen is None and use_recent:
+        chosen = recent
+    return ScreeningChoice(chosen=chosen, offered=chosen or recent)
 
 
 def screening_for_booking(
@@ -931,16 +965,19 @@ def screening_for_booking(
     actor: Actor | None,
     client_address: str = "",
     now: datetime | None = None,
-) -> tuple[Screening | None, str | None]:
-    """The screening a booking would attach, and why it cannot lead to one (None: it can).
+) -> ScreeningChoice:
+    """The screening a booking would attach (only `screening_id`), the one to offer, and why
+    booking is refused (None: it is not).
 
-    Without an id it is this browser's or patient's newest screening of the last 30 days,
-    if any: an emergency or urgent result there blocks online booking just the same.
+    The gate also answers to this browser's or patient's newest screening of the last 30
+    days, chosen or not: an emergency or urgent result there blocks online booking just the
+    same.
     """
     try:
-        screening, refusal = _gate(
+        choice = _gate(
             session,
             screening_id=screening_id,
+            use_recent=False,
             visitor_token=visitor_token,
             actor=actor,
             client_address=client_address,
@@ -950,4 +987,4 @@ def screening_for_booking(
     except BaseException:
         session.rollback()
         raise
-    return screening, refusal
+    return choice

@@ -1065,6 +1065,50 @@ def list_alerts(
     return reads
 
 
+def open_red_flags(
+    session: Session, *, patient_id: int, kb: Knowledge | None = None
+) -> list[RedFlagRead]:
+    """The person's open red-flag alerts as the person sees them, most urgent first, then
+    newest (one per rule).
+
+    While any is open their programme is paused: Today shows these instead of the exercises
+    and no guided session starts, until a clinician resolves each one with a note. A read
+    only, on this area's table; the caller has checked the actor may see this person.
+    """
+    rows = session.scalars(
+        select(OutcomeAlert)
+        .where(
+            OutcomeAlert.patient_id == patient_id,
+            OutcomeAlert.kind == "red_flag",
+            OutcomeAlert.resolved_at.is_(None),
+        )
+        .order_by(OutcomeAlert.created_at.desc(), OutcomeAlert.id.desc())
+    ).all()
+    titles = {r.id: r.title for r in kb.rules} if kb is not None else {}
+    flags: dict[str, RedFlagRead] = {}
+    for a in rows:
+        flags.setdefault(
+            a.rule_id,
+            RedFlagRead(
+                id=a.rule_id,
+                urgency=a.urgency or "urgent",
+                title=titles.get(a.rule_id) or a.reason.split(". ", 1)[0],
+                patient_message=a.patient_message,
+            ),
+        )
+    return sorted(flags.values(), key=lambda f: _URGENCY_ORDER.get(f.urgency, 9))
+
+
+def open_alert_count(session: Session, clinic_id: int) -> int:
+    """How many of the clinic's alerts are open (the count on the staff navigation's link)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(OutcomeAlert)
+        .where(OutcomeAlert.clinic_id == clinic_id, OutcomeAlert.resolved_at.is_(None))
+    )
+    return int(count or 0)
+
+
 def resolve_alert(
     session: Session,
     *,

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
+from popliteal.accounts.schemas import PatientSummaryRead
+from popliteal.accounts.schemas import RedFlagRead as SummaryRedFlag
 from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Instrument
@@ -584,10 +586,43 @@ def alerts_by_patient(alerts: Sequence[AlertRead]) -> dict[int, PatientAlerts]:
     return {pid: PatientAlerts(found) for pid, found in out.items()}
 
 
-def sort_by_alerts(patients: Sequence[Any], by_patient: Mapping[int, PatientAlerts]) -> list[Any]:
-    """Patients with an urgent alert first (most urgent first); the list's order otherwise."""
+def _urgency_rank(urgency: str | None) -> int:
+    return URGENCY_RANK.get(urgency or "", 9)
+
+
+def fold_alerts_into_list(
+    kb: Knowledge,
+    patients: Sequence[PatientSummaryRead],
+    by_patient: Mapping[int, PatientAlerts],
+) -> list[PatientSummaryRead]:
+    """The patient list with every open alert counted in: "Open red flags" holds the
+    screening's and exam's open red flags and every open red-flag alert (check-in,
+    questionnaire, session), one per rule; "Latest urgency" is the most urgent of the
+    screening's and the open alerts' (an open alert is never hidden by a calmer screening,
+    as a later self-screening never clears an exam's red flag); sorted by that urgency, then
+    by alert rank, the list's own order otherwise."""
+    titles = {r.id: r.title for r in kb.rules}
     empty = PatientAlerts()
-    return sorted(patients, key=lambda p: by_patient.get(p.id, empty).rank)
+    out = []
+    for p in patients:
+        found = by_patient.get(p.id, empty)
+        flags = {f.id: f for f in p.red_flags}
+        for a in found.red_flags:
+            flags.setdefault(
+                a.rule_id,
+                SummaryRedFlag(
+                    id=a.rule_id,
+                    urgency=a.urgency or "urgent",
+                    title=titles.get(a.rule_id) or a.reason.split(". ", 1)[0],
+                ),
+            )
+        urgencies = [p.urgency] if p.urgency else []
+        urgencies += [a.urgency for a in found.alerts if a.urgency]
+        urgency = min(urgencies, key=_urgency_rank, default=None)
+        red_flags = sorted(flags.values(), key=lambda f: _urgency_rank(f.urgency))
+        out.append(p.model_copy(update={"urgency": urgency, "red_flags": red_flags}))
+    out.sort(key=lambda p: (_urgency_rank(p.urgency), by_patient.get(p.id, empty).rank))
+    return out
 
 
 def alert_list_context(

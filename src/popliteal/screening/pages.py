@@ -44,12 +44,6 @@ NOT_FOUND = (
     "or it now belongs to an account: log in to see it."
 )
 TOP_CAUSES = 5
-HEADLINES = {
-    "emergency": "Get emergency care now",
-    "urgent": "See a doctor within the next few days",
-    "surgical_consult": "A knee specialist should check this within a few weeks",
-    "conservative": "Physical therapy or chiropractic care is a good fit",
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,7 +444,16 @@ def must_rule_out_names(kb: Knowledge, screening: Screening) -> list[str]:
     return [kb.conditions[c].patient_name for c in ids if c in kb.conditions]
 
 
-def _result_context(kb: Knowledge, screening: Screening, timezone: str) -> dict[str, Any]:
+def _headline(kb: Knowledge, urgency: str) -> str:
+    for level, message in kb.advice.urgency_messages.items():
+        if level == urgency:
+            return message.heading.strip()
+    return urgency
+
+
+def _result_context(
+    kb: Knowledge, screening: Screening, timezone: str, clinic_phone: str = ""
+) -> dict[str, Any]:
     result = screening.result
     role = screening.role
     urgency = str(result.get("urgency", screening.urgency))
@@ -484,9 +487,10 @@ def _result_context(kb: Knowledge, screening: Screening, timezone: str) -> dict[
     return {
         "unsure_safety": unsure_safety_questions(kb, screening) if urgency != "emergency" else [],
         "must_rule_out": must_rule_out_names(kb, screening),
+        "clinic_phone": clinic_phone,
         "screening": screening,
         "urgency": urgency,
-        "headline": HEADLINES.get(urgency, urgency),
+        "headline": _headline(kb, urgency),
         "red_flags": result.get("red_flags", []),
         "suspects": _suspects(kb, result),
         "causes": causes,
@@ -525,7 +529,9 @@ async def read_screening_result(
     if screening.status != "complete":
         return RedirectResponse(f"/screening/{screening.id}", status_code=303)
     response: Response = request.app.state.templates.TemplateResponse(
-        request, "screening_result.html", _result_context(kb, screening, clinic.timezone)
+        request,
+        "screening_result.html",
+        _result_context(kb, screening, clinic.timezone, clinic.phone),
     )
     return response
 
@@ -546,6 +552,8 @@ async def read_screening_summary(
     if screening.status != "complete":  # no result to print before the questions are done
         return RedirectResponse(f"/screening/{screening.id}", status_code=303)
     response: Response = request.app.state.templates.TemplateResponse(
-        request, "screening_summary.html", _result_context(kb, screening, clinic.timezone)
+        request,
+        "screening_summary.html",
+        _result_context(kb, screening, clinic.timezone, clinic.phone),
     )
     return response

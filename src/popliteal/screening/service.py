@@ -22,6 +22,7 @@ from popliteal.screening.engine import screen, to_json
 from popliteal.screening.interview import InterviewState, plan
 from popliteal.screening.models import Screening
 from popliteal.screening.relevance import askable
+
 # The anonymous visitor's cookie (defined with the other cookies in web so that booking and
 # logout can clear it); screenings keep only its token's hash, no personal data.
 from popliteal.web.session_cookie import VISITOR_COOKIE as VISITOR_COOKIE

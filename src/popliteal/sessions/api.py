@@ -42,7 +42,8 @@ def _me(actor: Actor) -> int:
 def read_my_today(
     request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> dict[str, Any]:
-    """Today's home programme: exercises due, sessions done, this morning's pain."""
+    """Today's home programme: exercises due, sessions done, this morning's pain. While an
+    open red flag pauses it, `paused` is true, `red_flags` say what to do and nothing is due."""
     with http_errors():
         view = sessions_service.today(
             session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
@@ -56,6 +57,8 @@ def read_my_today(
         "in_progress": view.in_progress.model_dump(mode="json") if view.in_progress else None,
         "morning_pain": view.morning_pain,
         "adherence_this_week": view.adherence_this_week,
+        "paused": bool(view.paused),
+        "red_flags": [f.model_dump() for f in view.paused],
     }
 
 
@@ -91,7 +94,7 @@ def read_my_progress(
 def create_my_session(
     body: SessionCreate, request: Request, session: DbSession, actor: CurrentPatient
 ) -> SessionRead:
-    """Start a guided session of your plan with your pain before it."""
+    """Start a guided session of your plan with your pain before it (409 while paused)."""
     with http_errors():
         return sessions_service.start_session(
             session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)

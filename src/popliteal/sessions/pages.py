@@ -190,6 +190,8 @@ def _today_page(
             "modes": MODE_CHOICES,
             "mode_short": MODE_SHORT,
             "resume": resume_step(view.in_progress) if view.in_progress else None,
+            # an open red flag pauses the programme: its message instead of the exercises
+            "paused_urgency": outcome_views.worst_urgency(view.paused),
             # outcomes: the "Questionnaires due" card (outcomes/views.py)
             "questionnaires_due": outcome_views.due_for_me(session, kb=kb, actor=actor),
         },

@@ -8,7 +8,7 @@ person's logs is audited.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import followup
 from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes.schemas import RedFlagRead
 from popliteal.plans import progression
 from popliteal.plans import rules as plan_rules
 from popliteal.plans import service as plans_service
@@ -46,6 +47,22 @@ from popliteal.sessions.schemas import (
 
 class SessionError(AccountError):
     """A session action that cannot be done as asked (message shown to the person)."""
+
+
+class ProgrammePaused(SessionError):
+    """An open red-flag alert pauses the programme until a clinician resolves it."""
+
+    status_code = 409
+
+
+PAUSED_FOR_PERSON = (
+    "your programme is paused: a warning sign you reported needs care first. Your clinician "
+    "will restart it once they have looked at it"
+)
+PAUSED_FOR_STAFF = (
+    "this person's programme is paused by an open red flag: resolve the alert with a note on "
+    "the Alerts page first"
+)
 
 
 def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
@@ -91,6 +108,9 @@ class TodayView:
     in_progress: SessionRead | None
     morning_pain: int | None
     adherence_this_week: float | None
+    # Open red flags, most urgent first: while any is open the programme is paused (no
+    # exercises due, no guided session) until a clinician resolves it.
+    paused: list[RedFlagRead] = field(default_factory=list)
 
 
 def today(
@@ -102,9 +122,11 @@ def today(
     now: datetime | None = None,
     address: str = "",
 ) -> TodayView:
-    """Today's home programme: due exercises, sessions already done, this morning's pain."""
+    """Today's home programme: due exercises, sessions already done, this morning's pain;
+    nothing due while an open red flag pauses it (`paused`)."""
     patient = _patient(session, actor, patient_id)
     day = plans_service.local_today(session, patient.clinic_id, now)
+    paused = outcomes_service.open_red_flags(session, patient_id=patient.id, kb=kb)
     morning = session.scalar(
         select(PainLog.pain).where(
             PainLog.patient_id == patient.id, PainLog.local_date == day, PainLog.kind == "morning"
@@ -114,7 +136,7 @@ def today(
         session, kb=kb, actor=actor, patient_id=patient.id, address=address
     )
     if plan is None:
-        return TodayView(None, day, [], [], None, morning, None)
+        return TodayView(None, day, [], [], None, morning, None, paused)
     exercises = [e.model_dump() for e in plan.exercises]
     due = [
         {**e, "times": rules.times_on_day(e["per_week"])}
@@ -132,11 +154,12 @@ def today(
     return TodayView(
         plan=plan,
         today=day,
-        due=due,
+        due=[] if paused else due,
         sessions_today=[r for r in reads if r.status == "done"],
         in_progress=next((r for r in reads if r.status == "in_progress"), None),
         morning_pain=morning,
         adherence_this_week=week[-1].percent if week else None,
+        paused=paused,
     )
 
 
@@ -189,8 +212,12 @@ def start_session(
     now: datetime | None = None,
     address: str = "",
 ) -> SessionRead:
-    """Start a guided session of the current plan (the person, or their clinician on a visit)."""
+    """Start a guided session of the current plan (the person, or their clinician on a visit);
+    refused (ProgrammePaused, 409) while an open red flag pauses the programme."""
     patient = _patient(session, actor, patient_id)
+    if outcomes_service.open_red_flags(session, patient_id=patient.id):
+        session.rollback()
+        raise ProgrammePaused(PAUSED_FOR_STAFF if actor.is_staff else PAUSED_FOR_PERSON)
     active = _active(session, patient.id)
     if active is None:
         session.rollback()

@@ -51,6 +51,10 @@ ROUTER_MODULES = (
     "popliteal.outcomes.staff_pages",
 )
 
+# The staff navigation's open-alert count (web/templating.py `nav_alert_count`): the query
+# lives with the alerts table; named here like the routers, so `web` imports no area above it.
+OPEN_ALERT_COUNT = ("popliteal.outcomes.service", "open_alert_count")
+
 DOCS_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>popliteal API</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
@@ -166,6 +170,9 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     for name in ROUTER_MODULES:
         router: APIRouter = importlib.import_module(name).router
         app.include_router(router)
+
+    module, name = OPEN_ALERT_COUNT
+    app.state.open_alert_count = getattr(importlib.import_module(module), name)
 
     app.add_middleware(CsrfSeedMiddleware, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware)

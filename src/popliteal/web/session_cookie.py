@@ -1,4 +1,8 @@
-"""The login cookie: HttpOnly, SameSite=Lax, Secure over https (or when configured)."""
+"""The login cookie: HttpOnly, SameSite=Lax, Secure over https (or when configured).
+
+Also the name of the anonymous visitor's cookie (set by screening, read by booking), so that
+booking and logout, on lower floors than screening, can clear it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ from fastapi import Request, Response
 
 from popliteal.config import Settings
 from popliteal.web.deps import SESSION_COOKIE
+
+# The anonymous visitor's random token; screenings keep only its hash, no personal data.
+VISITOR_COOKIE = "popliteal_visitor"
 
 
 def set_login_cookie(
@@ -24,6 +31,14 @@ def set_login_cookie(
 
 def clear_login_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def clear_visitor_cookie(response: Response) -> None:
+    """Forget this browser's anonymous screenings: at booking and at logout.
+
+    A shared browser must not offer one person's screening to the next person.
+    """
+    response.delete_cookie(VISITOR_COOKIE, path="/")
 
 
 def safe_next(target: str | None, default: str) -> str:

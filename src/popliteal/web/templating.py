@@ -33,6 +33,24 @@ def nav_user(request: Request) -> object | None:
     return getattr(request.state, "user", None)
 
 
+def nav_alert_count(request: Request) -> int | None:
+    """Open alerts of the staff member's clinic, for the "Alerts" link: one count query per
+    request, through the request's own database session. The query belongs to the area that
+    owns alerts; the app factory hands it over (`app.state.open_alert_count`), so this floor
+    imports no area above it. None for a person, a visitor, or when there is no count."""
+    cached = getattr(request.state, "nav_alert_count", False)
+    if cached is not False:
+        return cached
+    count: int | None = None
+    user = nav_user(request)
+    counter = getattr(request.app.state, "open_alert_count", None)
+    session = getattr(request.state, "db", None)
+    if getattr(user, "is_staff", False) and counter is not None and session is not None:
+        count = int(counter(session, user.clinic_id))  # type: ignore[attr-defined]
+    request.state.nav_alert_count = count
+    return count
+
+
 def clinic_name(request: Request) -> str:
     """The clinic's name, read once and cached on the app (admin changes clear the cache)."""
     state = request.app.state
@@ -56,6 +74,19 @@ def clinic_name(request: Request) -> str:
     return str(name)
 
 
+def urgency_message(request: Request, urgency: str) -> dict[str, str]:
+    """The one message for this urgency level (advice.yaml), with the clinic's emergency
+    number filled in, so every page that shows the level says the same thing."""
+    kb = request.app.state.kb
+    number: str = request.app.state.settings.emergency_number
+    message = kb.advice.urgency_messages[urgency]
+    return {
+        "heading": message.heading.strip(),
+        "action": message.action.strip().replace("{emergency_number}", number),
+        "emergency_number": number,
+    }
+
+
 @cache
 def make_templates() -> Jinja2Templates:
     """One template environment per process: templates are package files and every global
@@ -67,7 +98,9 @@ def make_templates() -> Jinja2Templates:
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["htmx_file"] = HTMX_FILE
     templates.env.globals["nav_user"] = nav_user
+    templates.env.globals["nav_alert_count"] = nav_alert_count
     templates.env.globals["clinic_name"] = clinic_name
+    templates.env.globals["urgency_message"] = urgency_message
     templates.env.filters["local_time"] = local_time
     templates.env.filters["pct10"] = lambda p: max(0, min(10, round(float(p) * 10)))
     return templates
