@@ -16,6 +16,7 @@ from popliteal.accounts.models import Patient
 from popliteal.booking.models import Appointment
 from popliteal.clock import utcnow
 from popliteal.demo import ADMIN, CHIRO, CLINIC_TZ, PATIENT
+from popliteal.knowledge.loader import default_knowledge
 from popliteal.screening import staff_service
 from popliteal.screening.answers import InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text
@@ -416,3 +417,26 @@ def test_a_later_calm_self_screening_does_not_clear_a_red_flag_no_clinician_has_
     listed = {p["id"]: p for p in staff.get("/api/patients").json()}
     assert listed[urgent_id]["urgency"] == "emergency"
     assert [f["id"] for f in listed[urgent_id]["red_flags"]] == ["rf_limb_ischaemia"]
+
+
+def test_safety_questions_left_not_sure_are_shown_to_the_clinic(staff: Any, db: Session) -> None:
+    """A person who booked with warning signs left at "not sure": the clinic sees it on the
+    patient list and the patient page, with what must be ruled out."""
+    demo = demo_records(db)
+    kb = default_knowledge()
+    add_screening(
+        db,
+        kb,
+        clinic_id=demo.clinic_id,
+        patient_id=demo.patient_id,
+        answers={"age_years": 45, "calf_swelling": None, "breathless_or_chest_pain": None},
+    )
+    db.commit()
+    listing = staff.get("/staff/patients").text
+    assert 'data-safety-not-completed="2"' in listing
+    assert "Safety questions not completed (2)" in listing
+    page = staff.get(f"/staff/patients/{demo.patient_id}").text
+    assert "Safety questions not completed" in page
+    assert "calf_swelling" in page
+    assert "Must rule out" in page
+    assert "dvt" in page

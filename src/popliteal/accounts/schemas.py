@@ -41,6 +41,8 @@ class PatientSummaryRead(BaseModel):
     next_appointment: AppointmentRead | None
     working_diagnosis: str | None
     working_diagnosis_name: str | None
+    # Safety findings the person's newest screening left at "not sure" (engine field).
+    safety_not_ruled_out: list[str] = []
 
 
 class WorkingDiagnosisRead(BaseModel):

@@ -253,6 +253,13 @@ def _standing(session: Session, patient_ids: list[int]) -> dict[int, Standing]:
     return out
 
 
+def _not_completed(latest: Screening | None) -> list[str]:
+    """The safety questions the newest screening left at "not sure" (none after an exam)."""
+    if latest is None or latest.role == "clinician":
+        return []
+    return [str(f) for f in latest.result.get("safety_not_ruled_out", [])]
+
+
 def _urgency_rank(urgency: str | None) -> int:
     return URGENCY_ORDER.index(urgency) if urgency in URGENCY_ORDER else len(URGENCY_ORDER)
 
@@ -356,6 +363,7 @@ def list_patients(
                 next_appointment=upcoming.get(patient.id),
                 working_diagnosis=patient.working_diagnosis,
                 working_diagnosis_name=_condition_name(kb, patient.working_diagnosis),
+                safety_not_ruled_out=_not_completed(last),
             )
         )
     far_future = datetime.max.replace(tzinfo=now.tzinfo)
