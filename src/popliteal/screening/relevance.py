@@ -6,7 +6,8 @@ asked is "unknown", so a rule is open while some answer could still make it true
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Literal
 
 from popliteal.knowledge.loader import Knowledge
@@ -47,17 +48,27 @@ def _tri_leaf(value: Answer | None, expr: Expr) -> Tri:
     return leaf_holds(value, expr)
 
 
-def _open_findings(
-    kb: Knowledge, expr: Expr, answers: Mapping[str, Answer | None], role: str, out: set[str]
+def kleene(
+    kb: Knowledge,
+    expr: Expr,
+    answers: Mapping[str, Answer | None],
+    role: str,
+    out: set[str],
+    still_open: Callable[[str], bool],
 ) -> Tri:
-    """Kleene-evaluate `expr`; add to `out` the unanswered findings that could still decide it."""
+    """Kleene-evaluate `expr`; add to `out` the unanswered findings that could still decide it.
+
+    `still_open(finding_id)` says whether an unanswered finding may yet be answered (unknown);
+    one that may not is judged as unanswered. The interview passes "could still be asked";
+    the result's safety check also counts "asked, not sure" as open (screening/safety.py).
+    """
     if expr.all is not None or expr.any is not None:
         children = expr.all if expr.all is not None else expr.any
         assert children is not None  # noqa: S101
         results: list[tuple[Tri, set[str]]] = []
         for child in children:
             sub: set[str] = set()
-            results.append((_open_findings(kb, child, answers, role, sub), sub))
+            results.append((kleene(kb, child, answers, role, sub, still_open), sub))
         decisive = expr.any is not None
         if any(r is decisive for r, _ in results):
             return decisive
@@ -68,10 +79,10 @@ def _open_findings(
                 out |= sub
         return None
     if expr.not_ is not None:
-        r = _open_findings(kb, expr.not_, answers, role, out)
+        r = kleene(kb, expr.not_, answers, role, out, still_open)
         return None if r is None else not r
     if expr.ref is not None:
-        return _open_findings(kb, kb.predicates[expr.ref].when, answers, role, out)
+        return kleene(kb, kb.predicates[expr.ref].when, answers, role, out, still_open)
     if expr.score is not None:
         known = 0
         pending: list[str] = []
@@ -82,7 +93,7 @@ def _open_findings(
             value = answers.get(item.finding)
             if value is True:
                 known += item.points
-            elif could_be_asked(kb, item.finding, answers, role):
+            elif value is None and still_open(item.finding):
                 pending.append(item.finding)
                 best_add += max(item.points, 0)
         now = _tri_leaf(known, expr)
@@ -95,7 +106,7 @@ def _open_findings(
     if expr.clinician_only and role != "clinician":
         return False
     value = answers.get(expr.finding)
-    if value is None and not could_be_asked(kb, expr.finding, answers, role):
+    if value is None and not still_open(expr.finding):
         return leaf_holds(None, expr)  # will stay unanswered here: judge it as unanswered
     r = _tri_leaf(value, expr)
     if r is None:
@@ -111,6 +122,7 @@ def open_safety_findings(
     for rule in kb.rules:
         if rule.urgency in ("emergency", "urgent"):
             sub: set[str] = set()
-            if _open_findings(kb, rule.when, answers, role, sub) is None:
+            askable_now = partial(could_be_asked, kb, answers=answers, role=role)
+            if kleene(kb, rule.when, answers, role, sub, askable_now) is None:
                 out |= sub
     return out

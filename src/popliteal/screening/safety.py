@@ -16,90 +16,36 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Literal
 
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Answer, Expr
+from popliteal.knowledge.schema import Answer
 from popliteal.screening.differential import Effect, RankedCondition
-from popliteal.screening.triage import FiredRule, evaluate, leaf_holds
+from popliteal.screening.relevance import kleene
+from popliteal.screening.triage import FiredRule, evaluate
 
 Answers = Mapping[str, Answer | None]
-Tri = Literal[True, False, None]  # None: unknown
 SAFETY_LEVELS = ("emergency", "urgent")
 TOP = 3
 # Raised suspects sit just above the cause they overtake, not level with it.
 ABOVE = 1.01
 
 
-def _leaf(value: Answer | None, expr: Expr) -> Tri:
-    if value is None and expr.missing is None and not expr.unknown:
-        return None
-    return leaf_holds(value, expr)
-
-
 def _answerable(kb: Knowledge, finding_id: str, role: str) -> bool:
     return role == "clinician" or "P" in kb.findings[finding_id].who
-
-
-def _kleene(kb: Knowledge, expr: Expr, answers: Answers, role: str, out: set[str]) -> Tri:
-    """Evaluate `expr`; add to `out` the unanswered findings that could still decide it."""
-    if expr.all is not None or expr.any is not None:
-        children = expr.all if expr.all is not None else expr.any
-        assert children is not None  # noqa: S101 - one form per node (schema)
-        results: list[tuple[Tri, set[str]]] = []
-        for child in children:
-            sub: set[str] = set()
-            results.append((_kleene(kb, child, answers, role, sub), sub))
-        decisive = expr.any is not None
-        if any(r is decisive for r, _ in results):
-            return decisive
-        if all(r is (not decisive) for r, _ in results):
-            return not decisive
-        for r, sub in results:
-            if r is None:
-                out |= sub
-        return None
-    if expr.not_ is not None:
-        r = _kleene(kb, expr.not_, answers, role, out)
-        return None if r is None else not r
-    if expr.ref is not None:
-        return _kleene(kb, kb.predicates[expr.ref].when, answers, role, out)
-    if expr.score is not None:
-        known, possible, pending = 0, 0, []
-        for item in kb.scores[expr.score].items:
-            if item.clinician_only and role != "clinician":
-                continue
-            value = answers.get(item.finding)
-            if value is True:
-                known += item.points
-            elif value is None and _answerable(kb, item.finding, role):
-                pending.append(item.finding)
-                possible += max(item.points, 0)
-        now, best = _leaf(known, expr), _leaf(known + possible, expr)
-        if now == best:
-            return now
-        out.update(pending)
-        return None
-    assert expr.finding is not None  # noqa: S101
-    if expr.clinician_only and role != "clinician":
-        return False
-    value = answers.get(expr.finding)
-    if value is None and not _answerable(kb, expr.finding, role):
-        return leaf_holds(None, expr)  # an exam finding stays unanswered in a person's screening
-    r = _leaf(value, expr)
-    if r is None:
-        out.add(expr.finding)
-    return r
 
 
 def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, set[str]]:
     """Emergency and urgent rules not fired that unknown answers could still fire, each with
     the unanswered findings that could decide it."""
     found: dict[str, set[str]] = {}
+
+    def still_open(finding_id: str) -> bool:  # not answered, or answered "not sure"
+        return answers.get(finding_id) is None and _answerable(kb, finding_id, role)
+
     for rule in kb.rules:
         if rule.urgency in SAFETY_LEVELS:
             deciding: set[str] = set()
-            if _kleene(kb, rule.when, answers, role, deciding) is None:
+            if kleene(kb, rule.when, answers, role, deciding, still_open) is None:
                 found[rule.id] = deciding
     return found
 
