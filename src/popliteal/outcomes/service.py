@@ -1065,6 +1065,11 @@ def list_alerts(
     return reads
 
 
+def alert_flag_title(rule_id: str, reason: str, titles: Mapping[str, str]) -> str:
+    """A red-flag alert's title: its rule's, else the first sentence of its reason."""
+    return titles.get(rule_id) or reason.split(". ", 1)[0]
+
+
 def open_red_flags(
     session: Session, *, patient_id: int, kb: Knowledge | None = None
 ) -> list[RedFlagRead]:
@@ -1092,7 +1097,7 @@ def open_red_flags(
             RedFlagRead(
                 id=a.rule_id,
                 urgency=a.urgency or "urgent",
-                title=titles.get(a.rule_id) or a.reason.split(". ", 1)[0],
+                title=alert_flag_title(a.rule_id, a.reason, titles),
                 patient_message=a.patient_message,
             ),
         )

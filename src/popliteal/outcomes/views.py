@@ -613,7 +613,7 @@ def fold_alerts_into_list(
                 SummaryRedFlag(
                     id=a.rule_id,
                     urgency=a.urgency or "urgent",
-                    title=titles.get(a.rule_id) or a.reason.split(". ", 1)[0],
+                    title=outcomes_service.alert_flag_title(a.rule_id, a.reason, titles),
                 ),
             )
         urgencies = [p.urgency] if p.urgency else []
