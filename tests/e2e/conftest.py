@@ -38,7 +38,13 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
+def allowed_errors() -> list[re.Pattern[str]]:
+    """Browser console errors a test expects (e.g. the 400 of a refused form), as patterns."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, allowed_errors: list[re.Pattern[str]]) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     # Every wait is on a condition; the limit only bounds a real failure on a busy machine.
     context.set_default_timeout(30_000)
@@ -55,7 +61,8 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     )
     yield pg
     context.close()
-    assert not errors, f"browser errors: {errors}"
+    unexpected = [e for e in errors if not any(p.search(e) for p in allowed_errors)]
+    assert not unexpected, f"browser errors: {unexpected}"
 
 
 def screenshot(page: Any, name: str) -> Path:

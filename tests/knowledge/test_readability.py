@@ -19,6 +19,8 @@ def patient_texts(kb: Knowledge) -> Iterator[tuple[str, str]]:
                 yield f"finding {f.id} label {value}", label
             if f.help:
                 yield f"finding {f.id} help", f.help
+            if f.unknown_policy is not None and f.unknown_policy.how_to_check:
+                yield f"finding {f.id} how_to_check", f.unknown_policy.how_to_check
     for g in kb.groups.values():
         yield f"group {g.id} title", g.title
         yield f"group {g.id} prompt", g.prompt

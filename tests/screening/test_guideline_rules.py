@@ -162,7 +162,11 @@ def test_ottawa_is_one_rule_within_seven_days(weeks: float, rule: str | None) ->
 
 
 def test_a_high_energy_injury_names_fracture_whatever_ottawa_says() -> None:
-    answers = {"onset": "injury_sudden", "mech_high_energy_or_deformity": True, "age_years": 30}
+    answers: dict[str, Any] = {
+        "onset": "injury_sudden",
+        "mech_high_energy_or_deformity": True,
+        "age_years": 30,
+    }
     rules = triage(KB, answers).fired
     dislocation = next(r for r in rules if r.id == "rf_knee_dislocation")
     assert "fracture" in dislocation.suspects
@@ -185,3 +189,101 @@ def test_every_changed_rule_records_its_guideline_audit() -> None:
         "rf_ottawa_positive",
     ):
         assert rule_id in audited
+
+
+# ---------------------------------------------------------------- audited as they stand (issue 13)
+
+
+@pytest.mark.parametrize(
+    ("answers", "role"),
+    [
+        ({"knee_hot_red_swollen": True, "fever_or_chills": False}, "patient"),
+        ({"effusion": "tense_hot"}, "clinician"),
+    ],
+)
+def test_a_hot_swollen_knee_is_septic_until_proven_otherwise_even_without_fever(
+    answers: dict[str, Any], role: str
+) -> None:
+    """BSR/BOA 2006: treat as septic arthritis even in the absence of fever."""
+    assert fired(answers, role=role)["rf_septic_arthritis"] == "emergency"
+
+
+def test_saddle_numbness_or_a_bladder_change_alone_is_an_emergency() -> None:
+    """BMJ Best Practice: any one cauda equina red flag means hospital within hours."""
+    answers = {"saddle_numbness_or_bladder_bowel_change": True}
+    assert fired(answers)["rf_cauda_equina"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    "sign", ["low_back_pain", "pain_radiates_below_knee", "foot_drop_or_weakness"]
+)
+def test_both_legs_affected_with_a_nerve_root_sign_is_the_cauda_equina_emergency(sign: str) -> None:
+    """BMJ Best Practice / NHS Lothian: bilateral sciatica or deficits of both legs."""
+    answers = {"bilateral_leg_symptoms": True, sign: True}
+    assert fired(answers)["rf_cauda_equina"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("age", "rule", "level"),
+    [
+        (49, "rf_paes_suspected", "urgent"),
+        (None, "rf_paes_suspected", "urgent"),  # age unknown: the young person's rule
+        (50, "sc_claudication_older", "surgical_consult"),
+    ],
+)
+def test_exertional_calf_claudication_is_flagged_at_every_age(
+    age: int | None, rule: str, level: str
+) -> None:
+    answers: dict[str, Any] = {"exertional_calf_claudication": True}
+    if age is not None:
+        answers["age_years"] = age
+    assert fired(answers) == {rule: level}
+
+
+@pytest.mark.parametrize(("abi", "fires"), [(0.89, True), (0.9, False)])
+def test_after_an_injury_an_abi_below_0_9_is_the_dislocation_emergency(
+    abi: float, fires: bool
+) -> None:
+    """Boyce 2015: normal pulses with ABI 0.9 or more are observed with serial examination."""
+    answers = {
+        "onset": "injury_sudden",
+        "symptom_duration_weeks": 0.2,
+        "pedal_pulses": "normal",
+        "abi": abi,
+    }
+    assert ("rf_knee_dislocation" in fired(answers, role="clinician")) is fires
+
+
+def test_a_swollen_calf_is_the_same_day_clot_pathway_whatever_the_person_thinks_it_is() -> None:
+    """NG158: a swollen leg is a DVT sign; only a clinician's alternative diagnosis counts."""
+    answers = {"calf_swelling": True, "wells_alternative_dx_as_likely": True}
+    assert fired(answers)["rf_unexplained_leg_swelling"] == "emergency"
+
+
+def test_a_worsening_deficit_is_an_emergency_and_a_stable_foot_drop_urgent() -> None:
+    assert urgency({"neuro_deficit_worsening": True}) == "emergency"
+    assert urgency({"foot_drop_or_weakness": True}) == "urgent"
+
+
+# Section 2.1 E3 and Boyce 2015: a knee lax in several ligaments after an acute injury may have
+# dislocated and gone back in; it is an emergency until pulses and the ABI are recorded normal.
+MULTI_LIGAMENT = {
+    "onset": "injury_sudden",
+    "symptom_duration_weeks": 0,
+    "posterior_sag": True,
+    "valgus_laxity_30": True,
+}
+
+
+def test_a_multi_ligament_knee_after_an_injury_is_a_dislocation_until_pulses_are_normal() -> None:
+    assert "rf_knee_dislocation" in fired(MULTI_LIGAMENT, "clinician")
+    assert urgency(MULTI_LIGAMENT, "clinician") == "emergency"
+    only_pulses = {**MULTI_LIGAMENT, "pedal_pulses": "normal"}
+    assert "rf_knee_dislocation" in fired(only_pulses, "clinician")  # the ABI is still missing
+    checked = {**only_pulses, "abi": 1.0}
+    assert "rf_knee_dislocation" not in fired(checked, "clinician")
+    assert urgency(checked, "clinician") == "surgical_consult"
+    one_ligament = {**MULTI_LIGAMENT, "valgus_laxity_30": False}
+    assert "rf_knee_dislocation" not in fired(one_ligament, "clinician")
+    weeks_later = {**MULTI_LIGAMENT, "symptom_duration_weeks": 3}
+    assert "rf_knee_dislocation" not in fired(weeks_later, "clinician")

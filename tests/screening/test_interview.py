@@ -13,6 +13,7 @@ from popliteal.screening.triage import safety_findings
 NEGATIVE_SAFETY = {
     "age_years": 40,
     "sex": "female",
+    "knee_side": "left",
     "runner": False,
     "onset": "gradual",
     "symptom_duration_weeks": 6,

@@ -173,6 +173,7 @@ def test_unexplained_calf_swelling_is_an_emergency(kb: Knowledge) -> None:
 # cauda equina BMJ Best Practice (§2.1 E5); aneurysm SVS Farber 2022; haemarthrosis §2.1 U1.
 EMERGENCY_CASES: list[tuple[dict[str, Any], str]] = [
     ({"breathless_or_chest_pain": True}, "rf_pe_suspected"),
+    ({"fever_or_chills": True}, "rf_fever_knee_pain"),
     ({"wells_previous_dvt": True, "pain_location": "calf"}, "rf_dvt_wells_unlikely_calf"),
     (
         {**INJURY, "pain_location": "calf", "pain_trend": "worsening", "symptom_duration_weeks": 1},
@@ -211,6 +212,18 @@ def test_both_legs_affected_alone_is_urgent_and_with_nerve_signs_an_emergency(
     assert urgency(kb, both) == "emergency"
 
 
+def test_fever_or_new_swelling_after_knee_surgery_is_an_emergency(kb: Knowledge) -> None:
+    """A septic joint is same-day care, which is our emergency level (clinical-contract.md
+    "septic joint ... after recent surgery/injection"; §2.1 U1 (7) fever with knee pain)."""
+    assert urgency(kb, {"fever_or_chills": True}) == "emergency"
+    after_surgery = {"recent_knee_surgery_or_injection": True}
+    assert urgency(kb, after_surgery) != "emergency"  # surgery alone is not a sign
+    swollen = {**after_surgery, "swelling_gradual_or_after_activity": True}
+    assert "rf_fever_knee_pain" in fired(kb, swollen)
+    assert urgency(kb, swollen) == "emergency"
+    assert urgency(kb, {"fever_or_chills": False}) == "conservative"
+
+
 # ABI < 0.90 after knee trauma: arterial injury (Mills 2004).
 def test_abi_boundary_after_injury(kb: Knowledge) -> None:
     assert "rf_knee_dislocation" not in fired(kb, {**INJURY, "abi": 0.9})
@@ -231,7 +244,6 @@ URGENT_CASES: list[tuple[dict[str, Any], str]] = [
     ({"pulses_lost_on_plantarflexion": True}, "rf_paes_suspected"),
     ({"lump_pulsates": True}, "rf_pulsatile_mass"),
     ({"popliteal_mass_exam": "pulsatile"}, "rf_pulsatile_mass"),
-    ({"fever_or_chills": True}, "rf_fever_knee_pain"),
     ({"night_or_rest_pain": True, "age_years": 40}, "rf_tumour_suspected"),
     (
         {"mech_twist_planted_foot": True, "knee_rom_limited": "lacks_extension"},

@@ -462,6 +462,12 @@ def test_my_plan_shows_the_phase_goals_exercises_limits_help_and_handout(
     assert "When to get help" in html
     for referral in kb.protocols["hamstring_strain"].refer_when:
         assert referral.text.replace("'", "&#39;") in html
+    # a sign to act on at once leads with the one urgency heading, never a time of its own
+    levels = {r.urgency for r in kb.protocols["hamstring_strain"].refer_when}
+    assert {"emergency", "urgent"} <= levels
+    for level in ("emergency", "urgent"):
+        assert f"<strong>{kb.advice.urgency_messages[level].heading}:</strong>" in html
+    assert "next day or two" not in html
     assert 'href="/my/plan/handout.pdf"' in html
     assert "Download the handout (PDF)" in html
     assert "Short sessions are fine." in html

@@ -45,6 +45,16 @@ def test_the_screening_result_and_summary_show_no_ids_or_hashes(client: Any) -> 
         assert not JARGON.findall(words), (path, JARGON.findall(words))
 
 
+def test_the_education_pages_show_no_jargon_or_ids(client: Any, kb: Any) -> None:
+    for path in ["/conditions"] + [f"/conditions/{cid}" for cid in sorted(kb.conditions)]:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        words = _visible(page.text)
+        assert not JARGON.findall(words), (path, JARGON.findall(words))
+        # Condition ids are snake_case; the reader sees names, never an id.
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", words), (path, words[:200])
+
+
 def test_the_clinicians_running_page_keeps_the_ratios(client: Any, db: Any) -> None:
     patient_id = demo_records(db).patient_id
     db.rollback()

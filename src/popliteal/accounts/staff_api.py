@@ -64,6 +64,7 @@ def create_exam(
             actor=actor,
             patient_id=patient_id,
             raw_answers=body.answers,
+            escalate=request.app.state.escalate_exam,
             address=client_address(request),
         )
         comparison = staff_service.exam_comparison(

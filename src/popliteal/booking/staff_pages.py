@@ -16,6 +16,7 @@ from popliteal.booking.models import MODES
 from popliteal.booking.pages import page_setup
 from popliteal.booking.service import MODE_NAMES, AppointmentView, BookingError
 from popliteal.clock import local_date, local_today
+from popliteal.screening import staff_service as screening_staff
 from popliteal.web.deps import (
     ClinicDep,
     CsrfProtected,
@@ -87,6 +88,10 @@ def read_schedule(
         clinician_id=clinician_id,
         client_address=client_address(request),
     )
+    # as on the patient list: warning signs the person left at "not sure", to ask at the visit
+    not_completed = screening_staff.safety_not_completed(
+        session, patient_ids=[v.patient_id for v in views]
+    )
     zone = clinic.zone
     by_day: dict[date, list[AppointmentView]] = {}
     for v in views:
@@ -118,6 +123,7 @@ def read_schedule(
             "next": link(first + step),
             "today": link(today),
             "modes": MODE_NAMES,
+            "not_completed": not_completed,
         },
     )
 

@@ -218,6 +218,46 @@ def walk_expr(expr: Expr) -> Iterator[Expr]:
         yield from walk_expr(expr.not_)
 
 
+def read_findings(
+    expr: Expr,
+    predicates: Mapping[str, Predicate],
+    scores: Mapping[str, Score],
+    seen: frozenset[str] = frozenset(),
+) -> Iterator[str]:
+    """Every finding an expression reads, through the predicates and scores it names."""
+    for node in walk_expr(expr):
+        if node.finding is not None:
+            yield node.finding
+        if node.score is not None and node.score in scores:
+            yield from (item.finding for item in scores[node.score].items)
+        if node.ref is not None and node.ref in predicates and node.ref not in seen:
+            yield from read_findings(
+                predicates[node.ref].when, predicates, scores, seen | {node.ref}
+            )
+
+
+def _unknown_policy_problems(
+    findings: Mapping[str, Finding],
+    rules: Mapping[str, RedFlagRule],
+    predicates: Mapping[str, Predicate],
+    scores: Mapping[str, Score],
+) -> list[str]:
+    """A question a person answers that could fire an emergency or urgent rule must say what
+    "not sure" does: ask again with a way to check, or keep it open (never "no")."""
+    safety = {
+        fid
+        for r in rules.values()
+        if r.urgency in ("emergency", "urgent")
+        for fid in read_findings(r.when, predicates, scores)
+    }
+    return [
+        f"findings.yaml: {fid}: can fire an emergency or urgent rule, so it needs "
+        "'unknown_policy' (ask_again with how_to_check, or ask_again: false)"
+        for fid in sorted(safety)
+        if fid in findings and "P" in findings[fid].who and findings[fid].unknown_policy is None
+    ]
+
+
 def load(directory: Path = DATA_DIR) -> Knowledge:
     """Load, validate and cross-check every file; raise KnowledgeError listing all problems."""
     problems: list[str] = []
@@ -382,6 +422,8 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
                     why = value_problem(f, v)
                     if why:
                         problems.append(f"red_flags.yaml: {where}: {node.finding}={v!r}: {why}")
+
+    problems += _unknown_policy_problems(findings, rules, predicates, scores)
 
     for t in treatments.values():
         cite(f"treatments.yaml: {t.id}", t)

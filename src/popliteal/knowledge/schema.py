@@ -164,6 +164,25 @@ class Expr(_Strict):
         return self
 
 
+class UnknownPolicy(_Strict):
+    """What "not sure" does to a question that could fire an emergency or urgent rule.
+
+    "Not sure" is never "no": the finding stays "not ruled out". With `ask_again`, the
+    interview asks it once more with `how_to_check`, a plain way to check it now (compare both
+    calves, feel the foot). Without, it is something a person cannot check today (a past
+    illness, how an injury happened).
+    """
+
+    ask_again: bool
+    how_to_check: Text | None = None
+
+    @model_validator(mode="after")
+    def _hint_when_asked_again(self) -> UnknownPolicy:
+        if self.ask_again != (self.how_to_check is not None):
+            raise ValueError("give 'how_to_check' exactly when 'ask_again' is true")
+        return self
+
+
 class Finding(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -180,6 +199,7 @@ class Finding(_Strict):
     clinician_wording: str | None = None
     help: str | None = None
     ask_if: list[Expr] = []  # finding tests only: asked once every one of them holds
+    unknown_policy: UnknownPolicy | None = None  # required where it can fire a safety rule
 
     @model_validator(mode="after")
     def _consistent(self) -> Finding:
@@ -204,8 +224,9 @@ class Finding(_Strict):
 class Group(_Strict):
     """Questions asked together as one interview step.
 
-    A `checklist` holds yes/no items (ticked = yes, left empty = no); a `form` holds a few short
-    related questions shown on one screen (e.g. age and sex).
+    A `checklist` holds yes/no items, each answered Yes, No or Not sure; a `form` holds a few
+    short related questions shown on one screen (e.g. age and sex). The one group with `first`
+    opens the interview (who is answering, which knee), before the safety questions.
     """
 
     id: Id
@@ -213,6 +234,7 @@ class Group(_Strict):
     title: Text
     prompt: Text
     findings: list[Id] = Field(min_length=1, max_length=6)
+    first: bool = False
 
 
 class FindingsFile(_Strict):
@@ -291,7 +313,8 @@ class RedFlagRule(Cited):
     when: Expr
     patient_message: Text
     clinician_note: Text
-    # The guideline statement this rule implements and what was checked against it.
+    # The guideline statement this rule implements and what was checked against it, ending
+    # "Sources: key, key." (every rule needs one: tests/knowledge/test_red_flag_audits.py).
     audit: str | None = None
 
 

@@ -25,7 +25,7 @@ from popliteal.db import Base, UTCDateTime
 OCCASIONS = ("baseline", "follow_up", "discharge", "ad_hoc")
 SIDES = ("left", "right")
 ALERT_KINDS = ("red_flag", "review", "surgical_consult")
-ALERT_ORIGINS = ("check_in", "session", "review")
+ALERT_ORIGINS = ("check_in", "session", "review", "exam")
 FLEXION_RANGE = (0, 180)
 EXTENSION_RANGE = (-90, 30)
 
@@ -98,7 +98,8 @@ class RangeOfMotion(Base):
 
 class OutcomeAlert(Base):
     """Something a clinician of the clinic must look at: a red flag reported at a check-in or
-    after a session, a review flag, or a suggested surgical consult."""
+    after a session or found at the clinician's exam, a review flag, or a suggested surgical
+    consult."""
 
     __tablename__ = "outcome_alerts"
 
@@ -125,7 +126,7 @@ class OutcomeAlert(Base):
             name="urgency",
         ),
         CheckConstraint("kind <> 'red_flag' OR urgency IS NOT NULL", name="red_flag_urgency"),
-        CheckConstraint("source IN ('check_in', 'session', 'review')", name="source"),
+        CheckConstraint("source IN ('check_in', 'session', 'review', 'exam')", name="source"),
         CheckConstraint("(resolved_at IS NULL) = (resolved_by IS NULL)", name="resolved"),
         Index(
             "uq_outcome_alerts_one_open",

@@ -1,5 +1,8 @@
 """The person's questionnaires: the form (safety checklist first), and the result page.
 
+The checklist is asked once a day: once answered today (here or at a session's finish), the
+form says when and keeps the list behind "Something changed" (outcomes/views.py safety_prompt).
+
 Plain forms (POST, then a redirect to the result, or the form again with messages), so it all
 works without JavaScript. A red flag from the safety checklist is shown first on the result,
 with nothing that suggests waiting; its alert is on the clinician's list already.
@@ -93,7 +96,9 @@ def form_values(form: PostedForm) -> dict[str, str]:
 
 def _form_page(
     request: Request,
+    session: Session,
     kb: Knowledge,
+    actor: Actor,
     instrument: str,
     *,
     errors: Sequence[str] = (),
@@ -101,15 +106,18 @@ def _form_page(
     status: int = 200,
 ) -> Response:
     posted = posted or PostedForm({})
+    prompt = views.safety_prompt(session, kb=kb, actor=actor, patient_id=_me(actor))
     return render(
         request,
         "outcomes_questionnaire.html",
         {
             "q": form_for(request, kb, instrument),
             "checklist": kb.followup.safety_checklist,
+            "safety_prompt": prompt,
             "errors": list(errors),
             "values": form_values(posted),
             "ticked": set(posted.getlist("safety")),
+            "unsure": set(posted.getlist("safety_unsure")),
             "action": f"/my/questionnaires/{instrument}",
             "paper": False,
             "back": "/my/today",
@@ -132,10 +140,10 @@ def urgent_page(
 
 @router.get("/my/questionnaires/{instrument}", response_class=HTMLResponse, include_in_schema=False)
 def read_my_questionnaire(
-    instrument: InstrumentPath, request: Request, kb: Kb, actor: CurrentPatient
+    instrument: InstrumentPath, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> Response:
-    """Show a questionnaire: the safety checklist first, then one question per row."""
-    return _form_page(request, kb, instrument_or_404(instrument))
+    """Show a questionnaire: the safety checklist first (once a day), then one question per row."""
+    return _form_page(request, session, kb, actor, instrument_or_404(instrument))
 
 
 def submit_check_in(
@@ -159,7 +167,12 @@ def submit_check_in(
     answers, found = views.parse_answers(
         q, {k: form.get(k) for k in form.fields}, require_all=require_all
     )
-    safety, safety_problems = views.parse_safety(kb, form.getlist("safety"))
+    safety, safety_problems = views.parse_safety(
+        kb,
+        form.getlist("safety"),
+        form.getlist("safety_unsure"),
+        reused=form.get("safety_reused") == "1",
+    )
     found = [*problems, *safety_problems, *found]
     address = client_address(request)
     if found:
@@ -213,7 +226,9 @@ def create_my_questionnaire(
     if response_id is None and flags:
         return urgent_page(request, flags, saved=False)
     if response_id is None:
-        return _form_page(request, kb, name, errors=problems, posted=form, status=400)
+        return _form_page(
+            request, session, kb, actor, name, errors=problems, posted=form, status=400
+        )
     return RedirectResponse(f"/my/questionnaires/results/{response_id}", status_code=303)
 
 

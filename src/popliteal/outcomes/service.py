@@ -500,6 +500,45 @@ def escalate_safety(
     return [_red_flag(r) for r in check.fired]
 
 
+def escalate_exam(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient: Patient,
+    fired: Sequence[FiredRule],
+    screening_id: str,
+    now: datetime,
+    address: str = "",
+) -> list[RedFlagRead]:
+    """Open an urgent alert for every red-flag rule the clinician's exam newly fired (at most
+    one open per rule), so the programme pauses as for a check-in until a clinician resolves
+    it with a note. screening/staff_service.py `record_exam` picks the rules; it commits."""
+    day = local_date(now, accounts_service.clinic_zone(session, patient.clinic_id))
+    for rule in fired:
+        alert = _open_alert(
+            session,
+            kb=kb,
+            patient=patient,
+            kind="red_flag",
+            rule_id=rule.id,
+            urgency=rule.urgency,
+            reason=f"{rule.title}. Found at the clinician's exam on {day.isoformat()} "
+            f"(findings: {', '.join(rule.because)}). {rule.clinician_note}",
+            patient_message=rule.patient_message,
+            source="exam",
+            detail={
+                "screening_id": screening_id,
+                "because": list(rule.because),
+                "citation": rule.source or "expert_judgement",
+            },
+            now=now,
+        )
+        if alert is not None:
+            _audit_alert(session, actor, alert, address)
+    return [_red_flag(r) for r in fired]
+
+
 def evaluate_reviews(
     session: Session,
     *,

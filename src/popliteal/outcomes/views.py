@@ -4,6 +4,7 @@ follow-up service does not offer (each with the same permission check and audit)
 - `pain_records`: morning pain and pain around sessions, for the pain chart (audited read).
 - `report_safety`: a safety checklist sent with answers the page refused: its red flags still
   open their alerts (the service's `escalate_safety`), so a bad answer never hides one.
+- `safety_prompt`: whether a form asks the checklist or shows that it was answered today.
 The rest builds charts and summaries from what the services return.
 """
 
@@ -20,7 +21,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import PatientSummaryRead
 from popliteal.accounts.schemas import RedFlagRead as SummaryRedFlag
-from popliteal.clock import utcnow
+from popliteal.clock import local_time, utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Instrument
 from popliteal.outcomes import chart, followup, rules
@@ -35,6 +36,7 @@ from popliteal.outcomes.schemas import (
     RedFlagRead,
 )
 from popliteal.plans import service as plans_service
+from popliteal.sessions import service as sessions_service
 from popliteal.sessions.schemas import AdherenceRead
 
 PAIN_DAYS = 182  # the pain chart covers the last 26 weeks
@@ -259,12 +261,43 @@ def parse_answers(
     return answers, problems
 
 
-def parse_safety(kb: Knowledge, ticked: Sequence[str]) -> tuple[dict[str, bool], list[str]]:
-    """The checklist as {item id: ticked} for every item; unknown ids are reported."""
+def parse_safety(
+    kb: Knowledge, ticked: Sequence[str], unsure: Sequence[str] = (), *, reused: bool = False
+) -> tuple[dict[str, bool], list[str]]:
+    """The checklist as {item id: yes or no}; unknown ids are reported.
+
+    An item ticked "Not sure" (and not yes) is left out: it is no answer, so the next form asks
+    again. A form that showed today's answers instead of the list (`reused`) records nothing
+    new unless "Something changed" was used; then it is a full answer, as the first one was.
+    """
+    if reused and not ticked and not unsure:
+        return {}, []
     known = [i.id for i in kb.followup.safety_checklist.items]
-    unknown = sorted(set(ticked) - set(known))
+    unknown = sorted((set(ticked) | set(unsure)) - set(known))
     problems = ["The safety list changed while you answered: please tick again."] if unknown else []
-    return {i: i in ticked for i in known}, problems
+    yes = set(ticked)
+    not_sure = set(unsure) - yes  # a yes always counts: it may be a red flag
+    return {i: i in yes for i in known if i not in not_sure}, problems
+
+
+@dataclass(frozen=True)
+class SafetyPrompt:
+    """How a form asks the safety checklist today."""
+
+    answered_at: str | None  # "10:42" on the clinic's clock: the list folds behind a button
+    left_open: bool  # an answer earlier today was "Not sure": the whole list is asked again
+
+
+def safety_prompt(
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
+) -> SafetyPrompt:
+    """Ask the checklist, or say when it was answered today (it is asked once a day)."""
+    today = sessions_service.todays_answers(session, kb=kb, actor=actor, patient_id=patient_id)
+    at = today.safety.answered_at
+    return SafetyPrompt(
+        answered_at=local_time(at, today.zone, "%H:%M") if at else None,
+        left_open=today.safety.left_open,
+    )
 
 
 # ------------------------------------------------------------------ results

@@ -19,22 +19,23 @@ from popliteal.accounts.models import Clinic
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import rules
 from popliteal.plans.schemas import PlanVersionRead
+from popliteal.web.templating import urgency_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "plans_handout.html"
 
-# The safety net every handout carries, whatever the condition's own referral list says.
+# The safety net every handout carries, whatever the condition's own referral list says. Each
+# is an emergency red-flag rule at check-ins (unexplained leg swelling, septic arthritis, a
+# worsening nerve deficit), so it is listed under the emergency message.
 RED_FLAGS = (
     "New swelling, redness or warmth in your calf.",
     "A fever with a hot, swollen knee.",
     "Numbness or weakness that spreads in your leg or foot.",
 )
-HELP_GROUPS = (
-    ("emergency", "Get help now"),
-    ("urgent", "See a doctor in the next day or two"),
-    ("surgical_consult", "Tell your clinician at your next visit"),
-    ("conservative", "Tell your clinician at your next visit"),
-)
+# Signs the person acts on alone get the one message for their level (the screening result's
+# and check-ins' words); the rest wait for the clinician.
+ACT_NOW = ("emergency", "urgent")
+NEXT_VISIT = "Tell your clinician at your next visit"
 
 _env = Environment(
     loader=FileSystemLoader(str(TEMPLATES)),
@@ -70,6 +71,29 @@ def _local_only_fetcher(allowed: Iterable[Path]) -> Any:
 
 
 @dataclass(frozen=True)
+class HelpGroup:
+    title: str
+    texts: list[str]
+    action: str
+
+
+def help_groups(kb: Knowledge, plan: PlanVersionRead, emergency_number: str) -> list[HelpGroup]:
+    """The plan's "get help if" signs, most urgent first, each level under its one message."""
+    groups: list[HelpGroup] = []
+    for urgency in ACT_NOW:
+        message = urgency_text(kb, urgency, emergency_number)
+        texts = list(RED_FLAGS) if urgency == "emergency" else []
+        texts += [str(r["text"]) for r in plan.refer_when if r.get("urgency") == urgency]
+        if texts:
+            action = f"Stop your exercises. {message['action']}"
+            groups.append(HelpGroup(message["heading"], texts, action))
+    later = [str(r["text"]) for r in plan.refer_when if r.get("urgency") not in ACT_NOW]
+    if later:
+        groups.append(HelpGroup(NEXT_VISIT, later, ""))
+    return groups
+
+
+@dataclass(frozen=True)
 class HandoutExercise:
     name: str
     purpose: str
@@ -87,7 +111,13 @@ def _long_date(day: date) -> str:
 
 
 def handout_context(
-    *, kb: Knowledge, plan: PlanVersionRead, clinic: Clinic, patient_name: str, today: date
+    *,
+    kb: Knowledge,
+    plan: PlanVersionRead,
+    clinic: Clinic,
+    patient_name: str,
+    today: date,
+    emergency_number: str,
 ) -> tuple[dict[str, Any], list[Path]]:
     """What the handout template shows, and the illustration files it may load."""
     exercises: list[HandoutExercise] = []
@@ -115,10 +145,6 @@ def handout_context(
     for phase in protocol.phases if protocol else ():
         if phase.id == plan.phase:
             goals = list(phase.goals)
-    groups: dict[str, list[str]] = {}  # title -> texts, in HELP_GROUPS order
-    for urgency, title in HELP_GROUPS:
-        texts = [str(r["text"]) for r in plan.refer_when if r.get("urgency") == urgency]
-        groups.setdefault(title, []).extend(texts)
     context = {
         "clinic_name": clinic.name,
         "clinic_phone": clinic.phone,
@@ -134,20 +160,30 @@ def handout_context(
         "limits": [str(lim["text"]) for lim in plan.activity_limits if lim.get("text")],
         "notes": plan.notes,
         "pain_limit": kb.progression.pain_during_at_most,
-        "help_groups": [{"title": t, "texts": texts} for t, texts in groups.items() if texts],
-        "red_flags": RED_FLAGS,
+        "help_groups": help_groups(kb, plan, emergency_number),
     }
     return context, files
 
 
 def render_handout(
-    *, kb: Knowledge, plan: PlanVersionRead, clinic: Clinic, patient_name: str, today: date
+    *,
+    kb: Knowledge,
+    plan: PlanVersionRead,
+    clinic: Clinic,
+    patient_name: str,
+    today: date,
+    emergency_number: str,
 ) -> bytes:
     """Render the person's home programme as a PDF."""
     from weasyprint import HTML  # type: ignore[import-untyped]
 
     context, files = handout_context(
-        kb=kb, plan=plan, clinic=clinic, patient_name=patient_name, today=today
+        kb=kb,
+        plan=plan,
+        clinic=clinic,
+        patient_name=patient_name,
+        today=today,
+        emergency_number=emergency_number,
     )
     source = _env.get_template(TEMPLATE).render(context)
     document = HTML(string=source, base_url=str(TEMPLATES), url_fetcher=_local_only_fetcher(files))

@@ -74,7 +74,15 @@ def _handout_pdf(
     today: _date = plans_service.local_today(session, clinic.id)
     session.expunge(clinic)  # keep its loaded fields; the transaction ends before rendering
     session.rollback()  # on SQLite an open transaction holds the write lock: free it first
-    pdf = render_handout(kb=kb, plan=plan, clinic=clinic, patient_name=patient_name, today=today)
+    number: str = request.app.state.settings.emergency_number
+    pdf = render_handout(
+        kb=kb,
+        plan=plan,
+        clinic=clinic,
+        patient_name=patient_name,
+        today=today,
+        emergency_number=number,
+    )
     return Response(
         pdf,
         media_type="application/pdf",
@@ -116,12 +124,20 @@ from popliteal.plans.schemas import PlanVersionRead  # noqa: E402
 from popliteal.web.deps import get_optional_user  # noqa: E402
 
 # How the plan's "when to get help" items are introduced, most urgent first.
+# Within care, a sign the clinic should hear about; the two red-flag levels use the one
+# urgency heading (advice.yaml urgency_messages), so the plan page never disagrees with it.
 HELP_LEADS = {
-    "emergency": "Call your emergency number now",
-    "urgent": "See a doctor in the next day or two",
+    "emergency": "",
+    "urgent": "",
     "surgical_consult": "Tell your clinician soon",
     "conservative": "Tell your clinician at your next visit",
 }
+
+
+def help_leads(kb: Knowledge) -> dict[str, str]:
+    """The lead line for each urgency of a plan's "get help if" signs."""
+    headings = {str(level): m.heading for level, m in kb.advice.urgency_messages.items()}
+    return {level: lead or headings[level] for level, lead in HELP_LEADS.items()}
 
 
 def phase_goals(kb: Knowledge, plan: PlanVersionRead) -> list[str]:
@@ -165,7 +181,7 @@ def read_my_plan(request: Request, session: DbSession, kb: Kb, actor: CurrentPat
             "goals": phase_goals(kb, plan) if plan else [],
             "exercises": [(rx, kb.exercises.get(rx.id)) for rx in plan.exercises] if plan else [],
             "help_items": help_items,
-            "help_leads": HELP_LEADS,
+            "help_leads": help_leads(kb),
             "pain_limit": kb.progression.pain_during_at_most,
         },
     )

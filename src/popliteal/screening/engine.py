@@ -5,7 +5,7 @@ The CLI, the API and the pages all call `screen()`, so they can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +43,15 @@ def _advice(kb: Knowledge, urgency: Urgency, ranked: list[RankedCondition]) -> t
 
 
 def screen(
-    kb: Knowledge, answers: Mapping[str, Answer | None], *, role: str = "patient"
+    kb: Knowledge,
+    answers: Mapping[str, Answer | None],
+    *,
+    role: str = "patient",
+    asked_once: Collection[str] = (),
 ) -> ScreeningResult:
-    """Screen validated answers (see answers.parse_answers). Deterministic."""
+    """Screen validated answers (see answers.parse_answers). Deterministic.
+
+    `asked_once` is for a step-by-step interview: see interview.plan."""
     tri = triage(kb, answers, role=role)
     ranked = red_flag_suspects_first(rank(kb, answers), tri.fired, answers)
     return ScreeningResult(
@@ -53,7 +59,7 @@ def screen(
         role=role,
         triage=tri,
         conditions=tuple(ranked),
-        interview=plan(kb, answers, role=role, urgency=tri.urgency),
+        interview=plan(kb, answers, role=role, urgency=tri.urgency, asked_once=asked_once),
         advice=_advice(kb, tri.urgency, ranked),
         disclaimer=kb.advice.disclaimer.strip(),
         safety_not_ruled_out=not_ruled_out(kb, answers, role),

@@ -1,10 +1,14 @@
 """Adaptive interview: which question to ask next, and when to stop.
 
-Order: first every question the person can answer that could still fire an emergency or urgent
-rule (relevance.py, in findings.yaml order; a checklist or form group is one step). Then the step
-with the largest expected information gain over the current belief (answer_model.py). Stop when
-the top three survives most simulated completions of the remaining questions, or when questions
-run out. An emergency ends the interview: the person must seek care now.
+Order: the short "about you" form (the group marked `first`); then every question the person
+can answer that could still fire an emergency or urgent rule (relevance.py, in findings.yaml
+order; a checklist or form group is one step). Then the step with the largest expected
+information gain over the current belief (answer_model.py). Stop when the top three survives
+most simulated completions of the remaining questions, or when questions run out. An emergency
+ends the interview: the person must seek care now.
+
+"Not sure" to a safety question whose `unknown_policy` says `ask_again` is asked once more,
+straight away, with a plain way to check it; if still not sure, it stays "not ruled out".
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,6 +25,7 @@ from popliteal.knowledge.schema import Answer, Urgency
 from popliteal.screening.answer_model import belief, information_gain, sample_completion
 from popliteal.screening.differential import Model, accumulate, model_for, normalise
 from popliteal.screening.relevance import askable, open_safety_findings
+from popliteal.screening.safety import not_ruled_out
 from popliteal.screening.triage import triage
 
 MIN_GAIN_BITS = 1e-4
@@ -39,6 +44,7 @@ class Step:
     findings: tuple[str, ...]
     safety: bool
     gain_bits: float = 0.0
+    recheck: bool = False  # asked again after "not sure", with a way to check
 
 
 @dataclass(frozen=True)
@@ -86,24 +92,84 @@ def _top3_is_stable(
 # ------------------------------------------------------------------ the plan
 
 
+def to_recheck(
+    kb: Knowledge,
+    answers: Mapping[str, Answer | None],
+    asked_once: Collection[str],
+    role: str = "patient",
+) -> list[str]:
+    """Safety questions answered "not sure" once that should be asked again with a way to check.
+
+    Only those that could still fire an emergency or urgent rule (the rest no longer matter).
+    """
+    if role == "clinician":
+        return []
+    candidates = {
+        fid
+        for fid in asked_once
+        if fid in answers
+        and answers[fid] is None
+        and (policy := kb.findings[fid].unknown_policy) is not None
+        and policy.ask_again
+    }
+    if not candidates:
+        return []
+    return [fid for fid in not_ruled_out(kb, answers, role) if fid in candidates]
+
+
+def _recheck_steps(kb: Knowledge, fids: list[str]) -> list[Step]:
+    by_group: dict[str, list[str]] = {}
+    steps: list[Step] = []
+    for fid in [f for f in kb.findings if f in set(fids)]:
+        group = kb.group_of.get(fid)
+        if group is None:
+            steps.append(Step("finding", fid, (fid,), safety=True, recheck=True))
+        else:
+            by_group.setdefault(group, []).append(fid)
+    steps += [
+        Step("group", gid, tuple(members), safety=True, recheck=True)
+        for gid, members in by_group.items()
+    ]
+    return steps
+
+
+def _first_step(
+    kb: Knowledge, askable_ids: list[str], safety_open: set[str], role: str
+) -> list[Step]:
+    """The "about you" form, while any of it is still unasked."""
+    if role == "clinician":
+        return []
+    for group in kb.groups.values():
+        if group.first:
+            members = tuple(f for f in group.findings if f in askable_ids)
+            if members:
+                safety = any(f in safety_open for f in members)
+                return [Step("group", group.id, members, safety=safety)]
+    return []
+
+
 def plan(
     kb: Knowledge,
     answers: Mapping[str, Answer | None],
     *,
     role: str = "patient",
     urgency: Urgency | None = None,
+    asked_once: Collection[str] = (),
 ) -> InterviewState:
     """Every remaining step, best first; `done` when the interview should stop.
 
     `urgency` is the triage of these same answers when the caller has it already.
+    `asked_once`: findings asked once so far, in an interview that asks a "not sure" safety
+    question again (to_recheck); a one-shot screening of given answers passes none.
     """
     if (urgency or triage(kb, answers, role=role).urgency) == "emergency":
         return InterviewState(done=True, steps=())
     order = list(kb.findings)
     askable_ids = [f for f in order if askable(kb.findings[f], answers, role)]
     safety_open = open_safety_findings(kb, answers, role)
-    steps: list[Step] = []
-    seen_groups: set[str] = set()
+    steps: list[Step] = _recheck_steps(kb, to_recheck(kb, answers, asked_once, role))
+    steps += _first_step(kb, askable_ids, safety_open, role)
+    seen_groups: set[str] = {s.id for s in steps if s.kind == "group" and not s.recheck}
     for fid in askable_ids:
         if fid not in safety_open:
             continue

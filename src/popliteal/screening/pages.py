@@ -116,6 +116,12 @@ CHECKLIST_INCOMPLETE = (
 )
 
 
+NONE_OF_THESE_CONFLICT = (
+    "You chose Yes or Not sure for some of these, so we did not take “None of these”. "
+    "Check your answers and press Next."
+)
+
+
 def read_step_form(kb: Knowledge, form: Mapping[str, Any], role: str) -> StepInput:
     """Turn a posted step into {finding: value}.
 
@@ -133,6 +139,10 @@ def read_step_form(kb: Knowledge, form: Mapping[str, Any], role: str) -> StepInp
         group = None
     dont_know = form.get("action") == "dont_know"
     none_of_these = form.get("action") == "none_of_these"
+    if none_of_these and any(str(form.get(fid, "")).strip() in ("yes", "unsure") for fid in ids):
+        # "None of these" must not erase a Yes or a Not sure the person chose on this page.
+        none_of_these = False
+        out.errors.append(NONE_OF_THESE_CONFLICT)
     blank: list[str] = []
     for fid in ids:
         finding = kb.findings[fid]
@@ -177,8 +187,9 @@ def _is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def _field(kb: Knowledge, fid: str, role: str) -> dict[str, Any]:
+def _field(kb: Knowledge, fid: str, role: str, *, recheck: bool = False) -> dict[str, Any]:
     f = kb.findings[fid]
+    how_to_check = f.unknown_policy.how_to_check if recheck and f.unknown_policy else None
     choices: list[tuple[str, str]] = []
     if f.type == "bool":
         choices = [("yes", "Yes"), ("no", "No")]
@@ -190,7 +201,8 @@ def _field(kb: Knowledge, fid: str, role: str) -> dict[str, Any]:
         "id": fid,
         "type": f.type,
         "question": _question(kb, fid, role),
-        "help": (f.help or "").strip() if role != "clinician" else "",
+        "help": (how_to_check or f.help or "").strip() if role != "clinician" else "",
+        "how_to_check": bool(how_to_check),
         "choices": choices,
         "min": f"{f.min:g}" if f.min is not None else "",
         "max": f"{f.max:g}" if f.max is not None else "",
@@ -216,7 +228,7 @@ def _step_context(
         "screening": screening,
         "step": step,
         "group": group,
-        "fields": [_field(kb, fid, screening.role) for fid in step.findings],
+        "fields": [_field(kb, fid, screening.role, recheck=step.recheck) for fid in step.findings],
         "answered": answered,
         "total": total,
         "errors": errors or [],

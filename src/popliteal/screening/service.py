@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +20,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer
 from popliteal.screening.answers import parse_answers, parse_request
 from popliteal.screening.engine import screen, to_json
-from popliteal.screening.interview import InterviewState, plan
+from popliteal.screening.interview import InterviewState, plan, to_recheck
 from popliteal.screening.models import Screening
 from popliteal.screening.relevance import askable
 
@@ -144,10 +145,16 @@ def _role_for(actor: Actor | None, requested: str) -> str:
     return requested
 
 
+def asked_once(screening: Screening) -> set[str]:
+    """Findings asked in exactly one step so far: a "not sure" among them may be asked again."""
+    counts = Counter(fid for step in screening.history for fid in step)
+    return {fid for fid, n in counts.items() if n == 1}
+
+
 def _refresh_result(kb: Knowledge, screening: Screening) -> bool:
     """Recompute and store the snapshot; return whether the interview is done."""
     answers: dict[str, Answer | None] = dict(screening.answers)
-    result = screen(kb, answers, role=screening.role)
+    result = screen(kb, answers, role=screening.role, asked_once=asked_once(screening))
     screening.result = to_json(kb, result)
     screening.urgency = result.triage.urgency
     screening.knowledge_version = kb.version
@@ -272,7 +279,7 @@ def read(
 def interview_state(kb: Knowledge, screening: Screening) -> InterviewState:
     """The steps still to ask for this screening's answers, best first."""
     answers: dict[str, Answer | None] = dict(screening.answers)
-    return plan(kb, answers, role=screening.role)
+    return plan(kb, answers, role=screening.role, asked_once=asked_once(screening))
 
 
 def _load_for_change(
@@ -309,7 +316,10 @@ def record_step(
         raise StepError("this step had no questions in it")
     parsed = parse_answers(kb, raw)
     current: dict[str, Answer | None] = dict(screening.answers)
-    if not all(askable(kb.findings[fid], current, screening.role) for fid in parsed):
+    again = set(to_recheck(kb, current, asked_once(screening), screening.role))
+    if not all(
+        fid in again or askable(kb.findings[fid], current, screening.role) for fid in parsed
+    ):
         raise StaleStep("these questions were answered already or no longer apply")
     # Assign new objects: JSON columns notice reassignment, not in-place changes.
     screening.answers = {**current, **parsed}
@@ -337,7 +347,14 @@ def go_back(
     if not screening.history:
         return screening
     *earlier, last = screening.history
-    screening.answers = {k: v for k, v in screening.answers.items() if k not in set(last)}
+    before = {fid for step in earlier for fid in step}
+    # A finding asked again after "not sure" goes back to that "not sure", not to unasked.
+    undone = set(last)
+    screening.answers = {
+        k: (None if k in undone else v)
+        for k, v in screening.answers.items()
+        if k not in undone or k in before
+    }
     screening.history = list(earlier)
     _refresh_result(kb, screening)
     _audit_change(session, screening=screening, actor=actor, action="update", address=address)

@@ -113,6 +113,7 @@ def create_exam(
                 actor=actor,
                 patient_id=patient_id,
                 raw_answers=raw,
+                escalate=request.app.state.escalate_exam,
                 address=client_address(request),
             )
             return RedirectResponse(

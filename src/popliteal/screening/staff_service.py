@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -40,6 +40,7 @@ from popliteal.screening import service as screening_service
 from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text, screen, to_json
 from popliteal.screening.models import ExamFinding, Screening
+from popliteal.screening.triage import FiredRule
 
 URGENCY_LABELS = {
     "emergency": "Emergency",
@@ -258,6 +259,14 @@ def _not_completed(latest: Screening | None) -> list[str]:
     if latest is None or latest.role == "clinician":
         return []
     return [str(f) for f in latest.result.get("safety_not_ruled_out", [])]
+
+
+def safety_not_completed(session: Session, *, patient_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Per patient, the safety questions their newest complete screening left at "not sure"
+    (patients with none are left out), as the patient list shows them: the schedule shows the
+    same. A read only; the caller has checked the actor may see these people."""
+    standing = _standing(session, list(patient_ids))
+    return {pid: found for pid, s in standing.items() if (found := _not_completed(s.latest))}
 
 
 def _urgency_rank(urgency: str | None) -> int:
@@ -488,6 +497,55 @@ def _latest_screening(session: Session, patient_id: int) -> Screening | None:
     )
 
 
+def _latest_exam(session: Session, patient_id: int) -> Screening | None:
+    return session.scalar(
+        select(Screening)
+        .where(
+            Screening.patient_id == patient_id,
+            Screening.role == "clinician",
+            Screening.status == "complete",
+        )
+        .order_by(Screening.created_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
+
+
+ALERTING_URGENCIES = ("emergency", "urgent")
+
+
+def new_red_flags(fired: Sequence[FiredRule], previous_exam: Screening | None) -> list[FiredRule]:
+    """The emergency and urgent rules this exam fired that the patient's previous exam did not.
+
+    Against the previous exam, not the screening the exam is based on: a re-saved exam (even
+    after a self-screening in between, or after its alert was resolved) opens no second alert.
+    """
+    before = (
+        {str(r["id"]) for r in previous_exam.result.get("red_flags", [])}
+        if previous_exam
+        else set()
+    )
+    return [r for r in fired if r.urgency in ALERTING_URGENCIES and r.id not in before]
+
+
+class ExamRedFlags(Protocol):
+    """Opens an alert for each red flag an exam newly fired, in the exam's transaction: the
+    outcomes area's `escalate_exam`, handed over by the app factory (web/app.py) because
+    alerts live on a floor above screening."""
+
+    def __call__(
+        self,
+        session: Session,
+        *,
+        kb: Knowledge,
+        actor: Actor,
+        patient: Patient,
+        fired: Sequence[FiredRule],
+        screening_id: str,
+        now: datetime,
+        address: str = "",
+    ) -> object: ...
+
+
 @dataclass(frozen=True)
 class ExamForm:
     patient: Patient
@@ -529,13 +587,16 @@ def record_exam(
     actor: Actor,
     patient_id: int,
     raw_answers: Mapping[str, Any],
+    escalate: ExamRedFlags,
     address: str = "",
     now: datetime | None = None,
 ) -> Screening:
     """Re-run the engine with the exam findings merged into the latest screening's answers.
 
     Creates a new clinician screening based on the latest one, plus one ExamFinding per
-    recorded finding, in one transaction. Raises InvalidAnswers (CLI messages) or NotAllowed.
+    recorded finding, and an alert for each red flag it newly fires (`escalate`; an open one
+    pauses the programme), in one transaction. Raises InvalidAnswers (CLI messages) or
+    NotAllowed.
     """
     patient = _staff_patient(session, actor=actor, patient_id=patient_id)
     exam = parse_answers(kb, raw_answers)
@@ -551,7 +612,9 @@ def record_exam(
     base = _latest_screening(session, patient.id)
     merged: dict[str, Answer | None] = dict(base.answers) if base else {}
     merged.update(exam)
-    result = to_json(kb, screen(kb, merged, role="clinician"))
+    outcome = screen(kb, merged, role="clinician")
+    result = to_json(kb, outcome)
+    previous_exam = _latest_exam(session, patient.id)
     now = now or utcnow()
     screening = Screening(
         id=secrets.token_hex(16),
@@ -591,6 +654,16 @@ def record_exam(
         patient_id=patient.id,
         address=address,
         detail={"exam_findings": sorted(exam), "based_on": screening.based_on_id},
+    )
+    escalate(
+        session,
+        kb=kb,
+        actor=actor,
+        patient=patient,
+        fired=new_red_flags(outcome.triage.fired, previous_exam),
+        screening_id=screening.id,
+        now=now,
+        address=address,
     )
     session.commit()
     return screening

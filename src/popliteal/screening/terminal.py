@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections import Counter
 
 from rich.console import Console
 from rich.panel import Panel
@@ -51,10 +52,18 @@ def _ask(console: Console, prompt: str) -> str:
     return text
 
 
-def _ask_finding(console: Console, kb: Knowledge, f: Finding, role: str) -> Answer | None:
+def _hint(f: Finding, recheck: bool) -> str:
+    if recheck and f.unknown_policy is not None and f.unknown_policy.how_to_check:
+        return f"How to check: {f.unknown_policy.how_to_check.strip()}"
+    return (f.help or "").strip()
+
+
+def _ask_finding(
+    console: Console, kb: Knowledge, f: Finding, role: str, *, recheck: bool = False
+) -> Answer | None:
     console.print(f"\n[bold]{question_text(kb, f.id, role)}[/]")
-    if f.help and role != "clinician":
-        console.print(f"[dim]{f.help.strip()}[/]")
+    if (hint := _hint(f, recheck)) and role != "clinician":
+        console.print(f"[dim]{hint}[/]")
     while True:
         if f.type == "bool":
             text = _ask(console, "  y = yes, n = no  > ").lower()
@@ -91,22 +100,63 @@ def _ask_finding(console: Console, kb: Knowledge, f: Finding, role: str) -> Answ
         console.print(f"  [yellow]Please answer as shown. {HELP}.[/]")
 
 
+def _numbers(text: str, most: int) -> set[int] | None:
+    picks = text.replace(",", " ").split()
+    if all(p.isascii() and p.isdigit() and 0 <= int(p) <= most for p in picks):
+        return {int(p) for p in picks}
+    return None
+
+
+def _ask_numbers(console: Console, prompt: str, most: int) -> set[int] | None:
+    """Line numbers typed by the person; None for an empty answer."""
+    while True:
+        text = _ask(console, prompt)
+        if not text:
+            return None
+        picks = _numbers(text, most)
+        if picks is not None:
+            return picks
+        console.print(f"  [yellow]Type the numbers of the lines, like 1 3. {HELP}.[/]")
+
+
 def _ask_group(console: Console, kb: Knowledge, step: Step, role: str) -> dict[str, Answer | None]:
+    """A form asks each question; a checklist asks which lines are true, then which are not
+    sure. Lines left out after that are "no"; an empty first answer is "not sure" to all."""
     group = kb.groups[step.id]
     console.print(f"\n[bold]{group.title}[/]\n{group.prompt.strip()}")
+    if step.recheck:
+        console.print("[yellow]You were not sure, so here is how to check.[/]")
     if group.kind == "form":
-        return {fid: _ask_finding(console, kb, kb.findings[fid], role) for fid in step.findings}
+        return {
+            fid: _ask_finding(console, kb, kb.findings[fid], role, recheck=step.recheck)
+            for fid in step.findings
+        }
     for i, fid in enumerate(step.findings, start=1):
-        console.print(f"  {i}. {kb.findings[fid].question}")
-    while True:
-        text = _ask(console, "  numbers that are true (e.g. 1 3), 0 = none > ")
-        if not text:
-            return dict.fromkeys(step.findings)
-        picks = text.replace(",", " ").split()
-        if all(p.isascii() and p.isdigit() and 0 <= int(p) <= len(step.findings) for p in picks):
-            chosen = {step.findings[int(p) - 1] for p in picks if int(p) > 0}
-            return {fid: fid in chosen for fid in step.findings}
-        console.print(f"  [yellow]Type the numbers of the lines that are true. {HELP}.[/]")
+        f = kb.findings[fid]
+        console.print(f"  {i}. {f.question}")
+        if step.recheck:
+            console.print(f"     [dim]{_hint(f, recheck=True)}[/]")
+    most = len(step.findings)
+    true_ones = _ask_numbers(
+        console, "  numbers that are true (e.g. 1 3), 0 = none of these, Enter = not sure > ", most
+    )
+    while true_ones is not None and 0 in true_ones and len(true_ones) > 1:
+        console.print("  [yellow]0 means none of these: type 0 alone, or only the numbers.[/]")
+        true_ones = _ask_numbers(console, "  numbers that are true, 0 = none of these > ", most)
+    if true_ones is None:
+        return dict.fromkeys(step.findings)
+    if true_ones == {0}:
+        return dict.fromkeys(step.findings, False)
+    chosen = {step.findings[n - 1] for n in true_ones}
+    unsure: set[str] = set()
+    if len(chosen) < most:
+        picks = _ask_numbers(
+            console, "  any you are not sure about? numbers, Enter = none > ", most
+        )
+        unsure = {step.findings[n - 1] for n in picks or () if n > 0} - chosen
+    return {
+        fid: True if fid in chosen else None if fid in unsure else False for fid in step.findings
+    }
 
 
 def run_interview(kb: Knowledge, *, role: str, as_json: bool) -> None:
@@ -122,7 +172,8 @@ def run_interview(kb: Knowledge, *, role: str, as_json: bool) -> None:
     answers: dict[str, Answer | None] = {}
     history: list[tuple[str, ...]] = []
     while True:
-        state = plan(kb, answers, role=role)
+        counts = Counter(fid for step in history for fid in step)
+        state = plan(kb, answers, role=role, asked_once={f for f, n in counts.items() if n == 1})
         if state.done:
             break
         step = state.steps[0]
@@ -133,12 +184,19 @@ def run_interview(kb: Knowledge, *, role: str, as_json: bool) -> None:
             if step.kind == "group":
                 answers.update(_ask_group(console, kb, step, role))
             else:
-                answers[step.id] = _ask_finding(console, kb, kb.findings[step.id], role)
+                answers[step.id] = _ask_finding(
+                    console, kb, kb.findings[step.id], role, recheck=step.recheck
+                )
             history.append(step.findings)
         except _Back:
             if history:
-                for fid in history.pop():
-                    answers.pop(fid, None)
+                undone = history.pop()
+                before = {fid for step in history for fid in step}
+                for fid in undone:
+                    if fid in before:
+                        answers[fid] = None  # back to the "not sure" it was asked again for
+                    else:
+                        answers.pop(fid, None)
             continue
         except _Quit:
             console.print("\nStopped. Here is what your answers so far show.")

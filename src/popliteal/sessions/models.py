@@ -34,6 +34,9 @@ class SessionLog(Base):
     pain_after: Mapped[int | None] = mapped_column(default=None)
     entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The safety checklist answered at the finish ({item id: true/false}, an item left out was
+    # "Not sure"); empty when none was asked, as on questionnaire_responses.
+    safety: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict, server_default="{}")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

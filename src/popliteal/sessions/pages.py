@@ -28,6 +28,7 @@ from popliteal.outcomes.service import CheckInRefused
 from popliteal.plans import rules as plan_rules
 from popliteal.plans.models import CarePlanVersion
 from popliteal.plans.schemas import PlanVersionRead
+from popliteal.sessions import rules
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.schemas import (
@@ -184,6 +185,7 @@ def _today_page(
             "view": view,
             "condition_name": _condition_name(kb, view.plan) if view.plan else "",
             "day_label": day_label(view.today),
+            "ask_morning_pain": rules.ask_morning_pain(view.morning_pain),
             "errors": list(errors),
             "notice": NOTICES.get(request.query_params.get("saved", "")),
             "form": form or PostedForm({}),
@@ -347,7 +349,9 @@ def _step_page(
 
 def _finish_page(
     request: Request,
+    session: Session,
     kb: Knowledge,
+    actor: Actor,
     log: SessionRead,
     *,
     errors: Sequence[str] = (),
@@ -364,9 +368,14 @@ def _finish_page(
             "errors": list(errors),
             "form": form,
             "note_max": NOTE_MAX,
-            # outcomes: the "since last time" safety checklist (followup.yaml)
+            # outcomes: the "since last time" safety checklist (followup.yaml), asked once a
+            # day: answered today, it folds behind "Something changed"
             "checklist": kb.followup.safety_checklist,
+            "safety_prompt": outcome_views.safety_prompt(
+                session, kb=kb, actor=actor, patient_id=log.patient_id
+            ),
             "ticked": set(form.getlist("safety")),
+            "unsure": set(form.getlist("safety_unsure")),
         },
         status,
     )
@@ -447,7 +456,7 @@ def read_my_session(
     if log.status == "done":
         return _done_page(request, kb, log)
     if step > len(log.entries):
-        return _finish_page(request, kb, log)
+        return _finish_page(request, session, kb, actor, log)
     return _step_page(request, session, kb, log, step)
 
 
@@ -510,7 +519,12 @@ def finish_my_session(
     note = form.get("note").strip()
     if len(note) > NOTE_MAX:
         problems.append(f"Your note is too long: keep it under {NOTE_MAX:,} characters.")
-    safety, safety_problems = outcome_views.parse_safety(kb, form.getlist("safety"))
+    safety, safety_problems = outcome_views.parse_safety(
+        kb,
+        form.getlist("safety"),
+        form.getlist("safety_unsure"),
+        reused=form.get("safety_reused") == "1",
+    )
     problems += safety_problems
     if pain is None or problems:
         flags = outcome_views.report_safety(
@@ -524,7 +538,9 @@ def finish_my_session(
         )
         if flags:
             return _urgent_page(request, flags, saved=False)
-        return _finish_page(request, kb, log, errors=problems, status=422, form=form)
+        return _finish_page(
+            request, session, kb, actor, log, errors=problems, status=422, form=form
+        )
     try:
         done = sessions_service.finish_session(
             session,

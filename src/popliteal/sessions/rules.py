@@ -1,13 +1,14 @@
-"""Pure rules of the home programme: which exercises are due on a day, adherence, pain trend.
+"""Pure rules of the home programme: which exercises are due on a day, adherence, pain trend,
+and what today's forms still need to ask (the safety checklist, this morning's pain).
 
-No database and no clock: dates are passed in (the clinic's local dates).
+No database and no clock: dates and instants are passed in (the clinic's local dates).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from statistics import mean
 from typing import Any
 
@@ -113,3 +114,53 @@ def pain_trend(weekly: Sequence[tuple[date, float | None]], *, change: float) ->
     if delta >= change:
         return "worse"
     return "steady"
+
+
+# ------------------------------------------------------------------ today's answers
+
+
+@dataclass(frozen=True)
+class SafetyAnswer:
+    """One safety checklist as sent today: item id -> yes (True) or no (False). An item left
+    out was not answered: "Not sure", or a client that sent only part of the list."""
+
+    at: datetime
+    answers: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class SafetyToday:
+    answered_at: datetime | None  # when today's answers were given; None: ask the checklist
+    to_ask: tuple[str, ...]  # the items the checklist still needs an answer to, in list order
+    left_open: bool  # an answer today left items open ("Not sure"): they are asked again
+
+
+def items_to_ask(answers: Mapping[str, object] | None, items: Sequence[str]) -> list[str]:
+    """The checklist items this answer leaves open: not answered yes or no ("Not sure" is not
+    an answer), and every item when there is no answer at all."""
+    if answers is None:
+        return list(items)
+    return [i for i in items if not isinstance(answers.get(i), bool)]
+
+
+def safety_today(answers: Iterable[SafetyAnswer], items: Sequence[str]) -> SafetyToday:
+    """Has the safety checklist been answered today, and which items still need asking?
+
+    `answers` are the checklists sent on the clinic's today (a form that did not ask the list
+    sends none). The latest one stands: a "Not sure" after a full answer asks again (and wins a
+    tie of instants). It counts only when every item of today's list has a yes or no, so an
+    item added to the list since is asked too.
+    """
+    latest = max(answers, key=lambda a: (a.at, bool(items_to_ask(a.answers, items))), default=None)
+    if latest is None:
+        return SafetyToday(None, tuple(items), left_open=False)
+    to_ask = tuple(items_to_ask(latest.answers, items))
+    if to_ask:
+        return SafetyToday(None, to_ask, left_open=True)
+    return SafetyToday(latest.at, (), left_open=False)
+
+
+def ask_morning_pain(logged_today: int | None) -> bool:
+    """Ask this morning's pain only when none is logged on the clinic's today: a later form
+    shows the logged score and offers to correct it."""
+    return logged_today is None

@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
@@ -25,6 +27,7 @@ from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import followup
 from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes.models import QuestionnaireResponse
 from popliteal.outcomes.schemas import RedFlagRead
 from popliteal.plans import progression
 from popliteal.plans import rules as plan_rules
@@ -337,6 +340,7 @@ def finish_session(
 
     With a safety checklist, a red-flag rule that fires opens an urgent alert and comes back in
     `red_flags`; an unknown checklist item refuses the finish but keeps the alerts it raised.
+    The answers are kept on the log: later forms that day need not ask the checklist again.
     """
     log = _own_session(session, actor, session_id)
     if log.status != "in_progress":
@@ -368,6 +372,7 @@ def finish_session(
     log.status = "done"
     log.pain_after = body.pain_after
     log.note = body.note.strip()
+    log.safety = {k: v for k, v in safety.items() if isinstance(v, bool)}
     log.finished_at = now
     red_flags = outcomes_service.escalate_safety(
         session,
@@ -401,6 +406,68 @@ def finish_session(
     )
     session.commit()
     return read
+
+
+@dataclass(frozen=True)
+class TodaysAnswers:
+    """What the person already answered on the clinic's today, so later forms need not ask."""
+
+    day: date
+    zone: ZoneInfo
+    safety: rules.SafetyToday
+    morning_pain: int | None
+
+
+def _safety_sent(
+    session: Session, patient_id: int, day: date, start: datetime, end: datetime
+) -> list[rules.SafetyAnswer]:
+    """The checklists sent today with a questionnaire or at a session's finish. A paper form
+    entered today but dated earlier was answered that day, not today."""
+    checked_in = session.execute(
+        select(QuestionnaireResponse.submitted_at, QuestionnaireResponse.safety).where(
+            QuestionnaireResponse.patient_id == patient_id,
+            QuestionnaireResponse.local_date == day,
+            QuestionnaireResponse.submitted_at >= start,
+            QuestionnaireResponse.submitted_at < end,
+        )
+    ).all()
+    finished = session.execute(
+        select(SessionLog.finished_at, SessionLog.safety).where(
+            SessionLog.patient_id == patient_id,
+            SessionLog.status == "done",
+            SessionLog.finished_at >= start,
+            SessionLog.finished_at < end,
+        )
+    ).all()
+    # A form that did not ask the list (answered earlier) stored none: it is no answer.
+    sent = [(at, answers) for at, answers in checked_in]
+    sent += [(at, answers) for at, answers in finished if at is not None]
+    return [rules.SafetyAnswer(at, dict(answers)) for at, answers in sent if answers]
+
+
+def todays_answers(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    now: datetime | None = None,
+) -> TodaysAnswers:
+    """Today's safety checklist (answered, and when) and this morning's pain, on the clinic's
+    date: a later form that day shows them instead of asking again."""
+    patient = _patient(session, actor, patient_id)
+    zone = accounts_service.clinic_zone(session, patient.clinic_id)
+    day = clock.local_today(zone, now)
+    start, end = clock.day_bounds(day, zone)
+    sent = _safety_sent(session, patient.id, day, start, end)
+    morning = session.scalar(
+        select(PainLog.pain).where(
+            PainLog.patient_id == patient.id, PainLog.local_date == day, PainLog.kind == "morning"
+        )
+    )
+    session.rollback()
+    items = [i.id for i in kb.followup.safety_checklist.items]
+    return TodaysAnswers(day, zone, rules.safety_today(sent, items), morning)
 
 
 def get_session(session: Session, *, actor: Actor, session_id: int) -> SessionRead:

@@ -54,6 +54,10 @@ ROUTER_MODULES = (
 # The staff navigation's open-alert count (web/templating.py `nav_alert_count`): the query
 # lives with the alerts table; named here like the routers, so `web` imports no area above it.
 OPEN_ALERT_COUNT = ("popliteal.outcomes.service", "open_alert_count")
+# A red flag the clinician's exam fires opens an alert (screening/staff_service.py
+# `record_exam`, in the exam's transaction); handed over the same way, as screening is a lower
+# floor than the alerts.
+EXAM_RED_FLAGS = ("popliteal.outcomes.service", "escalate_exam")
 
 DOCS_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>popliteal API</title>
@@ -173,6 +177,8 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
 
     module, name = OPEN_ALERT_COUNT
     app.state.open_alert_count = getattr(importlib.import_module(module), name)
+    module, name = EXAM_RED_FLAGS
+    app.state.escalate_exam = getattr(importlib.import_module(module), name)
 
     app.add_middleware(CsrfSeedMiddleware, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 
+from popliteal.accounts.models import Clinic
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import URGENCY_ORDER, Condition
-from popliteal.web.deps import Kb, get_optional_user
+from popliteal.web.deps import DbSession, Kb, get_optional_user
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(get_optional_user)])
 
@@ -80,6 +82,17 @@ async def read_conditions(request: Request, kb: Kb) -> HTMLResponse:
     )
 
 
+def get_clinic_phone(session: DbSession) -> str:
+    """The clinic's phone for a tap-to-call link; empty while no clinic is set up, so the
+    education pages still work on a bare install. A plain function: FastAPI runs it in a
+    thread, off the event loop."""
+    phone = session.scalar(select(Clinic.phone).order_by(Clinic.id).limit(1))
+    return phone or ""
+
+
+ClinicPhone = Annotated[str, Depends(get_clinic_phone)]
+
+
 def _condition_context(kb: Knowledge, condition: Condition) -> dict[str, Any]:
     cid = condition.id
     # treatments.yaml does not name conditions; the seed pages do, where a quote covers both.
@@ -99,7 +112,6 @@ def _condition_context(kb: Knowledge, condition: Condition) -> dict[str, Any]:
     surgery = [s.name for s in kb.surgery_indications.values() if cid in s.conditions]
     return {
         "condition": condition,
-        "usual_care": USUAL_CARE_HEADINGS[condition.usual_care],
         "treatments": treatments,
         "surgery": surgery,
         "quotes": quotes,
@@ -108,11 +120,18 @@ def _condition_context(kb: Knowledge, condition: Condition) -> dict[str, Any]:
 
 
 @router.get("/conditions/{condition_id}", response_class=HTMLResponse, include_in_schema=False)
-async def read_condition(condition_id: str, request: Request, kb: Kb) -> HTMLResponse:
-    """Explain one cause in plain words: what it is, signs, what helps, when to get help."""
+async def read_condition(
+    condition_id: str, request: Request, kb: Kb, phone: ClinicPhone
+) -> HTMLResponse:
+    """Explain one cause in plain words: what it is, signs, what helps, when to get help.
+
+    The care it needs is said in the one message for its urgency level, the words the
+    screening result, check-ins and alerts use, so the pages never disagree.
+    """
     condition = kb.conditions.get(condition_id)
     if condition is None:
         raise HTTPException(status_code=404, detail="We have no page about that.")
+    context = _condition_context(kb, condition) | {"clinic_phone": phone}
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, "education_condition.html", _condition_context(kb, condition)
+        request, "education_condition.html", context
     )

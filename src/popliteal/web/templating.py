@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from popliteal import clock
+from popliteal.knowledge.loader import Knowledge
 from popliteal.web.csrf import token_for
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -74,17 +75,22 @@ def clinic_name(request: Request) -> str:
     return str(name)
 
 
-def urgency_message(request: Request, urgency: str) -> dict[str, str]:
-    """The one message for this urgency level (advice.yaml), with the clinic's emergency
-    number filled in, so every page that shows the level says the same thing."""
-    kb = request.app.state.kb
-    number: str = request.app.state.settings.emergency_number
-    message = kb.advice.urgency_messages[urgency]
+def urgency_text(kb: Knowledge, urgency: str, emergency_number: str) -> dict[str, str]:
+    """The one message for this urgency level (advice.yaml) with this emergency number filled
+    in: pages and the printed handout both read it, so they say the same thing."""
+    message = kb.advice.urgency_messages[urgency]  # type: ignore[index]
     return {
-        "heading": message.heading.strip(),
-        "action": message.action.strip().replace("{emergency_number}", number),
-        "emergency_number": number,
+        "heading": " ".join(message.heading.split()),
+        "action": " ".join(message.action.split()).replace("{emergency_number}", emergency_number),
+        "emergency_number": emergency_number,
     }
+
+
+def urgency_message(request: Request, urgency: str) -> dict[str, str]:
+    """The one message for this urgency level, with the clinic's emergency number filled in,
+    so every page that shows the level says the same thing."""
+    number: str = request.app.state.settings.emergency_number
+    return urgency_text(request.app.state.kb, urgency, number)
 
 
 @cache
