@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # pytest-xdist workers for `make test` (the suite is sized for two cores).
 TEST_WORKERS ?= 2
 
-.PHONY: run test pytest lint typecheck bench bench-deps system-deps browser-deps pdf-deps pdf-test-deps clean
+.PHONY: run test pytest lint typecheck validate bench bench-deps system-deps browser-deps pdf-deps pdf-test-deps clean
 
 # Debian ships venv/ensurepip apart from Python; install what is missing, and only then.
 system-deps:
@@ -70,6 +70,11 @@ test: $(STAMP) browser-deps pdf-deps pdf-test-deps
 # slowest tests are printed after every run (pyproject addopts) so growth is seen.
 pytest: $(STAMP) browser-deps pdf-deps pdf-test-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+
+# The engine on the validation set (validation/PROTOCOL.md): published cases by frozen half,
+# textbook cases and their sparse variants; each measure with a Wilson 95% interval.
+validate: $(STAMP)
+	$(BIN)/popliteal validate
 
 # wrk loads the HTTP endpoints in `make bench`.
 bench-deps:

@@ -433,8 +433,13 @@ def knowledge_check(
             file_okay=False,
         ),
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the evidence counts as JSON.")
+    ] = False,
 ) -> None:
-    """Validate every knowledge file and print what it holds."""
+    """Validate every knowledge file and print what it holds and how much of it is published."""
+    from popliteal.knowledge.evidence import evidence_counts
+
     if directory is None:
         kb = _knowledge()
     else:
@@ -443,6 +448,10 @@ def knowledge_check(
         except KnowledgeError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(code=1) from None
+    counts = evidence_counts(kb)
+    if as_json:
+        sys.stdout.write(json.dumps({"knowledge_version": kb.version, **counts}, indent=2) + "\n")
+        return
     out = Console()
     expert = sum(1 for e in kb.likelihoods if e.direction is not None)
     out.print(f"knowledge_version {kb.version}")
@@ -451,7 +460,14 @@ def knowledge_check(
         f"findings          {len(kb.findings)} "
         f"({sum('P' in f.who for f in kb.findings.values())} answered by the person)"
     )
-    out.print(f"likelihood ratios {len(kb.likelihoods)} ({expert} direction-only expert weights)")
+    lik = counts["likelihoods"]
+    out.print(
+        f"likelihood ratios {lik['total']} ({lik['published_found']} published and read, "
+        f"{lik['published_recalled']} published but recalled, {lik['expert_weight']} expert "
+        f"weights, {expert} of them direction-only)"
+    )
+    pri = counts["priors"]
+    out.print(f"priors            {pri['total']} ({pri['sourced']} sourced)")
     out.print(f"red-flag rules    {len(kb.rules)}")
     out.print(f"treatments        {len(kb.treatments)}")
     out.print(f"sources           {len(kb.sources)}")
@@ -465,6 +481,53 @@ def knowledge_check(
         f"{len(running.walk_run.levels)} walk-run levels"
     )
     out.print(f"outcomes          {', '.join(kb.outcomes.instruments)}")
+
+
+VALIDATION_DIR = Path("validation/cases")
+
+
+@app.command("validate")
+def validate_command(
+    folder: Annotated[
+        Path,
+        typer.Option("--dir", help="Folder of case files (searched recursively).", file_okay=False),
+    ] = VALIDATION_DIR,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Only check the case files' ids and values; show no result."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    split: Annotated[
+        bool,
+        typer.Option("--split", help="Print each published case's half (validation/split.txt)."),
+    ] = False,
+) -> None:
+    """Screen the validation cases and print safety and accuracy, each with a 95% interval."""
+    from popliteal.validation.cases import half_of, load_cases
+    from popliteal.validation.report import as_json as report_json
+    from popliteal.validation.report import evaluate, print_tables
+
+    if not folder.is_dir():
+        raise _fail(f"no case folder at {folder}")
+    kb = _knowledge()
+    cases, problems = load_cases(kb, folder)
+    for problem in problems:
+        err.print(f"error: {problem}", highlight=False, markup=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(code=2)
+    if split:
+        for case in sorted((c for c in cases if c.published), key=lambda c: c.id):
+            sys.stdout.write(f"{case.id} {half_of(case.id)}\n")
+        return
+    if check:
+        published = sum(c.published for c in cases)
+        Console().print(f"{len(cases)} cases read ({published} published), all valid")
+        return
+    results = evaluate(kb, cases)
+    if as_json:
+        sys.stdout.write(json.dumps(report_json(kb, results), indent=2) + "\n")
+    else:
+        print_tables(kb, results, Console(width=160))
 
 
 @knowledge_app.command("show")

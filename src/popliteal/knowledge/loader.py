@@ -23,6 +23,7 @@ from popliteal.knowledge.schema import (
     PHASES,
     AdviceFile,
     Answer,
+    Background,
     Cited,
     Condition,
     ConditionsFile,
@@ -102,6 +103,7 @@ class Knowledge:
     groups: dict[str, Group]
     direction_weights: DirectionWeights
     likelihoods: tuple[Likelihood, ...]
+    backgrounds: dict[tuple[str, str], Background]
     scores: dict[str, Score]
     predicates: dict[str, Predicate]
     rules: tuple[RedFlagRule, ...]
@@ -126,11 +128,21 @@ class Knowledge:
         return self.directory / ILLUSTRATIONS / exercise.illustration
 
     def lr_of(self, entry: Likelihood) -> float:
-        """The likelihood ratio an entry applies (a fixed expert weight when direction-only)."""
+        """The likelihood ratio an entry applies: published, from a frequency over the finding's
+        background rate, or a fixed expert weight when direction-only."""
         if entry.lr is not None:
             return entry.lr
+        if entry.frequency is not None:
+            return entry.frequency / self.background_of(entry.key, entry.value)
         assert entry.direction is not None  # noqa: S101 - guaranteed by the schema
         return float(getattr(self.direction_weights, entry.direction))
+
+    def background_of(self, finding: str, value: Answer | None) -> float:
+        """P(finding = value) in people with pain behind the knee (checked to exist at load)."""
+        return self.backgrounds[(finding, repr(value))].frequency
+
+    def published(self, entry: Likelihood) -> bool:
+        return entry.direction is None and entry.source is not None
 
 
 def _parse(name: str, model: type[M], raw: Any, problems: list[str]) -> M | None:
@@ -351,33 +363,56 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
                     f"findings.yaml: {f.id}: ask_if names unknown finding '{cond.finding}'"
                 )
 
+    backgrounds: dict[tuple[str, str], Background] = {}
+    for bg in lik_f.backgrounds:
+        where = f"likelihoods.yaml: background {bg.finding}={bg.value!r}"
+        cite(where, bg)
+        f = findings.get(bg.finding)
+        if f is None:
+            problems.append(f"{where}: unknown finding '{bg.finding}'")
+            continue
+        if why := value_problem(f, bg.value):
+            problems.append(f"{where}: {why}")
+        if (bg.finding, repr(bg.value)) in backgrounds:
+            problems.append(f"{where}: given twice")
+        backgrounds[(bg.finding, repr(bg.value))] = bg
     seen: dict[tuple[str, str, str], int] = {}
     for i, entry in enumerate(lik_f.likelihoods, start=1):
-        where = f"likelihoods.yaml: entry {i} ({entry.finding}->{entry.condition})"
+        where = f"likelihoods.yaml: entry {i} ({entry.key}->{entry.condition})"
         cite(where, entry)
-        f = findings.get(entry.finding)
+        if entry.predicate is not None:
+            if entry.predicate not in {p.id for p in rf_f.predicates}:
+                problems.append(f"{where}: unknown predicate '{entry.predicate}'")
+            if entry.condition not in conditions:
+                problems.append(f"{where}: unknown condition '{entry.condition}'")
+            continue
+        f = findings.get(entry.finding or "")
         if f is None:
             problems.append(f"{where}: unknown finding '{entry.finding}'")
             continue
         if entry.condition not in conditions:
             problems.append(f"{where}: unknown condition '{entry.condition}'")
+        if entry.frequency is not None and (entry.finding, repr(entry.value)) not in backgrounds:
+            problems.append(
+                f"{where}: a frequency needs a background for {entry.finding}={entry.value!r}"
+            )
         if entry.value is not None:
             why = value_problem(f, entry.value)
             if why:
                 problems.append(f"{where}: field value: {why}")
             if f.type in ("number", "scale"):
                 problems.append(f"{where}: {f.type} findings take a 'min'/'max' band")
-            key = (entry.finding, entry.condition, repr(entry.value))
+            key = (entry.key, entry.condition, repr(entry.value))
         else:
             if f.type not in ("number", "scale"):
                 problems.append(f"{where}: a band is only for number/scale findings")
-            key = (entry.finding, entry.condition, f"{entry.min}-{entry.max}")
+            key = (entry.key, entry.condition, f"{entry.min}-{entry.max}")
         if key in seen:
             problems.append(f"{where}: repeats entry {seen[key]}")
         seen[key] = i
     bands: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for entry in lik_f.likelihoods:
-        if entry.value is None:
+        if entry.value is None and entry.finding is not None:
             lo = entry.min if entry.min is not None else float("-inf")
             hi = entry.max if entry.max is not None else float("inf")
             bands.setdefault((entry.finding, entry.condition), []).append((lo, hi))
@@ -481,6 +516,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         groups=groups,
         direction_weights=lik_f.direction_weights,
         likelihoods=tuple(lik_f.likelihoods),
+        backgrounds=backgrounds,
         scores=scores,
         predicates=predicates,
         rules=tuple(rules.values()),

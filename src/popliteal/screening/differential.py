@@ -5,7 +5,10 @@ those are answered) and every answered finding multiplies its odds by the LR the
 gives for that answer. Unanswered findings (absent or null) add nothing; "no" applies LR-.
 Correlated tests share a `construct`: per condition only the most informative answered one
 (largest |log LR|) counts, so McMurray, Thessaly and joint-line tenderness are not multiplied.
-Probabilities are finally normalised over all conditions (multi-class Bayes: prior x LRs).
+A whole rule or criteria set (the Ottawa knee rule, a criteria set for osteoarthritis) carries
+its published figure once, as a `predicate` entry applied when the predicate holds on the
+answers, never spread over its items. Probabilities are finally normalised over all conditions
+(multi-class Bayes: prior x LRs).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from functools import cache, lru_cache
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Condition, Finding, Likelihood
+from popliteal.screening.triage import evaluate
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,11 @@ class Model:
             math.log(c.prior.base.probability) for c in kb.conditions.values()
         )
         self._by_finding: dict[str, list[tuple[int, Likelihood]]] = {}
+        self.by_predicate: dict[str, list[tuple[int, Likelihood]]] = {}
         index = {cid: i for i, cid in enumerate(self.condition_ids)}
-        for entry in kb.likelihoods:
-            self._by_finding.setdefault(entry.finding, []).append((index[entry.condition], entry))
+        for entry in [*kb.likelihoods, *absent_entries(kb)]:
+            target = self.by_predicate if entry.predicate else self._by_finding
+            target.setdefault(entry.key, []).append((index[entry.condition], entry))
         self.construct_of = {f.id: f.construct_ for f in kb.findings.values()}
 
     def effects(self, finding: str, value: Answer) -> tuple[tuple[int, Effect], ...]:
@@ -95,6 +101,31 @@ class Model:
                 )
             )
         return tuple(out)
+
+
+def absent_entries(kb: Knowledge) -> list[Likelihood]:
+    """For a yes/no finding given as a frequency of "yes", the ratio "no" applies:
+    (1 - frequency) / (1 - background), unless the knowledge base gives "no" its own entry."""
+    authored = {(e.finding, e.condition, repr(e.value)) for e in kb.likelihoods}
+    out: list[Likelihood] = []
+    for e in kb.likelihoods:
+        if e.frequency is None or e.value is not True or e.finding is None:
+            continue
+        if (e.finding, e.condition, repr(False)) in authored:
+            continue
+        background = kb.background_of(e.finding, True)
+        out.append(
+            e.model_copy(
+                update={
+                    "value": False,
+                    "frequency": None,
+                    "lr": (1 - e.frequency) / (1 - background),
+                    "note": f"derived: 'no', from the frequency of 'yes' ({e.frequency:g}) "
+                    f"over its background ({background:g})",
+                }
+            )
+        )
+    return out
 
 
 def _key(value: Answer) -> tuple[str, Answer]:
@@ -184,7 +215,37 @@ def accumulate(model: Model, answers: Mapping[str, Answer | None]) -> Scores:
         for i, chosen_eff in enumerate(chosen):
             if chosen_eff is not None:
                 scores.evidence[i].append(chosen_eff)
+    for i, eff in predicate_effects(model, answers):
+        scores.free[i] += math.log(eff.lr)
+        scores.evidence[i].append(eff)
     return scores
+
+
+def predicate_effects(
+    model: Model, answers: Mapping[str, Answer | None]
+) -> list[tuple[int, Effect]]:
+    """The whole-rule figures whose predicate holds on these answers (judged as the triage
+    judges it: an unanswered item is taken as its rule says)."""
+    out: list[tuple[int, Effect]] = []
+    for pid, entries in model.by_predicate.items():
+        if not evaluate(model.kb, model.kb.predicates[pid].when, answers, "clinician")[0]:
+            continue
+        for i, e in entries:
+            out.append(
+                (
+                    i,
+                    Effect(
+                        finding=pid,
+                        value=True,
+                        lr=model.kb.lr_of(e),
+                        source=e.source,
+                        expert_weight=e.direction is not None,
+                        kind="rule",
+                        note=e.note,
+                    ),
+                )
+            )
+    return out
 
 
 def normalise(log_scores: list[float]) -> list[float]:

@@ -68,7 +68,11 @@ def screen(
 
 
 def question_text(kb: Knowledge, finding_id: str, role: str) -> str:
-    """The wording for this role: the person's question, or the clinician's exam item."""
+    """The wording for this role: the person's question, or the clinician's exam item (for a
+    whole-rule figure, the rule's plain label)."""
+    if finding_id not in kb.findings and finding_id in kb.predicates:
+        predicate = kb.predicates[finding_id]
+        return (predicate.label or predicate.description).strip()
     f = kb.findings[finding_id]
     if role == "clinician" and f.clinician_wording:
         return f.clinician_wording.strip()

@@ -68,7 +68,8 @@ def answer_text(kb: Knowledge, finding_id: str, value: Any) -> str:
 
 
 def _question(kb: Knowledge, finding_id: str, role: str) -> str:
-    return question_text(kb, finding_id, role) if finding_id in kb.findings else finding_id
+    known = finding_id in kb.findings or finding_id in kb.predicates
+    return question_text(kb, finding_id, role) if known else finding_id
 
 
 def out_of_ten(probability: float) -> str:

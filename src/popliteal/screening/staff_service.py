@@ -768,7 +768,7 @@ def exam_comparison(
         ExamEvidence(
             finding=str(e["finding"]),
             question=question_text(kb, e["finding"], "clinician")
-            if e["finding"] in kb.findings
+            if e["finding"] in kb.findings or e["finding"] in kb.predicates
             else str(e["finding"]),
             answer=answer_text(kb, e["finding"], e["value"]),
             condition=str(c["id"]),
