@@ -68,21 +68,31 @@ def test_a_frequency_without_a_background_is_refused(tmp_path: Path) -> None:
 
 def _with_rule_figure(data: dict[str, Any]) -> None:
     data["likelihoods"].append(
-        {"predicate": "acute_injury", "condition": "fracture", "lr": 4.0, "source": "stiell_1996"}
+        {
+            "predicate": "ottawa_rule_positive",
+            "condition": "tumor",
+            "lr": 4.0,
+            "source": "stiell_1996",
+        }
     )
 
 
 def test_a_whole_rule_figure_applies_once_when_its_predicate_holds(tmp_path: Path) -> None:
     kb = load(edited_copy(tmp_path, "likelihoods.yaml", _with_rule_figure))
     plain = load(edited_copy(tmp_path / "plain", "likelihoods.yaml", lambda d: None))
-    injured = {"onset": "injury_sudden", "symptom_duration_weeks": 0}
-    rules = [e for e in _evidence(kb, injured, "fracture") if e.kind == "rule"]
-    assert [(e.finding, e.lr) for e in rules] == [("acute_injury", 4.0)]
-    assert _probability(kb, injured, "fracture") > _probability(plain, injured, "fracture")
-    weeks_later = {"onset": "injury_sudden", "symptom_duration_weeks": 5}
-    assert not [e for e in _evidence(kb, weeks_later, "fracture") if e.kind == "rule"]
+    injured = {
+        "onset": "injury_sudden",
+        "symptom_duration_weeks": 0,
+        "ottawa_fibular_head_tenderness": True,
+        "ottawa_cannot_flex_90": True,  # two items: the rule's figure still applies once
+    }
+    rules = [e for e in _evidence(kb, injured, "tumor") if e.kind == "rule"]
+    assert [(e.finding, e.lr) for e in rules] == [("ottawa_rule_positive", 4.0)]
+    assert _probability(kb, injured, "tumor") > _probability(plain, injured, "tumor")
+    weeks_later = {**injured, "symptom_duration_weeks": 5}
+    assert not [e for e in _evidence(kb, weeks_later, "tumor") if e.kind == "rule"]
     assert math.isclose(
-        _probability(kb, weeks_later, "fracture"), _probability(plain, weeks_later, "fracture")
+        _probability(kb, weeks_later, "tumor"), _probability(plain, weeks_later, "tumor")
     )
 
 

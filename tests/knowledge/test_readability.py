@@ -34,6 +34,9 @@ def patient_texts(kb: Knowledge) -> Iterator[tuple[str, str]]:
             yield f"condition {c.id} self_care[{i}]", t
     for r in kb.rules:
         yield f"rule {r.id} patient_message", r.patient_message
+    for pred in kb.predicates.values():
+        if pred.label:
+            yield f"predicate {pred.id} label", pred.label
     for level, snippets in kb.advice.by_urgency.items():
         for a in snippets:
             yield f"advice {level} {a.id}", a.text

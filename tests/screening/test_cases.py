@@ -170,14 +170,16 @@ def test_negative_meniscal_cluster_counts_against_a_tear(kb: Knowledge) -> None:
     assert against[0]["source"] == "lowery_2006"
 
 
-def test_oa_reasons_cite_the_primary_care_criteria(kb: Knowledge) -> None:
+def test_oa_reasons_cite_the_criteria_set_once_not_an_item(kb: Knowledge) -> None:
+    """The ACR clinical criteria's accuracy belongs to the whole set (Peat 2006): it applies once
+    when the set is met, and morning stiffness no longer carries the set's figure alone."""
     result = screened(kb, CASES["tb-oa-acr-clinical-criteria"])
-    stiffness = [
-        e
-        for e in evidence(result, "knee_osteoarthritis")
-        if e["finding"] == "morning_stiffness_lt_30min"
+    oa = evidence(result, "knee_osteoarthritis")
+    rule = [e for e in oa if e["kind"] == "rule"]
+    assert [(e["finding"], e["lr"], e["source"]) for e in rule] == [
+        ("acr_knee_oa_clinical_met", 1.64, "peat_2006")
     ]
-    assert [(e["lr"], e["source"]) for e in stiffness] == [(1.6, "peat_2006")]
+    assert not [e for e in oa if e["finding"] == "morning_stiffness_lt_30min"]
 
 
 def test_dvt_case_reports_its_wells_score(kb: Knowledge) -> None:

@@ -381,8 +381,13 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         where = f"likelihoods.yaml: entry {i} ({entry.key}->{entry.condition})"
         cite(where, entry)
         if entry.predicate is not None:
-            if entry.predicate not in {p.id for p in rf_f.predicates}:
+            if entry.predicate not in predicates:
                 problems.append(f"{where}: unknown predicate '{entry.predicate}'")
+            elif predicates[entry.predicate].label is None:
+                problems.append(
+                    f"{where}: predicate '{entry.predicate}' needs a 'label': a result page "
+                    "shows it as a reason"
+                )
             if entry.condition not in conditions:
                 problems.append(f"{where}: unknown condition '{entry.condition}'")
             continue
