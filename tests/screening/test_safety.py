@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from popliteal.screening.engine import screen, to_json
-from popliteal.screening.safety import not_ruled_out
+from popliteal.screening.safety import not_ruled_out, own_chance
 from popliteal.screening.triage import safety_findings, triage
 from tests.screening.test_properties import KB, SETTINGS, answers_st, value_strategy
 
@@ -150,3 +150,23 @@ def test_a_green_result_has_nothing_left_not_ruled_out(answers: dict[str, Any]) 
                 for value in (True, False) if KB.findings[finding].type == "bool" else ():
                     fired = triage(KB, {**answers, finding: value}).fired
                     assert all(r.urgency not in SAFETY_LEVELS for r in fired), finding
+
+
+def test_a_cant_miss_cause_diluted_by_a_common_one_is_still_ruled_out() -> None:
+    """Causes can coexist: strong arthritis evidence takes most of the ranking's share, yet calf
+    pain after a long trip still leaves a clot to rule out (its own chance, not its share)."""
+    answers: dict[str, Any] = {
+        "age_years": 70,
+        "sex": "female",
+        "history_knee_oa": True,
+        "crepitus": True,
+        "morning_stiffness_lt_30min": True,
+        "pain_location": "calf",
+        "onset": "gradual",
+        "symptom_duration_weeks": 30,
+        "recent_long_travel": True,
+    }
+    result = screen(KB, answers)
+    dvt = next(c for c in result.conditions if c.id == "dvt")
+    assert dvt.probability < 0.05 <= own_chance(dvt)
+    assert "dvt" in result.must_rule_out

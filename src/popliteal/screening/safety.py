@@ -59,6 +59,14 @@ def not_ruled_out(kb: Knowledge, answers: Answers, role: str = "patient") -> tup
     )
 
 
+def own_chance(c: RankedCondition) -> float:
+    """The larger of a cause's share of the ranking and its own posterior (prior odds times its
+    ratios, as if no other cause competed). Causes can coexist, and normalising over all of
+    them dilutes a can't-miss cause when a common one gathers evidence; the threshold must not
+    miss it for that reason."""
+    return max(c.probability, 1 / (1 + math.exp(-c.log_odds)))
+
+
 def must_rule_out(
     kb: Knowledge,
     answers: Answers,
@@ -68,8 +76,8 @@ def must_rule_out(
 ) -> tuple[str, ...]:
     """Causes the clinic must rule out: those a fired emergency or urgent rule names (and the
     can't-miss ones any fired rule names), those a rule left open by a "not sure" answer names,
-    then the can't-miss causes (red_flags.yaml `must_rule_out`) whose probability reaches the
-    threshold. Most urgent first."""
+    then the can't-miss causes (red_flags.yaml `must_rule_out`) whose chance (own_chance)
+    reaches the threshold. Most urgent first."""
     out: list[str] = []
 
     def add(ids: list[str] | tuple[str, ...]) -> None:
@@ -88,9 +96,9 @@ def must_rule_out(
         if still_open.get(open_rule.id, set()) & unsure:
             add(open_rule.suspects)
     if policy is not None:
-        probability = {c.id: c.probability for c in ranked}
+        chance = {c.id: own_chance(c) for c in ranked}
         for entry in policy.conditions:
-            if probability.get(entry.condition, 0.0) < policy.threshold:
+            if chance.get(entry.condition, 0.0) < policy.threshold:
                 continue
             if entry.only_if is not None and not evaluate(kb, entry.only_if, answers, role)[0]:
                 continue
