@@ -287,3 +287,19 @@ def test_a_multi_ligament_knee_after_an_injury_is_a_dislocation_until_pulses_are
     assert "rf_knee_dislocation" not in fired(one_ligament, "clinician")
     weeks_later = {**MULTI_LIGAMENT, "symptom_duration_weeks": 3}
     assert "rf_knee_dislocation" not in fired(weeks_later, "clinician")
+
+
+# An injury's emergency signs are about the first days: a high-force injury or fast swelling
+# years ago is not an emergency now (DeHaven 1980; section 2.1 E3 / U1 (3)).
+def test_old_high_force_injury_or_fast_swelling_is_not_an_emergency_now() -> None:
+    crash = {"onset": "injury_sudden", "mech_high_energy_or_deformity": True}
+    assert urgency({**crash, "symptom_duration_weeks": 1}) == "emergency"
+    assert urgency(crash) == "emergency"  # duration unknown: still an emergency
+    assert "rf_knee_dislocation" not in fired({**crash, "symptom_duration_weeks": 104})
+    swelled = {"onset": "injury_sudden", "swelling_within_2h_of_injury": True}
+    assert "rf_haemarthrosis" in fired({**swelled, "symptom_duration_weeks": 1})
+    assert "rf_haemarthrosis" in fired(swelled)
+    later = {**swelled, "symptom_duration_weeks": 6}
+    assert "rf_haemarthrosis" not in fired(later)
+    assert "sc_old_haemarthrosis" in fired(later)
+    assert urgency(later) == "surgical_consult"

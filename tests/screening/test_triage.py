@@ -284,6 +284,14 @@ def test_claudication_age_boundary(kb: Knowledge) -> None:
 # instability Logerstedt 2017; meniscus with mechanical symptoms Kise 2016; muscle tears §1.5,
 # §1.7; failed care Kise 2016 (§2.1 R); claudication over 50 §1.12.
 SURGICAL_CASES: list[tuple[dict[str, Any], str]] = [
+    (
+        {
+            "onset": "injury_sudden",
+            "swelling_within_2h_of_injury": True,
+            "symptom_duration_weeks": 4,
+        },
+        "sc_old_haemarthrosis",
+    ),
     ({"posterior_drawer": "grade_3"}, "sc_pcl_grade_3"),
     ({"age_years": 61, "lump_behind_knee": True, "lump_pulsates": False}, "rf_mass_over_50"),
     ({"posterior_sag": True, "lachman_positive": True}, "sc_combined_ligament"),
