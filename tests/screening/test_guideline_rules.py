@@ -303,3 +303,27 @@ def test_old_high_force_injury_or_fast_swelling_is_not_an_emergency_now() -> Non
     assert "rf_haemarthrosis" not in fired(later)
     assert "sc_old_haemarthrosis" in fired(later)
     assert urgency(later) == "surgical_consult"
+
+
+# Scottish Referral Guidelines 2025 (NHS Lothian) and NICE NG12: a soft tissue lump that is
+# growing, 5 cm or more, deep or fixed, or hard needs an urgent scan (within 2 weeks).
+def test_a_lump_with_a_sarcoma_feature_is_urgent_at_any_age() -> None:
+    lump = {"age_years": 34, "lump_behind_knee": True}
+    assert "rf_soft_tissue_sarcoma_suspected" not in fired(lump)
+    for feature in (
+        {"lump_growing": True},
+        {"lump_size": "golf_ball_or_bigger"},
+    ):
+        assert urgency({**lump, **feature}) == "urgent"
+    assert urgency({**lump, "lump_growing": False, "lump_size": "smaller_than_golf_ball"}) == (
+        "conservative"
+    )
+    exam = {"popliteal_mass_exam": "soft_non_pulsatile"}
+    assert "rf_soft_tissue_sarcoma_suspected" not in fired(
+        {**exam, "mass_size_cm": 4.9}, "clinician"
+    )
+    assert "rf_soft_tissue_sarcoma_suspected" in fired({**exam, "mass_size_cm": 5}, "clinician")
+    assert "rf_soft_tissue_sarcoma_suspected" in fired(
+        {**exam, "mass_fixed_or_hard": True}, "clinician"
+    )
+    assert "tumor" in to_json(KB, screen(KB, {**lump, "lump_growing": True}))["must_rule_out"]

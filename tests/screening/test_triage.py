@@ -234,6 +234,7 @@ def test_abi_boundary_after_injury(kb: Knowledge) -> None:
 # VisualDx (§1.13); pulsatile mass SVS (§1.12); tendon rupture §2.1 U2; fever §2.1 U1 (7);
 # Wells 1 with calf pain NICE NG158; weight bearing beyond the Ottawa window §2.3.
 URGENT_CASES: list[tuple[dict[str, Any], str]] = [
+    ({"lump_behind_knee": True, "lump_growing": True}, "rf_soft_tissue_sarcoma_suspected"),
     ({"bilateral_leg_symptoms": True}, "rf_bilateral_leg_symptoms"),
     ({"locked_cannot_straighten": True}, "rf_locked_knee"),
     ({"foot_drop_or_weakness": True}, "rf_motor_deficit"),
