@@ -359,6 +359,13 @@ def test_exam_sections_cover_every_clinician_finding_once(kb: Any) -> None:
     assert "ottawa_cannot_flex_90" in by_key["ottawa"]
     assert "wells_pitting_oedema" in by_key["wells"]
     assert "heel_raise_painful_or_weak" in by_key["muscle"]
+    # the issue 14 exam items sit with their region, not under Wells or "Other"
+    assert {"calf_tense", "knee_flexion_mrc", "hamstring_palpable_defect"} <= set(by_key["muscle"])
+    assert {"steppage_gait", "ankle_dorsiflexion_mrc", "ankle_inversion_weak"} <= set(
+        by_key["neuro"]
+    )
+    assert {"mass_size_cm", "mass_fixed_or_hard"} <= set(by_key["vascular"])
+    assert {"valgus_stress_pain_30", "collateral_ligament_tenderness"} <= set(by_key["ligaments"])
 
 
 @pytest.mark.parametrize(

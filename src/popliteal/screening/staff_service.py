@@ -71,6 +71,11 @@ _SECTION_OF_CONSTRUCT = {
     "neurodynamic": "neuro",
     "calf_swelling_size": "wells",
     "weight_bearing": "ottawa",
+    "foot_drop": "neuro",
+    "foot_drop_level": "neuro",
+    "valgus_stress": "ligaments",
+    "paes_provocation": "vascular",
+    "mass_size": "vascular",
 }
 _SECTION_OF_ID = {
     "lachman_positive": "ligaments",
@@ -92,6 +97,11 @@ _SECTION_OF_ID = {
     "calf_pain_passive_stretch_tense": "muscle",
     "calf_pain_on_stretch": "muscle",
     "posterolateral_provocation": "muscle",
+    "calf_tense": "muscle",
+    "knee_flexion_mrc": "muscle",
+    "hamstring_palpable_defect": "muscle",
+    "collateral_ligament_tenderness": "ligaments",
+    "mass_fixed_or_hard": "vascular",
 }
 _SECTION_OF_PREFIX = (
     ("ottawa_", "ottawa"),
@@ -107,11 +117,11 @@ def exam_findings(kb: Knowledge) -> list[Finding]:
 
 
 def exam_section(finding: Finding) -> str:
-    """The exam section a finding belongs to (by construct, id, then id prefix)."""
-    if finding.construct_ in _SECTION_OF_CONSTRUCT:
-        return _SECTION_OF_CONSTRUCT[finding.construct_]
+    """The exam section a finding belongs to (by id, construct, then id prefix)."""
     if finding.id in _SECTION_OF_ID:
         return _SECTION_OF_ID[finding.id]
+    if finding.construct_ in _SECTION_OF_CONSTRUCT:
+        return _SECTION_OF_CONSTRUCT[finding.construct_]
     for prefix, section in _SECTION_OF_PREFIX:
         if finding.id.startswith(prefix):
             return section
