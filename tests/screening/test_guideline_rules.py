@@ -327,3 +327,22 @@ def test_a_lump_with_a_sarcoma_feature_is_urgent_at_any_age() -> None:
         {**exam, "mass_fixed_or_hard": True}, "clinician"
     )
     assert "tumor" in to_json(KB, screen(KB, {**lump, "lump_growing": True}))["must_rule_out"]
+
+
+# BSR/BOA (Coakley 2006): a hot swollen joint is septic until proven otherwise; a swollen knee
+# with red skin is that joint, whichever way it was recorded.
+def test_a_swollen_knee_with_red_skin_is_a_hot_swollen_joint() -> None:
+    assert urgency({"knee_swollen": True, "skin_red_knee_or_leg": True}) == "emergency"
+    assert "rf_septic_arthritis" in fired(
+        {"effusion": "large", "skin_red_knee_or_leg": True}, "clinician"
+    )
+    assert "rf_septic_arthritis" not in fired(
+        {"effusion": "small", "skin_red_knee_or_leg": True}, "clinician"
+    )
+    assert "rf_septic_arthritis" not in fired({"knee_swollen": True, "skin_red_knee_or_leg": False})
+
+
+# A motor deficit recorded as an MRC grade: dorsiflexion 4/5 or less is the foot-drop deficit.
+def test_weak_ankle_dorsiflexion_by_grade_is_a_motor_deficit() -> None:
+    assert "rf_motor_deficit" in fired({"ankle_dorsiflexion_mrc": 4}, "clinician")
+    assert "rf_motor_deficit" not in fired({"ankle_dorsiflexion_mrc": 5}, "clinician")

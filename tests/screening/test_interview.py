@@ -40,6 +40,8 @@ NEGATIVE_SAFETY = {
     "exertional_calf_claudication": False,
     "bilateral_leg_symptoms": False,
     "lump_behind_knee": False,
+    "knee_swollen": False,
+    "skin_red_knee_or_leg": False,
 }
 
 
