@@ -474,7 +474,36 @@ def escalate_safety(
     texts = {i.id: i.text.strip().rstrip(".") for i in kb.followup.safety_checklist.items}
     reported = "; ".join(texts[i] for i in check.ticked)
     where = "after a guided session" if origin == "session" else "at a check-in"
-    for rule in check.fired:
+    return _open_red_flag_alerts(
+        session,
+        kb=kb,
+        actor=actor,
+        patient=patient,
+        rules=check.fired,
+        source=origin,
+        reported=f"Reported {where} on {day.isoformat()}: {reported}.",
+        detail={**ref, "items": list(check.ticked), "findings": dict(check.answers)},
+        now=now,
+        address=address,
+    )
+
+
+def _open_red_flag_alerts(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient: Patient,
+    rules: Sequence[FiredRule],
+    source: str,
+    reported: str,
+    detail: Mapping[str, Any],
+    now: datetime,
+    address: str,
+) -> list[RedFlagRead]:
+    """One urgent alert per fired rule (at most one open per rule), each audited; the rules to
+    show the person now. `reported` says where and when the signs were found."""
+    for rule in rules:
         alert = _open_alert(
             session,
             kb=kb,
@@ -482,14 +511,11 @@ def escalate_safety(
             kind="red_flag",
             rule_id=rule.id,
             urgency=rule.urgency,
-            reason=f"{rule.title}. Reported {where} on {day.isoformat()}: {reported}. "
-            f"{rule.clinician_note}",
+            reason=f"{rule.title}. {reported} {rule.clinician_note}",
             patient_message=rule.patient_message,
-            source=origin,
+            source=source,
             detail={
-                **ref,
-                "items": list(check.ticked),
-                "findings": dict(check.answers),
+                **detail,
                 "because": list(rule.because),
                 "citation": rule.source or "expert_judgement",
             },
@@ -497,7 +523,7 @@ def escalate_safety(
         )
         if alert is not None:
             _audit_alert(session, actor, alert, address)
-    return [_red_flag(r) for r in check.fired]
+    return [_red_flag(r) for r in rules]
 
 
 def escalate_exam(
@@ -515,28 +541,22 @@ def escalate_exam(
     one open per rule), so the programme pauses as for a check-in until a clinician resolves
     it with a note. screening/staff_service.py `record_exam` picks the rules; it commits."""
     day = local_date(now, accounts_service.clinic_zone(session, patient.clinic_id))
-    for rule in fired:
-        alert = _open_alert(
+    alerts: list[RedFlagRead] = []
+    for rule in fired:  # each rule names its own findings in the reason
+        alerts += _open_red_flag_alerts(
             session,
             kb=kb,
+            actor=actor,
             patient=patient,
-            kind="red_flag",
-            rule_id=rule.id,
-            urgency=rule.urgency,
-            reason=f"{rule.title}. Found at the clinician's exam on {day.isoformat()} "
-            f"(findings: {', '.join(rule.because)}). {rule.clinician_note}",
-            patient_message=rule.patient_message,
+            rules=[rule],
             source="exam",
-            detail={
-                "screening_id": screening_id,
-                "because": list(rule.because),
-                "citation": rule.source or "expert_judgement",
-            },
+            reported=f"Found at the clinician's exam on {day.isoformat()} "
+            f"(findings: {', '.join(rule.because)}).",
+            detail={"screening_id": screening_id},
             now=now,
+            address=address,
         )
-        if alert is not None:
-            _audit_alert(session, actor, alert, address)
-    return [_red_flag(r) for r in fired]
+    return alerts
 
 
 def evaluate_reviews(

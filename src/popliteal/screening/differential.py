@@ -86,21 +86,20 @@ class Model:
                     continue
                 if e.max is not None and value >= e.max:
                     continue
-            out.append(
-                (
-                    i,
-                    Effect(
-                        finding=finding,
-                        value=value,
-                        lr=self.kb.lr_of(e),
-                        source=e.source,
-                        expert_weight=e.direction is not None,
-                        kind="likelihood",
-                        note=e.note,
-                    ),
-                )
-            )
+            out.append((i, self.effect_of(e, finding, value, "likelihood")))
         return tuple(out)
+
+    def effect_of(self, entry: Likelihood, finding: str, value: Answer, kind: str) -> Effect:
+        """What one likelihood entry does when it applies, with its provenance."""
+        return Effect(
+            finding=finding,
+            value=value,
+            lr=self.kb.lr_of(entry),
+            source=entry.source,
+            expert_weight=entry.direction is not None,
+            kind=kind,
+            note=entry.note,
+        )
 
 
 def absent_entries(kb: Knowledge) -> list[Likelihood]:
@@ -230,21 +229,7 @@ def predicate_effects(
     for pid, entries in model.by_predicate.items():
         if not evaluate(model.kb, model.kb.predicates[pid].when, answers, "clinician")[0]:
             continue
-        for i, e in entries:
-            out.append(
-                (
-                    i,
-                    Effect(
-                        finding=pid,
-                        value=True,
-                        lr=model.kb.lr_of(e),
-                        source=e.source,
-                        expert_weight=e.direction is not None,
-                        kind="rule",
-                        note=e.note,
-                    ),
-                )
-            )
+        out += [(i, model.effect_of(e, pid, True, "rule")) for i, e in entries]
     return out
 
 
