@@ -65,7 +65,7 @@ def read_patients(
     )
     return _render(
         request,
-        "accounts_patients.html",
+        "workspace_patients.html",
         {
             # screening, exam and open alerts together: counts, urgency and order
             "patients": outcome_views.fold_alerts_into_list(
@@ -107,7 +107,7 @@ def _patient_page(
     )
     return _render(
         request,
-        "accounts_patient.html",
+        "workspace_patient.html",
         {
             "care": care,
             "running": running,
