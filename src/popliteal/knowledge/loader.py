@@ -30,6 +30,7 @@ from popliteal.knowledge.schema import (
     DirectionWeights,
     DraftingFile,
     DraftSettings,
+    ExamSection,
     Exercise,
     ExercisesFile,
     Expr,
@@ -104,6 +105,7 @@ class Knowledge:
     direction_weights: DirectionWeights
     likelihoods: tuple[Likelihood, ...]
     backgrounds: dict[tuple[str, str], Background]
+    exam_sections: tuple[ExamSection, ...]
     scores: dict[str, Score]
     predicates: dict[str, Predicate]
     rules: tuple[RedFlagRule, ...]
@@ -356,7 +358,13 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
                 problems.append(f"findings.yaml: '{fid}' is in two groups")
             else:
                 group_of[fid] = g.id
+    sections = {s.id for s in findings_f.exam_sections}
     for f in findings.values():
+        if "C" in f.who and f.exam_section not in sections:
+            problems.append(
+                f"findings.yaml: {f.id}: a clinician finding needs an 'exam_section' of "
+                f"{sorted(sections)} (the exam form shows it there)"
+            )
         for cond in f.ask_if:
             if cond.finding not in findings:
                 problems.append(
@@ -522,6 +530,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         direction_weights=lik_f.direction_weights,
         likelihoods=tuple(lik_f.likelihoods),
         backgrounds=backgrounds,
+        exam_sections=tuple(findings_f.exam_sections),
         scores=scores,
         predicates=predicates,
         rules=tuple(rules.values()),

@@ -200,6 +200,7 @@ class Finding(_Strict):
     help: str | None = None
     ask_if: list[Expr] = []  # finding tests only: asked once every one of them holds
     unknown_policy: UnknownPolicy | None = None  # required where it can fire a safety rule
+    exam_section: Id | None = None  # where the clinician's exam form shows it (who: C)
 
     @model_validator(mode="after")
     def _consistent(self) -> Finding:
@@ -237,8 +238,16 @@ class Group(_Strict):
     first: bool = False
 
 
+class ExamSection(_Strict):
+    """A section of the clinician's exam form (findings.yaml `exam_sections`, in form order)."""
+
+    id: Id
+    title: Text
+
+
 class FindingsFile(_Strict):
     findings: list[Finding]
+    exam_sections: list[ExamSection] = Field(min_length=1)
     groups: list[Group] = []
 
 

@@ -53,87 +53,18 @@ MAX_NOTE = 4000
 
 # ------------------------------------------------------------------ exam form layout (pure)
 
-# Exam sections in the order a clinician works through them. A finding lands in the first
-# section whose test matches; anything new in the knowledge base still shows up under "Other".
-EXAM_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("ottawa", "Ottawa knee rule (X-ray needed?)"),
-    ("wells", "Wells score (deep vein thrombosis)"),
-    ("ligaments", "PCL and other ligaments"),
-    ("meniscus", "Meniscus"),
-    ("neuro", "Neurodynamic and nerve tests"),
-    ("vascular", "Vascular: pulses, ABI, popliteal mass"),
-    ("muscle", "Muscle and tendon"),
-    ("other", "Other: gait, swelling, motion and palpation"),
-)
-_SECTION_OF_CONSTRUCT = {
-    "pcl_exam": "ligaments",
-    "meniscal_exam": "meniscus",
-    "neurodynamic": "neuro",
-    "calf_swelling_size": "wells",
-    "weight_bearing": "ottawa",
-    "foot_drop": "neuro",
-    "foot_drop_level": "neuro",
-    "valgus_stress": "ligaments",
-    "paes_provocation": "vascular",
-    "mass_size": "vascular",
-}
-_SECTION_OF_ID = {
-    "lachman_positive": "ligaments",
-    "valgus_laxity_30": "ligaments",
-    "varus_laxity_30": "ligaments",
-    "dial_test": "ligaments",
-    "crossed_slr_positive": "neuro",
-    "myotomal_weakness": "neuro",
-    "reduced_ankle_reflex": "neuro",
-    "fibular_neck_tinel": "neuro",
-    "pedal_pulses": "vascular",
-    "abi": "vascular",
-    "pulses_lost_on_plantarflexion": "vascular",
-    "popliteal_mass_exam": "vascular",
-    "resisted_knee_flexion_pain": "muscle",
-    "active_knee_extension_deficit_deg": "muscle",
-    "medial_gastroc_tenderness_or_defect": "muscle",
-    "heel_raise_painful_or_weak": "muscle",
-    "calf_pain_passive_stretch_tense": "muscle",
-    "calf_pain_on_stretch": "muscle",
-    "posterolateral_provocation": "muscle",
-    "calf_tense": "muscle",
-    "knee_flexion_mrc": "muscle",
-    "hamstring_palpable_defect": "muscle",
-    "collateral_ligament_tenderness": "ligaments",
-    "mass_fixed_or_hard": "vascular",
-}
-_SECTION_OF_PREFIX = (
-    ("ottawa_", "ottawa"),
-    ("wells_", "wells"),
-    ("meniscal_", "meniscus"),
-    ("posterior_", "ligaments"),
-)
-
 
 def exam_findings(kb: Knowledge) -> list[Finding]:
     """The findings a clinician records at an exam (`who` includes C), in knowledge-base order."""
     return [f for f in kb.findings.values() if "C" in f.who]
 
 
-def exam_section(finding: Finding) -> str:
-    """The exam section a finding belongs to (by id, construct, then id prefix)."""
-    if finding.id in _SECTION_OF_ID:
-        return _SECTION_OF_ID[finding.id]
-    if finding.construct_ in _SECTION_OF_CONSTRUCT:
-        return _SECTION_OF_CONSTRUCT[finding.construct_]
-    for prefix, section in _SECTION_OF_PREFIX:
-        if finding.id.startswith(prefix):
-            return section
-    return "other"
-
-
 def exam_sections(kb: Knowledge) -> list[tuple[str, str, list[Finding]]]:
     """(section id, title, findings) for every section that has findings."""
-    by_section: dict[str, list[Finding]] = {key: [] for key, _ in EXAM_SECTIONS}
+    by_section: dict[str, list[Finding]] = {s.id: [] for s in kb.exam_sections}
     for finding in exam_findings(kb):
-        by_section[exam_section(finding)].append(finding)
-    return [(key, title, by_section[key]) for key, title in EXAM_SECTIONS if by_section[key]]
+        by_section[finding.exam_section or "other"].append(finding)
+    return [(s.id, s.title, by_section[s.id]) for s in kb.exam_sections if by_section[s.id]]
 
 
 def humanise(value_id: str) -> str:

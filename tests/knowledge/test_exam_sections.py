@@ -1,0 +1,23 @@
+"""The exam form's layout is data: every clinician finding names its section in findings.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.knowledge.editing import edited_copy, problems_of
+
+
+def test_a_clinician_finding_without_a_known_section_is_refused(tmp_path: Path) -> None:
+    def unplaced(data: dict[str, Any]) -> None:
+        for f in data["findings"]:
+            if f["id"] == "lachman_positive":
+                del f["exam_section"]
+            if f["id"] == "abi":
+                f["exam_section"] = "nowhere"
+
+    problems = problems_of(edited_copy(tmp_path, "findings.yaml", unplaced))
+    assert any(
+        p.startswith("findings.yaml: lachman_positive: a clinician finding needs") for p in problems
+    )
+    assert any(p.startswith("findings.yaml: abi: a clinician finding needs") for p in problems)
