@@ -38,6 +38,7 @@ ROUTER_MODULES = (
     "popliteal.screening.staff_pages",
     "popliteal.workspace.api",
     "popliteal.plans.api",
+    "popliteal.sessions.progression_api",
     "popliteal.sessions.api",
     "popliteal.workspace.programme_api",
     "popliteal.plans.pages",
