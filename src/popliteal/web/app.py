@@ -43,6 +43,7 @@ ROUTER_MODULES = (
     "popliteal.workspace.programme_api",
     "popliteal.plans.pages",
     "popliteal.plans.staff_pages",
+    "popliteal.sessions.plan_pages",
     "popliteal.sessions.pages",
     "popliteal.workspace.programme_pages",
     "popliteal.sessions.staff_pages",

@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.service import AccountError, InvalidSettings, NotAllowed
 from popliteal.outcomes import views as outcome_views
-from popliteal.plans.staff_pages import care_summary
 from popliteal.running import service as running_service
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import staff_service
+from popliteal.sessions.plan_pages import care_summary
 from popliteal.web.deps import (
     CsrfProtected,
     CurrentAdmin,
