@@ -8,9 +8,10 @@ from popliteal.accounts.models import (
     Patient,
     User,
 )
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.db import Base
-from popliteal.outcomes.models import Discharge, OutcomeAlert, QuestionnaireResponse, RangeOfMotion
+from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.running.models import Activity
 from popliteal.screening.models import ExamFinding, Screening

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.clock import local_today, utcnow
 from popliteal.demo import CHIRO, DEMO_ANSWERS
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes.models import OutcomeAlert, QuestionnaireResponse, RangeOfMotion
+from popliteal.outcomes.models import QuestionnaireResponse, RangeOfMotion
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.running.models import Activity
 from popliteal.screening.answers import parse_answers

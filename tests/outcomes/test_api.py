@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from popliteal.accounts.models import Clinic
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import ADMIN, CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes.models import OutcomeAlert, QuestionnaireResponse
+from popliteal.outcomes.models import QuestionnaireResponse
 from tests.accounts.factories import PASSWORD, add_care_plan, other_clinic
 from tests.conftest import csrf_from, login
 from tests.running import factories as f

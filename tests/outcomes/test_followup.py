@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from popliteal.alerts.rules import check_safety, safety_problems
 from popliteal.knowledge.loader import Knowledge, default_knowledge
 from popliteal.outcomes import followup
 from popliteal.outcomes.followup import (
@@ -21,13 +22,11 @@ from popliteal.outcomes.followup import (
     RomMeasure,
     ScoredResponse,
     care_adherence,
-    check_safety,
     discharge_criteria,
     due,
     instruments_for,
     no_improvement,
     pain_worse,
-    safety_problems,
     steps_from_best,
 )
 from popliteal.running.rules import Run

@@ -18,9 +18,10 @@ from starlette.testclient import TestClient
 
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.service import actor_for
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.outcomes import service as outcomes_service
-from popliteal.outcomes.models import Discharge, OutcomeAlert, QuestionnaireResponse, RangeOfMotion
+from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from tests.accounts.factories import (
     PASSWORD,

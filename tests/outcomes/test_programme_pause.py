@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes.models import OutcomeAlert
 from popliteal.sessions.models import SessionLog
 from tests.accounts.factories import demo_records, neighbour_patient
 from tests.conftest import csrf_from, login

@@ -17,17 +17,21 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import AuditEvent, Clinic
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import InvalidSettings, NotAllowed, ProblemsError
+from popliteal.alerts import service as alerts_service
+from popliteal.alerts.models import OutcomeAlert
+from popliteal.alerts.service import CheckInRefused
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.demo import ADMIN, CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import service as outcomes_service
-from popliteal.outcomes.models import Discharge, OutcomeAlert, QuestionnaireResponse, RangeOfMotion
+from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.outcomes.schemas import DischargeCreate, QuestionnaireCreate, RangeOfMotionCreate
-from popliteal.outcomes.service import CheckInRefused, DischargeRefused
+from popliteal.outcomes.service import DischargeRefused
 from popliteal.plans.models import CarePlan
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish
+from popliteal.workspace import flows
 from tests.accounts.factories import add_care_plan, add_patient, other_clinic
 from tests.running import factories as rf
 
@@ -340,7 +344,7 @@ def test_nobody_submits_or_reads_another_persons_outcomes(
     with pytest.raises(NotAllowed):
         outcomes_service.outcomes(db, kb=kb, actor=world.chiro, patient_id=other.patient_id)
     with pytest.raises(NotAllowed):
-        outcomes_service.list_alerts(db, actor=world.person)
+        alerts_service.list_alerts(db, actor=world.person)
     db.rollback()
     assert responses(db, nid) == []
 
@@ -433,7 +437,7 @@ def test_pain_worse_by_the_mcid_over_two_weeks_opens_a_review_alert_when_pain_is
     in_care(db, kb, world, TODAY - timedelta(days=30))
     morning_pain(db, world.patient_id, {20: 2, 17: 3, 15: 3, 5: 4, 3: 5})
     assert alerts(db, world.patient_id) == []  # stored directly: nothing evaluated yet
-    sessions_service.log_pain(
+    flows.log_pain(
         db,
         kb=kb,
         actor=world.person,
@@ -447,10 +451,10 @@ def test_pain_worse_by_the_mcid_over_two_weeks_opens_a_review_alert_when_pain_is
     assert "4.7/10" in alert.reason  # (4 + 5 + 5) / 3
     assert alert.detail["citation"] == "farrar_2001"
     # resolved by the clinician: the next scores do not raise it again within the snooze days
-    outcomes_service.resolve_alert(
+    alerts_service.resolve_alert(
         db, actor=world.chiro, alert_id=alert.id, note="Called; eased the load.", now=NOW
     )
-    sessions_service.log_pain(
+    flows.log_pain(
         db,
         kb=kb,
         actor=world.person,
@@ -568,7 +572,7 @@ def test_the_patient_list_can_refresh_review_flags_for_the_whole_clinic(
     assert outcomes_service.refresh_review_flags(db, kb=kb, actor=world.chiro, now=NOW) == 0
     with pytest.raises(NotAllowed):
         outcomes_service.refresh_review_flags(db, kb=kb, actor=world.person, now=NOW)
-    listed = outcomes_service.list_alerts(db, actor=world.chiro)
+    listed = alerts_service.list_alerts(db, actor=world.chiro)
     assert [(a.patient_id, a.rule_id) for a in listed] == [(world.patient_id, "review_pain_worse")]
 
 
@@ -870,22 +874,22 @@ def test_only_the_clinics_clinicians_resolve_an_alert_and_only_once(
     _other, other_email = other_clinic(db, kb)
     stranger = rf.actor_for(db, other_email)
     with pytest.raises(NotAllowed):
-        outcomes_service.resolve_alert(db, actor=stranger, alert_id=alert.id, note="x")
+        alerts_service.resolve_alert(db, actor=stranger, alert_id=alert.id, note="x")
     with pytest.raises(NotAllowed):
-        outcomes_service.resolve_alert(db, actor=world.person, alert_id=alert.id, note="x")
-    assert outcomes_service.list_alerts(db, actor=stranger) == []
-    done = outcomes_service.resolve_alert(
+        alerts_service.resolve_alert(db, actor=world.person, alert_id=alert.id, note="x")
+    assert alerts_service.list_alerts(db, actor=stranger) == []
+    done = alerts_service.resolve_alert(
         db, actor=world.chiro, alert_id=alert.id, note="Sent to the emergency room.", now=NOW
     )
     assert (done.resolved_by, done.resolution_note) == (
         world.chiro.user_id,
         "Sent to the emergency room.",
     )
-    with pytest.raises(outcomes_service.AlreadyResolved):
-        outcomes_service.resolve_alert(db, actor=world.chiro, alert_id=alert.id, note="again")
-    assert outcomes_service.list_alerts(db, actor=world.chiro) == []
+    with pytest.raises(alerts_service.AlreadyResolved):
+        alerts_service.resolve_alert(db, actor=world.chiro, alert_id=alert.id, note="again")
+    assert alerts_service.list_alerts(db, actor=world.chiro) == []
     assert [
-        a.id for a in outcomes_service.list_alerts(db, actor=world.chiro, include_resolved=True)
+        a.id for a in alerts_service.list_alerts(db, actor=world.chiro, include_resolved=True)
     ] == [alert.id]
 
 
@@ -902,7 +906,7 @@ def test_red_flags_come_first_in_the_alert_list(db: Session, kb: Knowledge, worl
         answers={"pain": 5},
         safety={"knee_locked": True, "breathless_or_chest_pain": True},
     )
-    listed = outcomes_service.list_alerts(db, actor=world.chiro)
+    listed = alerts_service.list_alerts(db, actor=world.chiro)
     assert [(a.kind, a.urgency) for a in listed] == [
         ("red_flag", "emergency"),
         ("red_flag", "urgent"),

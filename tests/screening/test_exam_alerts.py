@@ -15,10 +15,10 @@ from starlette.testclient import TestClient
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import User
+from popliteal.alerts import service as alerts_service
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import service as outcomes_service
-from popliteal.outcomes.models import OutcomeAlert
 from popliteal.screening import staff_service
 from tests.accounts.factories import EMERGENCY_ANSWERS, add_patient, add_screening, demo_records
 from tests.conftest import csrf_from, login
@@ -164,7 +164,7 @@ def test_a_first_exam_that_still_fires_the_persons_own_red_flag_opens_its_alert(
     chiro = db.scalar(select(User).where(User.email == CHIRO.email))
     assert chiro is not None
     actor = accounts_service.actor_for(db, chiro)
-    assert app.state.escalate_exam is outcomes_service.escalate_exam
+    assert app.state.escalate_exam is alerts_service.escalate_exam
     for _ in range(2):
         staff_service.record_exam(
             db,
@@ -172,11 +172,11 @@ def test_a_first_exam_that_still_fires_the_persons_own_red_flag_opens_its_alert(
             actor=actor,
             patient_id=patient.id,
             raw_answers={"lachman_positive": False},
-            escalate=outcomes_service.escalate_exam,
+            escalate=alerts_service.escalate_exam,
         )
     [alert] = _open(db, patient.id)
     assert (alert.rule_id, alert.urgency) == ("rf_limb_ischaemia", "emergency")
-    assert [f.id for f in outcomes_service.open_red_flags(db, patient_id=patient.id)] == [
+    assert [f.id for f in alerts_service.open_red_flags(db, patient_id=patient.id)] == [
         "rf_limb_ischaemia"
     ]
     db.rollback()

@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import PATIENT
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes.models import OutcomeAlert, QuestionnaireResponse
+from popliteal.outcomes.models import QuestionnaireResponse
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.rules import SafetyAnswer, ask_morning_pain, items_to_ask, safety_today
 from tests.accounts.factories import demo_records

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import PATIENT
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes.models import OutcomeAlert
 from popliteal.plans.models import CarePlanVersion
 from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.pages import ease_off, pain_chart, parse_pain

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from popliteal.accounts.models import AuditEvent, Clinic, Patient, User
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.booking.models import Appointment
 from popliteal.demo import ADMIN, CHIRO, PATIENT
-from popliteal.outcomes.models import Discharge, OutcomeAlert, QuestionnaireResponse, RangeOfMotion
+from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.running.models import Activity
 from popliteal.screening.models import ExamFinding, Screening

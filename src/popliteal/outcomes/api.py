@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from popliteal.accounts.rules import Actor
+from popliteal.alerts import service as alerts_service
+from popliteal.alerts.schemas import AlertRead, AlertResolve
 from popliteal.outcomes import service as outcomes_service
 from popliteal.outcomes.schemas import (
-    AlertRead,
-    AlertResolve,
     DischargeCheckRead,
     DischargeCreate,
     DischargeRead,
@@ -59,7 +59,7 @@ def _submit(
             return outcomes_service.submit_response(
                 session, kb=kb, actor=actor, patient_id=patient_id, body=body, address=address
             )
-        except outcomes_service.CheckInRefused as exc:
+        except alerts_service.CheckInRefused as exc:
             return JSONResponse(
                 {"detail": exc.problems, "red_flags": [r.model_dump() for r in exc.red_flags]},
                 status_code=422,
@@ -153,7 +153,7 @@ def read_alerts(
 ) -> list[AlertRead]:
     """The clinic's open alerts (red flags first, then surgical consults, then reviews)."""
     with http_errors():
-        return outcomes_service.list_alerts(
+        return alerts_service.list_alerts(
             session,
             actor=actor,
             patient_id=patient_id,
@@ -172,7 +172,7 @@ def resolve_alert(
 ) -> AlertRead:
     """Close an alert, saying what was done."""
     with http_errors():
-        return outcomes_service.resolve_alert(
+        return alerts_service.resolve_alert(
             session, actor=actor, alert_id=alert_id, note=body.note, address=client_address(request)
         )
 

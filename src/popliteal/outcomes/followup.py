@@ -1,5 +1,5 @@
-"""Pure follow-up rules: which questionnaires are due, the safety checklist, review flags and
-the discharge criteria.
+"""Pure follow-up rules: which questionnaires are due, review flags and the discharge criteria
+(the safety checklist asked with each check-in: alerts/rules.py).
 
 No database and no clock: dates are passed in (the clinic's local dates), and every threshold
 comes from followup.yaml (MCIDs from outcomes.yaml, red-flag rules from red_flags.yaml).
@@ -32,7 +32,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import FollowupSettings, Instrument, OutcomeItem
 from popliteal.outcomes import rules
 from popliteal.running.rules import Run
-from popliteal.screening.triage import FiredRule, triage
+from popliteal.screening.triage import triage
 from popliteal.sessions.rules import due_exercises
 
 Occasion = Literal["baseline", "follow_up", "discharge"]
@@ -109,43 +109,6 @@ def due(
         if next_on <= today:
             out.append(Due(instrument, "follow_up", next_on, (today - next_on).days))
     return out
-
-
-# ------------------------------------------------------------------ safety checklist
-
-
-@dataclass(frozen=True)
-class SafetyCheck:
-    ticked: tuple[str, ...]  # checklist item ids answered yes
-    answers: dict[str, bool]  # the screening findings they stand for
-    fired: tuple[FiredRule, ...]  # red-flag rules fired, most urgent first
-
-
-def safety_problems(settings: FollowupSettings, ticked: Mapping[str, object]) -> list[str]:
-    """Unknown checklist item ids and answers that are not yes/no, one line each."""
-    known = {i.id for i in settings.safety_checklist.items}
-    problems = []
-    for key, value in ticked.items():
-        if key not in known:
-            problems.append(f"safety.{key}: unknown checklist item")
-        elif not isinstance(value, bool):
-            problems.append(f"safety.{key}: expected true or false")
-    return problems
-
-
-def check_safety(kb: Knowledge, ticked: Mapping[str, object]) -> SafetyCheck:
-    """Run the screening's red-flag rules on the checklist items ticked yes.
-
-    Unknown items are ignored here (the caller reports them): a typo in one item must never
-    stop a known red flag from being seen.
-    """
-    items = {i.id: i for i in kb.followup.safety_checklist.items}
-    yes = tuple(k for k, v in ticked.items() if v is True and k in items)
-    answers: dict[str, bool] = {}
-    for item_id in yes:
-        answers.update(items[item_id].findings)
-    fired = triage(kb, answers, role="patient").fired if answers else ()
-    return SafetyCheck(ticked=yes, answers=answers, fired=fired)
 
 
 # ------------------------------------------------------------------ adherence and pain

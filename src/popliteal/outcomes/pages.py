@@ -20,10 +20,13 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.alerts import rules as alert_rules
+from popliteal.alerts import service as alerts_service
+from popliteal.alerts.schemas import RedFlagRead
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import chart, rules, views, wording
 from popliteal.outcomes import service as outcomes_service
-from popliteal.outcomes.schemas import QuestionnaireCreate, RedFlagRead
+from popliteal.outcomes.schemas import QuestionnaireCreate
 from popliteal.sessions.pages import Posted, PostedForm
 from popliteal.web.deps import (
     CsrfProtected,
@@ -133,7 +136,7 @@ def urgent_page(
     return render(
         request,
         "outcomes_urgent.html",
-        {"flags": list(flags), "urgency": views.worst_urgency(flags), "saved": saved},
+        {"flags": list(flags), "urgency": alert_rules.worst_urgency(flags), "saved": saved},
         status,
     )
 
@@ -167,7 +170,7 @@ def submit_check_in(
     answers, found = views.parse_answers(
         q, {k: form.get(k) for k in form.fields}, require_all=require_all
     )
-    safety, safety_problems = views.parse_safety(
+    safety, safety_problems = alert_rules.parse_safety(
         kb,
         form.getlist("safety"),
         form.getlist("safety_unsure"),
@@ -176,7 +179,7 @@ def submit_check_in(
     found = [*problems, *safety_problems, *found]
     address = client_address(request)
     if found:
-        flags = views.report_safety(
+        flags = alerts_service.report_safety(
             session, kb=kb, actor=actor, patient_id=patient_id, safety=safety, address=address
         )
         return None, flags, found
@@ -191,7 +194,7 @@ def submit_check_in(
             ),
             address=address,
         )
-    except outcomes_service.CheckInRefused as exc:
+    except alerts_service.CheckInRefused as exc:
         return None, list(exc.red_flags), [views.sentence(p) for p in exc.problems]
     except NotAllowed:
         raise
@@ -247,7 +250,7 @@ def read_my_result(
     result = views.response_result(kb, outcomes, response_id)
     if result is None:
         raise HTTPException(404, "We could not find that questionnaire.")
-    flags = views.red_flags_of(kb, result.response.safety)
+    flags = alert_rules.red_flags_of(kb, result.response.safety)
     if flags:
         return urgent_page(request, flags, saved=True)
     return render(

@@ -1,4 +1,5 @@
-"""Pydantic schemas of questionnaire responses, follow-up, range of motion, alerts, discharge."""
+"""Pydantic schemas of questionnaire responses, follow-up, range of motion and discharge (red
+flags and alerts: alerts/schemas.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from popliteal.alerts.schemas import RedFlagRead
 
 InstrumentName = Literal["koos", "lefs", "ikdc", "nprs"]
 Occasion = Literal["baseline", "follow_up", "discharge", "ad_hoc"]
@@ -28,15 +31,6 @@ class QuestionnaireCreate(BaseModel):
     occasion: Occasion | None = None
     safety: dict[str, Any] | None = Field(default=None, max_length=40)
     completed_on: date | None = None
-
-
-class RedFlagRead(BaseModel):
-    """A red-flag rule that fired: show `patient_message` to the person at once."""
-
-    id: str
-    urgency: str
-    title: str
-    patient_message: str
 
 
 class DueRead(BaseModel):
@@ -152,29 +146,6 @@ class RangeOfMotionRead(BaseModel):
     visit_note_id: int | None
     note: str
     created_at: datetime
-
-
-class AlertRead(BaseModel):
-    id: int
-    patient_id: int
-    patient_name: str
-    kind: Literal["red_flag", "review", "surgical_consult"]
-    urgency: str | None
-    rule_id: str
-    reason: str
-    patient_message: str
-    source: str
-    detail: dict[str, Any]
-    created_at: datetime
-    resolved_at: datetime | None
-    resolved_by: int | None
-    resolution_note: str
-
-
-class AlertResolve(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: str = Field(min_length=1, max_length=2000)
 
 
 class CriterionRead(BaseModel):

@@ -1,12 +1,13 @@
 """Follow-up: questionnaire check-ins, score history, due questionnaires, knee range of motion,
-alerts and discharge.
+review flags and discharge.
 
 The person answers their own questionnaires; a clinician of their clinic may enter a paper
 form for them. Every check-in carries a short safety checklist run through the screening's
-red-flag rules: a rule that fires opens an urgent alert at once, and the safety answers are kept
-even when the questionnaire itself is refused. Review and surgical-consult flags are evaluated
-whenever a response, a pain score or a session is recorded (and on demand for the patient
-list). Reads and changes of a person's outcomes are audited.
+red-flag rules (alerts/): a rule that fires opens an urgent alert at once, and the safety
+answers are kept even when the questionnaire itself is refused. Review and surgical-consult
+flags read the whole episode, so they are evaluated here (opened through alerts/) whenever a
+response, a pain score or a session is recorded (and on demand for the patient list). Reads and
+changes of a person's outcomes are audited.
 
 An episode of care starts at the first visit and ends at discharge; a care plan saved after a
 discharge starts a new episode, and only its own records count from then on.
@@ -14,14 +15,13 @@ discharge starts a new episode, and only its own records count from then on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from popliteal import clock
@@ -29,14 +29,16 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
+from popliteal.alerts import rules as alert_rules
+from popliteal.alerts import service as alerts_service
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import local_date, utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import FollowupSettings
 from popliteal.outcomes import followup, rules
-from popliteal.outcomes.models import Discharge, OutcomeAlert, QuestionnaireResponse, RangeOfMotion
+from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.outcomes.schemas import (
-    AlertRead,
     ChangeRead,
     CriterionRead,
     DischargeCheckRead,
@@ -50,14 +52,13 @@ from popliteal.outcomes.schemas import (
     QuestionnaireRead,
     RangeOfMotionCreate,
     RangeOfMotionRead,
-    RedFlagRead,
     SubmitResult,
 )
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.running.models import Activity
 from popliteal.running.rules import Run
-from popliteal.screening.triage import FiredRule
 from popliteal.sessions.models import PainLog, SessionLog, VisitNote
+from popliteal.sessions.rules import SafetyAnswer
 
 INITIAL_EVALUATION = "initial_evaluation"
 # Paper forms may be entered up to a year late; older ones belong in the notes.
@@ -67,28 +68,6 @@ RUN_HISTORY_DAYS = 365
 
 class OutcomeError(AccountError):
     """A follow-up action that cannot be done as asked (the message is shown as is)."""
-
-
-class AlreadyResolved(OutcomeError):
-    status_code = 409
-
-
-class CheckInRefused(ProblemsError):
-    """The answers (or checklist) had problems; the red flags they raised still stand.
-
-    `detail` lists the problems and then each red-flag message, so a client that only shows
-    the detail still tells the person to get help.
-    """
-
-    def __init__(self, problems: list[str], red_flags: list[RedFlagRead]) -> None:
-        super().__init__(problems)
-        self.red_flags = red_flags
-
-    @property
-    def detail(self) -> str | list[str]:
-        return self.problems + [
-            f"red flag ({r.urgency}): {r.patient_message}" for r in self.red_flags
-        ]
 
 
 class DischargeRefused(ProblemsError):
@@ -105,10 +84,6 @@ def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
 def _require_staff(actor: Actor) -> None:
     if not actor.is_staff:
         raise NotAllowed("only clinicians can do this")
-
-
-def _red_flag(r: FiredRule) -> RedFlagRead:
-    return RedFlagRead(id=r.id, urgency=r.urgency, title=r.title, patient_message=r.patient_message)
 
 
 def _due_read(d: followup.Due) -> DueRead:
@@ -375,188 +350,7 @@ def _adherence(ctx: _Context, until: date) -> float | None:
     return followup.care_adherence(ctx.periods, ctx.done_days, start=ctx.baseline_on, today=until)
 
 
-# ------------------------------------------------------------------ alerts
-
-
-def _open_alert(
-    session: Session,
-    *,
-    kb: Knowledge,
-    patient: Patient,
-    kind: str,
-    rule_id: str,
-    urgency: str | None,
-    reason: str,
-    patient_message: str,
-    source: str,
-    detail: dict[str, Any],
-    now: datetime,
-) -> OutcomeAlert | None:
-    """Open an alert unless one is already open for this person, kind and rule (or, for a
-    review flag, one was resolved within the snooze days). The database has the last word."""
-    open_id = session.scalar(
-        select(OutcomeAlert.id).where(
-            OutcomeAlert.patient_id == patient.id,
-            OutcomeAlert.kind == kind,
-            OutcomeAlert.rule_id == rule_id,
-            OutcomeAlert.resolved_at.is_(None),
-        )
-    )
-    if open_id is not None:
-        return None
-    if kind != "red_flag":
-        snooze = timedelta(days=kb.followup.review.snooze_days.value)
-        recent = session.scalar(
-            select(OutcomeAlert.id).where(
-                OutcomeAlert.patient_id == patient.id,
-                OutcomeAlert.kind == kind,
-                OutcomeAlert.rule_id == rule_id,
-                OutcomeAlert.resolved_at >= now - snooze,
-            )
-        )
-        if recent is not None:
-            return None
-    alert = OutcomeAlert(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        kind=kind,
-        urgency=urgency,
-        rule_id=rule_id,
-        reason=reason,
-        patient_message=patient_message,
-        source=source,
-        detail=detail,
-        created_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(alert)
-            session.flush()
-    except IntegrityError:
-        return None  # another request opened the same alert a moment ago
-    return alert
-
-
-def _audit_alert(
-    session: Session, actor: Actor, alert: OutcomeAlert, address: str, action: str = "create"
-) -> None:
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action=action,
-        entity="outcome_alert",
-        entity_id=alert.id,
-        patient_id=alert.patient_id,
-        clinic_id=alert.clinic_id,
-        address=address,
-        detail={"kind": alert.kind, "rule": alert.rule_id},
-    )
-
-
-def escalate_safety(
-    session: Session,
-    *,
-    kb: Knowledge,
-    actor: Actor,
-    patient: Patient,
-    check: followup.SafetyCheck,
-    origin: str,
-    day: date,
-    ref: Mapping[str, Any],
-    now: datetime,
-    address: str = "",
-) -> list[RedFlagRead]:
-    """Open an urgent alert for every red-flag rule the checklist fired (at most one open per
-    rule); return the rules, most urgent first, to show the person now. The caller commits."""
-    if not check.fired:
-        return []
-    # The checklist texts are sentences; their full stops would double up in the reason.
-    texts = {i.id: i.text.strip().rstrip(".") for i in kb.followup.safety_checklist.items}
-    reported = "; ".join(texts[i] for i in check.ticked)
-    where = "after a guided session" if origin == "session" else "at a check-in"
-    return _open_red_flag_alerts(
-        session,
-        kb=kb,
-        actor=actor,
-        patient=patient,
-        rules=check.fired,
-        source=origin,
-        reported=f"Reported {where} on {day.isoformat()}: {reported}.",
-        detail={**ref, "items": list(check.ticked), "findings": dict(check.answers)},
-        now=now,
-        address=address,
-    )
-
-
-def _open_red_flag_alerts(
-    session: Session,
-    *,
-    kb: Knowledge,
-    actor: Actor,
-    patient: Patient,
-    rules: Sequence[FiredRule],
-    source: str,
-    reported: str,
-    detail: Mapping[str, Any],
-    now: datetime,
-    address: str,
-) -> list[RedFlagRead]:
-    """One urgent alert per fired rule (at most one open per rule), each audited; the rules to
-    show the person now. `reported` says where and when the signs were found."""
-    for rule in rules:
-        alert = _open_alert(
-            session,
-            kb=kb,
-            patient=patient,
-            kind="red_flag",
-            rule_id=rule.id,
-            urgency=rule.urgency,
-            reason=f"{rule.title}. {reported} {rule.clinician_note}",
-            patient_message=rule.patient_message,
-            source=source,
-            detail={
-                **detail,
-                "because": list(rule.because),
-                "citation": rule.source or "expert_judgement",
-            },
-            now=now,
-        )
-        if alert is not None:
-            _audit_alert(session, actor, alert, address)
-    return [_red_flag(r) for r in rules]
-
-
-def escalate_exam(
-    session: Session,
-    *,
-    kb: Knowledge,
-    actor: Actor,
-    patient: Patient,
-    fired: Sequence[FiredRule],
-    screening_id: str,
-    now: datetime,
-    address: str = "",
-) -> list[RedFlagRead]:
-    """Open an urgent alert for every red-flag rule the clinician's exam newly fired (at most
-    one open per rule), so the programme pauses as for a check-in until a clinician resolves
-    it with a note. screening/staff_service.py `record_exam` picks the rules; it commits."""
-    day = local_date(now, accounts_service.clinic_zone(session, patient.clinic_id))
-    alerts: list[RedFlagRead] = []
-    for rule in fired:  # each rule names its own findings in the reason
-        alerts += _open_red_flag_alerts(
-            session,
-            kb=kb,
-            actor=actor,
-            patient=patient,
-            rules=[rule],
-            source="exam",
-            reported=f"Found at the clinician's exam on {day.isoformat()} "
-            f"(findings: {', '.join(rule.because)}).",
-            detail={"screening_id": screening_id},
-            now=now,
-            address=address,
-        )
-    return alerts
+# ------------------------------------------------------------------ review flags
 
 
 def evaluate_reviews(
@@ -585,7 +379,7 @@ def evaluate_reviews(
     )
     opened = []
     for flag in flags:
-        alert = _open_alert(
+        alert = alerts_service.open_alert(
             session,
             kb=kb,
             patient=patient,
@@ -599,7 +393,7 @@ def evaluate_reviews(
             now=now,
         )
         if alert is not None:
-            _audit_alert(session, actor, alert, address)
+            alerts_service.audit_alert(session, actor, alert, address)
             opened.append(alert)
     return opened
 
@@ -649,7 +443,7 @@ def submit_response(
     zone = accounts_service.clinic_zone(session, patient.clinic_id)
     today = local_date(now, zone)
     safety = dict(body.safety or {})
-    problems = followup.safety_problems(kb.followup, safety)
+    problems = alert_rules.safety_problems(kb.followup, safety)
     day = today
     if body.completed_on is not None:
         if not actor.is_staff:
@@ -665,9 +459,9 @@ def submit_response(
         result = rules.score(body.instrument, body.answers, kb.outcomes)
     except rules.AnswerError as exc:
         problems += [f"answers: {p}" for p in exc.problems]
-    check = followup.check_safety(kb, safety)
+    check = alert_rules.check_safety(kb, safety)
     if problems or result is None:
-        red_flags = escalate_safety(
+        red_flags = alerts_service.escalate_safety(
             session,
             kb=kb,
             actor=actor,
@@ -683,7 +477,7 @@ def submit_response(
             session.commit()
         else:
             session.rollback()
-        raise CheckInRefused(problems, red_flags)
+        raise alerts_service.CheckInRefused(problems, red_flags)
 
     ctx = _context(session, kb, patient, now)
     occasion = body.occasion
@@ -722,7 +516,7 @@ def submit_response(
         address=address,
         detail={"instrument": body.instrument, "valid": result.valid, "occasion": occasion},
     )
-    red_flags = escalate_safety(
+    red_flags = alerts_service.escalate_safety(
         session,
         kb=kb,
         actor=actor,
@@ -739,6 +533,24 @@ def submit_response(
     due_after = [_due_read(d) for d in _due(_context(session, kb, patient, now))]
     session.commit()
     return SubmitResult(response=read, red_flags=red_flags, due=due_after)
+
+
+def checked_in_safety(
+    session: Session, patient_id: int, day: date, start: datetime, end: datetime
+) -> list[SafetyAnswer]:
+    """The checklists sent with a questionnaire on the clinic's `day` (between `start` and
+    `end`): with the sessions' own, they decide whether a later form asks the list again. A
+    paper form entered today but dated earlier was answered that day, not today."""
+    rows = session.execute(
+        select(QuestionnaireResponse.submitted_at, QuestionnaireResponse.safety).where(
+            QuestionnaireResponse.patient_id == patient_id,
+            QuestionnaireResponse.local_date == day,
+            QuestionnaireResponse.submitted_at >= start,
+            QuestionnaireResponse.submitted_at < end,
+        )
+    ).all()
+    # A form that did not ask the list (answered earlier) stored none: it is no answer.
+    return [SafetyAnswer(at, dict(answers)) for at, answers in rows if answers]
 
 
 def _history(kb: Knowledge, responses: Sequence[QuestionnaireResponse]) -> list[InstrumentHistory]:
@@ -1053,154 +865,6 @@ def list_range_of_motion(
     )
     session.commit()
     return reads
-
-
-# ------------------------------------------------------------------ alerts (clinicians)
-
-
-def _alert_read(a: OutcomeAlert, name: str) -> AlertRead:
-    return AlertRead(
-        id=a.id,
-        patient_id=a.patient_id,
-        patient_name=name,
-        kind=a.kind,
-        urgency=a.urgency,
-        rule_id=a.rule_id,
-        reason=a.reason,
-        patient_message=a.patient_message,
-        source=a.source,
-        detail=dict(a.detail),
-        created_at=a.created_at,
-        resolved_at=a.resolved_at,
-        resolved_by=a.resolved_by,
-        resolution_note=a.resolution_note,
-    )
-
-
-_URGENCY_ORDER = {"emergency": 0, "urgent": 1, "surgical_consult": 2, "conservative": 3}
-_KIND_ORDER = {"red_flag": 0, "surgical_consult": 1, "review": 2}
-
-
-def list_alerts(
-    session: Session,
-    *,
-    actor: Actor,
-    patient_id: int | None = None,
-    include_resolved: bool = False,
-    address: str = "",
-) -> list[AlertRead]:
-    """The clinic's alerts, open ones only unless asked, most urgent first then newest."""
-    _require_staff(actor)
-    query = (
-        select(OutcomeAlert, Patient.full_name)
-        .join(Patient, Patient.id == OutcomeAlert.patient_id)
-        .where(OutcomeAlert.clinic_id == actor.clinic_id)
-    )
-    if patient_id is not None:
-        _patient(session, actor, patient_id)
-        query = query.where(OutcomeAlert.patient_id == patient_id)
-    if not include_resolved:
-        query = query.where(OutcomeAlert.resolved_at.is_(None))
-    rows = session.execute(query).all()
-    reads = [_alert_read(a, name) for a, name in rows]
-    reads.sort(key=lambda r: r.created_at, reverse=True)
-    reads.sort(
-        key=lambda r: (
-            r.resolved_at is not None,
-            _KIND_ORDER.get(r.kind, 9),
-            _URGENCY_ORDER.get(r.urgency or "", 9),
-        )
-    )
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="outcome_alert",
-        entity_id="*",
-        patient_id=patient_id,
-        address=address,
-    )
-    session.commit()
-    return reads
-
-
-def alert_flag_title(rule_id: str, reason: str, titles: Mapping[str, str]) -> str:
-    """A red-flag alert's title: its rule's, else the first sentence of its reason."""
-    return titles.get(rule_id) or reason.split(". ", 1)[0]
-
-
-def open_red_flags(
-    session: Session, *, patient_id: int, kb: Knowledge | None = None
-) -> list[RedFlagRead]:
-    """The person's open red-flag alerts as the person sees them, most urgent first, then
-    newest (one per rule).
-
-    While any is open their programme is paused: Today shows these instead of the exercises
-    and no guided session starts, until a clinician resolves each one with a note. A read
-    only, on this area's table; the caller has checked the actor may see this person.
-    """
-    rows = session.scalars(
-        select(OutcomeAlert)
-        .where(
-            OutcomeAlert.patient_id == patient_id,
-            OutcomeAlert.kind == "red_flag",
-            OutcomeAlert.resolved_at.is_(None),
-        )
-        .order_by(OutcomeAlert.created_at.desc(), OutcomeAlert.id.desc())
-    ).all()
-    titles = {r.id: r.title for r in kb.rules} if kb is not None else {}
-    flags: dict[str, RedFlagRead] = {}
-    for a in rows:
-        flags.setdefault(
-            a.rule_id,
-            RedFlagRead(
-                id=a.rule_id,
-                urgency=a.urgency or "urgent",
-                title=alert_flag_title(a.rule_id, a.reason, titles),
-                patient_message=a.patient_message,
-            ),
-        )
-    return sorted(flags.values(), key=lambda f: _URGENCY_ORDER.get(f.urgency, 9))
-
-
-def open_alert_count(session: Session, clinic_id: int) -> int:
-    """How many of the clinic's alerts are open (the count on the staff navigation's link)."""
-    count = session.scalar(
-        select(func.count())
-        .select_from(OutcomeAlert)
-        .where(OutcomeAlert.clinic_id == clinic_id, OutcomeAlert.resolved_at.is_(None))
-    )
-    return int(count or 0)
-
-
-def resolve_alert(
-    session: Session,
-    *,
-    actor: Actor,
-    alert_id: int,
-    note: str,
-    now: datetime | None = None,
-    address: str = "",
-) -> AlertRead:
-    """Close an alert with what was done (a clinician of the person's clinic)."""
-    _require_staff(actor)
-    alert = session.get(OutcomeAlert, alert_id)
-    if alert is None or alert.clinic_id != actor.clinic_id:
-        raise NotAllowed("no such alert")
-    patient = _patient(session, actor, alert.patient_id)
-    if alert.resolved_at is not None:
-        session.rollback()
-        raise AlreadyResolved("this alert is already resolved")
-    if not note.strip():
-        session.rollback()
-        raise OutcomeError("say what was done about the alert")
-    alert.resolved_at = now or utcnow()
-    alert.resolved_by = actor.user_id
-    alert.resolution_note = note.strip()
-    _audit_alert(session, actor, alert, address, action="update")
-    read = _alert_read(alert, patient.full_name)
-    session.commit()
-    return read
 
 
 # ------------------------------------------------------------------ discharge

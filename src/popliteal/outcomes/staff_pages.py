@@ -20,6 +20,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
+from popliteal.alerts import service as alerts_service
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import chart, discharge_pdf, rules, views
 from popliteal.outcomes import service as outcomes_service
@@ -107,7 +108,7 @@ def _outcomes_page(
         charts = views.outcome_charts(
             session, kb=kb, actor=actor, patient_id=patient_id, prefix="staff", address=address
         )
-        alerts = outcomes_service.list_alerts(
+        alerts = alerts_service.list_alerts(
             session, actor=actor, patient_id=patient_id, address=address
         )
         progress = sessions_service.progress(
@@ -345,7 +346,7 @@ def _alerts_page(
     status: int = 200,
 ) -> Response:
     include_resolved = request.query_params.get("all") == "1"
-    alerts = outcomes_service.list_alerts(
+    alerts = alerts_service.list_alerts(
         session, actor=actor, include_resolved=include_resolved, address=client_address(request)
     )
     timezone = _timezone(session, actor.clinic_id)
@@ -394,7 +395,7 @@ def resolve_alert(
         problem = "The note is too long: keep it under 2,000 characters."
     else:
         try:
-            outcomes_service.resolve_alert(
+            alerts_service.resolve_alert(
                 session, actor=actor, alert_id=alert_id, note=note, address=client_address(request)
             )
         except NotAllowed:

@@ -1,10 +1,9 @@
-"""What the outcome pages show, gathered from the services, and the few reads and writes the
-follow-up service does not offer (each with the same permission check and audit).
+"""What the outcome pages show, gathered from the services, and the few reads the follow-up
+service does not offer (each with the same permission check and audit).
 
 - `pain_records`: morning pain and pain around sessions, for the pain chart (audited read).
-- `report_safety`: a safety checklist sent with answers the page refused: its red flags still
-  open their alerts (the service's `escalate_safety`), so a bad answer never hides one.
-- `safety_prompt`: whether a form asks the checklist or shows that it was answered today.
+- `safety_prompt`: whether a form asks the checklist or shows that it was answered today (at a
+  check-in or at a session's finish).
 The rest builds charts and summaries from what the services return.
 """
 
@@ -12,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,19 +20,20 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import PatientSummaryRead
 from popliteal.accounts.schemas import RedFlagRead as SummaryRedFlag
-from popliteal.clock import local_time, utcnow
+from popliteal.alerts import service as alerts_service
+from popliteal.alerts.rules import URGENCY_RANK
+from popliteal.alerts.schemas import AlertRead
+from popliteal.clock import local_time
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Instrument
-from popliteal.outcomes import chart, followup, rules
+from popliteal.outcomes import chart, rules
 from popliteal.outcomes import service as outcomes_service
 from popliteal.outcomes.schemas import (
-    AlertRead,
     DueRead,
     HistoryPoint,
     OutcomesRead,
     QuestionnaireRead,
     RangeOfMotionRead,
-    RedFlagRead,
 )
 from popliteal.plans import service as plans_service
 from popliteal.sessions import service as sessions_service
@@ -47,11 +47,10 @@ OCCASION_NAMES = {
     "ad_hoc": "extra",
 }
 VERDICT_TEXT = {"improved": "improved", "unchanged": "no important change", "worse": "worse"}
-URGENCY_RANK = {"emergency": 0, "urgent": 1, "surgical_consult": 2, "conservative": 3}
 KIND_NAMES = {"red_flag": "Red flag", "surgical_consult": "Surgical consult", "review": "Review"}
 
 
-# ------------------------------------------------------------------ reads and writes
+# ------------------------------------------------------------------ reads
 
 
 @dataclass(frozen=True)
@@ -91,62 +90,11 @@ def pain_records(
     return sorted(found, key=lambda p: p.day)
 
 
-def report_safety(
-    session: Session,
-    *,
-    kb: Knowledge,
-    actor: Actor,
-    patient_id: int,
-    safety: Mapping[str, bool],
-    now: datetime | None = None,
-    address: str = "",
-    origin: str = "check_in",
-) -> list[RedFlagRead]:
-    """Open the alerts of the red flags a checklist fires when its answers were not saved
-    (a refused questionnaire, or a session finish with a problem: `origin` "session").
-
-    Same rules and alerts as a stored check-in (outcomes_service.escalate_safety); commits.
-    """
-    patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-    check = followup.check_safety(kb, safety)
-    if not check.fired:
-        session.rollback()
-        return []
-    now = now or utcnow()
-    day = plans_service.local_today(session, patient.clinic_id, now)
-    flags = outcomes_service.escalate_safety(
-        session,
-        kb=kb,
-        actor=actor,
-        patient=patient,
-        check=check,
-        origin=origin,
-        day=day,
-        ref={"answers_refused": True},
-        now=now,
-        address=address,
-    )
-    session.commit()
-    return flags
-
-
-def red_flags_of(kb: Knowledge, safety: Mapping[str, bool]) -> list[RedFlagRead]:
-    """The red flags a stored checklist fires (the same rules as when it was sent)."""
-    return [
-        RedFlagRead(id=r.id, urgency=r.urgency, title=r.title, patient_message=r.patient_message)
-        for r in followup.check_safety(kb, safety).fired
-    ]
-
-
 def sentence(message: str) -> str:
     """A service's message as a sentence on a page."""
     text = message.strip()
     text = text[:1].upper() + text[1:]
     return text if not text or text.endswith((".", "!", "?")) else text + "."
-
-
-def worst_urgency(flags: Sequence[RedFlagRead]) -> str | None:
-    return min((f.urgency for f in flags), key=lambda u: URGENCY_RANK.get(u, 9), default=None)
 
 
 # ------------------------------------------------------------------ questionnaire forms
@@ -261,25 +209,6 @@ def parse_answers(
     return answers, problems
 
 
-def parse_safety(
-    kb: Knowledge, ticked: Sequence[str], unsure: Sequence[str] = (), *, reused: bool = False
-) -> tuple[dict[str, bool], list[str]]:
-    """The checklist as {item id: yes or no}; unknown ids are reported.
-
-    An item ticked "Not sure" (and not yes) is left out: it is no answer, so the next form asks
-    again. A form that showed today's answers instead of the list (`reused`) records nothing
-    new unless "Something changed" was used; then it is a full answer, as the first one was.
-    """
-    if reused and not ticked and not unsure:
-        return {}, []
-    known = [i.id for i in kb.followup.safety_checklist.items]
-    unknown = sorted((set(ticked) | set(unsure)) - set(known))
-    problems = ["The safety list changed while you answered: please tick again."] if unknown else []
-    yes = set(ticked)
-    not_sure = set(unsure) - yes  # a yes always counts: it may be a red flag
-    return {i: i in yes for i in known if i not in not_sure}, problems
-
-
 @dataclass(frozen=True)
 class SafetyPrompt:
     """How a form asks the safety checklist today."""
@@ -292,7 +221,13 @@ def safety_prompt(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> SafetyPrompt:
     """Ask the checklist, or say when it was answered today (it is asked once a day)."""
-    today = sessions_service.todays_answers(session, kb=kb, actor=actor, patient_id=patient_id)
+    today = sessions_service.todays_answers(
+        session,
+        kb=kb,
+        actor=actor,
+        patient_id=patient_id,
+        checked_in=outcomes_service.checked_in_safety,
+    )
     at = today.safety.answered_at
     return SafetyPrompt(
         answered_at=local_time(at, today.zone, "%H:%M") if at else None,
@@ -646,7 +581,7 @@ def fold_alerts_into_list(
                 SummaryRedFlag(
                     id=a.rule_id,
                     urgency=a.urgency or "urgent",
-                    title=outcomes_service.alert_flag_title(a.rule_id, a.reason, titles),
+                    title=alerts_service.alert_flag_title(a.rule_id, a.reason, titles),
                 ),
             )
         urgencies = [p.urgency] if p.urgency else []
@@ -662,7 +597,7 @@ def alert_list_context(
     session: Session, *, kb: Knowledge, actor: Actor, patient_ids: Sequence[int], address: str = ""
 ) -> dict[str, Any]:
     """The patient list's alert and due-questionnaire columns (staff of the clinic)."""
-    alerts = outcomes_service.list_alerts(session, actor=actor, address=address)
+    alerts = alerts_service.list_alerts(session, actor=actor, address=address)
     due = outcomes_service.clinic_due(session, kb=kb, actor=actor, patient_ids=patient_ids)
     wanted = set(patient_ids)
     return {
@@ -843,7 +778,7 @@ def outcomes_card(
     outcomes = outcomes_service.outcomes(
         session, kb=kb, actor=actor, patient_id=patient_id, address=address
     )
-    alerts = outcomes_service.list_alerts(
+    alerts = alerts_service.list_alerts(
         session, actor=actor, patient_id=patient_id, address=address
     )
 

@@ -1,4 +1,6 @@
-"""The clinician workspace: patient list, patient record, exam findings and working diagnosis.
+"""The clinician's screening work: where each patient stands (urgency and open red flags), the
+exam findings and the working diagnosis (the patient list and record that show them:
+workspace/service.py).
 
 Every function checks that the actor is staff of the patient's clinic (NotAllowed otherwise,
 shown as 404 so ids can not be probed), runs one transaction and writes an AuditEvent for each
@@ -14,29 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import (
     AnswerRead,
-    AppointmentRead,
-    PatientRead,
-    PatientRecordRead,
-    PatientSummaryRead,
     RedFlagRead,
-    ScreeningRead,
     WorkingDiagnosisRead,
 )
 from popliteal.accounts.service import AccountError, NotAllowed
-from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import URGENCY_ORDER, Answer, Finding
-from popliteal.screening import service as screening_service
 from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text, screen, to_json
 from popliteal.screening.models import ExamFinding, Screening
@@ -159,7 +153,7 @@ class Standing:
     red_flags: list[RedFlagRead]
 
 
-def _standing(session: Session, patient_ids: list[int]) -> dict[int, Standing]:
+def patient_standing(session: Session, patient_ids: list[int]) -> dict[int, Standing]:
     """Urgency and red flags still open per patient.
 
     Every complete screening since the newest clinician exam counts (the exam included): a
@@ -189,13 +183,13 @@ def _standing(session: Session, patient_ids: list[int]) -> dict[int, Standing]:
                 flags.setdefault(flag.id, flag)
         out[patient_id] = Standing(
             latest=screenings[0],
-            urgency=min((s.urgency for s in open_ones), key=_urgency_rank),
-            red_flags=sorted(flags.values(), key=lambda f: _urgency_rank(f.urgency)),
+            urgency=min((s.urgency for s in open_ones), key=urgency_rank),
+            red_flags=sorted(flags.values(), key=lambda f: urgency_rank(f.urgency)),
         )
     return out
 
 
-def _not_completed(latest: Screening | None) -> list[str]:
+def not_completed(latest: Screening | None) -> list[str]:
     """The safety questions the newest screening left at "not sure" (none after an exam)."""
     if latest is None or latest.role == "clinician":
         return []
@@ -206,166 +200,28 @@ def safety_not_completed(session: Session, *, patient_ids: Sequence[int]) -> dic
     """Per patient, the safety questions their newest complete screening left at "not sure"
     (patients with none are left out), as the patient list shows them: the schedule shows the
     same. A read only; the caller has checked the actor may see these people."""
-    standing = _standing(session, list(patient_ids))
-    return {pid: found for pid, s in standing.items() if (found := _not_completed(s.latest))}
+    standing = patient_standing(session, list(patient_ids))
+    return {pid: found for pid, s in standing.items() if (found := not_completed(s.latest))}
 
 
-def _urgency_rank(urgency: str | None) -> int:
+def urgency_rank(urgency: str | None) -> int:
     return URGENCY_ORDER.index(urgency) if urgency in URGENCY_ORDER else len(URGENCY_ORDER)
 
 
-def _appointment_read(
-    appointment: Appointment, kind: AppointmentType, clinician: User, tz: str
-) -> AppointmentRead:
-    return AppointmentRead(
-        id=appointment.id,
-        starts_at=appointment.starts_at,
-        ends_at=appointment.ends_at,
-        starts_local=clock.local_time(appointment.starts_at, tz),
-        type_code=kind.code,
-        type_name=kind.name,
-        mode=appointment.mode,
-        status=appointment.status,
-        clinician_id=clinician.id,
-        clinician_name=clinician.display_name,
-        screening_id=appointment.screening_id,
-    )
-
-
-def _appointments_query() -> Any:
-    return (
-        select(Appointment, AppointmentType, User)
-        .join(AppointmentType, AppointmentType.id == Appointment.type_id)
-        .join(User, User.id == Appointment.clinician_id)
-    )
-
-
-def _condition_name(kb: Knowledge, condition_id: str | None) -> str | None:
+def condition_name(kb: Knowledge, condition_id: str | None) -> str | None:
     if condition_id is None:
         return None
     condition = kb.conditions.get(condition_id)
     return condition.name if condition else condition_id
 
 
-def list_patients(
-    session: Session,
-    *,
-    kb: Knowledge,
-    actor: Actor,
-    q: str = "",
-    now: datetime | None = None,
-    address: str = "",
-) -> list[PatientSummaryRead]:
-    """The clinic's patients, most urgent first, optionally filtered by name or email."""
-    _require_staff(actor)
-    clinic = _clinic(session, actor)
-    now = now or utcnow()
-    query = (
-        select(Patient, User.email)
-        .join(User, User.id == Patient.user_id)
-        .where(Patient.clinic_id == clinic.id)
-    )
-    q = q.strip()
-    if q:
-        pattern = (
-            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        query = query.where(
-            or_(
-                func.lower(Patient.full_name).like(pattern, escape="\\"),
-                func.lower(User.email).like(pattern, escape="\\"),
-            )
-        )
-    rows = session.execute(query).all()
-    ids = [p.id for p, _ in rows]
-
-    standing = _standing(session, ids)
-
-    upcoming: dict[int, AppointmentRead] = {}
-    if ids:
-        for appointment, kind, clinician in session.execute(
-            _appointments_query()
-            .where(
-                Appointment.patient_id.in_(ids),
-                Appointment.status == "booked",
-                Appointment.starts_at >= now,
-            )
-            .order_by(Appointment.starts_at)
-        ).all():
-            if appointment.patient_id not in upcoming:
-                upcoming[appointment.patient_id] = _appointment_read(
-                    appointment, kind, clinician, clinic.timezone
-                )
-
-    out = []
-    for patient, email in rows:
-        current = standing.get(patient.id)
-        last = current.latest if current else None
-        out.append(
-            PatientSummaryRead(
-                id=patient.id,
-                full_name=patient.full_name,
-                email=email,
-                urgency=current.urgency if current else None,
-                latest_screening_id=last.id if last else None,
-                latest_screening_at=last.created_at if last else None,
-                red_flags=current.red_flags if current else [],
-                next_appointment=upcoming.get(patient.id),
-                working_diagnosis=patient.working_diagnosis,
-                working_diagnosis_name=_condition_name(kb, patient.working_diagnosis),
-                safety_not_ruled_out=_not_completed(last),
-            )
-        )
-    far_future = datetime.max.replace(tzinfo=now.tzinfo)
-    out.sort(
-        key=lambda p: (
-            _urgency_rank(p.urgency),
-            p.next_appointment.starts_at if p.next_appointment else far_future,
-            p.full_name.lower(),
-        )
-    )
-    for listed in out:  # one event per patient, so "who saw patient X" finds list views too
-        accounts_service.audit(
-            session,
-            actor=actor,
-            action="read",
-            entity="patient_list",
-            entity_id=clinic.id,
-            patient_id=listed.id,
-            address=address,
-        )
-    session.commit()
-    return out
-
-
-def _screening_read(kb: Knowledge, screening: Screening) -> ScreeningRead:
-    return ScreeningRead(
-        id=screening.id,
-        created_at=screening.created_at,
-        role=screening.role,
-        status=screening.status,
-        urgency=screening.urgency,
-        knowledge_version=screening.knowledge_version,
-        based_on_id=screening.based_on_id,
-        created_by_user_id=screening.created_by_user_id,
-        answers=[
-            AnswerRead(
-                finding=fid,
-                question=question_text(kb, fid, "clinician") if fid in kb.findings else fid,
-                value=value,
-                answer=answer_text(kb, fid, value),
-            )
-            for fid, value in screening_service.answers_in_order(screening)
-        ],
-        result=screening.result,
-    )
-
-
-def _working_diagnosis(session: Session, kb: Knowledge, patient: Patient) -> WorkingDiagnosisRead:
+def working_diagnosis_read(
+    session: Session, kb: Knowledge, patient: Patient
+) -> WorkingDiagnosisRead:
     by = session.get(User, patient.working_diagnosis_by) if patient.working_diagnosis_by else None
     return WorkingDiagnosisRead(
         condition=patient.working_diagnosis,
-        name=_condition_name(kb, patient.working_diagnosis),
+        name=condition_name(kb, patient.working_diagnosis),
         note=patient.working_diagnosis_note,
         by_user_id=patient.working_diagnosis_by,
         by_name=by.display_name if by else None,
@@ -376,53 +232,6 @@ def _working_diagnosis(session: Session, kb: Knowledge, patient: Patient) -> Wor
 def _staff_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
     _require_staff(actor)
     return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-
-
-def patient_record(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
-) -> PatientRecordRead:
-    """The patient's details, screenings (newest first) and appointments; audited as a read."""
-    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
-    clinic = _clinic(session, actor)
-    user = session.get(User, patient.user_id)
-    screenings = session.scalars(
-        select(Screening)
-        .where(Screening.patient_id == patient.id)
-        .order_by(Screening.created_at.desc(), Screening.id.desc())
-    ).all()
-    appointments = [
-        _appointment_read(a, kind, clinician, clinic.timezone)
-        for a, kind, clinician in session.execute(
-            _appointments_query()
-            .where(Appointment.patient_id == patient.id)
-            .order_by(Appointment.starts_at.desc())
-        ).all()
-    ]
-    record = PatientRecordRead(
-        patient=PatientRead(
-            id=patient.id,
-            full_name=patient.full_name,
-            email=user.email if user else "",
-            phone=patient.phone,
-            address=patient.address,
-            date_of_birth=patient.date_of_birth,
-            working_diagnosis=_working_diagnosis(session, kb, patient),
-        ),
-        timezone=clinic.timezone,
-        screenings=[_screening_read(kb, s) for s in screenings],
-        appointments=appointments,
-    )
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="patient",
-        entity_id=patient.id,
-        patient_id=patient.id,
-        address=address,
-    )
-    session.commit()
-    return record
 
 
 # ------------------------------------------------------------------ exam
@@ -470,7 +279,7 @@ def new_red_flags(fired: Sequence[FiredRule], previous_exam: Screening | None) -
 
 class ExamRedFlags(Protocol):
     """Opens an alert for each red flag an exam newly fired, in the exam's transaction: the
-    outcomes area's `escalate_exam`, handed over by the app factory (web/app.py) because
+    alerts area's `escalate_exam`, handed over by the app factory (web/app.py) because
     alerts live on a floor above screening."""
 
     def __call__(
@@ -794,4 +603,4 @@ def set_working_diagnosis(
         detail={"working_diagnosis": {"before": before, "after": condition}},
     )
     session.commit()
-    return _working_diagnosis(session, kb, patient)
+    return working_diagnosis_read(session, kb, patient)

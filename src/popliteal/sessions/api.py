@@ -1,4 +1,5 @@
-"""JSON API of guided sessions, pain logs, progress and visit notes."""
+"""JSON API of guided sessions, progress and visit notes (logging pain and finishing a
+session also re-evaluate the review flags: workspace/programme_api.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,8 @@ from popliteal.sessions import service as sessions_service
 from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import (
     ExerciseDone,
-    PainCreate,
     ProgressRead,
     SessionCreate,
-    SessionFinish,
     SessionRead,
     VisitNoteCreate,
     VisitNoteRead,
@@ -60,23 +59,6 @@ def read_my_today(
         "paused": bool(view.paused),
         "red_flags": [f.model_dump() for f in view.paused],
     }
-
-
-@router.post("/me/pain", status_code=201)
-def create_my_pain(
-    body: PainCreate, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
-) -> dict[str, int]:
-    """Log your pain (0-10); a second morning score the same day replaces the first."""
-    with http_errors():
-        row = sessions_service.log_pain(
-            session,
-            kb=kb,
-            actor=actor,
-            patient_id=_me(actor),
-            body=body,
-            address=client_address(request),
-        )
-    return {"id": row, "pain": body.pain}
 
 
 @router.get("/me/progress", response_model=ProgressRead)
@@ -135,27 +117,6 @@ def record_session_exercise(
     with http_errors():
         return sessions_service.record_exercise(
             session, actor=actor, session_id=session_id, body=body, address=client_address(request)
-        )
-
-
-@router.post("/sessions/{session_id}/finish", response_model=SessionRead)
-def finish_session(
-    session_id: RowId,
-    body: SessionFinish,
-    request: Request,
-    session: DbSession,
-    kb: Kb,
-    actor: CurrentActor,
-) -> SessionRead:
-    """Finish a session with the pain after it (and the optional safety checklist)."""
-    with http_errors():
-        return sessions_service.finish_session(
-            session,
-            kb=kb,
-            actor=actor,
-            session_id=session_id,
-            body=body,
-            address=client_address(request),
         )
 
 

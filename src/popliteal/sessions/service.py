@@ -7,10 +7,10 @@ person's logs is audited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,13 +22,12 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.alerts import rules as alert_rules
+from popliteal.alerts import service as alerts_service
+from popliteal.alerts.schemas import RedFlagRead
 from popliteal.booking.models import Appointment
 from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import followup
-from popliteal.outcomes import service as outcomes_service
-from popliteal.outcomes.models import QuestionnaireResponse
-from popliteal.outcomes.schemas import RedFlagRead
 from popliteal.plans import progression
 from popliteal.plans import rules as plan_rules
 from popliteal.plans import service as plans_service
@@ -66,6 +65,30 @@ PAUSED_FOR_STAFF = (
     "this person's programme is paused by an open red flag: resolve the alert with a note on "
     "the Alerts page first"
 )
+
+
+class ReviewFlags(Protocol):
+    """Re-evaluates the review flags of a person's episode after a log, in its transaction.
+
+    They read the whole episode (questionnaires, discharge, runs: floors above this one), so
+    the caller passes them in: workspace/flows.py hands over `outcomes.service.evaluate_reviews`.
+    """
+
+    def __call__(
+        self,
+        session: Session,
+        *,
+        kb: Knowledge,
+        actor: Actor,
+        patient: Patient,
+        now: datetime | None,
+        address: str,
+    ) -> object: ...
+
+
+# The checklists sent on the clinic's day elsewhere than at a session's finish (with a
+# questionnaire): (session, patient id, day, day's start, day's end) -> answers.
+SafetySent = Callable[[Session, int, date, datetime, datetime], Sequence[rules.SafetyAnswer]]
 
 
 def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
@@ -129,7 +152,7 @@ def today(
     nothing due while an open red flag pauses it (`paused`)."""
     patient = _patient(session, actor, patient_id)
     day = plans_service.local_today(session, patient.clinic_id, now)
-    paused = outcomes_service.open_red_flags(session, patient_id=patient.id, kb=kb)
+    paused = alerts_service.open_red_flags(session, patient_id=patient.id, kb=kb)
     morning = session.scalar(
         select(PainLog.pain).where(
             PainLog.patient_id == patient.id, PainLog.local_date == day, PainLog.kind == "morning"
@@ -218,7 +241,7 @@ def start_session(
     """Start a guided session of the current plan (the person, or their clinician on a visit);
     refused (ProgrammePaused, 409) while an open red flag pauses the programme."""
     patient = _patient(session, actor, patient_id)
-    if outcomes_service.open_red_flags(session, patient_id=patient.id):
+    if alerts_service.open_red_flags(session, patient_id=patient.id):
         session.rollback()
         raise ProgrammePaused(PAUSED_FOR_STAFF if actor.is_staff else PAUSED_FOR_PERSON)
     active = _active(session, patient.id)
@@ -335,12 +358,14 @@ def finish_session(
     body: SessionFinish,
     now: datetime | None = None,
     address: str = "",
+    reviews: ReviewFlags | None = None,
 ) -> SessionRead:
     """Finish a session with the pain after it; the session then counts for adherence.
 
     With a safety checklist, a red-flag rule that fires opens an urgent alert and comes back in
     `red_flags`; an unknown checklist item refuses the finish but keeps the alerts it raised.
     The answers are kept on the log: later forms that day need not ask the checklist again.
+    `reviews`, when given, re-evaluates the review flags before the commit.
     """
     log = _own_session(session, actor, session_id)
     if log.status != "in_progress":
@@ -349,10 +374,10 @@ def finish_session(
     now = now or utcnow()
     patient = _patient(session, actor, log.patient_id)
     safety = dict(body.safety or {})
-    check = followup.check_safety(kb, safety)
-    problems = followup.safety_problems(kb.followup, safety)
+    check = alert_rules.check_safety(kb, safety)
+    problems = alert_rules.safety_problems(kb.followup, safety)
     if problems:
-        red_flags = outcomes_service.escalate_safety(
+        red_flags = alerts_service.escalate_safety(
             session,
             kb=kb,
             actor=actor,
@@ -368,13 +393,13 @@ def finish_session(
             session.commit()
         else:
             session.rollback()
-        raise outcomes_service.CheckInRefused(problems, red_flags)
+        raise alerts_service.CheckInRefused(problems, red_flags)
     log.status = "done"
     log.pain_after = body.pain_after
     log.note = body.note.strip()
     log.safety = {k: v for k, v in safety.items() if isinstance(v, bool)}
     log.finished_at = now
-    red_flags = outcomes_service.escalate_safety(
+    red_flags = alerts_service.escalate_safety(
         session,
         kb=kb,
         actor=actor,
@@ -386,9 +411,8 @@ def finish_session(
         now=now,
         address=address,
     )
-    outcomes_service.evaluate_reviews(
-        session, kb=kb, actor=actor, patient=patient, now=now, address=address
-    )
+    if reviews is not None:
+        reviews(session, kb=kb, actor=actor, patient=patient, now=now, address=address)
     read = _read_log(session, log).model_copy(update={"red_flags": red_flags})
     accounts_service.audit(
         session,
@@ -418,19 +442,10 @@ class TodaysAnswers:
     morning_pain: int | None
 
 
-def _safety_sent(
-    session: Session, patient_id: int, day: date, start: datetime, end: datetime
+def _finished_safety(
+    session: Session, patient_id: int, start: datetime, end: datetime
 ) -> list[rules.SafetyAnswer]:
-    """The checklists sent today with a questionnaire or at a session's finish. A paper form
-    entered today but dated earlier was answered that day, not today."""
-    checked_in = session.execute(
-        select(QuestionnaireResponse.submitted_at, QuestionnaireResponse.safety).where(
-            QuestionnaireResponse.patient_id == patient_id,
-            QuestionnaireResponse.local_date == day,
-            QuestionnaireResponse.submitted_at >= start,
-            QuestionnaireResponse.submitted_at < end,
-        )
-    ).all()
+    """The checklists sent at a session's finish between `start` and `end`."""
     finished = session.execute(
         select(SessionLog.finished_at, SessionLog.safety).where(
             SessionLog.patient_id == patient_id,
@@ -440,9 +455,11 @@ def _safety_sent(
         )
     ).all()
     # A form that did not ask the list (answered earlier) stored none: it is no answer.
-    sent = [(at, answers) for at, answers in checked_in]
-    sent += [(at, answers) for at, answers in finished if at is not None]
-    return [rules.SafetyAnswer(at, dict(answers)) for at, answers in sent if answers]
+    return [
+        rules.SafetyAnswer(at, dict(answers))
+        for at, answers in finished
+        if at is not None and answers
+    ]
 
 
 def todays_answers(
@@ -451,15 +468,21 @@ def todays_answers(
     kb: Knowledge,
     actor: Actor,
     patient_id: int,
+    checked_in: SafetySent,
     now: datetime | None = None,
 ) -> TodaysAnswers:
     """Today's safety checklist (answered, and when) and this morning's pain, on the clinic's
-    date: a later form that day shows them instead of asking again."""
+    date: a later form that day shows them instead of asking again. `checked_in` reads the
+    checklists sent with the day's questionnaires (outcomes), which count as much as a
+    session's."""
     patient = _patient(session, actor, patient_id)
     zone = accounts_service.clinic_zone(session, patient.clinic_id)
     day = clock.local_today(zone, now)
     start, end = clock.day_bounds(day, zone)
-    sent = _safety_sent(session, patient.id, day, start, end)
+    sent = [
+        *checked_in(session, patient.id, day, start, end),
+        *_finished_safety(session, patient.id, start, end),
+    ]
     morning = session.scalar(
         select(PainLog.pain).where(
             PainLog.patient_id == patient.id, PainLog.local_date == day, PainLog.kind == "morning"
@@ -486,10 +509,12 @@ def log_pain(
     body: PainCreate,
     now: datetime | None = None,
     address: str = "",
+    reviews: ReviewFlags | None = None,
 ) -> int:
     """Log pain now; this morning's score replaces an earlier one of the same morning.
 
-    A rise of pain over two weeks may open a review alert for the clinician (outcomes).
+    `reviews`, when given, re-evaluates the review flags before the commit: a rise of pain
+    over two weeks may open a review alert for the clinician (workspace/flows.py).
     """
     patient = _patient(session, actor, patient_id)
     now = now or utcnow()
@@ -521,9 +546,8 @@ def log_pain(
         detail={"pain": body.pain, "kind": body.kind},
     )
     try:
-        outcomes_service.evaluate_reviews(
-            session, kb=kb, actor=actor, patient=patient, now=now, address=address
-        )
+        if reviews is not None:
+            reviews(session, kb=kb, actor=actor, patient=patient, now=now, address=address)
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -38,10 +38,14 @@ ROUTER_MODULES = (
     "popliteal.screening.staff_pages",
     "popliteal.workspace.api",
     "popliteal.plans.api",
+    "popliteal.sessions.progression_api",
     "popliteal.sessions.api",
+    "popliteal.workspace.programme_api",
     "popliteal.plans.pages",
     "popliteal.plans.staff_pages",
+    "popliteal.sessions.plan_pages",
     "popliteal.sessions.pages",
+    "popliteal.workspace.programme_pages",
     "popliteal.sessions.staff_pages",
     "popliteal.running.api",
     "popliteal.running.pages",
@@ -53,11 +57,11 @@ ROUTER_MODULES = (
 
 # The staff navigation's open-alert count (web/templating.py `nav_alert_count`): the query
 # lives with the alerts table; named here like the routers, so `web` imports no area above it.
-OPEN_ALERT_COUNT = ("popliteal.outcomes.service", "open_alert_count")
+OPEN_ALERT_COUNT = ("popliteal.alerts.service", "open_alert_count")
 # A red flag the clinician's exam fires opens an alert (screening/staff_service.py
 # `record_exam`, in the exam's transaction); handed over the same way, as screening is a lower
 # floor than the alerts.
-EXAM_RED_FLAGS = ("popliteal.outcomes.service", "escalate_exam")
+EXAM_RED_FLAGS = ("popliteal.alerts.service", "escalate_exam")
 
 DOCS_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>popliteal API</title>

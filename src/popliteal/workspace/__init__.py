@@ -1,5 +1,7 @@
-"""The top floor: the clinician's workspace over a patient's whole episode of care.
+"""The top floor: a patient's whole episode of care, over every area.
 
-The patient list, the patient record with its cards (care, running, outcomes, alerts) and the
-exam API read every area below; no area imports this one (import-linter checks it).
+The clinician's patient list and patient record with its cards (care, running, outcomes,
+alerts) and the exam API; the person's Today, session finish and progress pages, which show
+outcomes beside the programme; and `flows.py`, the steps in one area that set off another. No
+area imports this one (import-linter checks it).
 """

@@ -18,6 +18,7 @@ from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.screening import staff_service
 from popliteal.screening.answers import InvalidAnswers
 from popliteal.web.deps import CurrentClinician, DbSession, Kb, RowId, client_address
+from popliteal.workspace import service as workspace_service
 
 router = APIRouter(prefix="/api/patients", tags=["patients"])
 
@@ -29,7 +30,7 @@ def read_patients(
     request: Request, session: DbSession, kb: Kb, actor: CurrentClinician, q: str = ""
 ) -> list[PatientSummaryRead]:
     """List the clinic's patients, most urgent first; `q` filters by name or email."""
-    return staff_service.list_patients(
+    return workspace_service.list_patients(
         session, kb=kb, actor=actor, q=q[:200], address=client_address(request)
     )
 
@@ -40,7 +41,7 @@ def read_patient(
 ) -> PatientRecordRead:
     """Read one patient's record: details, screenings with results, and appointments."""
     try:
-        return staff_service.patient_record(
+        return workspace_service.patient_record(
             session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
         )
     except NotAllowed as exc:

@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.service import AccountError, InvalidSettings, NotAllowed
 from popliteal.outcomes import views as outcome_views
-from popliteal.plans.staff_pages import care_summary
 from popliteal.running import service as running_service
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import staff_service
+from popliteal.sessions.plan_pages import care_summary
 from popliteal.web.deps import (
     CsrfProtected,
     CurrentAdmin,
@@ -26,6 +26,7 @@ from popliteal.web.deps import (
     client_address,
     get_optional_user,
 )
+from popliteal.workspace import service as workspace_service
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -49,7 +50,7 @@ def read_patients(
 ) -> Response:
     """List the clinic's patients, most urgent first, with a search box."""
     q = q[:200]
-    patients = staff_service.list_patients(
+    patients = workspace_service.list_patients(
         session, kb=kb, actor=actor, q=q, address=client_address(request)
     )
     load_flags = running_service.load_flags(
@@ -90,7 +91,7 @@ def _patient_page(
     status: int = 200,
 ) -> Response:
     try:
-        record = staff_service.patient_record(
+        record = workspace_service.patient_record(
             session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
         )
     except NotAllowed as exc:

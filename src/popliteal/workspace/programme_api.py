@@ -1,0 +1,58 @@
+"""JSON API of the home programme's steps that reach across areas: logging pain and finishing
+a guided session also re-evaluate the review flags (workspace/flows.py). Same paths and tag as
+the rest of the sessions API (sessions/api.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from popliteal.accounts.rules import Actor
+from popliteal.sessions.schemas import PainCreate, SessionFinish, SessionRead
+from popliteal.web.deps import CurrentActor, CurrentPatient, DbSession, Kb, RowId, client_address
+from popliteal.web.errors import http_errors
+from popliteal.workspace import flows
+
+router = APIRouter(prefix="/api", tags=["sessions"])
+
+
+def _me(actor: Actor) -> int:
+    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
+    return actor.patient_id
+
+
+@router.post("/me/pain", status_code=201)
+def create_my_pain(
+    body: PainCreate, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
+) -> dict[str, int]:
+    """Log your pain (0-10); a second morning score the same day replaces the first."""
+    with http_errors():
+        row = flows.log_pain(
+            session,
+            kb=kb,
+            actor=actor,
+            patient_id=_me(actor),
+            body=body,
+            address=client_address(request),
+        )
+    return {"id": row, "pain": body.pain}
+
+
+@router.post("/sessions/{session_id}/finish", response_model=SessionRead)
+def finish_session(
+    session_id: RowId,
+    body: SessionFinish,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentActor,
+) -> SessionRead:
+    """Finish a session with the pain after it (and the optional safety checklist)."""
+    with http_errors():
+        return flows.finish_session(
+            session,
+            kb=kb,
+            actor=actor,
+            session_id=session_id,
+            body=body,
+            address=client_address(request),
+        )
