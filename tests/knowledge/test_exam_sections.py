@@ -1,4 +1,4 @@
-"""The exam form's layout is data: every clinician finding names its section in findings.yaml."""
+"""The exam form's layout and the urgency order are data, in one place each."""
 
 from __future__ import annotations
 
@@ -21,3 +21,11 @@ def test_a_clinician_finding_without_a_known_section_is_refused(tmp_path: Path) 
         p.startswith("findings.yaml: lachman_positive: a clinician finding needs") for p in problems
     )
     assert any(p.startswith("findings.yaml: abi: a clinician finding needs") for p in problems)
+
+
+def test_one_urgency_order_for_every_area() -> None:
+    from popliteal.knowledge.schema import URGENCY_ORDER, urgency_rank
+
+    assert [urgency_rank(u) for u in URGENCY_ORDER] == [0, 1, 2, 3]
+    assert urgency_rank(None) == urgency_rank("unheard_of") == 4
+    assert urgency_rank(None, unknown=9) == 9

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 from popliteal.alerts.schemas import RedFlagRead
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import FollowupSettings
+from popliteal.knowledge.schema import FollowupSettings, urgency_rank
 from popliteal.screening.triage import FiredRule, triage
-
-URGENCY_RANK = {"emergency": 0, "urgent": 1, "surgical_consult": 2, "conservative": 3}
 
 
 @dataclass(frozen=True)
@@ -83,4 +81,4 @@ def parse_safety(
 
 def worst_urgency(flags: Sequence[RedFlagRead]) -> str | None:
     """The most urgent of these flags' urgencies (None when there is none)."""
-    return min((f.urgency for f in flags), key=lambda u: URGENCY_RANK.get(u, 9), default=None)
+    return min((f.urgency for f in flags), key=lambda u: urgency_rank(u, unknown=9), default=None)

@@ -22,10 +22,11 @@ from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
 from popliteal.alerts.models import OutcomeAlert
-from popliteal.alerts.rules import URGENCY_RANK, SafetyCheck, check_safety, red_flag
+from popliteal.alerts.rules import SafetyCheck, check_safety, red_flag
 from popliteal.alerts.schemas import AlertRead, RedFlagRead
 from popliteal.clock import local_date, utcnow
 from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import urgency_rank
 from popliteal.screening.triage import FiredRule
 
 _KIND_ORDER = {"red_flag": 0, "surgical_consult": 1, "review": 2}
@@ -339,7 +340,7 @@ def list_alerts(
         key=lambda r: (
             r.resolved_at is not None,
             _KIND_ORDER.get(r.kind, 9),
-            URGENCY_RANK.get(r.urgency or "", 9),
+            urgency_rank(r.urgency, unknown=9),
         )
     )
     accounts_service.audit(
@@ -391,7 +392,7 @@ def open_red_flags(
                 patient_message=a.patient_message,
             ),
         )
-    return sorted(flags.values(), key=lambda f: URGENCY_RANK.get(f.urgency, 9))
+    return sorted(flags.values(), key=lambda f: urgency_rank(f.urgency, unknown=9))
 
 
 def open_alert_count(session: Session, clinic_id: int) -> int:

@@ -12,6 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Urgency = Literal["emergency", "urgent", "surgical_consult", "conservative"]
 URGENCY_ORDER: tuple[Urgency, ...] = ("emergency", "urgent", "surgical_consult", "conservative")
+
+
+def urgency_rank(level: str | None, unknown: int = len(URGENCY_ORDER)) -> int:
+    """0 for emergency ... 3 for conservative: lower is more urgent; `unknown` for anything
+    else (no urgency, or a value from outside the contract). The one order every area sorts by."""
+    return URGENCY_ORDER.index(level) if level in URGENCY_ORDER else unknown
+
+
 FindingType = Literal["bool", "scale", "number", "choice"]
 Who = Literal["P", "C"]
 Direction = Literal["up", "down", "strong_up", "strong_down"]

@@ -21,11 +21,10 @@ from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import PatientSummaryRead
 from popliteal.accounts.schemas import RedFlagRead as SummaryRedFlag
 from popliteal.alerts import service as alerts_service
-from popliteal.alerts.rules import URGENCY_RANK
 from popliteal.alerts.schemas import AlertRead
 from popliteal.clock import local_time
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Instrument
+from popliteal.knowledge.schema import Instrument, urgency_rank
 from popliteal.outcomes import chart, rules
 from popliteal.outcomes import service as outcomes_service
 from popliteal.outcomes.schemas import (
@@ -541,7 +540,7 @@ class PatientAlerts:
         ranks = []
         for a in self.alerts:
             if a.kind == "red_flag":
-                ranks.append(URGENCY_RANK.get(a.urgency or "", 1))
+                ranks.append(urgency_rank(a.urgency, unknown=1))
             else:
                 ranks.append(2 if a.kind == "surgical_consult" else 3)
         return min(ranks, default=9)
@@ -555,7 +554,7 @@ def alerts_by_patient(alerts: Sequence[AlertRead]) -> dict[int, PatientAlerts]:
 
 
 def _urgency_rank(urgency: str | None) -> int:
-    return URGENCY_RANK.get(urgency or "", 9)
+    return urgency_rank(urgency, unknown=9)
 
 
 def fold_alerts_into_list(

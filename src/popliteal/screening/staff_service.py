@@ -30,7 +30,7 @@ from popliteal.accounts.schemas import (
 from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import URGENCY_ORDER, Answer, Finding
+from popliteal.knowledge.schema import Answer, Finding, urgency_rank
 from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text, screen, to_json
 from popliteal.screening.models import ExamFinding, Screening
@@ -202,10 +202,6 @@ def safety_not_completed(session: Session, *, patient_ids: Sequence[int]) -> dic
     same. A read only; the caller has checked the actor may see these people."""
     standing = patient_standing(session, list(patient_ids))
     return {pid: found for pid, s in standing.items() if (found := not_completed(s.latest))}
-
-
-def urgency_rank(urgency: str | None) -> int:
-    return URGENCY_ORDER.index(urgency) if urgency in URGENCY_ORDER else len(URGENCY_ORDER)
 
 
 def condition_name(kb: Knowledge, condition_id: str | None) -> str | None:

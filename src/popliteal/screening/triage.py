@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from popliteal.knowledge.loader import Knowledge, walk_expr
-from popliteal.knowledge.schema import URGENCY_ORDER, Answer, Expr, Urgency
+from popliteal.knowledge.schema import Answer, Expr, Urgency, urgency_rank
 
 Answers = Mapping[str, Answer | None]
 Role = str  # "patient" or "clinician"
@@ -35,11 +35,6 @@ class TriageResult:
     fired: tuple[FiredRule, ...]
     wells_score: int | None
     wells_alternative_ignored: bool
-
-
-def urgency_rank(level: str) -> int:
-    """0 for emergency ... 3 for conservative: lower is more urgent."""
-    return URGENCY_ORDER.index(level)
 
 
 def score_value(kb: Knowledge, score_id: str, answers: Answers, role: Role) -> tuple[int, set[str]]:

@@ -29,6 +29,7 @@ from popliteal.accounts.service import NotAllowed
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import urgency_rank
 from popliteal.screening import service as screening_service
 from popliteal.screening import staff_service
 from popliteal.screening.engine import question_text
@@ -150,7 +151,7 @@ def list_patients(
     far_future = datetime.max.replace(tzinfo=now.tzinfo)
     out.sort(
         key=lambda p: (
-            staff_service.urgency_rank(p.urgency),
+            urgency_rank(p.urgency),
             p.next_appointment.starts_at if p.next_appointment else far_future,
             p.full_name.lower(),
         )
