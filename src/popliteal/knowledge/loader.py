@@ -58,7 +58,6 @@ from popliteal.knowledge.schema import (
     SurgeryIndication,
     Treatment,
     TreatmentsFile,
-    describe_loc,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -155,6 +154,44 @@ def _parse(name: str, model: type[M], raw: Any, problems: list[str]) -> M | None
             where = describe_loc(tuple(err["loc"]), raw)
             problems.append(f"{name}: {where}: {err['msg']}")
         return None
+
+
+def describe_loc(loc: tuple[Any, ...], data: Any) -> str:
+    """Turn a Pydantic error location into 'entry 3 (pcl_injury), field prior.base'."""
+    parts: list[str] = []
+    node = data
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
+            entry = node[key]
+            label = entry.get("id") if isinstance(entry, dict) else None
+            if label is None and isinstance(entry, dict) and "finding" in entry:
+                label = f"{entry.get('finding')}->{entry.get('condition', '')}".rstrip("->")
+            parts.append(f"entry {key + 1}" + (f" ({label})" if label else ""))
+            node = entry
+            fields = []
+            i += 1
+            while i < len(loc) and not isinstance(loc[i], int):
+                fields.append(str(loc[i]))
+                i += 1
+            if fields:
+                parts.append("field " + ".".join(fields))
+                node = _descend(node, fields)
+            continue
+        parts.append(str(key))
+        node = _descend(node, [str(key)])
+        i += 1
+    return ", ".join(parts)
+
+
+def _descend(node: Any, keys: list[str]) -> Any:
+    for key in keys:
+        if isinstance(node, dict):
+            node = node.get(key, node.get(key.rstrip("_")))
+        else:
+            return None
+    return node
 
 
 @lru_cache(maxsize=2 * len(FILES))
