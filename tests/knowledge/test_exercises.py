@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from popliteal.knowledge import loader
+from popliteal.knowledge.checks.exercises import check_exercises
 from popliteal.knowledge.loader import DATA_DIR, Knowledge
 from popliteal.knowledge.schema import (
     PHASES,
@@ -94,7 +94,7 @@ def test_the_library_file_validates_on_its_own() -> None:
         if item.source is not None and item.source not in sources:
             problems.append(f"{where}: unknown source {item.source}")
 
-    problems += loader._check_exercises(DATA_DIR, exercises, conditions, cite)
+    problems += check_exercises(DATA_DIR, exercises, conditions, cite)
     assert problems == []
     assert len(exercises) == len(library.exercises), "an exercise id is used twice"
 
