@@ -19,17 +19,15 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed
-from popliteal.booking import rules
+from popliteal.booking import rules, screening_gate
 from popliteal.booking import service as booking_service
+from popliteal.booking import slots as booking_slots
 from popliteal.booking.api import ics_response
+from popliteal.booking.errors import BookingError
 from popliteal.booking.models import MODES
-from popliteal.booking.service import (
-    MODE_NAMES,
-    AppointmentView,
-    BookingError,
-    ScreeningChoice,
-    SlotView,
-)
+from popliteal.booking.screening_gate import ScreeningChoice
+from popliteal.booking.slots import SlotView
+from popliteal.booking.views import MODE_NAMES, AppointmentView
 from popliteal.clock import local_today, utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
@@ -168,7 +166,7 @@ def _screening(
     screening_id: str | None,
 ) -> ScreeningChoice:
     """The chosen screening (only `screening_id`), the one to offer, and any refusal."""
-    return booking_service.screening_for_booking(
+    return screening_gate.screening_for_booking(
         session,
         screening_id=screening_id,
         visitor_token=request.cookies.get(VISITOR_COOKIE),
@@ -226,8 +224,8 @@ def read_book(
     if choice.refusal and choice.gate is not None:
         return _refused(request, kb, choice.gate, choice.refusal)
     attached = choice.chosen
-    types = booking_service.list_types(session, clinic_id=clinic.id)
-    clinicians = booking_service.list_clinicians(session, clinic_id=clinic.id)
+    types = booking_slots.list_types(session, clinic_id=clinic.id)
+    clinicians = booking_slots.list_clinicians(session, clinic_id=clinic.id)
     if type is None and attached is not None:
         type = URGENCY_TYPE.get(attached.urgency)
     chosen = next((t for t in types if type in (t.code, str(t.id))), None)
@@ -246,7 +244,7 @@ def read_book(
     problem = None
     if chosen is not None and mode is not None:
         try:
-            slots = booking_service.list_slots(
+            slots = booking_slots.list_slots(
                 session,
                 clinic=clinic,
                 type_ref=chosen.code,
@@ -312,7 +310,7 @@ def _confirm_ctx(
     screening: Screening | None,
 ) -> dict[str, Any]:
     """What the confirm page shows; BookingError when the choice does not make sense."""
-    kind = booking_service.get_type(session, clinic_id=clinic.id, ref=type_ref)
+    kind = booking_slots.get_type(session, clinic_id=clinic.id, ref=type_ref)
     if mode not in kind.modes:
         raise BookingError(f"{kind.name} is not offered that way; please choose again")
     starts_at = _parse_start(start)
@@ -327,7 +325,7 @@ def _confirm_ctx(
         raise BookingError("that time cannot be booked online; please pick a time from the list")
     clinician_id = _parse_clinician(clinician)
     names = {
-        u.id: u.display_name for u in booking_service.list_clinicians(session, clinic_id=clinic.id)
+        u.id: u.display_name for u in booking_slots.list_clinicians(session, clinic_id=clinic.id)
     }
     if clinician_id is not None and clinician_id not in names:
         raise BookingError("choose a clinician from the list")
@@ -631,7 +629,7 @@ def _reschedule_page(
     first = max(first_day or today, today)
     last = first + timedelta(days=DAYS_SHOWN - 1)
     try:
-        slots = booking_service.list_slots(
+        slots = booking_slots.list_slots(
             session,
             clinic=clinic,
             type_ref=view.type_code,
