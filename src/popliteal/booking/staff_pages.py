@@ -14,9 +14,9 @@ from popliteal.booking import admin as booking_admin
 from popliteal.booking import rules
 from popliteal.booking import service as booking_service
 from popliteal.booking import slots as booking_slots
+from popliteal.booking._pages import page_setup
 from popliteal.booking.errors import BookingError
 from popliteal.booking.models import MODES
-from popliteal.booking.pages import page_setup
 from popliteal.booking.views import MODE_NAMES, AppointmentView
 from popliteal.clock import local_date, local_today
 from popliteal.screening import staff_service as screening_staff
