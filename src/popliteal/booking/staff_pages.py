@@ -19,7 +19,7 @@ from popliteal.booking.errors import BookingError
 from popliteal.booking.models import MODES
 from popliteal.booking.views import MODE_NAMES, AppointmentView
 from popliteal.clock import local_date, local_today
-from popliteal.screening import staff_service as screening_staff
+from popliteal.screening import standing as screening_standing
 from popliteal.web.deps import (
     ClinicDep,
     CsrfProtected,
@@ -92,7 +92,7 @@ def read_schedule(
         client_address=client_address(request),
     )
     # as on the patient list: warning signs the person left at "not sure", to ask at the visit
-    not_completed = screening_staff.safety_not_completed(
+    not_completed = screening_standing.safety_not_completed(
         session, patient_ids=[v.patient_id for v in views]
     )
     zone = clinic.zone
