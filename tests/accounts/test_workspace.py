@@ -17,7 +17,7 @@ from popliteal.booking.models import Appointment
 from popliteal.clock import utcnow
 from popliteal.demo import ADMIN, CHIRO, CLINIC_TZ, PATIENT
 from popliteal.knowledge.loader import default_knowledge
-from popliteal.screening import staff_service
+from popliteal.screening import exam_layout
 from popliteal.screening.answers import InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text
 from popliteal.screening.models import ExamFinding, Screening
@@ -121,7 +121,7 @@ def test_patient_page_shows_screening_answers_evidence_and_appointments(
     # the answers given, in the clinician's wording, with readable answers
     assert "Answers given" in text
     assert question_text(kb, "pain_location", "clinician") in text
-    assert staff_service.answer_text(kb, "pain_location", "posterolateral") in text
+    assert exam_layout.answer_text(kb, "pain_location", "posterolateral") in text
     assert "decision support, not a diagnosis" in text
     assert f'href="/staff/patients/{demo.patient_id}/exam"' in page.text
 
@@ -347,7 +347,7 @@ def test_patient_gets_403_on_the_workspace(client: Any) -> None:
 
 
 def test_exam_sections_cover_every_clinician_finding_once(kb: Any) -> None:
-    sections = staff_service.exam_sections(kb)
+    sections = exam_layout.exam_sections(kb)
     listed = [f.id for _, _, findings in sections for f in findings]
     clinician = [f.id for f in kb.findings.values() if "C" in f.who]
     assert sorted(listed) == sorted(clinician)
@@ -373,7 +373,7 @@ def test_exam_sections_cover_every_clinician_finding_once(kb: Any) -> None:
     [("positive_ungraded", "Positive ungraded"), ("l5", "L5"), ("at_30_and_90", "At 30 and 90")],
 )
 def test_choice_values_without_labels_are_humanised(value: str, label: str) -> None:
-    assert staff_service.humanise(value) == label
+    assert exam_layout.humanise(value) == label
 
 
 def test_a_new_unfinished_screening_never_hides_an_open_red_flag(

@@ -8,6 +8,7 @@ from icalendar import Calendar
 from sqlalchemy.orm import Session
 
 from popliteal.booking import service as booking_service
+from popliteal.booking import views as booking_views
 from popliteal.booking.ics import appointment_ics
 from tests.booking import factories as f
 from tests.booking.test_service import NOW, TUESDAY, book
@@ -64,7 +65,7 @@ def test_uid_is_stable_and_sequence_rises_across_reschedule_and_cancel(db: Sessi
 
 def test_a_summer_visit_gets_daylight_time(db: Session) -> None:
     a = book(db, clinician_id=f.pt(db).id).appointment
-    summer = booking_service.AppointmentView(
+    summer = booking_views.AppointmentView(
         **{
             **a.__dict__,
             "starts_at": datetime(2027, 7, 6, 15, 0, tzinfo=UTC),

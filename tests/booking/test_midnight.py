@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from popliteal.booking import service as booking_service
+from popliteal.booking import slots as booking_slots
+from popliteal.booking.errors import BookingError
 from popliteal.booking.models import Appointment, AppointmentType, Availability
-from popliteal.booking.service import BookingError
 from popliteal.demo import CHIRO, PATIENT
 from tests.booking import factories as f
 from tests.clock_edges import (
@@ -169,7 +170,7 @@ def test_slots_on_the_clock_change_days_are_the_clinics_wall_times(
     go(pinned_clock, noon(day - 4 * ONE_DAY))
     page = client.get(f"{FREE_SCREENING}&from={day.isoformat()}").text
     assert _times_on(page, day) == times
-    slots = booking_service.list_slots(
+    slots = booking_slots.list_slots(
         db,
         clinic=f.clinic(db),
         type_ref="free_screening",

@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import AuditEvent
 from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.booking import admin as booking_admin
 from popliteal.booking import service as booking_service
+from popliteal.booking import slots as booking_slots
+from popliteal.booking.errors import BookingError, PolicyRefused, SlotTaken
 from popliteal.booking.models import Appointment
-from popliteal.booking.service import BookingError, NewAccount, PolicyRefused, SlotTaken
+from popliteal.booking.service import NewAccount
 from popliteal.demo import ADMIN, CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
@@ -162,7 +165,7 @@ def test_the_database_guard_rolls_back_the_new_account(
     """When a concurrent booking slips past the slot check, the overlap guard refuses it."""
     first = book(db, clinician_id=f.pt(db).id, new_account=new("first@example.com"))
     # Simulate the race: this call's slot check sees no bookings, as a concurrent writer would.
-    monkeypatch.setattr(booking_service, "_busy", lambda *a, **k: [])
+    monkeypatch.setattr(booking_slots, "_busy", lambda *a, **k: [])
     before = f.user_count(db)
     with pytest.raises(SlotTaken, match="just taken"):
         book(db, clinician_id=f.pt(db).id, new_account=new("second@example.com"))
@@ -289,7 +292,7 @@ def test_reading_appointments_writes_audit_events(db: Session) -> None:
 
 def test_list_slots_validates_and_lists(db: Session) -> None:
     clinic = f.clinic(db)
-    found = booking_service.list_slots(
+    found = booking_slots.list_slots(
         db,
         clinic=clinic,
         type_ref="follow_up",
@@ -301,11 +304,11 @@ def test_list_slots_validates_and_lists(db: Session) -> None:
     # Tuesday at home: the PT 08:00-12:00 and the chiropractor 14:00-18:00.
     assert {s.clinician_name for s in found} == {ADMIN.name, CHIRO.name}
     with pytest.raises(BookingError, match="unknown appointment type 'nope'"):
-        booking_service.list_slots(
+        booking_slots.list_slots(
             db, clinic=clinic, type_ref="nope", mode="virtual", first_day=TUESDAY, last_day=TUESDAY
         )
     with pytest.raises(BookingError, match="before the start"):
-        booking_service.list_slots(
+        booking_slots.list_slots(
             db,
             clinic=clinic,
             type_ref="follow_up",
@@ -318,8 +321,8 @@ def test_list_slots_validates_and_lists(db: Session) -> None:
 def test_admin_changes_types_and_availability(db: Session) -> None:
     admin = f.actor_for(db, ADMIN.email)
     clinic = f.clinic(db)
-    kind = booking_service.get_type(db, clinic_id=clinic.id, ref="follow_up")
-    booking_service.update_type(
+    kind = booking_slots.get_type(db, clinic_id=clinic.id, ref="follow_up")
+    booking_admin.update_type(
         db,
         actor=admin,
         type_id=kind.id,
@@ -328,7 +331,7 @@ def test_admin_changes_types_and_availability(db: Session) -> None:
         modes=["virtual"],
         active=True,
     )
-    slots = booking_service.list_slots(
+    slots = booking_slots.list_slots(
         db,
         clinic=clinic,
         type_ref="follow_up",
@@ -339,7 +342,7 @@ def test_admin_changes_types_and_availability(db: Session) -> None:
     )
     assert all(s.ends_at - s.starts_at == timedelta(minutes=45) for s in slots)
     with pytest.raises(BookingError, match="not offered"):
-        booking_service.list_slots(
+        booking_slots.list_slots(
             db,
             clinic=clinic,
             type_ref="follow_up",
@@ -348,7 +351,7 @@ def test_admin_changes_types_and_availability(db: Session) -> None:
             last_day=TUESDAY,
         )
     with pytest.raises(NotAllowed):
-        booking_service.update_type(
+        booking_admin.update_type(
             db,
             actor=f.actor_for(db, CHIRO.email),
             type_id=kind.id,
@@ -361,7 +364,7 @@ def test_admin_changes_types_and_availability(db: Session) -> None:
     saturday = date(2027, 1, 9)
     from datetime import time
 
-    block = booking_service.add_availability(
+    block = booking_admin.add_availability(
         db,
         actor=admin,
         clinician_id=f.chiro(db).id,
@@ -370,7 +373,7 @@ def test_admin_changes_types_and_availability(db: Session) -> None:
         end=time(10),
         modes=["in_clinic"],
     )
-    sat = booking_service.list_slots(
+    sat = booking_slots.list_slots(
         db,
         clinic=clinic,
         type_ref="free_screening",
@@ -380,9 +383,9 @@ def test_admin_changes_types_and_availability(db: Session) -> None:
         now=NOW,
     )
     assert [s.starts_at for s in sat][:1] == [f.local(saturday, 9)]
-    booking_service.remove_availability(db, actor=admin, availability_id=block.id)
+    booking_admin.remove_availability(db, actor=admin, availability_id=block.id)
     assert (
-        booking_service.list_slots(
+        booking_slots.list_slots(
             db,
             clinic=clinic,
             type_ref="free_screening",
@@ -394,7 +397,7 @@ def test_admin_changes_types_and_availability(db: Session) -> None:
         == []
     )
     with pytest.raises(BookingError, match="end after"):
-        booking_service.add_availability(
+        booking_admin.add_availability(
             db,
             actor=admin,
             clinician_id=f.chiro(db).id,

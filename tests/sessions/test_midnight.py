@@ -20,6 +20,7 @@ from popliteal.accounts.rules import Actor
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions import service as sessions_service
+from popliteal.sessions import suggestions as suggestions_service
 from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish
 from tests.accounts.factories import demo_records
@@ -225,7 +226,7 @@ def test_the_next_morning_of_a_late_session_is_the_next_clinic_date(
     assert _mornings(db) == {TUESDAY: 6, TUESDAY + ONE_DAY: 6}
 
     go(pinned_clock, noon(TUESDAY + ONE_DAY))
-    found = sessions_service.suggestions(
+    found = suggestions_service.suggestions(
         db, kb=kb, actor=actor_for(db, CHIRO.email), patient_id=patient_id
     )
     assert found is not None

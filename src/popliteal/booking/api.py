@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.booking import service as booking_service
+from popliteal.booking import slots as booking_slots
 from popliteal.booking.ics import appointment_ics
 from popliteal.booking.schemas import (
     AppointmentCreate,
@@ -20,7 +21,7 @@ from popliteal.booking.schemas import (
     SlotRead,
     SlotsRead,
 )
-from popliteal.booking.service import AppointmentView
+from popliteal.booking.views import AppointmentView
 from popliteal.clock import local_today
 from popliteal.screening.service import VISITOR_COOKIE
 from popliteal.web.deps import (
@@ -79,7 +80,7 @@ def read_appointment_types(session: DbSession, clinic: ClinicDep) -> list[Appoin
             modes=list(t.modes),
             is_free=t.is_free,
         )
-        for t in booking_service.list_types(session, clinic_id=clinic.id)
+        for t in booking_slots.list_types(session, clinic_id=clinic.id)
     ]
 
 
@@ -98,7 +99,7 @@ def read_slots(
     first = first_day or local_today(zone)
     last = last_day or first + timedelta(days=6)
     with http_errors():
-        slots = booking_service.list_slots(
+        slots = booking_slots.list_slots(
             session,
             clinic=clinic,
             type_ref=type,

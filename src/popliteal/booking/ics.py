@@ -12,7 +12,7 @@ from icalendar import Calendar, Event
 from icalendar.enums import STATUS
 
 from popliteal import __version__, clock
-from popliteal.booking.service import AppointmentView
+from popliteal.booking.views import AppointmentView
 from popliteal.clock import local_date
 
 PRODID = f"-//popliteal//booking {__version__}//EN"

@@ -10,13 +10,16 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts.service import NotAllowed
+from popliteal.booking import admin as booking_admin
 from popliteal.booking import rules
 from popliteal.booking import service as booking_service
+from popliteal.booking import slots as booking_slots
+from popliteal.booking._pages import page_setup
+from popliteal.booking.errors import BookingError
 from popliteal.booking.models import MODES
-from popliteal.booking.pages import page_setup
-from popliteal.booking.service import MODE_NAMES, AppointmentView, BookingError
+from popliteal.booking.views import MODE_NAMES, AppointmentView
 from popliteal.clock import local_date, local_today
-from popliteal.screening import staff_service as screening_staff
+from popliteal.screening import standing as screening_standing
 from popliteal.web.deps import (
     ClinicDep,
     CsrfProtected,
@@ -62,7 +65,7 @@ def read_schedule(
     clinician: Annotated[str | None, Query(max_length=12)] = None,
 ) -> Response:
     """Show the booked visits of a day or a week (yours unless you choose others)."""
-    clinicians = booking_service.list_clinicians(session, clinic_id=clinic.id)
+    clinicians = booking_slots.list_clinicians(session, clinic_id=clinic.id)
     if clinician is None or clinician == "":
         clinician_id: int | None = actor.user_id
     elif clinician == "all":
@@ -89,7 +92,7 @@ def read_schedule(
         client_address=client_address(request),
     )
     # as on the patient list: warning signs the person left at "not sure", to ask at the visit
-    not_completed = screening_staff.safety_not_completed(
+    not_completed = screening_standing.safety_not_completed(
         session, patient_ids=[v.patient_id for v in views]
     )
     zone = clinic.zone
@@ -136,7 +139,7 @@ def read_admin_types(
     request: Request, session: DbSession, actor: CurrentAdmin, clinic: ClinicDep
 ) -> Response:
     """Show the clinic's appointment types for editing."""
-    types = booking_service.list_types(session, clinic_id=clinic.id, include_inactive=True)
+    types = booking_slots.list_types(session, clinic_id=clinic.id, include_inactive=True)
     return _render(
         request,
         "booking_admin_types.html",
@@ -157,7 +160,7 @@ def update_admin_type(
 ) -> Response:
     """Save an appointment type's name, length, modes and whether it can be booked."""
     try:
-        booking_service.update_type(
+        booking_admin.update_type(
             session,
             actor=actor,
             type_id=type_id,
@@ -178,8 +181,8 @@ def read_admin_availability(
     request: Request, session: DbSession, actor: CurrentAdmin, clinic: ClinicDep
 ) -> Response:
     """Show each clinician's weekly availability, with forms to add and remove blocks."""
-    clinicians = booking_service.list_clinicians(session, clinic_id=clinic.id)
-    blocks = booking_service.list_availability(session, clinic_id=clinic.id)
+    clinicians = booking_slots.list_clinicians(session, clinic_id=clinic.id)
+    blocks = booking_admin.list_availability(session, clinic_id=clinic.id)
     per_clinician = [(c, [b for b in blocks if b.clinician_id == c.id]) for c in clinicians]
     return _render(
         request,
@@ -208,7 +211,7 @@ def create_admin_availability(
 ) -> Response:
     """Add a weekly availability block."""
     try:
-        booking_service.add_availability(
+        booking_admin.add_availability(
             session,
             actor=actor,
             clinician_id=clinician_id,
@@ -228,7 +231,7 @@ def delete_admin_availability(
 ) -> Response:
     """Remove a weekly availability block."""
     try:
-        booking_service.remove_availability(session, actor=actor, availability_id=availability_id)
+        booking_admin.remove_availability(session, actor=actor, availability_id=availability_id)
     except NotAllowed:
         return _error(request, 404, "Not found", "no such availability block")
     return RedirectResponse("/staff/admin/availability", status_code=303)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts.service import NotAllowed
 from popliteal.knowledge.loader import Knowledge
-from popliteal.screening import staff_service
+from popliteal.screening import exam_layout, staff_service
 from popliteal.screening.answers import InvalidAnswers, parse_answers
 from popliteal.web.deps import (
     CsrfProtected,
@@ -65,10 +65,10 @@ def _render_form(
         {
             "patient": form.patient,
             "based_on": form.based_on,
-            "sections": staff_service.exam_sections(kb),
+            "sections": exam_layout.exam_sections(kb),
             "values": values,
             "errors": errors,
-            "value_label": staff_service.value_label,
+            "value_label": exam_layout.value_label,
             "question": lambda f: (f.clinician_wording or f.question or f.id).strip(),
             "labels": staff_service.URGENCY_LABELS,
         },
@@ -104,7 +104,7 @@ def create_exam(
     data: ExamFormData,
 ) -> Response:
     """Save the exam findings, re-run the engine and show what changed."""
-    raw, problems = staff_service.form_to_raw(kb, data)
+    raw, problems = exam_layout.form_to_raw(kb, data)
     try:
         if not problems:
             screening = staff_service.record_exam(

@@ -1,6 +1,7 @@
-"""The clinician's screening work: where each patient stands (urgency and open red flags), the
-exam findings and the working diagnosis (the patient list and record that show them:
-workspace/service.py).
+"""The clinician's screening work: the exam (its form, recording it, comparing it with the
+screening it was based on) and the working diagnosis. The exam form's layout is in
+exam_layout.py, where each patient stands in standing.py, and the patient list and record that
+show them in workspace/service.py.
 
 Every function checks that the actor is staff of the patient's clinic (NotAllowed otherwise,
 shown as 404 so ids can not be probed), runs one transaction and writes an AuditEvent for each
@@ -22,17 +23,14 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.schemas import (
-    AnswerRead,
-    RedFlagRead,
-    WorkingDiagnosisRead,
-)
+from popliteal.accounts.schemas import AnswerRead, WorkingDiagnosisRead
 from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Answer, Finding, urgency_rank
+from popliteal.knowledge.schema import Answer
 from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text, screen, to_json
+from popliteal.screening.exam_layout import answer_text
 from popliteal.screening.models import ExamFinding, Screening
 from popliteal.screening.triage import FiredRule
 
@@ -44,82 +42,6 @@ URGENCY_LABELS = {
 }
 TOP_CONDITIONS = 5
 MAX_NOTE = 4000
-
-# ------------------------------------------------------------------ exam form layout (pure)
-
-
-def exam_findings(kb: Knowledge) -> list[Finding]:
-    """The findings a clinician records at an exam (`who` includes C), in knowledge-base order."""
-    return [f for f in kb.findings.values() if "C" in f.who]
-
-
-def exam_sections(kb: Knowledge) -> list[tuple[str, str, list[Finding]]]:
-    """(section id, title, findings) for every section that has findings."""
-    by_section: dict[str, list[Finding]] = {s.id: [] for s in kb.exam_sections}
-    for finding in exam_findings(kb):
-        by_section[finding.exam_section or "other"].append(finding)
-    return [(s.id, s.title, by_section[s.id]) for s in kb.exam_sections if by_section[s.id]]
-
-
-def humanise(value_id: str) -> str:
-    """A choice value id as words: 'positive_ungraded' -> 'Positive ungraded', 'l5' -> 'L5'."""
-    words = value_id.replace("_", " ").strip()
-    if len(words) <= 3 and any(c.isdigit() for c in words):
-        return words.upper()
-    return words[:1].upper() + words[1:]
-
-
-def value_label(finding: Finding, value: str) -> str:
-    return finding.value_labels.get(value) or humanise(value)
-
-
-def answer_text(kb: Knowledge, finding_id: str, value: Any) -> str:
-    """An answer as a clinician reads it: Yes/No, the choice label, the number with its unit."""
-    finding = kb.findings.get(finding_id)
-    if value is None:
-        return "Don't know / not tested"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if finding is None:
-        return str(value)
-    if finding.type == "choice":
-        return value_label(finding, str(value))
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value} {finding.unit}" if finding.unit else str(value)
-
-
-def form_to_raw(kb: Knowledge, form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Read the exam form's fields into raw answers; empty means not tested (left out).
-
-    bool radios send yes/no, a select sends the value id, number inputs send text. Text that
-    is not a number is reported in the same "finding: message (got ...)" form as the CLI.
-    """
-    raw: dict[str, Any] = {}
-    problems: list[str] = []
-    for finding in exam_findings(kb):
-        text = (form.get(finding.id) or "").strip()
-        if not text:
-            continue
-        if finding.type == "bool":
-            if text not in ("yes", "no"):
-                problems.append(
-                    str(AnswerProblem(finding.id, f"expected yes or no (got {text!r})"))
-                )
-                continue
-            raw[finding.id] = text == "yes"
-        elif finding.type in ("number", "scale"):
-            try:
-                number = float(text)
-            except ValueError:
-                problems.append(str(AnswerProblem(finding.id, f"expected a number (got {text!r})")))
-                continue
-            raw[finding.id] = (
-                int(number) if math.isfinite(number) and number.is_integer() else number
-            )
-        else:
-            raw[finding.id] = text
-    return raw, problems
 
 
 # ------------------------------------------------------------------ reading records
@@ -135,73 +57,6 @@ def _clinic(session: Session, actor: Actor) -> Clinic:
     if clinic is None:
         raise NotAllowed("no such clinic")
     return clinic
-
-
-def _red_flags(result: Mapping[str, Any]) -> list[RedFlagRead]:
-    return [
-        RedFlagRead(id=str(r["id"]), urgency=str(r["urgency"]), title=str(r.get("title", r["id"])))
-        for r in result.get("red_flags", [])
-    ]
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where a patient stands: the newest complete screening and what is still open."""
-
-    latest: Screening
-    urgency: str
-    red_flags: list[RedFlagRead]
-
-
-def patient_standing(session: Session, patient_ids: list[int]) -> dict[int, Standing]:
-    """Urgency and red flags still open per patient.
-
-    Every complete screening since the newest clinician exam counts (the exam included): a
-    patient's later self-screening can add a red flag but never clear one a clinician has not
-    seen. Unfinished screenings count for nothing.
-    """
-    if not patient_ids:
-        return {}
-    by_patient: dict[int, list[Screening]] = {}
-    for screening in session.scalars(
-        select(Screening)
-        .where(Screening.patient_id.in_(patient_ids), Screening.status == "complete")
-        .order_by(Screening.created_at.desc(), Screening.id.desc())
-    ):
-        if screening.patient_id is not None:
-            by_patient.setdefault(screening.patient_id, []).append(screening)
-    out: dict[int, Standing] = {}
-    for patient_id, screenings in by_patient.items():
-        open_ones: list[Screening] = []
-        for screening in screenings:
-            open_ones.append(screening)
-            if screening.role == "clinician":
-                break
-        flags: dict[str, RedFlagRead] = {}
-        for screening in open_ones:
-            for flag in _red_flags(screening.result):
-                flags.setdefault(flag.id, flag)
-        out[patient_id] = Standing(
-            latest=screenings[0],
-            urgency=min((s.urgency for s in open_ones), key=urgency_rank),
-            red_flags=sorted(flags.values(), key=lambda f: urgency_rank(f.urgency)),
-        )
-    return out
-
-
-def not_completed(latest: Screening | None) -> list[str]:
-    """The safety questions the newest screening left at "not sure" (none after an exam)."""
-    if latest is None or latest.role == "clinician":
-        return []
-    return [str(f) for f in latest.result.get("safety_not_ruled_out", [])]
-
-
-def safety_not_completed(session: Session, *, patient_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Per patient, the safety questions their newest complete screening left at "not sure"
-    (patients with none are left out), as the patient list shows them: the schedule shows the
-    same. A read only; the caller has checked the actor may see these people."""
-    standing = patient_standing(session, list(patient_ids))
-    return {pid: found for pid, s in standing.items() if (found := not_completed(s.latest))}
 
 
 def condition_name(kb: Knowledge, condition_id: str | None) -> str | None:

@@ -29,6 +29,7 @@ from popliteal.plans.staff_pages import (
     staff_patient,
 )
 from popliteal.sessions import service as sessions_service
+from popliteal.sessions import suggestions as suggestions_service
 from popliteal.web.deps import (
     CsrfProtected,
     CurrentClinician,
@@ -65,7 +66,7 @@ def _plan_page(
             session, kb=kb, actor=actor, patient_id=patient_id, address=address
         )
         history = plans_service.plan_history(session, kb=kb, actor=actor, patient_id=patient_id)
-        found = sessions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
+        found = suggestions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
         progress = sessions_service.progress(
             session, kb=kb, actor=actor, patient_id=patient_id, address=address
         )
@@ -140,7 +141,7 @@ def approve_plan_suggestions(
     phase = clip(form.get("action"), 20) == "phase"
     chosen = [clip(x, 80) for x in form.getlist("exercise")[:20]]
     try:
-        saved = sessions_service.apply_suggestions(
+        saved = suggestions_service.apply_suggestions(
             session,
             kb=kb,
             actor=actor,

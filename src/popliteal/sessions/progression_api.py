@@ -1,6 +1,6 @@
 """JSON API of progression suggestions: read from the person's session logs, approved as the
 plan's next version. Under the plan's paths and tag (plans/api.py), on the sessions floor
-because the suggestions come from the logs (sessions/service.py)."""
+because the suggestions come from the logs (sessions/suggestions.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from popliteal.plans.schemas import PlanVersionRead
-from popliteal.sessions import service as sessions_service
+from popliteal.sessions import suggestions as suggestions_service
 from popliteal.web.deps import CurrentClinician, DbSession, Kb, RowId, client_address
 from popliteal.web.errors import http_errors
 
@@ -33,7 +33,7 @@ def read_suggestions(
 ) -> SuggestionsRead | None:
     """Progress / hold / regress for each exercise and the phase, from the person's logs."""
     with http_errors():
-        found = sessions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
+        found = suggestions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
     if found is None:
         return None
     return SuggestionsRead(
@@ -73,7 +73,7 @@ def approve_suggestions(
 ) -> PlanVersionRead:
     """Approve suggestions: the plan's next version applies them and the person sees it."""
     with http_errors():
-        return sessions_service.apply_suggestions(
+        return suggestions_service.apply_suggestions(
             session,
             kb=kb,
             actor=actor,

@@ -1,4 +1,5 @@
-"""Guided sessions, pain logs, adherence and progression suggestions.
+"""Guided sessions, pain logs, today's programme and answers, and progress with adherence (the
+progression suggestions read from these logs: suggestions.py).
 
 The person logs their own sessions; a clinician may run a guided session for them during a
 virtual or at-home visit. Staff of the person's clinic read the logs. Every read or change of a
@@ -28,12 +29,18 @@ from popliteal.alerts.schemas import RedFlagRead
 from popliteal.booking.models import Appointment
 from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
-from popliteal.plans import progression
-from popliteal.plans import rules as plan_rules
 from popliteal.plans import service as plans_service
-from popliteal.plans.models import CarePlan, CarePlanVersion
-from popliteal.plans.schemas import LimitIn, PlanCreate, PlanVersionRead, PrescriptionIn
+from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import rules
+from popliteal.sessions._logs import (
+    active_plan,
+    adherence_weeks,
+    logs_since,
+    read_log,
+    session_read,
+    version_numbers,
+    visible_patient,
+)
 from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.schemas import (
     AdherenceRead,
@@ -41,7 +48,6 @@ from popliteal.sessions.schemas import (
     PainCreate,
     ProgressRead,
     SessionCreate,
-    SessionEntryRead,
     SessionFinish,
     SessionRead,
 )
@@ -91,40 +97,6 @@ class ReviewFlags(Protocol):
 SafetySent = Callable[[Session, int, date, datetime, datetime], Sequence[rules.SafetyAnswer]]
 
 
-def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
-    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-
-
-def _active(session: Session, patient_id: int) -> tuple[CarePlan, CarePlanVersion] | None:
-    row = session.execute(
-        select(CarePlan, CarePlanVersion)
-        .join(CarePlanVersion, CarePlanVersion.plan_id == CarePlan.id)
-        .where(
-            CarePlan.patient_id == patient_id,
-            CarePlan.status == "active",
-            CarePlanVersion.number == CarePlan.current_version,
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-def _read(s: SessionLog, number: int) -> SessionRead:
-    return SessionRead(
-        id=s.id,
-        patient_id=s.patient_id,
-        plan_version=number,
-        mode=s.mode,
-        local_date=s.local_date,
-        status=s.status,
-        pain_before=s.pain_before,
-        pain_after=s.pain_after,
-        entries=[SessionEntryRead(**e) for e in s.entries],
-        note=s.note,
-        started_at=s.started_at,
-        finished_at=s.finished_at,
-    )
-
-
 @dataclass(frozen=True)
 class TodayView:
     plan: PlanVersionRead | None
@@ -150,7 +122,7 @@ def today(
 ) -> TodayView:
     """Today's home programme: due exercises, sessions already done, this morning's pain;
     nothing due while an open red flag pauses it (`paused`)."""
-    patient = _patient(session, actor, patient_id)
+    patient = visible_patient(session, actor, patient_id)
     day = plans_service.local_today(session, patient.clinic_id, now)
     paused = alerts_service.open_red_flags(session, patient_id=patient.id, kb=kb)
     morning = session.scalar(
@@ -173,9 +145,9 @@ def today(
         .where(SessionLog.patient_id == patient.id, SessionLog.local_date == day)
         .order_by(SessionLog.started_at)
     ).all()
-    numbers = _version_numbers(session, [s.plan_version_id for s in logs])
-    reads = [_read(s, numbers.get(s.plan_version_id, 0)) for s in logs]
-    week = _adherence(session, patient.id, exercises, plan.starts_on, day, weeks=1)
+    numbers = version_numbers(session, [s.plan_version_id for s in logs])
+    reads = [session_read(s, numbers.get(s.plan_version_id, 0)) for s in logs]
+    week = adherence_weeks(session, patient.id, exercises, plan.starts_on, day, weeks=1)
     session.rollback()
     return TodayView(
         plan=plan,
@@ -189,46 +161,6 @@ def today(
     )
 
 
-def _version_numbers(session: Session, ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(CarePlanVersion.id, CarePlanVersion.number).where(CarePlanVersion.id.in_(ids))
-    ).all()
-    return {i: n for i, n in rows}
-
-
-def _read_log(session: Session, log: SessionLog) -> SessionRead:
-    """The API view of one log, read before the caller commits (commit expires the row)."""
-    number = _version_numbers(session, [log.plan_version_id]).get(log.plan_version_id, 0)
-    return _read(log, number)
-
-
-def _done_days(session: Session, patient_id: int, since: date) -> list[date]:
-    return list(
-        session.scalars(
-            select(SessionLog.local_date).where(
-                SessionLog.patient_id == patient_id,
-                SessionLog.status == "done",
-                SessionLog.local_date >= since,
-            )
-        ).all()
-    )
-
-
-def _adherence(
-    session: Session,
-    patient_id: int,
-    exercises: list[dict[str, Any]],
-    starts_on: date,
-    day: date,
-    *,
-    weeks: int,
-) -> list[rules.WeekAdherence]:
-    done = _done_days(session, patient_id, day - timedelta(days=7 * weeks))
-    return rules.weekly_adherence(exercises, starts_on, done, today=day, weeks=weeks)
-
-
 def start_session(
     session: Session,
     *,
@@ -240,11 +172,11 @@ def start_session(
 ) -> SessionRead:
     """Start a guided session of the current plan (the person, or their clinician on a visit);
     refused (ProgrammePaused, 409) while an open red flag pauses the programme."""
-    patient = _patient(session, actor, patient_id)
+    patient = visible_patient(session, actor, patient_id)
     if alerts_service.open_red_flags(session, patient_id=patient.id):
         session.rollback()
         raise ProgrammePaused(PAUSED_FOR_STAFF if actor.is_staff else PAUSED_FOR_PERSON)
-    active = _active(session, patient.id)
+    active = active_plan(session, patient.id)
     if active is None:
         session.rollback()
         raise SessionError("there is no plan to follow yet: your clinician will set one up")
@@ -300,7 +232,7 @@ def start_session(
         address=address,
     )
     session.commit()
-    return _read(log, version.number)
+    return session_read(log, version.number)
 
 
 def _own_session(
@@ -309,7 +241,7 @@ def _own_session(
     log = session.get(SessionLog, session_id)
     if log is None:
         raise NotAllowed("no such session")
-    _patient(session, actor, log.patient_id)
+    visible_patient(session, actor, log.patient_id)
     return log
 
 
@@ -334,7 +266,7 @@ def record_exercise(
         session.rollback()
         raise SessionError(f"'{body.exercise_id}' is not part of this session")
     log.entries = entries
-    read = _read_log(session, log)
+    read = read_log(session, log)
     accounts_service.audit(
         session,
         actor=actor,
@@ -372,7 +304,7 @@ def finish_session(
         session.rollback()
         raise SessionError("this session is already finished")
     now = now or utcnow()
-    patient = _patient(session, actor, log.patient_id)
+    patient = visible_patient(session, actor, log.patient_id)
     safety = dict(body.safety or {})
     check = alert_rules.check_safety(kb, safety)
     problems = alert_rules.safety_problems(kb.followup, safety)
@@ -413,7 +345,7 @@ def finish_session(
     )
     if reviews is not None:
         reviews(session, kb=kb, actor=actor, patient=patient, now=now, address=address)
-    read = _read_log(session, log).model_copy(update={"red_flags": red_flags})
+    read = read_log(session, log).model_copy(update={"red_flags": red_flags})
     accounts_service.audit(
         session,
         actor=actor,
@@ -475,7 +407,7 @@ def todays_answers(
     date: a later form that day shows them instead of asking again. `checked_in` reads the
     checklists sent with the day's questionnaires (outcomes), which count as much as a
     session's."""
-    patient = _patient(session, actor, patient_id)
+    patient = visible_patient(session, actor, patient_id)
     zone = accounts_service.clinic_zone(session, patient.clinic_id)
     day = clock.local_today(zone, now)
     start, end = clock.day_bounds(day, zone)
@@ -495,7 +427,7 @@ def todays_answers(
 
 def get_session(session: Session, *, actor: Actor, session_id: int) -> SessionRead:
     log = _own_session(session, actor, session_id)
-    read = _read_log(session, log)
+    read = read_log(session, log)
     session.rollback()
     return read
 
@@ -516,7 +448,7 @@ def log_pain(
     `reviews`, when given, re-evaluates the review flags before the commit: a rise of pain
     over two weeks may open a review alert for the clinician (workspace/flows.py).
     """
-    patient = _patient(session, actor, patient_id)
+    patient = visible_patient(session, actor, patient_id)
     now = now or utcnow()
     day = plans_service.local_today(session, patient.clinic_id, now)
     row = None
@@ -555,16 +487,6 @@ def log_pain(
     return row.id
 
 
-def _logged(session: Session, patient_id: int, since: date) -> list[SessionLog]:
-    return list(
-        session.scalars(
-            select(SessionLog)
-            .where(SessionLog.patient_id == patient_id, SessionLog.local_date >= since)
-            .order_by(SessionLog.local_date.desc(), SessionLog.started_at.desc())
-        ).all()
-    )
-
-
 def morning_pain(session: Session, patient_id: int, since: date) -> dict[date, int]:
     """Morning pain scores by day since `since`: the baseline of the pain-monitoring model."""
     return mornings_of(session, [patient_id], since)[patient_id]
@@ -597,16 +519,16 @@ def progress(
     address: str = "",
 ) -> ProgressRead:
     """Session logs, weekly adherence and weekly pain for the last `weeks` weeks; audited."""
-    patient = _patient(session, actor, patient_id)
+    patient = visible_patient(session, actor, patient_id)
     day = plans_service.local_today(session, patient.clinic_id, now)
     since = day - timedelta(days=7 * weeks)
-    logs = _logged(session, patient.id, since)
-    numbers = _version_numbers(session, list({s.plan_version_id for s in logs}))
-    active = _active(session, patient.id)
+    logs = logs_since(session, patient.id, since)
+    numbers = version_numbers(session, list({s.plan_version_id for s in logs}))
+    active = active_plan(session, patient.id)
     adherence: list[rules.WeekAdherence] = []
     if active is not None:
         _, version = active
-        adherence = _adherence(
+        adherence = adherence_weeks(
             session, patient.id, version.exercises, version.starts_on, day, weeks=min(weeks, 8)
         )
     points = [
@@ -635,7 +557,7 @@ def progress(
         address=address,
     )
     read = ProgressRead(
-        sessions=[_read(s, numbers.get(s.plan_version_id, 0)) for s in logs],
+        sessions=[session_read(s, numbers.get(s.plan_version_id, 0)) for s in logs],
         adherence=[
             AdherenceRead(
                 week_start=w.week_start,
@@ -651,150 +573,3 @@ def progress(
     )
     session.commit()
     return read
-
-
-# ------------------------------------------------------------------ progression
-
-
-def suggestions(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, now: datetime | None = None
-) -> progression.Suggestions | None:
-    """Progress / hold / regress for each exercise and the phase (clinicians only)."""
-    if not actor.is_staff:
-        raise NotAllowed("only clinicians can do this")
-    patient = _patient(session, actor, patient_id)
-    active = _active(session, patient.id)
-    if active is None:
-        session.rollback()
-        return None
-    plan, version = active
-    day = plans_service.local_today(session, patient.clinic_id, now)
-    logs = [s for s in _logged(session, patient.id, version.starts_on) if s.status == "done"]
-    mornings = morning_pain(session, patient.id, version.starts_on - timedelta(days=1))
-    week = _adherence(session, patient.id, version.exercises, version.starts_on, day, weeks=1)
-    session.rollback()
-    return progression.suggest(
-        kb,
-        condition=plan.condition_id,
-        phase=version.phase,
-        exercises=version.exercises,
-        criteria=version.progression_criteria,
-        sessions=[
-            progression.LoggedSession(
-                day=s.local_date,
-                pain_before=s.pain_before,
-                pain_after=s.pain_after,
-                entries=tuple(s.entries),
-            )
-            for s in logs
-        ],
-        mornings=mornings,
-        starts_on=version.starts_on,
-        today=day,
-        adherence_percent=week[-1].percent if week else None,
-        equipment=frozenset(version.equipment),
-    )
-
-
-def apply_suggestions(
-    session: Session,
-    *,
-    kb: Knowledge,
-    actor: Actor,
-    patient_id: int,
-    exercise_ids: list[str],
-    phase: bool,
-    now: datetime | None = None,
-    address: str = "",
-) -> PlanVersionRead:
-    """Save the next plan version with the approved suggestions applied.
-
-    A phase change takes the protocol's draft for the new phase (same goal, equipment and time);
-    otherwise each approved exercise is swapped for its variant or given its new dose.
-    """
-    found = suggestions(session, kb=kb, actor=actor, patient_id=patient_id, now=now)
-    active = _active(session, patient_id)
-    if found is None or active is None:
-        session.rollback()
-        raise SessionError("there is no plan to change")
-    plan, version = active
-    session.rollback()
-    if phase:
-        target = found.phase.to_phase
-        if target is None:
-            raise SessionError("there is no phase change to approve")
-        view = plans_service.draft_for_patient(
-            session,
-            kb=kb,
-            actor=actor,
-            patient_id=patient_id,
-            request=plan_rules.DraftRequest(
-                condition=plan.condition_id,
-                goal=version.goal,  # type: ignore[arg-type]
-                pain=version.pain,
-                equipment=frozenset(version.equipment),
-                minutes_per_day=version.minutes_per_day,
-                phase=target,  # type: ignore[arg-type]
-            ),
-        )
-        assert view.draft is not None  # noqa: S101 - a plan's condition always has a protocol
-        spec = plans_service.spec_from_draft(view.draft, pain=version.pain)
-        spec = spec.model_copy(
-            update={
-                "equipment": list(version.equipment),
-                "minutes_per_day": version.minutes_per_day,
-                "notes": version.notes,
-                "change_summary": f"Moved to the {plans_service.PHASE_NAMES[target].lower()} "
-                f"phase: {found.phase.reason}",
-            }
-        )
-    else:
-        by_id = {s.exercise_id: s for s in found.exercises if s.verdict != "hold"}
-        chosen = [by_id[e] for e in exercise_ids if e in by_id]
-        if not chosen:
-            raise SessionError("choose at least one suggestion to approve")
-        rows: list[PrescriptionIn] = []
-        changes: list[str] = []
-        for e in version.exercises:
-            s = by_id.get(e["id"]) if e["id"] in exercise_ids else None
-            base = {
-                k: e.get(k) for k in ("sets", "reps", "hold_s", "minutes", "rest_s", "per_week")
-            }
-            if s is not None and s.replace_with:
-                new = kb.exercises[s.replace_with]
-                rows.append(PrescriptionIn(exercise_id=new.id, **_dose_for(new.dose, base)))
-                changes.append(f"{e['name']} → {new.name} ({s.verdict})")
-            elif s is not None and s.new_dose:
-                dose = {k: s.new_dose.get(k) for k in base}
-                rows.append(PrescriptionIn(exercise_id=e["id"], note=e.get("note", ""), **dose))
-                changes.append(f"{e['name']}: {s.verdict} dose")
-            else:
-                rows.append(PrescriptionIn(exercise_id=e["id"], note=e.get("note", ""), **base))
-        spec = PlanCreate(
-            condition=plan.condition_id,
-            phase=version.phase,
-            goal=version.goal,
-            pain=version.pain,
-            equipment=list(version.equipment),
-            minutes_per_day=version.minutes_per_day,
-            exercises=rows,
-            treatments=[t["id"] for t in version.treatments],
-            activity_limits=[LimitIn(**lim) for lim in version.activity_limits],
-            notes=version.notes,
-            change_summary="Approved suggestions: " + "; ".join(changes),
-        )
-    return plans_service.save_plan(
-        session, kb=kb, actor=actor, patient_id=patient_id, spec=spec, now=now, address=address
-    )
-
-
-def _dose_for(default: Any, base: dict[str, Any]) -> dict[str, Any]:
-    """A swapped-in exercise keeps the old frequency but takes its own default amounts."""
-    return {
-        "sets": default.sets,
-        "reps": default.reps,
-        "hold_s": default.hold_s,
-        "minutes": default.minutes,
-        "rest_s": default.rest_s,
-        "per_week": base.get("per_week") or default.per_week,
-    }

@@ -33,6 +33,7 @@ ROUTER_MODULES = (
     "popliteal.accounts.pages",
     "popliteal.screening.pages",
     "popliteal.booking.pages",
+    "popliteal.booking.appointment_pages",
     "popliteal.booking.staff_pages",
     "popliteal.workspace.pages",
     "popliteal.screening.staff_pages",

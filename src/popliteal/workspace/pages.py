@@ -14,7 +14,7 @@ from popliteal.accounts.service import AccountError, InvalidSettings, NotAllowed
 from popliteal.outcomes import views as outcome_views
 from popliteal.running import service as running_service
 from popliteal.running.staff_pages import running_summary
-from popliteal.screening import staff_service
+from popliteal.screening import exam_layout, staff_service
 from popliteal.sessions.plan_pages import care_summary
 from popliteal.web.deps import (
     CsrfProtected,
@@ -118,7 +118,7 @@ def _patient_page(
             "labels": staff_service.URGENCY_LABELS,
             "top": staff_service.TOP_CONDITIONS,
             "findings": kb.findings,
-            "answer_text": lambda fid, v: staff_service.answer_text(kb, fid, v),
+            "answer_text": lambda fid, v: exam_layout.answer_text(kb, fid, v),
             "errors": errors or [],
             "saved": request.query_params.get("saved") == "diagnosis",
         },

@@ -30,8 +30,9 @@ from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import urgency_rank
+from popliteal.screening import exam_layout, staff_service
 from popliteal.screening import service as screening_service
-from popliteal.screening import staff_service
+from popliteal.screening import standing as screening_standing
 from popliteal.screening.engine import question_text
 from popliteal.screening.models import Screening
 
@@ -111,7 +112,7 @@ def list_patients(
     rows = session.execute(query).all()
     ids = [p.id for p, _ in rows]
 
-    standing = staff_service.patient_standing(session, ids)
+    standing = screening_standing.patient_standing(session, ids)
 
     upcoming: dict[int, AppointmentRead] = {}
     if ids:
@@ -145,7 +146,7 @@ def list_patients(
                 next_appointment=upcoming.get(patient.id),
                 working_diagnosis=patient.working_diagnosis,
                 working_diagnosis_name=staff_service.condition_name(kb, patient.working_diagnosis),
-                safety_not_ruled_out=staff_service.not_completed(last),
+                safety_not_ruled_out=screening_standing.not_completed(last),
             )
         )
     far_future = datetime.max.replace(tzinfo=now.tzinfo)
@@ -185,7 +186,7 @@ def _screening_read(kb: Knowledge, screening: Screening) -> ScreeningRead:
                 finding=fid,
                 question=question_text(kb, fid, "clinician") if fid in kb.findings else fid,
                 value=value,
-                answer=staff_service.answer_text(kb, fid, value),
+                answer=exam_layout.answer_text(kb, fid, value),
             )
             for fid, value in screening_service.answers_in_order(screening)
         ],

@@ -1,0 +1,21 @@
+"""Booking problems the person can act on, with the HTTP status each one maps to."""
+
+from __future__ import annotations
+
+from popliteal.accounts.service import AccountError
+
+
+class BookingError(AccountError):
+    """A problem the person can act on; the message is shown as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SlotTaken(BookingError):
+    status_code = 409
+
+
+class PolicyRefused(BookingError):
+    status_code = 403

@@ -1,0 +1,47 @@
+"""The `popliteal` command line: screening and knowledge-base tools.
+
+Each command lives in the module named after it; they are registered here, explicitly and in
+the order `popliteal --help` lists them.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from popliteal.cli import knowledge, load, outcomes, plan, screen, serve, validate
+
+app = typer.Typer(
+    help="popliteal: decision support for pain behind the knee.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+knowledge_app = typer.Typer(help="Check and read the knowledge base.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+demo_app = typer.Typer(help="The demo clinic.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+plan_app = typer.Typer(
+    help="Care plans drafted from the condition protocols.", no_args_is_help=True
+)
+app.add_typer(plan_app, name="plan")
+outcomes_app = typer.Typer(
+    help="Outcome questionnaires (KOOS, LEFS, IKDC, NPRS).", no_args_is_help=True
+)
+app.add_typer(outcomes_app, name="outcomes")
+
+app.command("screen")(screen.screen_command)
+plan_app.command("draft")(plan.plan_draft)
+app.command("load", help=load.LOAD_HELP)(load.load_command)
+app.command("score")(outcomes.score_command)
+outcomes_app.command("check-wording")(outcomes.outcomes_check_wording)
+knowledge_app.command("check")(knowledge.knowledge_check)
+app.command("validate")(validate.validate_command)
+knowledge_app.command("show")(knowledge.knowledge_show)
+db_app.command("upgrade")(serve.db_upgrade)
+demo_app.command("load")(serve.demo_load)
+app.command("serve")(serve.serve)
+
+
+def main() -> None:  # pragma: no cover - console-script shim
+    app()

@@ -1,0 +1,87 @@
+"""The clinician's exam form, pure: which findings it asks and under which section, answers in
+the words a clinician reads, and the form's fields read back into raw answers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import Finding
+from popliteal.screening.answers import AnswerProblem
+
+
+def exam_findings(kb: Knowledge) -> list[Finding]:
+    """The findings a clinician records at an exam (`who` includes C), in knowledge-base order."""
+    return [f for f in kb.findings.values() if "C" in f.who]
+
+
+def exam_sections(kb: Knowledge) -> list[tuple[str, str, list[Finding]]]:
+    """(section id, title, findings) for every section that has findings."""
+    by_section: dict[str, list[Finding]] = {s.id: [] for s in kb.exam_sections}
+    for finding in exam_findings(kb):
+        by_section[finding.exam_section or "other"].append(finding)
+    return [(s.id, s.title, by_section[s.id]) for s in kb.exam_sections if by_section[s.id]]
+
+
+def humanise(value_id: str) -> str:
+    """A choice value id as words: 'positive_ungraded' -> 'Positive ungraded', 'l5' -> 'L5'."""
+    words = value_id.replace("_", " ").strip()
+    if len(words) <= 3 and any(c.isdigit() for c in words):
+        return words.upper()
+    return words[:1].upper() + words[1:]
+
+
+def value_label(finding: Finding, value: str) -> str:
+    return finding.value_labels.get(value) or humanise(value)
+
+
+def answer_text(kb: Knowledge, finding_id: str, value: Any) -> str:
+    """An answer as a clinician reads it: Yes/No, the choice label, the number with its unit."""
+    finding = kb.findings.get(finding_id)
+    if value is None:
+        return "Don't know / not tested"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if finding is None:
+        return str(value)
+    if finding.type == "choice":
+        return value_label(finding, str(value))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value} {finding.unit}" if finding.unit else str(value)
+
+
+def form_to_raw(kb: Knowledge, form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Read the exam form's fields into raw answers; empty means not tested (left out).
+
+    bool radios send yes/no, a select sends the value id, number inputs send text. Text that
+    is not a number is reported in the same "finding: message (got ...)" form as the CLI.
+    """
+    raw: dict[str, Any] = {}
+    problems: list[str] = []
+    for finding in exam_findings(kb):
+        text = (form.get(finding.id) or "").strip()
+        if not text:
+            continue
+        if finding.type == "bool":
+            if text not in ("yes", "no"):
+                problems.append(
+                    str(AnswerProblem(finding.id, f"expected yes or no (got {text!r})"))
+                )
+                continue
+            raw[finding.id] = text == "yes"
+        elif finding.type in ("number", "scale"):
+            try:
+                number = float(text)
+            except ValueError:
+                problems.append(str(AnswerProblem(finding.id, f"expected a number (got {text!r})")))
+                continue
+            raw[finding.id] = (
+                int(number) if math.isfinite(number) and number.is_integer() else number
+            )
+        else:
+            raw[finding.id] = text
+    return raw, problems
