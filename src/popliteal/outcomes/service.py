@@ -36,7 +36,7 @@ from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import local_date, utcnow
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import FollowupSettings
-from popliteal.outcomes import followup, rules
+from popliteal.outcomes import discharge_rules, review_rules, rules, schedule
 from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.outcomes.schemas import (
     ChangeRead,
@@ -86,7 +86,7 @@ def _require_staff(actor: Actor) -> None:
         raise NotAllowed("only clinicians can do this")
 
 
-def _due_read(d: followup.Due) -> DueRead:
+def _due_read(d: schedule.Due) -> DueRead:
     return DueRead(
         instrument=d.instrument, occasion=d.occasion, due_on=d.due_on, days_overdue=d.days_overdue
     )
@@ -127,15 +127,15 @@ class _Context:
     baseline_on: date | None
     discharged_on: date | None  # set while the latest discharge is the current state
     responses: list[QuestionnaireResponse]
-    pain: list[followup.PainScore]
-    periods: list[followup.PlanPeriod]
+    pain: list[review_rules.PainScore]
+    periods: list[review_rules.PlanPeriod]
     done_days: list[date]
     rom: list[RangeOfMotion]
     runs: list[Run]
 
     @property
     def instruments(self) -> tuple[str, ...]:
-        return followup.instruments_for(
+        return schedule.instruments_for(
             self.settings, condition=self.condition, preferred=self.preferred
         )
 
@@ -182,11 +182,11 @@ def _current(
     )
 
 
-def logged_pain(session: Session, patient_id: int, since: date) -> list[followup.PainScore]:
+def logged_pain(session: Session, patient_id: int, since: date) -> list[review_rules.PainScore]:
     """Pain logged on its own (morning or other) and before/after sessions since `since`:
     what the review rules read and the pain chart shows (NPRS answers are added by callers)."""
     pain = [
-        followup.PainScore(day, float(value), kind)
+        review_rules.PainScore(day, float(value), kind)
         for day, value, kind in session.execute(
             select(PainLog.local_date, PainLog.pain, PainLog.kind).where(
                 PainLog.patient_id == patient_id, PainLog.local_date >= since
@@ -199,9 +199,9 @@ def logged_pain(session: Session, patient_id: int, since: date) -> list[followup
         )
     ).all():
         if before is not None:
-            pain.append(followup.PainScore(day, float(before), "before"))
+            pain.append(review_rules.PainScore(day, float(before), "before"))
         if after is not None:
-            pain.append(followup.PainScore(day, float(after), "after"))
+            pain.append(review_rules.PainScore(day, float(after), "after"))
     return pain
 
 
@@ -243,7 +243,7 @@ def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -
         .order_by(CarePlanVersion.starts_on, CarePlanVersion.id)
     ).all()
     periods = [
-        followup.PlanPeriod(
+        review_rules.PlanPeriod(
             starts_on=v.starts_on,
             exercises=v.exercises,
             ends_on=local_date(p.ended_at, zone) if p.ended_at else None,
@@ -274,7 +274,7 @@ def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -
     for r in responses:
         value = (r.scores or {}).get("scores", {}).get(pain_scale)
         if r.instrument == "nprs" and value is not None:
-            pain.append(followup.PainScore(r.local_date, float(value), "nprs"))
+            pain.append(review_rules.PainScore(r.local_date, float(value), "nprs"))
     pain.sort(key=lambda p: p.day)
     rom = list(
         session.scalars(
@@ -320,11 +320,11 @@ def _context(session: Session, kb: Knowledge, patient: Patient, now: datetime) -
     )
 
 
-def _due(ctx: _Context) -> list[followup.Due]:
+def _due(ctx: _Context) -> list[schedule.Due]:
     dates: dict[str, list[date]] = {}
     for r in ctx.responses:
         dates.setdefault(r.instrument, []).append(r.local_date)
-    return followup.due(
+    return schedule.due(
         ctx.today,
         ctx.baseline_on,
         dates,
@@ -335,8 +335,8 @@ def _due(ctx: _Context) -> list[followup.Due]:
     )
 
 
-def _scored(r: QuestionnaireResponse) -> followup.ScoredResponse:
-    return followup.ScoredResponse(
+def _scored(r: QuestionnaireResponse) -> review_rules.ScoredResponse:
+    return review_rules.ScoredResponse(
         day=r.local_date,
         instrument=r.instrument,
         scores=dict((r.scores or {}).get("scores", {})),
@@ -347,7 +347,9 @@ def _scored(r: QuestionnaireResponse) -> followup.ScoredResponse:
 def _adherence(ctx: _Context, until: date) -> float | None:
     if ctx.baseline_on is None:
         return None
-    return followup.care_adherence(ctx.periods, ctx.done_days, start=ctx.baseline_on, today=until)
+    return review_rules.care_adherence(
+        ctx.periods, ctx.done_days, start=ctx.baseline_on, today=until
+    )
 
 
 # ------------------------------------------------------------------ review flags
@@ -369,7 +371,7 @@ def evaluate_reviews(
         return []
     main = [_scored(r) for r in ctx.responses if r.instrument == ctx.main]
     latest = main[-1].day if main else ctx.today
-    flags = followup.review_flags(
+    flags = review_rules.review_flags(
         kb,
         today=ctx.today,
         care_start=ctx.baseline_on,
@@ -744,13 +746,13 @@ def clinic_due(
         for instrument, day in dates.get(pid, []):
             if day >= since:
                 by_instrument.setdefault(instrument, []).append(day)
-        found = followup.due(
+        found = schedule.due(
             today,
             _baseline_on(episode_plans, first_visit, zone),
             by_instrument,
             interval,
             discharged_on,
-            instruments=followup.instruments_for(
+            instruments=schedule.instruments_for(
                 kb.followup, condition=condition, preferred=preferred
             ),
             settings=kb.followup,
@@ -940,15 +942,15 @@ def _summary(kb: Knowledge, ctx: _Context) -> dict[str, Any]:
     }
 
 
-def _criteria(kb: Knowledge, ctx: _Context) -> list[followup.Criterion]:
-    return followup.discharge_criteria(
+def _criteria(kb: Knowledge, ctx: _Context) -> list[discharge_rules.Criterion]:
+    return discharge_rules.discharge_criteria(
         kb,
         today=ctx.today,
         main=ctx.main,
         responses=[_scored(r) for r in ctx.responses],
         pain=ctx.pain,
         rom=[
-            followup.RomMeasure(
+            discharge_rules.RomMeasure(
                 day=m.measured_on,
                 side=m.side,
                 affected=m.affected,
@@ -962,8 +964,8 @@ def _criteria(kb: Knowledge, ctx: _Context) -> list[followup.Criterion]:
     )
 
 
-def _criterion_read(c: followup.Criterion) -> CriterionRead:
-    return CriterionRead(**followup.criterion_to_json(c))
+def _criterion_read(c: discharge_rules.Criterion) -> CriterionRead:
+    return CriterionRead(**discharge_rules.criterion_to_json(c))
 
 
 def discharge_check(
@@ -983,7 +985,7 @@ def discharge_check(
     criteria = _criteria(kb, ctx)
     discharge_due = [
         _due_read(d)
-        for d in followup.due(
+        for d in schedule.due(
             ctx.today,
             ctx.baseline_on,
             {
@@ -1060,7 +1062,7 @@ def discharge(
         patient_id=patient.id,
         discharged_on=day,
         discharged_by=actor.user_id,
-        criteria=[followup.criterion_to_json(c) for c in criteria],
+        criteria=[discharge_rules.criterion_to_json(c) for c in criteria],
         summary=_summary(kb, ctx),
         note=body.note.strip(),
         overridden=bool(unmet),
