@@ -24,8 +24,7 @@ from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.schemas import RedFlagRead
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import chart, rules, views, wording
-from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes import chart, questionnaires, rules, views, wording
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from popliteal.sessions.pages import Posted, PostedForm
 from popliteal.web.deps import (
@@ -184,7 +183,7 @@ def submit_check_in(
         )
         return None, flags, found
     try:
-        result = outcomes_service.submit_response(
+        result = questionnaires.submit_response(
             session,
             kb=kb,
             actor=actor,
@@ -244,7 +243,7 @@ def read_my_result(
     response_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> Response:
     """Show one of your questionnaires: scores and the change since your first."""
-    outcomes = outcomes_service.outcomes(
+    outcomes = questionnaires.outcomes(
         session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
     )
     result = views.response_result(kb, outcomes, response_id)

@@ -22,8 +22,7 @@ from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
 from popliteal.alerts import service as alerts_service
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import chart, discharge_pdf, rules, views
-from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes import chart, discharge_pdf, discharges, range_of_motion, rules, views
 from popliteal.outcomes.pages import (
     InstrumentPath,
     form_for,
@@ -306,7 +305,7 @@ def create_range_of_motion(
         session.rollback()
         return _rom_problem(request, session, kb, actor, patient_id, problems, form)
     try:
-        outcomes_service.record_range_of_motion(
+        range_of_motion.record_range_of_motion(
             session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
         )
     except NotAllowed:
@@ -427,10 +426,10 @@ def _discharge_page(
 ) -> Response:
     address = client_address(request)
     try:
-        check = outcomes_service.discharge_check(
+        check = discharges.discharge_check(
             session, kb=kb, actor=actor, patient_id=patient_id, address=address
         )
-        discharges = outcomes_service.list_discharges(
+        past = discharges.list_discharges(
             session, actor=actor, patient_id=patient_id, address=address
         )
     except NotAllowed:
@@ -444,7 +443,7 @@ def _discharge_page(
         {
             "patient": patient,
             "check": check,
-            "latest": discharges[0] if discharges else None,
+            "latest": past[0] if past else None,
             "summary": views.summary_view(kb, check.summary),
             "due": views.due_items(kb, check.due),
             "errors": list(errors),
@@ -499,7 +498,7 @@ def create_discharge(
             request, session, kb, actor, patient_id, errors=problems, form=form, status=400
         )
     try:
-        outcomes_service.discharge(
+        discharges.discharge(
             session,
             kb=kb,
             actor=actor,
@@ -509,7 +508,7 @@ def create_discharge(
         )
     except NotAllowed:
         raise HTTPException(404, NOT_FOUND) from None
-    except outcomes_service.DischargeRefused as exc:
+    except discharges.DischargeRefused as exc:
         messages = [
             views.sentence(p.replace("give an override_reason", "give a reason"))
             for p in exc.problems
@@ -537,13 +536,13 @@ def _summary_context(
     """The latest discharge as stored, or a draft from today's criteria when not discharged."""
     address = client_address(request)
     try:
-        discharges = outcomes_service.list_discharges(
+        past = discharges.list_discharges(
             session, actor=actor, patient_id=patient_id, address=address
         )
         check = (
             None
-            if discharges
-            else outcomes_service.discharge_check(
+            if past
+            else discharges.discharge_check(
                 session, kb=kb, actor=actor, patient_id=patient_id, address=address
             )
         )
@@ -551,7 +550,7 @@ def _summary_context(
         raise HTTPException(404, NOT_FOUND) from None
     patient = _patient(session, patient_id)
     clinic = session.get(Clinic, patient.clinic_id)
-    latest = discharges[0] if discharges else None
+    latest = past[0] if past else None
     by = session.get(User, latest.discharged_by) if latest else None
     today = plans_service.local_today(session, patient.clinic_id)
     ctx = {

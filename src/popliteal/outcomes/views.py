@@ -25,8 +25,14 @@ from popliteal.alerts.schemas import AlertRead
 from popliteal.clock import local_time
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Instrument, urgency_rank
-from popliteal.outcomes import chart, rules
-from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes import (
+    chart,
+    episode,
+    questionnaires,
+    questionnaires_due,
+    range_of_motion,
+    rules,
+)
 from popliteal.outcomes.schemas import (
     DueRead,
     HistoryPoint,
@@ -74,7 +80,7 @@ def pain_records(
     patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     found = [
         PainRecord(p.day, int(p.pain), p.source)
-        for p in outcomes_service.logged_pain(session, patient.id, since)
+        for p in episode.logged_pain(session, patient.id, since)
     ]
     accounts_service.audit(
         session,
@@ -225,7 +231,7 @@ def safety_prompt(
         kb=kb,
         actor=actor,
         patient_id=patient_id,
-        checked_in=outcomes_service.checked_in_safety,
+        checked_in=questionnaires.checked_in_safety,
     )
     at = today.safety.answered_at
     return SafetyPrompt(
@@ -352,7 +358,9 @@ def due_for_me(session: Session, *, kb: Knowledge, actor: Actor) -> list[DueItem
         return []
     return due_items(
         kb,
-        outcomes_service.due_for_patient(session, kb=kb, actor=actor, patient_id=actor.patient_id),
+        questionnaires_due.due_for_patient(
+            session, kb=kb, actor=actor, patient_id=actor.patient_id
+        ),
     )
 
 
@@ -597,7 +605,7 @@ def alert_list_context(
 ) -> dict[str, Any]:
     """The patient list's alert and due-questionnaire columns (staff of the clinic)."""
     alerts = alerts_service.list_alerts(session, actor=actor, address=address)
-    due = outcomes_service.clinic_due(session, kb=kb, actor=actor, patient_ids=patient_ids)
+    due = questionnaires_due.clinic_due(session, kb=kb, actor=actor, patient_ids=patient_ids)
     wanted = set(patient_ids)
     return {
         "outcome_alerts": {pid: a for pid, a in alerts_by_patient(alerts).items() if pid in wanted},
@@ -734,13 +742,13 @@ def outcome_charts(
     """Scores, pain and range-of-motion charts of one person (NotAllowed when not theirs or
     not the clinic's); every read is audited by the service that makes it. `compact` lays the
     line charts out for a phone (the person's pages)."""
-    outcomes = outcomes_service.outcomes(
+    outcomes = questionnaires.outcomes(
         session, kb=kb, actor=actor, patient_id=patient_id, address=address
     )
     today = plans_service.local_today(session, actor.clinic_id)
     since = since_for_pain(today)
     pain = pain_records(session, actor=actor, patient_id=patient_id, since=since, address=address)
-    rom = outcomes_service.list_range_of_motion(
+    rom = range_of_motion.list_range_of_motion(
         session, actor=actor, patient_id=patient_id, address=address
     )
     answered = {h.instrument for h in outcomes.history}
@@ -774,7 +782,7 @@ def outcomes_card(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
 ) -> OutcomesCard:
     """Latest scores with their change, what is due and the open alerts of one patient."""
-    outcomes = outcomes_service.outcomes(
+    outcomes = questionnaires.outcomes(
         session, kb=kb, actor=actor, patient_id=patient_id, address=address
     )
     alerts = alerts_service.list_alerts(
