@@ -33,6 +33,9 @@ from popliteal.outcomes import (
     range_of_motion,
     rules,
 )
+from popliteal.outcomes.adherence_chart import adherence_chart
+from popliteal.outcomes.pain_chart import pain_chart
+from popliteal.outcomes.rom_chart import RefLine, RomPoint, rom_chart
 from popliteal.outcomes.schemas import (
     DueRead,
     HistoryPoint,
@@ -40,6 +43,7 @@ from popliteal.outcomes.schemas import (
     QuestionnaireRead,
     RangeOfMotionRead,
 )
+from popliteal.outcomes.score_charts import ScoreCharts, ScorePanel, score_charts
 from popliteal.plans import service as plans_service
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.schemas import AdherenceRead
@@ -378,7 +382,7 @@ def _instrument_range(inst: Instrument) -> tuple[float, float]:
 
 def score_charts_for(
     kb: Knowledge, outcomes: OutcomesRead, instrument: str, *, chart_id: str
-) -> chart.ScoreCharts:
+) -> ScoreCharts:
     """One panel per scale of an instrument, with the MCID band around its first score."""
     inst: Instrument = kb.outcomes.instruments[instrument]  # type: ignore[index]
     low, high = _instrument_range(inst)
@@ -394,8 +398,8 @@ def score_charts_for(
             for p in points
             if (v := p.scores.get(key)) is not None
         ]
-        panels.append(chart.ScorePanel(key, name, series, mcid, low, high))
-    return chart.score_charts(short_name(instrument), panels, chart_id=chart_id)
+        panels.append(ScorePanel(key, name, series, mcid, low, high))
+    return score_charts(short_name(instrument), panels, chart_id=chart_id)
 
 
 def pain_chart_for(
@@ -422,7 +426,7 @@ def pain_chart_for(
             value = point.scores.get("pain")
             if value is not None and point.local_date >= since:
                 nprs[point.local_date] = float(value)
-    return chart.pain_chart(
+    return pain_chart(
         [
             chart.Series("Morning", [chart.Point(d, v) for d, v in sorted(morning.items())]),
             chart.Series("After a session", [chart.Point(d, v) for d, v in sorted(after.items())]),
@@ -441,7 +445,7 @@ def adherence_chart_for(
     shown = list(weeks)
     while shown and shown[0].due_days == 0:
         shown.pop(0)  # weeks before the plan began would only fill the chart
-    return chart.adherence_chart(
+    return adherence_chart(
         [(w.week_start, w.percent) for w in shown],
         adequate=kb.followup.review.adequate_care.adherence_at_least,
         chart_id=chart_id,
@@ -467,21 +471,19 @@ def rom_chart_for(
     other_flex = next((m for m in reversed(other) if m.flexion_deg is not None), None)
     other_ext = next((m for m in reversed(other) if m.extension_deg is not None), None)
     if other_flex is not None and other_flex.flexion_deg is not None:
-        flexion = chart.RefLine(
-            other_flex.flexion_deg, f"other knee: flexion {other_flex.flexion_deg}°"
-        )
+        flexion = RefLine(other_flex.flexion_deg, f"other knee: flexion {other_flex.flexion_deg}°")
     else:
-        flexion = chart.RefLine(norms.flexion_at_least, f"full flexion: {norms.flexion_at_least}°")
+        flexion = RefLine(norms.flexion_at_least, f"full flexion: {norms.flexion_at_least}°")
     if other_ext is not None and other_ext.extension_deg is not None:
-        extension = chart.RefLine(
+        extension = RefLine(
             other_ext.extension_deg, f"other knee: extension {_deg(other_ext.extension_deg)}"
         )
     else:
-        extension = chart.RefLine(
+        extension = RefLine(
             norms.extension_at_least, f"full extension: {_deg(norms.extension_at_least)}"
         )
-    return chart.rom_chart(
-        [chart.RomPoint(m.measured_on, m.side, m.flexion_deg, m.extension_deg) for m in treated],
+    return rom_chart(
+        [RomPoint(m.measured_on, m.side, m.flexion_deg, m.extension_deg) for m in treated],
         full_flexion=flexion,
         full_extension=extension,
         chart_id=chart_id,
@@ -722,7 +724,7 @@ def since_for_pain(today: date) -> date:
 @dataclass(frozen=True)
 class OutcomeCharts:
     outcomes: OutcomesRead
-    scores: list[chart.ScoreCharts]  # the main instrument first
+    scores: list[ScoreCharts]  # the main instrument first
     pain: chart.Chart
     rom: chart.Chart
     rom_measures: list[RangeOfMotionRead]
