@@ -18,8 +18,7 @@ from starlette.testclient import TestClient
 
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import questionnaires, questionnaires_due
-from popliteal.outcomes import views as outcome_views
+from popliteal.outcomes import patient_charts, questionnaires, questionnaires_due
 from popliteal.outcomes.models import Discharge
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from popliteal.sessions import service as sessions_service
@@ -212,7 +211,7 @@ def test_pain_is_charted_on_the_clinics_dates_across_the_fall_change(
     _answer(db, kb, patient_id, "nprs", {"pain": 7})
 
     go(pinned_clock, noon(FALL + ONE_DAY))
-    charts = outcome_views.outcome_charts(
+    charts = patient_charts.outcome_charts(
         db, kb=kb, actor=actor_for(db, CHIRO.email), patient_id=patient_id, prefix="staff"
     )
     assert charts.pain.table.headers == ("Date", "Morning", "Questionnaire (NPRS)")

@@ -22,13 +22,24 @@ from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
 from popliteal.alerts import service as alerts_service
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import chart, discharge_pdf, discharges, range_of_motion, rules, views
+from popliteal.outcomes import (
+    alert_list,
+    chart,
+    discharge_pdf,
+    discharge_summary,
+    discharges,
+    patient_charts,
+    range_of_motion,
+    rules,
+    score_results,
+)
 from popliteal.outcomes.pages import (
     InstrumentPath,
     form_for,
     form_values,
     instrument_or_404,
     render,
+    sentence,
     submit_check_in,
 )
 from popliteal.outcomes.schemas import DischargeCreate, RangeOfMotionCreate
@@ -84,7 +95,7 @@ def _validation(exc: ValidationError, names: dict[str, str]) -> list[str]:
     for e in exc.errors():
         where = str(e["loc"][0]) if e.get("loc") else ""
         message = str(e["msg"]).removeprefix("Value error, ")
-        out.append(views.sentence(f"{names.get(where, where or 'Form')}: {message}"))
+        out.append(sentence(f"{names.get(where, where or 'Form')}: {message}"))
     return out
 
 
@@ -104,7 +115,7 @@ def _outcomes_page(
 ) -> Response:
     address = client_address(request)
     try:
-        charts = views.outcome_charts(
+        charts = patient_charts.outcome_charts(
             session, kb=kb, actor=actor, patient_id=patient_id, prefix="staff", address=address
         )
         alerts = alerts_service.list_alerts(
@@ -124,8 +135,10 @@ def _outcomes_page(
         "patient": patient,
         "charts": charts,
         "alerts": alerts,
-        "rows": views.score_rows(kb, charts.outcomes, patient.user_id),
-        "adherence": views.adherence_chart_for(kb, progress.adherence, chart_id="staff-adh"),
+        "rows": score_results.score_rows(kb, charts.outcomes, patient.user_id),
+        "adherence": patient_charts.adherence_chart_for(
+            kb, progress.adherence, chart_id="staff-adh"
+        ),
         "running": running_context(kb, running) if running.activities else None,
         "instruments": [(i, kb.outcomes.instruments[i].name) for i in rules.INSTRUMENTS],  # type: ignore[index]
         "errors": list(errors),
@@ -133,7 +146,7 @@ def _outcomes_page(
         "today": today.isoformat(),
         "notice": NOTICES.get(request.query_params.get("saved", "")),
         "timezone": _timezone(session, patient.clinic_id),
-        "kind_names": views.KIND_NAMES,
+        "kind_names": alert_list.KIND_NAMES,
         "number": chart.number,
         "long_day": chart.long_day,
         "short_day": short_day,
@@ -312,7 +325,7 @@ def create_range_of_motion(
         raise HTTPException(404, NOT_FOUND) from None
     except ProblemsError as exc:
         return _rom_problem(
-            request, session, kb, actor, patient_id, [views.sentence(p) for p in exc.problems], form
+            request, session, kb, actor, patient_id, [sentence(p) for p in exc.problems], form
         )
     return RedirectResponse(
         f"/staff/patients/{patient_id}/outcomes?saved=rom#range-of-motion", status_code=303
@@ -359,7 +372,7 @@ def _alerts_page(
             "errors": list(errors),
             "notice": NOTICES.get(request.query_params.get("saved", "")),
             "timezone": timezone,
-            "kind_names": views.KIND_NAMES,
+            "kind_names": alert_list.KIND_NAMES,
             "back": "/staff/alerts",
         },
         status,
@@ -400,7 +413,7 @@ def resolve_alert(
         except NotAllowed:
             raise HTTPException(404, "no such alert") from None
         except AccountError as exc:
-            problem = views.sentence(str(exc))
+            problem = sentence(str(exc))
     if problem:
         session.rollback()
         status = 409 if "already resolved" in problem else 400
@@ -444,8 +457,8 @@ def _discharge_page(
             "patient": patient,
             "check": check,
             "latest": past[0] if past else None,
-            "summary": views.summary_view(kb, check.summary),
-            "due": views.due_items(kb, check.due),
+            "summary": discharge_summary.summary_view(kb, check.summary),
+            "due": score_results.due_items(kb, check.due),
             "errors": list(errors),
             "form": form or PostedForm({}),
             "today": today.isoformat(),
@@ -510,8 +523,7 @@ def create_discharge(
         raise HTTPException(404, NOT_FOUND) from None
     except discharges.DischargeRefused as exc:
         messages = [
-            views.sentence(p.replace("give an override_reason", "give a reason"))
-            for p in exc.problems
+            sentence(p.replace("give an override_reason", "give a reason")) for p in exc.problems
         ]
         return _discharge_page(
             request, session, kb, actor, patient_id, errors=messages, form=form, status=400
@@ -523,7 +535,7 @@ def create_discharge(
             kb,
             actor,
             patient_id,
-            errors=[views.sentence(str(exc))],
+            errors=[sentence(str(exc))],
             form=form,
             status=409,
         )
@@ -567,7 +579,7 @@ def _summary_context(
         "overridden": latest.overridden if latest else False,
         "override_reason": latest.override_reason if latest else "",
         "criteria": latest.criteria if latest else (check.criteria if check else []),
-        "summary": views.summary_view(kb, latest.summary if latest else check.summary),  # type: ignore[union-attr]
+        "summary": discharge_summary.summary_view(kb, latest.summary if latest else check.summary),  # type: ignore[union-attr]
         "disclaimer": kb.advice.disclaimer.strip(),
         "today": chart.long_day(today),
         "number": chart.number,
