@@ -21,7 +21,7 @@ from popliteal.clock import local_today
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.demo import CLINIC_TZ as DEMO_TZ
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes import range_of_motion
 from popliteal.outcomes.schemas import RangeOfMotionCreate
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.sessions.models import PainLog, SessionLog
@@ -193,7 +193,7 @@ def _arrange_history(db: Session, kb: Knowledge, rec: Records) -> None:
         (21, "right", 120, -4),
         (1, "right", 138, 0),
     ):
-        outcomes_service.record_range_of_motion(
+        range_of_motion.record_range_of_motion(
             db,
             actor=actor,
             patient_id=rec.patient_id,

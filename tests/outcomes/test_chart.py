@@ -12,6 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from popliteal.outcomes import chart
+from popliteal.outcomes.adherence_chart import adherence_chart
+from popliteal.outcomes.pain_chart import pain_chart
+from popliteal.outcomes.rom_chart import RefLine, RomPoint, rom_chart
+from popliteal.outcomes.score_charts import PANEL_HEIGHT, ScorePanel, score_charts
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 D0 = date(2025, 3, 3)
@@ -55,7 +59,7 @@ def pain_series() -> list[chart.Series]:
 
 
 def test_pain_chart_is_valid_svg_with_a_title_desc_and_table() -> None:
-    c = chart.pain_chart(pain_series(), chart_id="p")
+    c = pain_chart(pain_series(), chart_id="p")
     root = parse(c.svg)
     title, desc = accessible_name(root)
     assert "0 (no pain) to 10" in title
@@ -77,7 +81,7 @@ def test_pain_chart_is_valid_svg_with_a_title_desc_and_table() -> None:
 
 
 def test_pain_values_sit_on_the_0_to_10_scale_in_date_order() -> None:
-    root = parse(chart.pain_chart(pain_series(), chart_id="p").svg)
+    root = parse(pain_chart(pain_series(), chart_id="p").svg)
     lines = {
         p.get("data-series"): p.get("points")
         for p in root.iter("{http://www.w3.org/2000/svg}polyline")
@@ -96,7 +100,7 @@ def test_pain_values_sit_on_the_0_to_10_scale_in_date_order() -> None:
 
 
 def test_series_differ_by_marker_and_dash_not_only_colour() -> None:
-    root = parse(chart.pain_chart(pain_series(), chart_id="p").svg)
+    root = parse(pain_chart(pain_series(), chart_id="p").svg)
     dashes = [p.get("stroke-dasharray") for p in root.iter("{http://www.w3.org/2000/svg}polyline")]
     assert len(set(dashes)) == 3  # solid (None), dashed, dotted
     assert len({(shape, dash) for shape, dash, _ in chart.STYLES}) == len(chart.STYLES)
@@ -115,7 +119,7 @@ def test_end_labels_never_overlap() -> None:
     same = [
         chart.Series(f"S{i}", [chart.Point(D0, 5), chart.Point(days(3)[0], 5)]) for i in range(4)
     ]
-    root = parse(chart.pain_chart(same, chart_id="p").svg)
+    root = parse(pain_chart(same, chart_id="p").svg)
     ends = sorted(
         float(t.get("y"))
         for t in root.iter("{http://www.w3.org/2000/svg}text")
@@ -126,7 +130,7 @@ def test_end_labels_never_overlap() -> None:
 
 
 def test_one_day_of_data_is_a_marker_in_the_middle_without_a_line() -> None:
-    c = chart.pain_chart([chart.Series("Morning", [chart.Point(D0, 3)])], chart_id="p")
+    c = pain_chart([chart.Series("Morning", [chart.Point(D0, 3)])], chart_id="p")
     root = parse(c.svg)
     assert list(root.iter("{http://www.w3.org/2000/svg}polyline")) == []
     circles = [float(e.get("cx")) for e in root.iter("{http://www.w3.org/2000/svg}circle")]
@@ -134,47 +138,47 @@ def test_one_day_of_data_is_a_marker_in_the_middle_without_a_line() -> None:
 
 
 def test_no_data_draws_nothing_and_says_so() -> None:
-    c = chart.pain_chart([chart.Series("Morning", [])], chart_id="p")
+    c = pain_chart([chart.Series("Morning", [])], chart_id="p")
     assert c.svg == ""
     assert not c.has_data
     assert c.empty == "No pain scores yet."
     assert c.table.rows == ()
-    scores = chart.score_charts("LEFS", [chart.ScorePanel("total", "Total", [], 9, 0, 80)])
+    scores = score_charts("LEFS", [ScorePanel("total", "Total", [], 9, 0, 80)])
     assert not scores.has_data
     assert scores.empty == "No valid LEFS score yet."
-    assert chart.adherence_chart([(D0, None)]).svg == ""
-    rom = chart.rom_chart(
+    assert adherence_chart([(D0, None)]).svg == ""
+    rom = rom_chart(
         [],
-        full_flexion=chart.RefLine(135, "full flexion"),
-        full_extension=chart.RefLine(-2, "full extension"),
+        full_flexion=RefLine(135, "full flexion"),
+        full_extension=RefLine(-2, "full extension"),
     )
     assert rom.svg == ""
     assert rom.empty == "Not measured yet."
 
 
 def test_names_are_escaped() -> None:
-    c = chart.pain_chart([chart.Series('<b>"pain" & co</b>', [chart.Point(D0, 1)])], chart_id="p")
+    c = pain_chart([chart.Series('<b>"pain" & co</b>', [chart.Point(D0, 1)])], chart_id="p")
     root = parse(c.svg)
     assert '<b>"pain" & co</b> 1' in texts(root)
 
 
 def test_same_input_same_bytes() -> None:
-    assert chart.pain_chart(pain_series()).svg == chart.pain_chart(pain_series()).svg
+    assert pain_chart(pain_series()).svg == pain_chart(pain_series()).svg
 
 
 # ------------------------------------------------------------------ instrument scores
 
 
 def koos_pain(points: list[tuple[int, float]], mcid: float | None = 10) -> chart.Chart:
-    charts = chart.score_charts(
+    charts = score_charts(
         "KOOS",
-        [chart.ScorePanel("pain", "Pain", [chart.Point(days(d)[0], v) for d, v in points], mcid)],
+        [ScorePanel("pain", "Pain", [chart.Point(days(d)[0], v) for d, v in points], mcid)],
         chart_id="k",
     )
     return charts.panels[0]
 
 
-def y_of(value: float, top: float = 48, bottom: float = chart.PANEL_HEIGHT - 34) -> float:
+def y_of(value: float, top: float = 48, bottom: float = PANEL_HEIGHT - 34) -> float:
     return round(bottom - value / 100 * (bottom - top), 1)
 
 
@@ -222,13 +226,11 @@ def test_a_composite_without_mcid_has_no_band() -> None:
 
 
 def test_score_table_lists_every_scale_by_date() -> None:
-    charts = chart.score_charts(
+    charts = score_charts(
         "KOOS",
         [
-            chart.ScorePanel(
-                "pain", "Pain", [chart.Point(D0, 50), chart.Point(days(14)[0], 61.1)], 10
-            ),
-            chart.ScorePanel("qol", "QOL", [chart.Point(days(14)[0], 25)], 10),
+            ScorePanel("pain", "Pain", [chart.Point(D0, 50), chart.Point(days(14)[0], 61.1)], 10),
+            ScorePanel("qol", "QOL", [chart.Point(days(14)[0], 25)], 10),
         ],
     )
     assert charts.table.headers == ("Date", "Pain", "QOL")
@@ -240,7 +242,7 @@ def test_score_table_lists_every_scale_by_date() -> None:
 
 
 def test_adherence_bars_hold_their_values_and_weeks_without_due_days_say_so() -> None:
-    c = chart.adherence_chart([(D0, None), (days(7)[0], 50.0), (days(14)[0], 100.0)], adequate=70)
+    c = adherence_chart([(D0, None), (days(7)[0], 50.0), (days(14)[0], 100.0)], adequate=70)
     root = parse(c.svg)
     bars = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("data-percent")]
     assert [b.get("data-percent") for b in bars] == ["50", "100"]
@@ -260,13 +262,13 @@ def test_adherence_bars_hold_their_values_and_weeks_without_due_days_say_so() ->
 
 
 def test_rom_chart_shows_flexion_and_extension_against_full_range() -> None:
-    c = chart.rom_chart(
+    c = rom_chart(
         [
-            chart.RomPoint(D0, "right", 95, -10),
-            chart.RomPoint(days(14)[0], "right", 130, 0),
+            RomPoint(D0, "right", 95, -10),
+            RomPoint(days(14)[0], "right", 130, 0),
         ],
-        full_flexion=chart.RefLine(135, "full flexion: 135°"),
-        full_extension=chart.RefLine(-2, "full extension: -2°"),
+        full_flexion=RefLine(135, "full flexion: 135°"),
+        full_extension=RefLine(-2, "full extension: -2°"),
         chart_id="r",
     )
     root = parse(c.svg)
@@ -292,10 +294,10 @@ def test_rom_chart_shows_flexion_and_extension_against_full_range() -> None:
 
 
 def test_rom_with_two_treated_knees_names_the_side() -> None:
-    c = chart.rom_chart(
-        [chart.RomPoint(D0, "left", 100, None), chart.RomPoint(D0, "right", None, -5)],
-        full_flexion=chart.RefLine(135, "f"),
-        full_extension=chart.RefLine(-2, "e"),
+    c = rom_chart(
+        [RomPoint(D0, "left", 100, None), RomPoint(D0, "right", None, -5)],
+        full_flexion=RefLine(135, "f"),
+        full_extension=RefLine(-2, "e"),
     )
     words = texts(parse(c.svg))
     assert "Flexion (left) 100" in words
@@ -315,7 +317,7 @@ def test_rom_with_two_treated_knees_names_the_side() -> None:
 def test_any_pain_data_gives_valid_svg_inside_the_plot(
     series: list[list[tuple[int, float]]],
 ) -> None:
-    c = chart.pain_chart(
+    c = pain_chart(
         [
             chart.Series(f"S{i}", [chart.Point(days(d)[0], v) for d, v in pts])
             for i, pts in enumerate(series)
@@ -333,7 +335,7 @@ def test_any_pain_data_gives_valid_svg_inside_the_plot(
 
 
 def test_compact_chart_fits_a_phone_legend_wraps_and_line_ends_carry_values() -> None:
-    c = chart.pain_chart(pain_series(), chart_id="p", compact=True)
+    c = pain_chart(pain_series(), chart_id="p", compact=True)
     root = parse(c.svg)
     assert root.get("viewBox") == f"0 0 {chart.COMPACT_WIDTH} {chart.HEIGHT}"
     words = texts(root)

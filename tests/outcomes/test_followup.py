@@ -14,21 +14,17 @@ from hypothesis import strategies as st
 
 from popliteal.alerts.rules import check_safety, safety_problems
 from popliteal.knowledge.loader import Knowledge, default_knowledge
-from popliteal.outcomes import followup
-from popliteal.outcomes.followup import (
-    Due,
+from popliteal.outcomes import discharge_rules, review_rules
+from popliteal.outcomes.discharge_rules import RomMeasure, discharge_criteria, steps_from_best
+from popliteal.outcomes.review_rules import (
     PainScore,
     PlanPeriod,
-    RomMeasure,
     ScoredResponse,
     care_adherence,
-    discharge_criteria,
-    due,
-    instruments_for,
     no_improvement,
     pain_worse,
-    steps_from_best,
 )
+from popliteal.outcomes.schedule import Due, due, instruments_for
 from popliteal.running.rules import Run
 from tests.knowledge.editing import edited_copy, problems_of
 
@@ -270,7 +266,7 @@ def flag_after(
     adherence: float | None = 70,
     latest: float = 59,
     pain: list[PainScore] | None = None,
-) -> followup.ReviewFlag | None:
+) -> review_rules.ReviewFlag | None:
     return no_improvement(
         KB,
         care_start=START,
@@ -366,7 +362,7 @@ def criteria(
     goal: str | None = "everyday_life",
     runs: list[Run] = (),  # type: ignore[assignment]
     main: str = "koos",
-) -> dict[str, followup.Criterion]:
+) -> dict[str, discharge_rules.Criterion]:
     found = discharge_criteria(
         KB, today=TODAY, main=main, responses=responses, pain=pain, rom=rom, goal=goal, runs=runs
     )

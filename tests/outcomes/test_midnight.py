@@ -18,8 +18,7 @@ from starlette.testclient import TestClient
 
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import service as outcomes_service
-from popliteal.outcomes import views as outcome_views
+from popliteal.outcomes import patient_charts, questionnaires, questionnaires_due
 from popliteal.outcomes.models import Discharge
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from popliteal.sessions import service as sessions_service
@@ -64,7 +63,7 @@ def _answer(
     db: Session, kb: Knowledge, patient_id: int, instrument: str, answers: dict[str, Any]
 ) -> None:
     """The patient answers a questionnaire now (the moved clock)."""
-    outcomes_service.submit_response(
+    questionnaires.submit_response(
         db,
         kb=kb,
         actor=actor_for(db, PATIENT.email),
@@ -178,7 +177,7 @@ def test_a_questionnaire_falls_due_on_the_clinics_date(
         go(pinned_clock, instant.at)
         today = client.get("/my/today").text
         assert ('id="questionnaires-due-h"' in today) is due, instant.id
-        listed = outcomes_service.clinic_due(db, kb=kb, actor=staff, patient_ids=[patient_id])
+        listed = questionnaires_due.clinic_due(db, kb=kb, actor=staff, patient_ids=[patient_id])
         if not due:
             assert listed == {}, instant.id
             continue
@@ -212,7 +211,7 @@ def test_pain_is_charted_on_the_clinics_dates_across_the_fall_change(
     _answer(db, kb, patient_id, "nprs", {"pain": 7})
 
     go(pinned_clock, noon(FALL + ONE_DAY))
-    charts = outcome_views.outcome_charts(
+    charts = patient_charts.outcome_charts(
         db, kb=kb, actor=actor_for(db, CHIRO.email), patient_id=patient_id, prefix="staff"
     )
     assert charts.pain.table.headers == ("Date", "Morning", "Questionnaire (NPRS)")

@@ -20,7 +20,7 @@ from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.service import actor_for
 from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import CHIRO, PATIENT
-from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes import questionnaires
 from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from tests.accounts.factories import (
@@ -67,7 +67,7 @@ def submit_as(
     user = db.scalar(select(User).where(User.email == email))
     assert user is not None
     actor = actor_for(db, user)
-    result = outcomes_service.submit_response(
+    result = questionnaires.submit_response(
         db,
         kb=kb,
         actor=actor,

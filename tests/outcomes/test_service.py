@@ -23,10 +23,16 @@ from popliteal.alerts.service import CheckInRefused
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.demo import ADMIN, CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes import (
+    discharges,
+    questionnaires,
+    questionnaires_due,
+    range_of_motion,
+    reviews,
+)
+from popliteal.outcomes.discharges import DischargeRefused
 from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.outcomes.schemas import DischargeCreate, QuestionnaireCreate, RangeOfMotionCreate
-from popliteal.outcomes.service import DischargeRefused
 from popliteal.plans.models import CarePlan
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import PainLog, SessionLog
@@ -97,7 +103,7 @@ def submit(
     now: datetime = NOW,
     **body: Any,
 ) -> Any:
-    return outcomes_service.submit_response(
+    return questionnaires.submit_response(
         db,
         kb=kb,
         actor=actor,
@@ -137,7 +143,7 @@ def test_a_koos_check_in_is_scored_stored_audited_and_no_longer_due(
     db: Session, kb: Knowledge, world: World
 ) -> None:
     in_care(db, kb, world, TODAY - timedelta(days=2))
-    before = outcomes_service.due_for_patient(
+    before = questionnaires_due.due_for_patient(
         db, kb=kb, actor=world.person, patient_id=world.patient_id, now=NOW
     )
     assert [(d.instrument, d.occasion, d.days_overdue) for d in before] == [
@@ -342,7 +348,7 @@ def test_nobody_submits_or_reads_another_persons_outcomes(
     with pytest.raises(NotAllowed):
         submit(db, kb, world.chiro, other.patient_id, instrument="nprs", answers={"pain": 2})
     with pytest.raises(NotAllowed):
-        outcomes_service.outcomes(db, kb=kb, actor=world.chiro, patient_id=other.patient_id)
+        questionnaires.outcomes(db, kb=kb, actor=world.chiro, patient_id=other.patient_id)
     with pytest.raises(NotAllowed):
         alerts_service.list_alerts(db, actor=world.person)
     db.rollback()
@@ -568,10 +574,10 @@ def test_the_patient_list_can_refresh_review_flags_for_the_whole_clinic(
 ) -> None:
     in_care(db, kb, world, TODAY - timedelta(days=30))
     morning_pain(db, world.patient_id, {20: 2, 17: 3, 15: 3, 5: 4, 3: 5, 0: 5})
-    assert outcomes_service.refresh_review_flags(db, kb=kb, actor=world.chiro, now=NOW) == 1
-    assert outcomes_service.refresh_review_flags(db, kb=kb, actor=world.chiro, now=NOW) == 0
+    assert reviews.refresh_review_flags(db, kb=kb, actor=world.chiro, now=NOW) == 1
+    assert reviews.refresh_review_flags(db, kb=kb, actor=world.chiro, now=NOW) == 0
     with pytest.raises(NotAllowed):
-        outcomes_service.refresh_review_flags(db, kb=kb, actor=world.person, now=NOW)
+        reviews.refresh_review_flags(db, kb=kb, actor=world.person, now=NOW)
     listed = alerts_service.list_alerts(db, actor=world.chiro)
     assert [(a.patient_id, a.rule_id) for a in listed] == [(world.patient_id, "review_pain_worse")]
 
@@ -603,7 +609,7 @@ def test_the_first_initial_evaluation_is_the_baseline_and_the_clinic_interval_se
         )
     )
     db.commit()
-    view = outcomes_service.outcomes(
+    view = questionnaires.outcomes(
         db, kb=kb, actor=world.person, patient_id=world.patient_id, now=NOW
     )
     assert view.baseline_on == TODAY - timedelta(days=21)
@@ -622,7 +628,7 @@ def test_the_first_initial_evaluation_is_the_baseline_and_the_clinic_interval_se
             answers=answers,
             completed_on=TODAY - timedelta(days=21),
         )
-    due = outcomes_service.due_for_patient(
+    due = questionnaires_due.due_for_patient(
         db, kb=kb, actor=world.person, patient_id=world.patient_id, now=NOW
     )
     assert [(d.occasion, d.due_on) for d in due] == [("follow_up", TODAY - timedelta(days=7))] * 2
@@ -637,12 +643,12 @@ def test_the_first_initial_evaluation_is_the_baseline_and_the_clinic_interval_se
         followup_interval_days=28,
         preferred_instrument="lefs",
     )
-    due = outcomes_service.due_for_patient(
+    due = questionnaires_due.due_for_patient(
         db, kb=kb, actor=world.person, patient_id=world.patient_id, now=NOW
     )
     # LEFS is now the main instrument and has no baseline yet; NPRS waits 28 days
     assert [(d.instrument, d.occasion) for d in due] == [("lefs", "baseline")]
-    per_patient = outcomes_service.clinic_due(
+    per_patient = questionnaires_due.clinic_due(
         db, kb=kb, actor=world.chiro, patient_ids=[world.patient_id], now=NOW
     )
     assert [d.instrument for d in per_patient[world.patient_id]] == ["lefs"]
@@ -666,7 +672,7 @@ def test_the_patient_list_due_column_matches_each_persons_due_in_a_fixed_number_
         return pid
 
     def discharge(pid: int, days_ago: int) -> None:
-        outcomes_service.discharge(
+        discharges.discharge(
             db,
             kb=kb,
             actor=world.chiro,
@@ -730,7 +736,7 @@ def test_the_patient_list_due_column_matches_each_persons_due_in_a_fixed_number_
         pid: found
         for pid in ids
         if (
-            found := outcomes_service.due_for_patient(
+            found := questionnaires_due.due_for_patient(
                 db, kb=kb, actor=world.chiro, patient_id=pid, now=NOW
             )
         )
@@ -744,12 +750,12 @@ def test_the_patient_list_due_column_matches_each_persons_due_in_a_fixed_number_
     event.listen(db.get_bind(), "before_cursor_execute", listen)
     try:
         assert (
-            outcomes_service.clinic_due(db, kb=kb, actor=world.chiro, patient_ids=ids, now=NOW)
+            questionnaires_due.clinic_due(db, kb=kb, actor=world.chiro, patient_ids=ids, now=NOW)
             == one_by_one
         )
         for_all = len(statements)
         statements.clear()
-        outcomes_service.clinic_due(db, kb=kb, actor=world.chiro, patient_ids=ids[:1], now=NOW)
+        questionnaires_due.clinic_due(db, kb=kb, actor=world.chiro, patient_ids=ids[:1], now=NOW)
         assert len(statements) == for_all <= 10
     finally:
         event.remove(db.get_bind(), "before_cursor_execute", listen)
@@ -757,7 +763,7 @@ def test_the_patient_list_due_column_matches_each_persons_due_in_a_fixed_number_
     neighbour, _ = other_clinic(db, kb)
     db.commit()
     assert (
-        outcomes_service.clinic_due(
+        questionnaires_due.clinic_due(
             db, kb=kb, actor=world.chiro, patient_ids=[neighbour.patient_id], now=NOW
         )
         == {}
@@ -794,7 +800,7 @@ def test_the_follow_up_interval_is_checked_by_the_service_and_the_database(
 def test_range_of_motion_is_recorded_by_clinicians_with_checked_values(
     db: Session, kb: Knowledge, world: World
 ) -> None:
-    read = outcomes_service.record_range_of_motion(
+    read = range_of_motion.record_range_of_motion(
         db,
         actor=world.chiro,
         patient_id=world.patient_id,
@@ -808,7 +814,7 @@ def test_range_of_motion_is_recorded_by_clinicians_with_checked_values(
         True,
     )
     with pytest.raises(NotAllowed):
-        outcomes_service.record_range_of_motion(
+        range_of_motion.record_range_of_motion(
             db,
             actor=world.person,
             patient_id=world.patient_id,
@@ -816,7 +822,7 @@ def test_range_of_motion_is_recorded_by_clinicians_with_checked_values(
             now=NOW,
         )
     with pytest.raises(ProblemsError, match="in the future"):
-        outcomes_service.record_range_of_motion(
+        range_of_motion.record_range_of_motion(
             db,
             actor=world.chiro,
             patient_id=world.patient_id,
@@ -825,7 +831,7 @@ def test_range_of_motion_is_recorded_by_clinicians_with_checked_values(
             ),
             now=NOW,
         )
-    listed = outcomes_service.list_range_of_motion(
+    listed = range_of_motion.list_range_of_motion(
         db, actor=world.chiro, patient_id=world.patient_id
     )
     assert [r.id for r in listed] == [read.id]
@@ -896,7 +902,7 @@ def test_only_the_clinics_clinicians_resolve_an_alert_and_only_once(
 def test_red_flags_come_first_in_the_alert_list(db: Session, kb: Knowledge, world: World) -> None:
     in_care(db, kb, world, TODAY - timedelta(days=30))
     morning_pain(db, world.patient_id, {20: 2, 17: 3, 15: 3, 5: 4, 3: 5, 0: 5})
-    outcomes_service.refresh_review_flags(db, kb=kb, actor=world.chiro, now=NOW)
+    reviews.refresh_review_flags(db, kb=kb, actor=world.chiro, now=NOW)
     submit(
         db,
         kb,
@@ -922,7 +928,7 @@ def test_discharge_is_refused_with_the_unmet_criteria_unless_overridden_with_a_r
 ) -> None:
     in_care(db, kb, world, TODAY - timedelta(days=20))
     morning_pain(db, world.patient_id, {3: 3})
-    check = outcomes_service.discharge_check(
+    check = discharges.discharge_check(
         db, kb=kb, actor=world.chiro, patient_id=world.patient_id, now=NOW
     )
     assert not check.all_met
@@ -933,7 +939,7 @@ def test_discharge_is_refused_with_the_unmet_criteria_unless_overridden_with_a_r
         "target_activity": "unknown",
     }
     with pytest.raises(DischargeRefused) as caught:
-        outcomes_service.discharge(
+        discharges.discharge(
             db,
             kb=kb,
             actor=world.chiro,
@@ -944,7 +950,7 @@ def test_discharge_is_refused_with_the_unmet_criteria_unless_overridden_with_a_r
     assert caught.value.problems[0].startswith("Pain-free: not met: Pain 3/10")
     assert caught.value.problems[-1] == "give an override_reason to discharge anyway"
     with pytest.raises(NotAllowed):
-        outcomes_service.discharge(
+        discharges.discharge(
             db,
             kb=kb,
             actor=world.person,
@@ -952,7 +958,7 @@ def test_discharge_is_refused_with_the_unmet_criteria_unless_overridden_with_a_r
             body=DischargeCreate(override_reason="I feel fine"),
             now=NOW,
         )
-    done = outcomes_service.discharge(
+    done = discharges.discharge(
         db,
         kb=kb,
         actor=world.chiro,
@@ -968,15 +974,15 @@ def test_discharge_is_refused_with_the_unmet_criteria_unless_overridden_with_a_r
     assert plan.status == "ended"
     db.rollback()
     # after discharge: only the discharge questionnaires are due, and no second discharge
-    due = outcomes_service.due_for_patient(
+    due = questionnaires_due.due_for_patient(
         db, kb=kb, actor=world.person, patient_id=world.patient_id, now=NOW
     )
     assert [(d.instrument, d.occasion) for d in due] == [
         ("koos", "discharge"),
         ("nprs", "discharge"),
     ]
-    with pytest.raises(outcomes_service.OutcomeError, match="already discharged"):
-        outcomes_service.discharge(
+    with pytest.raises(discharges.OutcomeError, match="already discharged"):
+        discharges.discharge(
             db,
             kb=kb,
             actor=world.chiro,
@@ -1013,7 +1019,7 @@ def test_discharge_when_every_criterion_is_met_keeps_the_before_and_after_summar
     submit(db, kb, world.person, world.patient_id, instrument="koos", answers=koos(kb, 0))
     morning_pain(db, world.patient_id, {6: 1, 4: 0, 2: 0, 1: 0})
     for side, affected, flexion, extension in (("left", True, 138, 0), ("right", False, 140, 0)):
-        outcomes_service.record_range_of_motion(
+        range_of_motion.record_range_of_motion(
             db,
             actor=world.chiro,
             patient_id=world.patient_id,
@@ -1022,7 +1028,7 @@ def test_discharge_when_every_criterion_is_met_keeps_the_before_and_after_summar
             ),
             now=NOW,
         )
-    check = outcomes_service.discharge_check(
+    check = discharges.discharge_check(
         db, kb=kb, actor=world.chiro, patient_id=world.patient_id, now=NOW
     )
     assert {c.id: c.status for c in check.criteria} == dict.fromkeys(
@@ -1034,7 +1040,7 @@ def test_discharge_when_every_criterion_is_met_keeps_the_before_and_after_summar
     assert koos_summary["scales"]["pain"]["after"] == 100.0
     assert koos_summary["scales"]["pain"]["verdict"] == "improved"
     assert check.summary["pain"]["last_week_mean"] == pytest.approx(0.25)
-    done = outcomes_service.discharge(
+    done = discharges.discharge(
         db, kb=kb, actor=world.chiro, patient_id=world.patient_id, body=DischargeCreate(), now=NOW
     )
     assert not done.overridden
@@ -1058,7 +1064,7 @@ def test_a_new_plan_after_discharge_starts_a_new_episode(
         answers=koos(kb, 2),
         completed_on=TODAY - timedelta(days=40),
     )
-    outcomes_service.discharge(
+    discharges.discharge(
         db,
         kb=kb,
         actor=world.chiro,
@@ -1069,7 +1075,7 @@ def test_a_new_plan_after_discharge_starts_a_new_episode(
         now=NOW - timedelta(days=20),
     )
     in_care(db, kb, world, TODAY - timedelta(days=2), condition="hamstring_strain")
-    view = outcomes_service.outcomes(
+    view = questionnaires.outcomes(
         db, kb=kb, actor=world.person, patient_id=world.patient_id, now=NOW
     )
     assert view.discharged_on is None
@@ -1086,10 +1092,10 @@ def test_patient_records_are_read_by_their_person_and_clinic_and_each_read_is_au
     db: Session, kb: Knowledge, world: World
 ) -> None:
     submit(db, kb, world.person, world.patient_id, instrument="nprs", answers={"pain": 4})
-    mine = outcomes_service.outcomes(
+    mine = questionnaires.outcomes(
         db, kb=kb, actor=world.person, patient_id=world.patient_id, now=NOW
     )
-    theirs = outcomes_service.outcomes(
+    theirs = questionnaires.outcomes(
         db, kb=kb, actor=world.chiro, patient_id=world.patient_id, now=NOW
     )
     assert (
@@ -1120,6 +1126,6 @@ def test_a_clinic_east_of_utc_follows_its_own_patients(db: Session, kb: Knowledg
     staff = rf.actor_for(db, email)
     result = submit(db, kb, staff, other.patient_id, instrument="nprs", answers={"pain": 2})
     assert result.response.local_date == date(2025, 6, 1)  # 19:00 in Berlin
-    view = outcomes_service.outcomes(db, kb=kb, actor=staff, patient_id=other.patient_id, now=NOW)
+    view = questionnaires.outcomes(db, kb=kb, actor=staff, patient_id=other.patient_id, now=NOW)
     assert view.baseline_on is not None  # the factory saved a care plan
     assert [r.id for r in view.responses] == [result.response.id]

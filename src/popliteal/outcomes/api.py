@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.schemas import AlertRead, AlertResolve
-from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes import discharges, questionnaires, range_of_motion
 from popliteal.outcomes.schemas import (
     DischargeCheckRead,
     DischargeCreate,
@@ -56,7 +56,7 @@ def _submit(
 ) -> SubmitResult | JSONResponse:
     with http_errors():
         try:
-            return outcomes_service.submit_response(
+            return questionnaires.submit_response(
                 session, kb=kb, actor=actor, patient_id=patient_id, body=body, address=address
             )
         except alerts_service.CheckInRefused as exc:
@@ -72,7 +72,7 @@ def read_my_outcomes(
 ) -> OutcomesRead:
     """Your questionnaires, scores over time with the change since your first, and what is due."""
     with http_errors():
-        return outcomes_service.outcomes(
+        return questionnaires.outcomes(
             session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
         )
 
@@ -92,7 +92,7 @@ def read_patient_outcomes(
 ) -> OutcomesRead:
     """A patient's questionnaires, score history with change since baseline, and what is due."""
     with http_errors():
-        return outcomes_service.outcomes(
+        return questionnaires.outcomes(
             session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
         )
 
@@ -121,7 +121,7 @@ def read_range_of_motion(
 ) -> list[RangeOfMotionRead]:
     """A patient's knee range-of-motion measurements, oldest first."""
     with http_errors():
-        return outcomes_service.list_range_of_motion(
+        return range_of_motion.list_range_of_motion(
             session, actor=actor, patient_id=patient_id, address=client_address(request)
         )
 
@@ -138,7 +138,7 @@ def create_range_of_motion(
 ) -> RangeOfMotionRead:
     """Record knee flexion and extension (degrees; extension 0 = straight, negative = lacking)."""
     with http_errors():
-        return outcomes_service.record_range_of_motion(
+        return range_of_motion.record_range_of_motion(
             session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
         )
 
@@ -183,7 +183,7 @@ def read_discharge_check(
 ) -> DischargeCheckRead:
     """The discharge criteria (met, not met or unknown, with evidence) and the summary."""
     with http_errors():
-        return outcomes_service.discharge_check(
+        return discharges.discharge_check(
             session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
         )
 
@@ -199,7 +199,7 @@ def create_discharge(
 ) -> DischargeRead:
     """Discharge a patient; refused with the unmet criteria unless `override_reason` is given."""
     with http_errors():
-        return outcomes_service.discharge(
+        return discharges.discharge(
             session,
             kb=kb,
             actor=actor,

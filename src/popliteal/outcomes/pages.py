@@ -1,7 +1,8 @@
 """The person's questionnaires: the form (safety checklist first), and the result page.
 
 The checklist is asked once a day: once answered today (here or at a session's finish), the
-form says when and keeps the list behind "Something changed" (outcomes/views.py safety_prompt).
+form says when and keeps the list behind "Something changed" (questionnaire_forms.py
+safety_prompt).
 
 Plain forms (POST, then a redirect to the result, or the form again with messages), so it all
 works without JavaScript. A red flag from the safety checklist is shown first on the result,
@@ -24,8 +25,14 @@ from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.schemas import RedFlagRead
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import chart, rules, views, wording
-from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes import (
+    chart,
+    questionnaire_forms,
+    questionnaires,
+    rules,
+    score_results,
+    wording,
+)
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from popliteal.sessions.pages import Posted, PostedForm
 from popliteal.web.deps import (
@@ -43,6 +50,13 @@ log = logging.getLogger("popliteal")
 
 InstrumentPath = Annotated[str, Path(max_length=16)]
 NOT_FOUND = "There is no questionnaire of that name."
+
+
+def sentence(message: str) -> str:
+    """A service's message as a sentence on a page."""
+    text = message.strip()
+    text = text[:1].upper() + text[1:]
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
 def _me(actor: Actor) -> int:
@@ -87,9 +101,11 @@ def instrument_or_404(instrument: str) -> str:
     return name
 
 
-def form_for(request: Request, kb: Knowledge, instrument: str) -> views.QuestionnaireForm:
+def form_for(
+    request: Request, kb: Knowledge, instrument: str
+) -> questionnaire_forms.QuestionnaireForm:
     chosen = wording.wording_for(instrument, kb.outcomes, clinic_wording(request))
-    return views.questionnaire_form(kb, instrument, chosen)
+    return questionnaire_forms.questionnaire_form(kb, instrument, chosen)
 
 
 def form_values(form: PostedForm) -> dict[str, str]:
@@ -109,7 +125,7 @@ def _form_page(
     status: int = 200,
 ) -> Response:
     posted = posted or PostedForm({})
-    prompt = views.safety_prompt(session, kb=kb, actor=actor, patient_id=_me(actor))
+    prompt = questionnaire_forms.safety_prompt(session, kb=kb, actor=actor, patient_id=_me(actor))
     return render(
         request,
         "outcomes_questionnaire.html",
@@ -167,7 +183,7 @@ def submit_check_in(
     A red flag from the checklist is escalated even when the answers are refused.
     """
     q = form_for(request, kb, instrument)
-    answers, found = views.parse_answers(
+    answers, found = questionnaire_forms.parse_answers(
         q, {k: form.get(k) for k in form.fields}, require_all=require_all
     )
     safety, safety_problems = alert_rules.parse_safety(
@@ -184,7 +200,7 @@ def submit_check_in(
         )
         return None, flags, found
     try:
-        result = outcomes_service.submit_response(
+        result = questionnaires.submit_response(
             session,
             kb=kb,
             actor=actor,
@@ -195,11 +211,11 @@ def submit_check_in(
             address=address,
         )
     except alerts_service.CheckInRefused as exc:
-        return None, list(exc.red_flags), [views.sentence(p) for p in exc.problems]
+        return None, list(exc.red_flags), [sentence(p) for p in exc.problems]
     except NotAllowed:
         raise
     except AccountError as exc:
-        return None, [], [views.sentence(str(exc))]
+        return None, [], [sentence(str(exc))]
     return result.response.id, list(result.red_flags), []
 
 
@@ -244,10 +260,10 @@ def read_my_result(
     response_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> Response:
     """Show one of your questionnaires: scores and the change since your first."""
-    outcomes = outcomes_service.outcomes(
+    outcomes = questionnaires.outcomes(
         session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
     )
-    result = views.response_result(kb, outcomes, response_id)
+    result = score_results.response_result(kb, outcomes, response_id)
     if result is None:
         raise HTTPException(404, "We could not find that questionnaire.")
     flags = alert_rules.red_flags_of(kb, result.response.safety)
@@ -258,7 +274,7 @@ def read_my_result(
         "outcomes_result.html",
         {
             "result": result,
-            "due": views.due_items(kb, outcomes.due),
+            "due": score_results.due_items(kb, outcomes.due),
             "number": chart.number,
             "long_day": chart.long_day,
         },

@@ -54,6 +54,8 @@ ROUTER_MODULES = (
     "popliteal.outcomes.api",
     "popliteal.outcomes.pages",
     "popliteal.outcomes.staff_pages",
+    "popliteal.outcomes.alert_pages",
+    "popliteal.outcomes.discharge_pages",
 )
 
 # The staff navigation's open-alert count (web/templating.py `nav_alert_count`): the query

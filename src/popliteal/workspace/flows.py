@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import service as outcomes_service
+from popliteal.outcomes.reviews import evaluate_reviews
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.schemas import PainCreate, SessionFinish, SessionRead
 
@@ -39,7 +39,7 @@ def finish_session(
         body=body,
         now=now,
         address=address,
-        reviews=outcomes_service.evaluate_reviews,
+        reviews=evaluate_reviews,
     )
 
 
@@ -62,5 +62,5 @@ def log_pain(
         body=body,
         now=now,
         address=address,
-        reviews=outcomes_service.evaluate_reviews,
+        reviews=evaluate_reviews,
     )

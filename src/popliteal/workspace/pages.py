@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.service import AccountError, InvalidSettings, NotAllowed
-from popliteal.outcomes import views as outcome_views
+from popliteal.outcomes import alert_list, score_results
 from popliteal.running import service as running_service
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
@@ -57,7 +57,7 @@ def read_patients(
         session, kb=kb, actor=actor, patient_ids=[p.id for p in patients]
     )
     # outcomes: open alerts (urgent red flags first) and questionnaires due
-    outcomes = outcome_views.alert_list_context(
+    outcomes = alert_list.alert_list_context(
         session,
         kb=kb,
         actor=actor,
@@ -69,9 +69,7 @@ def read_patients(
         "workspace_patients.html",
         {
             # screening, exam and open alerts together: counts, urgency and order
-            "patients": outcome_views.fold_alerts_into_list(
-                kb, patients, outcomes["outcome_alerts"]
-            ),
+            "patients": alert_list.fold_alerts_into_list(kb, patients, outcomes["outcome_alerts"]),
             "q": q,
             "labels": staff_service.URGENCY_LABELS,
             "load_flags": load_flags,
@@ -103,7 +101,7 @@ def _patient_page(
     running = running_summary(
         session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
     )
-    outcomes = outcome_views.outcomes_card(
+    outcomes = score_results.outcomes_card(
         session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
     )
     return _render(

@@ -24,7 +24,7 @@ from popliteal.alerts import service as alerts_service
 from popliteal.alerts.schemas import RedFlagRead
 from popliteal.alerts.service import CheckInRefused
 from popliteal.knowledge.loader import Knowledge
-from popliteal.outcomes import views as outcome_views
+from popliteal.outcomes import patient_charts, questionnaire_forms, score_results
 from popliteal.sessions import rules
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.pages import (
@@ -110,8 +110,8 @@ def _today_page(
             "resume": resume_step(view.in_progress) if view.in_progress else None,
             # an open red flag pauses the programme: its message instead of the exercises
             "paused_urgency": alert_rules.worst_urgency(view.paused),
-            # outcomes: the "Questionnaires due" card (outcomes/views.py)
-            "questionnaires_due": outcome_views.due_for_me(session, kb=kb, actor=actor),
+            # outcomes: the "Questionnaires due" card (outcomes/score_results.py)
+            "questionnaires_due": score_results.due_for_me(session, kb=kb, actor=actor),
         },
         status,
     )
@@ -211,7 +211,7 @@ def _finish_page(
             # outcomes: the "since last time" safety checklist (followup.yaml), asked once a
             # day: answered today, it folds behind "Something changed"
             "checklist": kb.followup.safety_checklist,
-            "safety_prompt": outcome_views.safety_prompt(
+            "safety_prompt": questionnaire_forms.safety_prompt(
                 session, kb=kb, actor=actor, patient_id=log.patient_id
             ),
             "ticked": set(form.getlist("safety")),
@@ -351,7 +351,7 @@ def read_my_progress(
             "mode_short": MODE_SHORT,
             "short_day": short_day,
             # outcomes: questionnaire scores, daily pain and knee range of motion
-            "outcome_charts": outcome_views.outcome_charts(
+            "outcome_charts": patient_charts.outcome_charts(
                 session,
                 kb=kb,
                 actor=actor,
