@@ -26,7 +26,7 @@ class Clinic(Base):
     cancel_notice_hours: Mapped[int] = mapped_column(default=24)
     min_booking_notice_hours: Mapped[int] = mapped_column(default=2)
     booking_horizon_days: Mapped[int] = mapped_column(default=60)
-    # Follow-up questionnaires are due this many days apart (outcomes/followup.py).
+    # Follow-up questionnaires are due this many days apart (outcomes/schedule.py).
     followup_interval_days: Mapped[int] = mapped_column(default=14, server_default="14")
     # The main outcome instrument for knee-joint causes: KOOS needs a licence for clinic use,
     # so a clinic without one chooses LEFS (free to use).

@@ -77,7 +77,7 @@ class ReviewFlags(Protocol):
     """Re-evaluates the review flags of a person's episode after a log, in its transaction.
 
     They read the whole episode (questionnaires, discharge, runs: floors above this one), so
-    the caller passes them in: workspace/flows.py hands over `outcomes.service.evaluate_reviews`.
+    the caller passes them in: workspace/flows.py hands over `outcomes.reviews.evaluate_reviews`.
     """
 
     def __call__(
