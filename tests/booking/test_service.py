@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import AuditEvent
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking import admin as booking_admin
 from popliteal.booking import service as booking_service
 from popliteal.booking import slots as booking_slots
@@ -18,6 +17,7 @@ from popliteal.booking.errors import BookingError, PolicyRefused, SlotTaken
 from popliteal.booking.models import Appointment
 from popliteal.booking.service import NewAccount
 from popliteal.demo import ADMIN, CHIRO, PATIENT
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
 from tests.booking import factories as f

@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import AuditEvent, Clinic
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import InvalidSettings, NotAllowed, ProblemsError
+from popliteal.accounts.service import InvalidSettings
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.models import OutcomeAlert
 from popliteal.alerts.service import CheckInRefused
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.demo import ADMIN, CHIRO, PATIENT
+from popliteal.errors import NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import (
     discharges,

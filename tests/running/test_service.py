@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import AuditEvent
-from popliteal.accounts.service import NotAllowed
 from popliteal.demo import ADMIN, CHIRO, PATIENT
+from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import MILE_KM
 from popliteal.running import service as running_service

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from popliteal.accounts import service as accounts_service
+from popliteal.errors import AccountError
 from popliteal.web.deps import SESSION_COOKIE, CurrentUser, DbSession, SettingsDep, client_address
 from popliteal.web.session_cookie import clear_login_cookie, clear_visitor_cookie, set_login_cookie
 
@@ -44,7 +45,7 @@ def create_login(
         )
     except accounts_service.LoginThrottled as exc:
         raise HTTPException(429, str(exc)) from None
-    except accounts_service.AccountError as exc:
+    except AccountError as exc:
         raise HTTPException(401, str(exc)) from None
     token = accounts_service.start_session(session, settings=settings, user=user)
     set_login_cookie(response, request=request, settings=settings, token=token)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts import service as accounts_service
+from popliteal.errors import AccountError
 from popliteal.web.deps import (
     SESSION_COOKIE,
     CsrfProtected,
@@ -66,7 +67,7 @@ def create_login(
             {"next": next, "error": str(exc), "email": email},
             status_code=429,
         )
-    except accounts_service.AccountError as exc:
+    except AccountError as exc:
         return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
             request,
             "login.html",

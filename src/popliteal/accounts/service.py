@@ -25,40 +25,15 @@ from popliteal.accounts.models import (
 from popliteal.accounts.rules import Actor
 from popliteal.clock import utcnow, zone
 from popliteal.config import Settings
+from popliteal.errors import AccountError, NotAllowed
 
 _hasher = PasswordHash((Argon2Hasher(),))
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-class AccountError(ValueError):
-    """A problem the person can fix; the message is shown as is (HTTP `status_code`)."""
-
-    status_code = 422
-
-    @property
-    def detail(self) -> str | list[str]:
-        return str(self)
-
-
-class ProblemsError(AccountError):
-    """Every problem found at once, so the person can fix them all in one go."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-    @property
-    def detail(self) -> str | list[str]:
-        return self.problems
-
-
 class LoginThrottled(AccountError):
     pass
-
-
-class NotAllowed(PermissionError):
-    """The actor may not see or change this record (shown as 404 so ids are not probed)."""
 
 
 def hash_password(password: str) -> str:

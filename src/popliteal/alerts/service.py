@@ -20,11 +20,11 @@ from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
 from popliteal.alerts.models import OutcomeAlert
 from popliteal.alerts.rules import SafetyCheck, check_safety, red_flag
 from popliteal.alerts.schemas import AlertRead, RedFlagRead
 from popliteal.clock import local_date, utcnow
+from popliteal.errors import AccountError, NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import urgency_rank
 from popliteal.screening.triage import FiredRule

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed
 from popliteal.booking.errors import BookingError
 from popliteal.booking.models import MODES, AppointmentType, Availability
 from popliteal.booking.slots import check_clinician
+from popliteal.errors import NotAllowed
 
 
 def _require_admin(actor: Actor) -> None:

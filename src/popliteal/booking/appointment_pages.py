@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed
 from popliteal.booking import service as booking_service
 from popliteal.booking import slots as booking_slots
 from popliteal.booking._pages import (
@@ -29,6 +28,7 @@ from popliteal.booking._pages import (
 from popliteal.booking.api import ics_response
 from popliteal.booking.errors import BookingError
 from popliteal.booking.views import AppointmentView
+from popliteal.errors import NotAllowed
 from popliteal.web.deps import (
     ClinicDep,
     CsrfProtected,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from popliteal.accounts.service import AccountError
+from popliteal.errors import AccountError
 
 
 class BookingError(AccountError):

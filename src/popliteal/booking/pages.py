@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking import rules, screening_gate
 from popliteal.booking import service as booking_service
 from popliteal.booking import slots as booking_slots
@@ -37,6 +36,7 @@ from popliteal.booking.models import MODES
 from popliteal.booking.screening_gate import ScreeningChoice
 from popliteal.booking.views import MODE_NAMES
 from popliteal.clock import utcnow
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
 from popliteal.screening.service import VISITOR_COOKIE

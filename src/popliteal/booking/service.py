@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking import rules
 from popliteal.booking.errors import BookingError, PolicyRefused, SlotTaken
 from popliteal.booking.models import Appointment, AppointmentType
@@ -27,6 +26,7 @@ from popliteal.booking.screening_gate import choose_screening
 from popliteal.booking.slots import check_clinician, check_mode, get_type, pick_slot
 from popliteal.booking.views import AppointmentView, appointment_views, audit_reads
 from popliteal.clock import day_start, utcnow
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.screening import service as screening_service
 
 

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from popliteal.accounts.service import NotAllowed
 from popliteal.booking import admin as booking_admin
 from popliteal.booking import rules
 from popliteal.booking import service as booking_service
@@ -19,6 +18,7 @@ from popliteal.booking.errors import BookingError
 from popliteal.booking.models import MODES
 from popliteal.booking.views import MODE_NAMES, AppointmentView
 from popliteal.clock import local_date, local_today
+from popliteal.errors import NotAllowed
 from popliteal.screening import standing as screening_standing
 from popliteal.web.deps import (
     ClinicDep,

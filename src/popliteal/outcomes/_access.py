@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed
+from popliteal.errors import NotAllowed
 
 # Paper forms may be entered up to a year late; older ones belong in the notes.
 MAX_BACKDATE_DAYS = 365

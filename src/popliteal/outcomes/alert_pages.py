@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.alerts import service as alerts_service
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.outcomes import alert_list
 from popliteal.outcomes._staff import NOTICES, clinic_timezone
 from popliteal.outcomes.pages import render, sentence

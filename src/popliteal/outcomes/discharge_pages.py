@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import chart, discharge_pdf, discharge_summary, discharges, score_results
 from popliteal.outcomes._staff import NOT_FOUND, date_field, patient_or_404, validation_messages

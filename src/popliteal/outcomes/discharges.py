@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, ProblemsError
 from popliteal.clock import utcnow
+from popliteal.errors import AccountError, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import discharge_rules, rules, schedule
 from popliteal.outcomes._access import require_staff, visible_patient

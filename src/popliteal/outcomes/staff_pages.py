@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed, ProblemsError
 from popliteal.alerts import service as alerts_service
+from popliteal.errors import NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import (
     alert_list,

@@ -33,7 +33,7 @@ from fastapi import Request  # noqa: E402
 
 from popliteal.accounts.models import Clinic, Patient  # noqa: E402
 from popliteal.accounts.rules import Actor  # noqa: E402
-from popliteal.accounts.service import NotAllowed  # noqa: E402
+from popliteal.errors import NotAllowed  # noqa: E402
 from popliteal.plans import service as plans_service  # noqa: E402
 from popliteal.plans.handout import render_handout  # noqa: E402
 from popliteal.web.deps import (  # noqa: E402

@@ -19,8 +19,8 @@ from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed, ProblemsError
 from popliteal.clock import utcnow
+from popliteal.errors import AccountError, NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import EQUIPMENT, PHASES
 from popliteal.plans import rules

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import EQUIPMENT, GOALS
 from popliteal.plans import rules

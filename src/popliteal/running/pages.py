@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.running import importers, return_to_run
 from popliteal.running import service as running_service

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor, may_see_patient
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.clock import local_date, utcnow
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import service as plans_service
 from popliteal.plans.models import CarePlan, CarePlanVersion

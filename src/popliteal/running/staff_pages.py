@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed
+from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.running import rules
 from popliteal.running import service as running_service

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
-from popliteal.accounts.service import NotAllowed
+from popliteal.errors import NotAllowed
 from popliteal.screening import service as screening_service
 from popliteal.screening._visitor import new_visitor_token, set_visitor_cookie, visitor_token
 from popliteal.screening.answers import InvalidAnswers

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed
+from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Finding
 from popliteal.screening import safety

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed
 from popliteal.clock import utcnow
+from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer
 from popliteal.screening.answers import parse_answers, parse_request

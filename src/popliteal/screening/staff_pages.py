@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from popliteal.accounts.service import NotAllowed
+from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening import exam_layout, staff_service
 from popliteal.screening.answers import InvalidAnswers, parse_answers

@@ -24,8 +24,8 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import AnswerRead, WorkingDiagnosisRead
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.clock import utcnow
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer
 from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers

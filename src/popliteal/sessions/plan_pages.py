@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import rules
 from popliteal.plans import service as plans_service

@@ -22,12 +22,12 @@ from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.schemas import RedFlagRead
 from popliteal.booking.models import Appointment
 from popliteal.clock import utcnow
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import service as plans_service
 from popliteal.plans.schemas import PlanVersionRead

@@ -19,9 +19,9 @@ from starlette.datastructures import FormData
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import local_date, local_today
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import TreatmentGiven, VisitNoteCreate, VisitNoteRead

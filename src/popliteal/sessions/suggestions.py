@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed
+from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import progression
 from popliteal.plans import rules as plan_rules

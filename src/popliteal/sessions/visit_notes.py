@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import NotAllowed, ProblemsError
 from popliteal.booking.models import Appointment
 from popliteal.clock import local_date, utcnow
+from popliteal.errors import NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions.models import VisitNote
 from popliteal.sessions.schemas import VisitNoteCreate, VisitNoteRead

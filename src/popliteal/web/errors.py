@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.errors import AccountError, NotAllowed
 
 log = logging.getLogger("popliteal")
 

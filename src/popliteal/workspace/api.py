@@ -14,7 +14,7 @@ from popliteal.accounts.schemas import (
     PatientSummaryRead,
     WorkingDiagnosisRead,
 )
-from popliteal.accounts.service import AccountError, NotAllowed
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.screening import staff_service
 from popliteal.screening.answers import InvalidAnswers
 from popliteal.web.deps import CurrentClinician, DbSession, Kb, RowId, client_address

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.service import AccountError, InvalidSettings, NotAllowed
+from popliteal.accounts.service import InvalidSettings
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.outcomes import alert_list, score_results
 from popliteal.running import service as running_service
 from popliteal.running.staff_pages import running_summary

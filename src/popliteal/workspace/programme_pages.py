@@ -18,11 +18,11 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import AccountError, NotAllowed
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.schemas import RedFlagRead
 from popliteal.alerts.service import CheckInRefused
+from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import patient_charts, questionnaire_forms, score_results
 from popliteal.sessions import rules

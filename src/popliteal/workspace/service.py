@@ -25,9 +25,9 @@ from popliteal.accounts.schemas import (
     PatientSummaryRead,
     ScreeningRead,
 )
-from popliteal.accounts.service import NotAllowed
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import utcnow
+from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import urgency_rank
 from popliteal.screening import exam_layout, staff_service

@@ -1,0 +1,30 @@
+"""The errors every area's services raise and the web maps once (web/errors.py): on the bottom
+floor, so the error map needs no area above it."""
+
+from __future__ import annotations
+
+
+class AccountError(ValueError):
+    """A problem the person can fix; the message is shown as is (HTTP `status_code`)."""
+
+    status_code = 422
+
+    @property
+    def detail(self) -> str | list[str]:
+        return str(self)
+
+
+class ProblemsError(AccountError):
+    """Every problem found at once, so the person can fix them all in one go."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+    @property
+    def detail(self) -> str | list[str]:
+        return self.problems
+
+
+class NotAllowed(PermissionError):
+    """The actor may not see or change this record (shown as 404 so ids are not probed)."""
