@@ -6,8 +6,9 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.deps import CurrentUser
 from popliteal.errors import AccountError
-from popliteal.web.deps import SESSION_COOKIE, CurrentUser, DbSession, SettingsDep, client_address
+from popliteal.web.deps import SESSION_COOKIE, DbSession, SettingsDep, client_address
 from popliteal.web.session_cookie import clear_login_cookie, clear_visitor_cookie, set_login_cookie
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])

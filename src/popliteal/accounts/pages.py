@@ -8,16 +8,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.deps import OptionalUser, get_optional_user
 from popliteal.errors import AccountError
-from popliteal.web.deps import (
-    SESSION_COOKIE,
-    CsrfProtected,
-    DbSession,
-    OptionalUser,
-    SettingsDep,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import SESSION_COOKIE, CsrfProtected, DbSession, SettingsDep, client_address
 from popliteal.web.session_cookie import (
     clear_login_cookie,
     clear_visitor_cookie,

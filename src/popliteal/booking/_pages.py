@@ -12,12 +12,13 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from popliteal import clock
+from popliteal.accounts.deps import ClinicDep, OptionalUser
 from popliteal.accounts.models import Clinic
 from popliteal.booking import rules
 from popliteal.booking.errors import BookingError
 from popliteal.booking.slots import SlotView
 from popliteal.clock import local_today
-from popliteal.web.deps import ClinicDep, DbSession, OptionalUser
+from popliteal.web.deps import DbSession
 
 
 def page_setup(request: Request, session: DbSession, clinic: ClinicDep, user: OptionalUser) -> None:

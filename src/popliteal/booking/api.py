@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from popliteal import clock
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.deps import ClinicDep, CurrentActor, OptionalActor
 from popliteal.booking import service as booking_service
 from popliteal.booking import slots as booking_slots
 from popliteal.booking.ics import appointment_ics
@@ -24,16 +25,7 @@ from popliteal.booking.schemas import (
 from popliteal.booking.views import AppointmentView
 from popliteal.clock import local_today
 from popliteal.screening.service import VISITOR_COOKIE
-from popliteal.web.deps import (
-    ClinicDep,
-    CurrentActor,
-    DbSession,
-    JsonOnly,
-    OptionalActor,
-    RowId,
-    SettingsDep,
-    client_address,
-)
+from popliteal.web.deps import DbSession, JsonOnly, RowId, SettingsDep, client_address
 from popliteal.web.errors import http_errors
 from popliteal.web.session_cookie import clear_visitor_cookie, set_login_cookie
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from popliteal.accounts.deps import ClinicDep, CurrentActor, CurrentPatient, get_optional_user
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
 from popliteal.booking import service as booking_service
@@ -29,17 +30,7 @@ from popliteal.booking.api import ics_response
 from popliteal.booking.errors import BookingError
 from popliteal.booking.views import AppointmentView
 from popliteal.errors import NotAllowed
-from popliteal.web.deps import (
-    ClinicDep,
-    CsrfProtected,
-    CurrentActor,
-    CurrentPatient,
-    DbSession,
-    Now,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId, client_address
 
 router = APIRouter(
     tags=["booking pages"],

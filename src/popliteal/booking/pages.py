@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.deps import ClinicDep, OptionalActor, get_optional_user
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
 from popliteal.booking import rules, screening_gate
@@ -40,16 +41,7 @@ from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
 from popliteal.screening.service import VISITOR_COOKIE
-from popliteal.web.deps import (
-    ClinicDep,
-    CsrfProtected,
-    DbSession,
-    Kb,
-    OptionalActor,
-    SettingsDep,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, SettingsDep, client_address
 from popliteal.web.session_cookie import clear_visitor_cookie, set_login_cookie
 
 router = APIRouter(

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from popliteal.accounts.deps import ClinicDep, CurrentAdmin, CurrentClinician, get_optional_user
 from popliteal.booking import admin as booking_admin
 from popliteal.booking import rules
 from popliteal.booking import service as booking_service
@@ -20,17 +21,7 @@ from popliteal.booking.views import MODE_NAMES, AppointmentView
 from popliteal.clock import local_date, local_today
 from popliteal.errors import NotAllowed
 from popliteal.screening import standing as screening_standing
-from popliteal.web.deps import (
-    ClinicDep,
-    CsrfProtected,
-    CurrentAdmin,
-    CurrentClinician,
-    DbSession,
-    Now,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId, client_address
 
 router = APIRouter(
     tags=["staff pages"],

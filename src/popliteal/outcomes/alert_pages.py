@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import service as alerts_service
 from popliteal.errors import AccountError, NotAllowed
@@ -16,14 +17,7 @@ from popliteal.outcomes import alert_list
 from popliteal.outcomes._staff import NOTICES, clinic_timezone
 from popliteal.outcomes.pages import render, sentence
 from popliteal.sessions.pages import Posted
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentClinician,
-    DbSession,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, RowId, client_address
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from popliteal.accounts.deps import CurrentClinician, CurrentPatient
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.schemas import AlertRead, AlertResolve
@@ -21,14 +22,7 @@ from popliteal.outcomes.schemas import (
     RangeOfMotionRead,
     SubmitResult,
 )
-from popliteal.web.deps import (
-    CurrentClinician,
-    CurrentPatient,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-)
+from popliteal.web.deps import DbSession, Kb, RowId, client_address
 from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["outcomes"])

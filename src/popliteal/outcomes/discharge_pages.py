@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError, NotAllowed
@@ -25,15 +26,7 @@ from popliteal.outcomes.pages import render, sentence
 from popliteal.outcomes.schemas import DischargeCreate
 from popliteal.plans import service as plans_service
 from popliteal.sessions.pages import Posted, PostedForm
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentClinician,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from popliteal.accounts.deps import CurrentPatient, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
@@ -35,15 +36,7 @@ from popliteal.outcomes import (
 )
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from popliteal.sessions.pages import Posted, PostedForm
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentPatient,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 log = logging.getLogger("popliteal")

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import service as alerts_service
 from popliteal.errors import NotAllowed, ProblemsError
@@ -52,15 +53,7 @@ from popliteal.running import service as running_service
 from popliteal.running.pages import running_context
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.pages import Posted, PostedForm, short_day
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentClinician,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

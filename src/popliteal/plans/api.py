@@ -8,18 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
+from popliteal.accounts.deps import CurrentClinician, CurrentPatient
 from popliteal.knowledge.schema import Goal, Phase
 from popliteal.plans import rules
 from popliteal.plans import service as plans_service
 from popliteal.plans.schemas import PlanCreate, PlanVersionRead, PlanVersionSummary
-from popliteal.web.deps import (
-    CurrentClinician,
-    CurrentPatient,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-)
+from popliteal.web.deps import DbSession, Kb, RowId, client_address
 from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["plans"])

@@ -31,18 +31,13 @@ from datetime import date as _date  # noqa: E402
 
 from fastapi import Request  # noqa: E402
 
+from popliteal.accounts.deps import CurrentClinician, CurrentPatient  # noqa: E402
 from popliteal.accounts.models import Clinic, Patient  # noqa: E402
 from popliteal.accounts.rules import Actor  # noqa: E402
 from popliteal.errors import NotAllowed  # noqa: E402
 from popliteal.plans import service as plans_service  # noqa: E402
 from popliteal.plans.handout import render_handout  # noqa: E402
-from popliteal.web.deps import (  # noqa: E402
-    CurrentClinician,
-    CurrentPatient,
-    DbSession,
-    RowId,
-    client_address,
-)
+from popliteal.web.deps import DbSession, RowId, client_address  # noqa: E402
 from popliteal.web.errors import error_page  # noqa: E402
 
 HANDOUT_FILENAME = "home-programme.pdf"
@@ -119,9 +114,9 @@ def staff_plan_handout(
 from fastapi import Depends  # noqa: E402
 from fastapi.responses import HTMLResponse  # noqa: E402
 
+from popliteal.accounts.deps import get_optional_user  # noqa: E402
 from popliteal.knowledge.loader import Knowledge  # noqa: E402
 from popliteal.plans.schemas import PlanVersionRead  # noqa: E402
-from popliteal.web.deps import get_optional_user  # noqa: E402
 
 # How the plan's "when to get help" items are introduced, most urgent first.
 # Within care, a sign the clinic should hear about; the two red-flag levels use the one

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError, NotAllowed
@@ -49,15 +50,7 @@ from popliteal.plans.builder import (
 )
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.plans.service import GOAL_NAMES, PHASE_NAMES, PlanError, PlanProblems
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentClinician,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

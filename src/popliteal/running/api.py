@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, Response, Upl
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from popliteal.accounts.deps import CurrentActor, CurrentClinician, CurrentPatient
 from popliteal.accounts.rules import Actor
 from popliteal.running import importers, rules
 from popliteal.running import service as running_service
@@ -20,16 +21,7 @@ from popliteal.running.schemas import (
     Surface,
     UnitUpdate,
 )
-from popliteal.web.deps import (
-    CurrentActor,
-    CurrentClinician,
-    CurrentPatient,
-    DbSession,
-    Kb,
-    RowId,
-    SettingsDep,
-    client_address,
-)
+from popliteal.web.deps import DbSession, Kb, RowId, SettingsDep, client_address
 from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["running"])

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from popliteal.accounts.deps import CurrentPatient, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
@@ -30,16 +31,7 @@ from popliteal.running.schemas import (
     Unit,
 )
 from popliteal.sessions.pages import Posted, PostedForm, parse_pain, short_day
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentPatient,
-    DbSession,
-    Kb,
-    RowId,
-    SettingsDep,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep, client_address
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

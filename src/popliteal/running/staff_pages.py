@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
 from popliteal.errors import NotAllowed
@@ -15,15 +16,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.running import rules
 from popliteal.running import service as running_service
 from popliteal.running.pages import running_context
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentClinician,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from popliteal.accounts.deps import OptionalActor
 from popliteal.errors import NotAllowed
 from popliteal.screening import service as screening_service
 from popliteal.screening._visitor import new_visitor_token, set_visitor_cookie, visitor_token
@@ -20,7 +21,7 @@ from popliteal.screening.schemas import (
     ScreeningCreate,
     ScreeningRead,
 )
-from popliteal.web.deps import DbSession, Kb, OptionalActor, client_address
+from popliteal.web.deps import DbSession, Kb, client_address
 
 router = APIRouter(prefix="/api/screenings", tags=["screenings"])
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from popliteal.accounts.deps import ClinicDep, OptionalActor, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
@@ -25,15 +26,7 @@ from popliteal.screening.answers import InvalidAnswers
 from popliteal.screening.engine import question_text, screen
 from popliteal.screening.interview import Step
 from popliteal.screening.models import Screening
-from popliteal.web.deps import (
-    ClinicDep,
-    CsrfProtected,
-    DbSession,
-    Kb,
-    OptionalActor,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, client_address
 
 router = APIRouter(
     tags=["screening pages"], dependencies=[Depends(get_optional_user), CsrfProtected]

@@ -7,19 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening import exam_layout, staff_service
 from popliteal.screening.answers import InvalidAnswers, parse_answers
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentClinician,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

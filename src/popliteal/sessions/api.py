@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from popliteal.accounts.deps import CurrentActor, CurrentClinician, CurrentPatient
 from popliteal.accounts.rules import Actor
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions import visit_notes
@@ -18,15 +19,7 @@ from popliteal.sessions.schemas import (
     VisitNoteCreate,
     VisitNoteRead,
 )
-from popliteal.web.deps import (
-    CurrentActor,
-    CurrentClinician,
-    CurrentPatient,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-)
+from popliteal.web.deps import DbSession, Kb, RowId, client_address
 from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["sessions"])

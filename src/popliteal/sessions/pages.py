@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from popliteal.accounts.deps import CurrentPatient, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
@@ -30,14 +31,7 @@ from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.schemas import ExerciseDone, SessionRead
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentPatient,
-    DbSession,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, RowId, client_address
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

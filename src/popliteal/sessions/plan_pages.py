@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
@@ -30,15 +31,7 @@ from popliteal.plans.staff_pages import (
 )
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions import suggestions as suggestions_service
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentClinician,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

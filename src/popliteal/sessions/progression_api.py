@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from popliteal.accounts.deps import CurrentClinician
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import suggestions as suggestions_service
-from popliteal.web.deps import CurrentClinician, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import DbSession, Kb, RowId, client_address
 from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["plans"])

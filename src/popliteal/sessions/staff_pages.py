@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.booking.models import Appointment, AppointmentType
@@ -26,15 +27,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import TreatmentGiven, VisitNoteCreate, VisitNoteRead
 from popliteal.sessions.visit_notes import VisitNoteProblems
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentClinician,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 from popliteal.web.templating import local_time
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from popliteal.accounts.deps import get_optional_user
 from popliteal.accounts.models import Clinic
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import URGENCY_ORDER, Condition
-from popliteal.web.deps import DbSession, Kb, get_optional_user
+from popliteal.web.deps import DbSession, Kb
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(get_optional_user)])
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from popliteal.accounts.deps import CurrentClinician
 from popliteal.accounts.schemas import (
     DiagnosisUpdate,
     ExamCreate,
@@ -17,7 +18,7 @@ from popliteal.accounts.schemas import (
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.screening import staff_service
 from popliteal.screening.answers import InvalidAnswers
-from popliteal.web.deps import CurrentClinician, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import DbSession, Kb, RowId, client_address
 from popliteal.workspace import service as workspace_service
 
 router = APIRouter(prefix="/api/patients", tags=["patients"])

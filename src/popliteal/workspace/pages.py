@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, get_optional_user
 from popliteal.accounts.service import InvalidSettings
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.outcomes import alert_list, score_results
@@ -17,16 +18,7 @@ from popliteal.running import service as running_service
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
 from popliteal.sessions.plan_pages import care_summary
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentAdmin,
-    CurrentClinician,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 from popliteal.workspace import service as workspace_service
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from popliteal.accounts.deps import CurrentActor, CurrentPatient
 from popliteal.accounts.rules import Actor
 from popliteal.sessions.schemas import PainCreate, SessionFinish, SessionRead
-from popliteal.web.deps import CurrentActor, CurrentPatient, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import DbSession, Kb, RowId, client_address
 from popliteal.web.errors import http_errors
 from popliteal.workspace import flows
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from popliteal.accounts.deps import CurrentPatient, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
@@ -48,15 +49,7 @@ from popliteal.sessions.pages import (
     step_page,
 )
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish, SessionRead
-from popliteal.web.deps import (
-    CsrfProtected,
-    CurrentPatient,
-    DbSession,
-    Kb,
-    RowId,
-    client_address,
-    get_optional_user,
-)
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
 from popliteal.workspace import flows
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])

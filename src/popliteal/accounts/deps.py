@@ -1,0 +1,83 @@
+"""Who is asking: the signed-in user, their `Actor` (role, patient, clinic) and the clinic, as
+typed dependencies. With accounts, which owns them; the generic ones are in web/deps.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.models import Clinic, User
+from popliteal.accounts.rules import Actor
+from popliteal.web.deps import SESSION_COOKIE, DbSession
+from popliteal.web.errors import Forbidden, LoginRequired
+
+
+def get_optional_user(request: Request, session: DbSession) -> User | None:
+    cached = getattr(request.state, "user", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    user = accounts_service.user_for_token(session, token)
+    if user is not None:
+        # Keep its loaded attributes: error pages render after get_db rolled back and closed.
+        session.expunge(user)
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def get_current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_actor(session: DbSession, user: CurrentUser) -> Actor:
+    return accounts_service.actor_for(session, user)
+
+
+def get_optional_actor(session: DbSession, user: OptionalUser) -> Actor | None:
+    return accounts_service.actor_for(session, user) if user is not None else None
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+OptionalActor = Annotated[Actor | None, Depends(get_optional_actor)]
+
+
+def get_current_patient(actor: CurrentActor) -> Actor:
+    if actor.role != "patient" or actor.patient_id is None:
+        raise Forbidden("this page is for patients; log in with a patient account")
+    return actor
+
+
+def get_current_clinician(actor: CurrentActor) -> Actor:
+    if not actor.is_staff:
+        raise Forbidden("this page is for the clinic's clinicians")
+    return actor
+
+
+def get_current_admin(actor: CurrentActor) -> Actor:
+    if actor.role != "admin":
+        raise Forbidden("this page is for the clinic's administrators")
+    return actor
+
+
+CurrentPatient = Annotated[Actor, Depends(get_current_patient)]
+CurrentClinician = Annotated[Actor, Depends(get_current_clinician)]
+CurrentAdmin = Annotated[Actor, Depends(get_current_admin)]
+
+
+def get_clinic(session: DbSession) -> Clinic:
+    return accounts_service.default_clinic(session)
+
+
+ClinicDep = Annotated[Clinic, Depends(get_clinic)]
