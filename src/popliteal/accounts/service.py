@@ -239,6 +239,11 @@ def default_clinic(session: Session) -> Clinic:
     return clinic
 
 
+def clinic_name(session: Session) -> str | None:
+    """The clinic's name for every page's header; None while no clinic is set up."""
+    return session.scalar(select(Clinic.name).order_by(Clinic.id).limit(1))
+
+
 def register_patient(
     session: Session,
     *,

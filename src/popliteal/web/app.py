@@ -29,7 +29,7 @@ ROUTER_MODULES = (
     "popliteal.screening.api",
     "popliteal.booking.api",
     "popliteal.accounts.api",
-    "popliteal.web.pages",
+    "popliteal.screening.education_pages",
     "popliteal.accounts.pages",
     "popliteal.screening.pages",
     "popliteal.booking.pages",
@@ -61,6 +61,8 @@ ROUTER_MODULES = (
 # The staff navigation's open-alert count (web/templating.py `nav_alert_count`): the query
 # lives with the alerts table; named here like the routers, so `web` imports no area above it.
 OPEN_ALERT_COUNT = ("popliteal.alerts.service", "open_alert_count")
+# Every page's header names the clinic (web/templating.py `clinic_name`); accounts owns it.
+CLINIC_NAME = ("popliteal.accounts.service", "clinic_name")
 # A red flag the clinician's exam fires opens an alert (screening/staff_service.py
 # `record_exam`, in the exam's transaction); handed over the same way, as screening is a lower
 # floor than the alerts.
@@ -184,6 +186,8 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
 
     module, name = OPEN_ALERT_COUNT
     app.state.open_alert_count = getattr(importlib.import_module(module), name)
+    module, name = CLINIC_NAME
+    app.state.read_clinic_name = getattr(importlib.import_module(module), name)
     module, name = EXAM_RED_FLAGS
     app.state.escalate_exam = getattr(importlib.import_module(module), name)
 

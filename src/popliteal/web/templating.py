@@ -53,23 +53,22 @@ def nav_alert_count(request: Request) -> int | None:
 
 
 def clinic_name(request: Request) -> str:
-    """The clinic's name, read once and cached on the app (admin changes clear the cache)."""
+    """The clinic's name, read once and cached on the app (admin changes clear the cache).
+
+    The query belongs to accounts, which owns the clinic; the app factory hands it over
+    (`app.state.read_clinic_name`), as it does the open-alert count."""
     state = request.app.state
     name = getattr(state, "clinic_name", None)
     if name is None:
-        from sqlalchemy import select
-
-        from popliteal.accounts.models import Clinic
-
-        query = select(Clinic.name).order_by(Clinic.id).limit(1)
+        read_clinic_name = state.read_clinic_name
         # On SQLite every transaction takes the write lock (db.py): a second session opened
         # while this request's own is in a transaction would wait for it, so use the request's.
         session = getattr(request.state, "db", None)
         if session is not None:
-            name = session.scalar(query)
+            name = read_clinic_name(session)
         else:
             with state.sessionmaker() as own:
-                name = own.scalar(query)
+                name = read_clinic_name(own)
         name = name or "popliteal"
         state.clinic_name = name
     return str(name)

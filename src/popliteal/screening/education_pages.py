@@ -1,4 +1,5 @@
-"""Public pages that belong to no single area: the home page and the education pages."""
+"""The public pages around the screening: the home page (what the service does, the way in to
+the screening) and the education pages about each cause the screening weighs."""
 
 from __future__ import annotations
 
