@@ -121,7 +121,7 @@ def measure() -> dict[str, Load]:
             ("bare Starlette endpoint", ["bare_app:app"], None),
             (
                 "POST /api/screenings",
-                ["--factory", "popliteal.web.app:create_app"],
+                ["--factory", "popliteal.server:create_app"],
                 "/healthz",
             ),
         ):

@@ -310,7 +310,7 @@ def settings(database_url: str, tmp_path: Path) -> Any:
 
 @pytest.fixture
 def app(settings: Any, kb: Knowledge, pinned_clock: time_machine.Traveller) -> Iterator[Any]:
-    from popliteal.web.app import create_app
+    from popliteal.server import create_app
 
     application = create_app(settings, kb=kb)
     yield application

@@ -622,7 +622,7 @@ def test_a_clinics_licensed_wording_replaces_the_labels(
     settings: Any, kb: Any, tmp_path: Path
 ) -> None:
     """POPLITEAL_WORDING_DIR with a KOOS file: the form shows its wording and answer labels."""
-    from popliteal.web.app import create_app
+    from popliteal.server import create_app
 
     folder = tmp_path / "wording"
     folder.mkdir()
@@ -646,7 +646,7 @@ def test_a_broken_wording_file_falls_back_to_the_labels_and_is_logged(
 ) -> None:
     """create_app refuses a broken folder (test_wording.py); should the pages meet one all
     the same, they show the labels, never a half-loaded form."""
-    from popliteal.web.app import create_app
+    from popliteal.server import create_app
 
     folder = tmp_path / "wording"
     folder.mkdir()

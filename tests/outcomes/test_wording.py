@@ -170,7 +170,7 @@ def test_check_wording_command(run_cli: RunCli, tmp_path: Path) -> None:
 
 def test_a_broken_wording_folder_stops_the_app_at_start(tmp_path: Path) -> None:
     from popliteal.config import Settings
-    from popliteal.web.app import create_app
+    from popliteal.server import create_app
 
     folder = tmp_path / "wording"
     folder.mkdir()

@@ -188,7 +188,7 @@ def test_an_upload_without_files_is_refused(client: Any) -> None:
 @pytest.fixture
 def small_limit_client(settings: Any, kb: Knowledge) -> Iterator[TestClient]:
     """The app with a 4 KB per-file limit (POPLITEAL_MAX_UPLOAD_MB in production)."""
-    from popliteal.web.app import create_app
+    from popliteal.server import create_app
 
     app = create_app(dataclasses.replace(settings, max_upload_bytes=4096), kb=kb)
     with TestClient(app, follow_redirects=False) as client:

@@ -113,7 +113,7 @@ def test_the_checks_name_only_care_the_message_does_not_and_do_catch_a_clash() -
 
 @pytest.fixture
 def app_112(settings: Any, kb: Knowledge, pinned_clock: Any) -> Iterator[Any]:
-    from popliteal.web.app import create_app
+    from popliteal.server import create_app
 
     application = create_app(dataclasses.replace(settings, emergency_number="112"), kb=kb)
     yield application

@@ -66,7 +66,7 @@ def serve(
     settings = app_settings()
     kb = knowledge_base()
     from popliteal.outcomes.wording import WordingError
-    from popliteal.web.app import clinic_wording
+    from popliteal.server import clinic_wording
 
     try:
         clinic_wording(settings, kb)
@@ -75,7 +75,7 @@ def serve(
     if migrate_first:
         db_upgrade("head")
     uvicorn.run(
-        "popliteal.web.app:create_app",
+        "popliteal.server:create_app",
         factory=True,
         host=host,
         port=port,

@@ -130,7 +130,7 @@ def new_red_flags(fired: Sequence[FiredRule], previous_exam: Screening | None) -
 
 class ExamRedFlags(Protocol):
     """Opens an alert for each red flag an exam newly fired, in the exam's transaction: the
-    alerts area's `escalate_exam`, handed over by the app factory (web/app.py) because
+    alerts area's `escalate_exam`, handed over by the app factory (server.py) because
     alerts live on a floor above screening."""
 
     def __call__(

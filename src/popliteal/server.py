@@ -1,0 +1,177 @@
+"""The FastAPI application: one factory, used by `popliteal serve`, the tests and the bench.
+
+On the floor just below the CLI: it imports every area's routers explicitly, checks the
+clinic's licensed questionnaire wording at start, and hands the lower floors the few queries
+of higher ones they need (`app.state`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from popliteal import __version__
+from popliteal.accounts import api as accounts_api
+from popliteal.accounts import pages as accounts_pages
+from popliteal.accounts import service as accounts_service
+from popliteal.alerts import service as alerts_service
+from popliteal.booking import api as booking_api
+from popliteal.booking import appointment_pages as booking_appointment_pages
+from popliteal.booking import pages as booking_pages
+from popliteal.booking import staff_pages as booking_staff_pages
+from popliteal.config import Settings, load_settings
+from popliteal.db import make_engine, make_sessionmaker
+from popliteal.knowledge.loader import Knowledge, default_knowledge
+from popliteal.outcomes import alert_pages as outcomes_alert_pages
+from popliteal.outcomes import api as outcomes_api
+from popliteal.outcomes import discharge_pages as outcomes_discharge_pages
+from popliteal.outcomes import pages as outcomes_pages
+from popliteal.outcomes import staff_pages as outcomes_staff_pages
+from popliteal.outcomes.wording import Wording, WordingError, load_wording_dir
+from popliteal.plans import api as plans_api
+from popliteal.plans import pages as plans_pages
+from popliteal.plans import staff_pages as plans_staff_pages
+from popliteal.running import api as running_api
+from popliteal.running import pages as running_pages
+from popliteal.running import staff_pages as running_staff_pages
+from popliteal.screening import api as screening_api
+from popliteal.screening import education_pages as screening_education_pages
+from popliteal.screening import pages as screening_pages
+from popliteal.screening import staff_pages as screening_staff_pages
+from popliteal.sessions import api as sessions_api
+from popliteal.sessions import pages as sessions_pages
+from popliteal.sessions import plan_pages as sessions_plan_pages
+from popliteal.sessions import progression_api as sessions_progression_api
+from popliteal.sessions import staff_pages as sessions_staff_pages
+from popliteal.web import errors
+from popliteal.web.csrf import CsrfSeedMiddleware
+from popliteal.web.middleware import RejectNulMiddleware, SecurityHeadersMiddleware
+from popliteal.web.templating import make_templates
+from popliteal.workspace import api as workspace_api
+from popliteal.workspace import pages as workspace_pages
+from popliteal.workspace import programme_api as workspace_programme_api
+from popliteal.workspace import programme_pages as workspace_programme_pages
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+# Every router, in the order the app includes them.
+ROUTERS: tuple[APIRouter, ...] = (
+    screening_api.router,
+    booking_api.router,
+    accounts_api.router,
+    screening_education_pages.router,
+    accounts_pages.router,
+    screening_pages.router,
+    booking_pages.router,
+    booking_appointment_pages.router,
+    booking_staff_pages.router,
+    workspace_pages.router,
+    screening_staff_pages.router,
+    workspace_api.router,
+    plans_api.router,
+    sessions_progression_api.router,
+    sessions_api.router,
+    workspace_programme_api.router,
+    plans_pages.router,
+    plans_staff_pages.router,
+    sessions_plan_pages.router,
+    sessions_pages.router,
+    workspace_programme_pages.router,
+    sessions_staff_pages.router,
+    running_api.router,
+    running_pages.router,
+    running_staff_pages.router,
+    outcomes_api.router,
+    outcomes_pages.router,
+    outcomes_staff_pages.router,
+    outcomes_alert_pages.router,
+    outcomes_discharge_pages.router,
+)
+
+DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>popliteal API</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/swagger/init.js"></script></body></html>"""
+
+
+def clinic_wording(settings: Settings, kb: Knowledge) -> dict[str, Wording]:
+    """The clinic's licensed questionnaire wording (POPLITEAL_WORDING_DIR), checked at start
+    like the knowledge base: a broken file stops the start, naming file, item and field."""
+    if settings.wording_dir is None:
+        return {}
+    try:
+        return load_wording_dir(settings.wording_dir, kb.outcomes)
+    except WordingError as exc:
+        heading = f"POPLITEAL_WORDING_DIR {settings.wording_dir}: fix these or unset it"
+        raise WordingError([heading, *exc.problems]) from None
+
+
+def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None) -> FastAPI:
+    """Build the app for these settings (from the environment when not given)."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="popliteal",
+        version=__version__,
+        summary="Screening, triage and booking for pain behind the knee. Decision support, "
+        "not a diagnosis.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.kb = kb or default_knowledge()
+    app.state.outcome_wording = clinic_wording(settings, app.state.kb)
+    app.state.templates = make_templates()
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> JSONResponse:
+        """Report whether the service and its database answer."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # the database is down: say so, do not crash
+            return JSONResponse({"status": "error", "database": str(exc)[:200]}, 503)
+        return JSONResponse(
+            {"status": "ok", "knowledge_version": app.state.kb.version, "version": __version__}
+        )
+
+    @app.get("/docs", include_in_schema=False)
+    async def read_docs() -> HTMLResponse:
+        """The API documentation (Swagger UI, served from this site: no CDN needed)."""
+        return HTMLResponse(DOCS_HTML)
+
+    for router in ROUTERS:
+        app.include_router(router)
+
+    # Lower floors are handed what they need from higher ones. The staff navigation's
+    # open-alert count (web/templating.py `nav_alert_count`) and every page header's clinic
+    # name (`clinic_name`) are queries of the areas that own those tables.
+    app.state.open_alert_count = alerts_service.open_alert_count
+    app.state.read_clinic_name = accounts_service.clinic_name
+    # A red flag the clinician's exam fires opens an alert (screening/staff_service.py
+    # `record_exam`, in the exam's transaction): screening is a lower floor than the alerts.
+    app.state.escalate_exam = alerts_service.escalate_exam
+
+    app.add_middleware(CsrfSeedMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RejectNulMiddleware)
+    return app
