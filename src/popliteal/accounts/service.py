@@ -215,6 +215,20 @@ def audit(
     )
 
 
+def require_staff(actor: Actor, why: str = "only clinicians can do this") -> None:
+    """Refuse anyone but the clinic's staff (NotAllowed, mapped to 403 once in web/errors.py)."""
+    if not actor.is_staff:
+        raise NotAllowed(why)
+
+
+def staff_clinic(session: Session, actor: Actor) -> Clinic:
+    """The clinic of the staff member asking (NotAllowed if it is gone)."""
+    clinic = session.get(Clinic, actor.clinic_id)
+    if clinic is None:
+        raise NotAllowed("no such clinic")
+    return clinic
+
+
 def get_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
     """The patient record if this actor may see it; NotAllowed otherwise (even if it exists)."""
     patient = session.get(Patient, patient_id)

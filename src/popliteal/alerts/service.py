@@ -62,11 +62,6 @@ def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
     return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
 
 
-def _require_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise NotAllowed("only clinicians can do this")
-
-
 # ------------------------------------------------------------------ opening
 
 
@@ -322,7 +317,7 @@ def list_alerts(
     address: str = "",
 ) -> list[AlertRead]:
     """The clinic's alerts, open ones only unless asked, most urgent first then newest."""
-    _require_staff(actor)
+    accounts_service.require_staff(actor)
     query = (
         select(OutcomeAlert, Patient.full_name)
         .join(Patient, Patient.id == OutcomeAlert.patient_id)
@@ -415,7 +410,7 @@ def resolve_alert(
     address: str = "",
 ) -> AlertRead:
     """Close an alert with what was done (a clinician of the person's clinic)."""
-    _require_staff(actor)
+    accounts_service.require_staff(actor)
     alert = session.get(OutcomeAlert, alert_id)
     if alert is None or alert.clinic_id != actor.clinic_id:
         raise NotAllowed("no such alert")

@@ -61,11 +61,6 @@ def local_today(session: Session, clinic_id: int, now: datetime | None = None) -
     return clock.local_today(accounts_service.clinic_zone(session, clinic_id), now)
 
 
-def _require_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise NotAllowed("only clinicians can do this")
-
-
 def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
     return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
 
@@ -102,7 +97,7 @@ def draft_for_patient(
 ) -> DraftView:
     """The draft plan for this patient: from the request's condition, else the working
     diagnosis, else the top of their newest screening's differential."""
-    _require_staff(actor)
+    accounts_service.require_staff(actor)
     patient = _patient(session, actor, patient_id)
     condition, origin = (
         (request.condition, "request")
@@ -218,7 +213,7 @@ def save_plan(
 ) -> PlanVersionRead:
     """Save the plan as the patient's next current version (a new plan if the condition
     changed or none is active); audited. Raises PlanProblems listing what is wrong."""
-    _require_staff(actor)
+    accounts_service.require_staff(actor)
     patient = _patient(session, actor, patient_id)
     problems = validate_plan(kb, spec)
     if problems:
@@ -395,7 +390,7 @@ def plan_history(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> list[PlanVersionSummary]:
     """Every saved version of every plan of this patient, newest first (clinicians only)."""
-    _require_staff(actor)
+    accounts_service.require_staff(actor)
     patient = _patient(session, actor, patient_id)
     rows = session.execute(
         select(CarePlanVersion, User.display_name)
@@ -422,7 +417,7 @@ def read_version(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, number: int
 ) -> PlanVersionRead:
     """One saved version of the patient's active plan (clinicians only)."""
-    _require_staff(actor)
+    accounts_service.require_staff(actor)
     patient = _patient(session, actor, patient_id)
     plan = _active_plan(session, patient.id)
     version = _version(session, plan.id, number) if plan else None

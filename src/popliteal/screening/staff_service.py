@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.models import Clinic, Patient, User
+from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import AnswerRead, WorkingDiagnosisRead
 from popliteal.clock import utcnow
@@ -47,18 +47,6 @@ MAX_NOTE = 4000
 # ------------------------------------------------------------------ reading records
 
 
-def _require_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise NotAllowed("this is for the clinic's clinicians")
-
-
-def _clinic(session: Session, actor: Actor) -> Clinic:
-    clinic = session.get(Clinic, actor.clinic_id)
-    if clinic is None:
-        raise NotAllowed("no such clinic")
-    return clinic
-
-
 def condition_name(kb: Knowledge, condition_id: str | None) -> str | None:
     if condition_id is None:
         return None
@@ -81,7 +69,7 @@ def working_diagnosis_read(
 
 
 def _staff_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
-    _require_staff(actor)
+    accounts_service.require_staff(actor, "this is for the clinic's clinicians")
     return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
 
 

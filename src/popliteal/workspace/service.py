@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from popliteal import clock
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.models import Clinic, Patient, User
+from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import (
     AnswerRead,
@@ -27,7 +27,6 @@ from popliteal.accounts.schemas import (
 )
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import utcnow
-from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import urgency_rank
 from popliteal.screening import exam_layout, staff_service
@@ -37,20 +36,8 @@ from popliteal.screening.engine import question_text
 from popliteal.screening.models import Screening
 
 
-def _require_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise NotAllowed("this is for the clinic's clinicians")
-
-
-def _clinic(session: Session, actor: Actor) -> Clinic:
-    clinic = session.get(Clinic, actor.clinic_id)
-    if clinic is None:
-        raise NotAllowed("no such clinic")
-    return clinic
-
-
 def _staff_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
-    _require_staff(actor)
+    accounts_service.require_staff(actor, "this is for the clinic's clinicians")
     return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
 
 
@@ -90,8 +77,8 @@ def list_patients(
     address: str = "",
 ) -> list[PatientSummaryRead]:
     """The clinic's patients, most urgent first, optionally filtered by name or email."""
-    _require_staff(actor)
-    clinic = _clinic(session, actor)
+    accounts_service.require_staff(actor, "this is for the clinic's clinicians")
+    clinic = accounts_service.staff_clinic(session, actor)
     now = now or utcnow()
     query = (
         select(Patient, User.email)
@@ -199,7 +186,7 @@ def patient_record(
 ) -> PatientRecordRead:
     """The patient's details, screenings (newest first) and appointments; audited as a read."""
     patient = _staff_patient(session, actor=actor, patient_id=patient_id)
-    clinic = _clinic(session, actor)
+    clinic = accounts_service.staff_clinic(session, actor)
     user = session.get(User, patient.user_id)
     screenings = session.scalars(
         select(Screening)
