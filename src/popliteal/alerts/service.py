@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -174,6 +174,41 @@ def escalate_safety(
         now=now,
         address=address,
     )
+
+
+def refuse_check_in(
+    session: Session,
+    problems: list[str],
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient: Patient,
+    check: SafetyCheck,
+    origin: str,
+    day: date,
+    ref: Mapping[str, Any],
+    now: datetime,
+    address: str = "",
+) -> NoReturn:
+    """Refuse a check-in whose answers are invalid, yet keep the alerts its checklist raised:
+    they are committed (they must reach the clinician) and the rest is rolled back."""
+    red_flags = escalate_safety(
+        session,
+        kb=kb,
+        actor=actor,
+        patient=patient,
+        check=check,
+        origin=origin,
+        day=day,
+        ref=ref,
+        now=now,
+        address=address,
+    )
+    if red_flags:
+        session.commit()
+    else:
+        session.rollback()
+    raise CheckInRefused(problems, red_flags)
 
 
 def _open_red_flag_alerts(

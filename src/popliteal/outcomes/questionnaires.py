@@ -98,8 +98,9 @@ def submit_response(
         problems += [f"answers: {p}" for p in exc.problems]
     check = alert_rules.check_safety(kb, safety)
     if problems or result is None:
-        red_flags = alerts_service.escalate_safety(
+        alerts_service.refuse_check_in(
             session,
+            problems,
             kb=kb,
             actor=actor,
             patient=patient,
@@ -110,11 +111,6 @@ def submit_response(
             now=now,
             address=address,
         )
-        if red_flags:  # keep the alerts: they must reach the clinician
-            session.commit()
-        else:
-            session.rollback()
-        raise alerts_service.CheckInRefused(problems, red_flags)
 
     ctx = load_episode(session, kb, patient, now)
     occasion = body.occasion

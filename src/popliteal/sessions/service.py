@@ -309,8 +309,9 @@ def finish_session(
     check = alert_rules.check_safety(kb, safety)
     problems = alert_rules.safety_problems(kb.followup, safety)
     if problems:
-        red_flags = alerts_service.escalate_safety(
+        alerts_service.refuse_check_in(
             session,
+            problems,
             kb=kb,
             actor=actor,
             patient=patient,
@@ -321,11 +322,6 @@ def finish_session(
             now=now,
             address=address,
         )
-        if red_flags:  # keep the alerts: they must reach the clinician
-            session.commit()
-        else:
-            session.rollback()
-        raise alerts_service.CheckInRefused(problems, red_flags)
     log.status = "done"
     log.pain_after = body.pain_after
     log.note = body.note.strip()
