@@ -41,6 +41,15 @@ def test_deep_vein_tenderness_is_tested_the_same_day_whatever_the_wells_score() 
     assert fired(answers, role="clinician")["rf_dvt_wells_unlikely_calf"] == "emergency"
 
 
+def test_diffuse_calf_tenderness_on_examination_is_a_suspected_clot() -> None:
+    """NG158 1.1.1: calf tenderness is a sign of DVT, tested the same day, even beside a lump."""
+    answers = {"tenderness_site": "calf_diffuse", "lump_behind_knee": True, "age_years": 71}
+    assert fired(answers, role="clinician")["rf_dvt_wells_unlikely_calf"] == "emergency"
+    assert "rf_dvt_wells_unlikely_calf" not in fired(
+        {"tenderness_site": "medial_gastrocnemius"}, role="clinician"
+    )
+
+
 def test_wells_likely_stays_its_own_rule() -> None:
     answers = {"pain_location": "calf", "wells_previous_dvt": True, "wells_active_cancer": True}
     rules = fired(answers)
