@@ -26,7 +26,6 @@ from popliteal.booking.views import AppointmentView
 from popliteal.clock import local_today
 from popliteal.screening.service import VISITOR_COOKIE
 from popliteal.web.deps import DbSession, JsonOnly, RowId, SettingsDep, client_address
-from popliteal.web.errors import http_errors
 from popliteal.web.session_cookie import clear_visitor_cookie, set_login_cookie
 
 router = APIRouter(prefix="/api", tags=["booking"])
@@ -90,16 +89,15 @@ def read_slots(
     zone = clinic.zone
     first = first_day or local_today(zone)
     last = last_day or first + timedelta(days=6)
-    with http_errors():
-        slots = booking_slots.list_slots(
-            session,
-            clinic=clinic,
-            type_ref=type,
-            mode=mode,
-            first_day=first,
-            last_day=last,
-            clinician_id=clinician,
-        )
+    slots = booking_slots.list_slots(
+        session,
+        clinic=clinic,
+        type_ref=type,
+        mode=mode,
+        first_day=first,
+        last_day=last,
+        clinician_id=clinician,
+    )
     return SlotsRead(
         timezone=clinic.timezone,
         type=type,
@@ -149,22 +147,21 @@ def create_appointment(
             full_name=body.full_name or "",
             phone=body.phone,
         )
-    with http_errors():
-        booked = booking_service.book(
-            session,
-            clinic=clinic,
-            actor=actor,
-            type_ref=body.type,
-            mode=body.mode,
-            starts_at=body.start,
-            clinician_id=body.clinician_id,
-            address=body.address,
-            screening_id=body.screening_id,
-            use_recent_screening=body.use_recent_screening,
-            visitor_token=request.cookies.get(VISITOR_COOKIE),
-            new_account=new_account,
-            client_address=client_address(request),
-        )
+    booked = booking_service.book(
+        session,
+        clinic=clinic,
+        actor=actor,
+        type_ref=body.type,
+        mode=body.mode,
+        starts_at=body.start,
+        clinician_id=body.clinician_id,
+        address=body.address,
+        screening_id=body.screening_id,
+        use_recent_screening=body.use_recent_screening,
+        visitor_token=request.cookies.get(VISITOR_COOKIE),
+        new_account=new_account,
+        client_address=client_address(request),
+    )
     if booked.new_user is not None:
         token = accounts_service.start_session(session, settings=settings, user=booked.new_user)
         set_login_cookie(response, request=request, settings=settings, token=token)
@@ -188,13 +185,12 @@ def read_appointment_ics(
     request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> Response:
     """Download the appointment as an .ics calendar invite."""
-    with http_errors():
-        view = booking_service.get_appointment(
-            session,
-            actor=actor,
-            appointment_id=appointment_id,
-            client_address=client_address(request),
-        )
+    view = booking_service.get_appointment(
+        session,
+        actor=actor,
+        appointment_id=appointment_id,
+        client_address=client_address(request),
+    )
     return ics_response(view)
 
 
@@ -211,13 +207,12 @@ def read_appointment(
     request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> AppointmentRead:
     """Show one appointment."""
-    with http_errors():
-        view = booking_service.get_appointment(
-            session,
-            actor=actor,
-            appointment_id=appointment_id,
-            client_address=client_address(request),
-        )
+    view = booking_service.get_appointment(
+        session,
+        actor=actor,
+        appointment_id=appointment_id,
+        client_address=client_address(request),
+    )
     return appointment_read(view)
 
 
@@ -230,13 +225,12 @@ def cancel_appointment(
     request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> AppointmentRead:
     """Cancel an appointment (patients: up to the clinic's notice period before it)."""
-    with http_errors():
-        view = booking_service.cancel(
-            session,
-            actor=actor,
-            appointment_id=appointment_id,
-            client_address=client_address(request),
-        )
+    view = booking_service.cancel(
+        session,
+        actor=actor,
+        appointment_id=appointment_id,
+        client_address=client_address(request),
+    )
     return appointment_read(view)
 
 
@@ -249,13 +243,12 @@ def reschedule_appointment(
     body: AppointmentReschedule,
 ) -> AppointmentRead:
     """Move an appointment to another free slot; it keeps its id and calendar UID."""
-    with http_errors():
-        view = booking_service.reschedule(
-            session,
-            actor=actor,
-            appointment_id=appointment_id,
-            starts_at=body.start,
-            clinician_id=body.clinician_id,
-            client_address=client_address(request),
-        )
+    view = booking_service.reschedule(
+        session,
+        actor=actor,
+        appointment_id=appointment_id,
+        starts_at=body.start,
+        clinician_id=body.clinician_id,
+        client_address=client_address(request),
+    )
     return appointment_read(view)

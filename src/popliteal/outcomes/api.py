@@ -23,7 +23,6 @@ from popliteal.outcomes.schemas import (
     SubmitResult,
 )
 from popliteal.web.deps import DbSession, Kb, RowId, client_address
-from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["outcomes"])
 
@@ -48,16 +47,15 @@ def _submit(
     body: QuestionnaireCreate,
     address: str,
 ) -> SubmitResult | JSONResponse:
-    with http_errors():
-        try:
-            return questionnaires.submit_response(
-                session, kb=kb, actor=actor, patient_id=patient_id, body=body, address=address
-            )
-        except alerts_service.CheckInRefused as exc:
-            return JSONResponse(
-                {"detail": exc.problems, "red_flags": [r.model_dump() for r in exc.red_flags]},
-                status_code=422,
-            )
+    try:
+        return questionnaires.submit_response(
+            session, kb=kb, actor=actor, patient_id=patient_id, body=body, address=address
+        )
+    except alerts_service.CheckInRefused as exc:
+        return JSONResponse(
+            {"detail": exc.problems, "red_flags": [r.model_dump() for r in exc.red_flags]},
+            status_code=422,
+        )
 
 
 @router.get("/me/outcomes", response_model=OutcomesRead)
@@ -65,10 +63,9 @@ def read_my_outcomes(
     request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> OutcomesRead:
     """Your questionnaires, scores over time with the change since your first, and what is due."""
-    with http_errors():
-        return questionnaires.outcomes(
-            session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-        )
+    return questionnaires.outcomes(
+        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
+    )
 
 
 @router.post("/me/questionnaires", response_model=SubmitResult, status_code=201, responses=REFUSED)
@@ -85,10 +82,9 @@ def read_patient_outcomes(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> OutcomesRead:
     """A patient's questionnaires, score history with change since baseline, and what is due."""
-    with http_errors():
-        return questionnaires.outcomes(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+    return questionnaires.outcomes(
+        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
 
 
 @router.post(
@@ -114,10 +110,9 @@ def read_range_of_motion(
     patient_id: RowId, request: Request, session: DbSession, actor: CurrentClinician
 ) -> list[RangeOfMotionRead]:
     """A patient's knee range-of-motion measurements, oldest first."""
-    with http_errors():
-        return range_of_motion.list_range_of_motion(
-            session, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+    return range_of_motion.list_range_of_motion(
+        session, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
 
 
 @router.post(
@@ -131,10 +126,9 @@ def create_range_of_motion(
     actor: CurrentClinician,
 ) -> RangeOfMotionRead:
     """Record knee flexion and extension (degrees; extension 0 = straight, negative = lacking)."""
-    with http_errors():
-        return range_of_motion.record_range_of_motion(
-            session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
-        )
+    return range_of_motion.record_range_of_motion(
+        session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
+    )
 
 
 @router.get("/alerts", response_model=list[AlertRead])
@@ -146,14 +140,13 @@ def read_alerts(
     include_resolved: bool = False,
 ) -> list[AlertRead]:
     """The clinic's open alerts (red flags first, then surgical consults, then reviews)."""
-    with http_errors():
-        return alerts_service.list_alerts(
-            session,
-            actor=actor,
-            patient_id=patient_id,
-            include_resolved=include_resolved,
-            address=client_address(request),
-        )
+    return alerts_service.list_alerts(
+        session,
+        actor=actor,
+        patient_id=patient_id,
+        include_resolved=include_resolved,
+        address=client_address(request),
+    )
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertRead)
@@ -165,10 +158,9 @@ def resolve_alert(
     actor: CurrentClinician,
 ) -> AlertRead:
     """Close an alert, saying what was done."""
-    with http_errors():
-        return alerts_service.resolve_alert(
-            session, actor=actor, alert_id=alert_id, note=body.note, address=client_address(request)
-        )
+    return alerts_service.resolve_alert(
+        session, actor=actor, alert_id=alert_id, note=body.note, address=client_address(request)
+    )
 
 
 @router.get("/patients/{patient_id}/discharge", response_model=DischargeCheckRead)
@@ -176,10 +168,9 @@ def read_discharge_check(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> DischargeCheckRead:
     """The discharge criteria (met, not met or unknown, with evidence) and the summary."""
-    with http_errors():
-        return discharges.discharge_check(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+    return discharges.discharge_check(
+        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
 
 
 @router.post("/patients/{patient_id}/discharge", response_model=DischargeRead, status_code=201)
@@ -192,12 +183,11 @@ def create_discharge(
     actor: CurrentClinician,
 ) -> DischargeRead:
     """Discharge a patient; refused with the unmet criteria unless `override_reason` is given."""
-    with http_errors():
-        return discharges.discharge(
-            session,
-            kb=kb,
-            actor=actor,
-            patient_id=patient_id,
-            body=body,
-            address=client_address(request),
-        )
+    return discharges.discharge(
+        session,
+        kb=kb,
+        actor=actor,
+        patient_id=patient_id,
+        body=body,
+        address=client_address(request),
+    )

@@ -14,7 +14,6 @@ from popliteal.plans import rules
 from popliteal.plans import service as plans_service
 from popliteal.plans.schemas import PlanCreate, PlanVersionRead, PlanVersionSummary
 from popliteal.web.deps import DbSession, Kb, RowId, client_address
-from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["plans"])
 
@@ -103,10 +102,9 @@ def read_patient_plan(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> PlanVersionRead | None:
     """Read the patient's current plan version (null when they have none)."""
-    with http_errors():
-        return plans_service.current_plan(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+    return plans_service.current_plan(
+        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
 
 
 @router.post("/patients/{patient_id}/plan", response_model=PlanVersionRead, status_code=201)
@@ -119,15 +117,14 @@ def create_plan_version(
     actor: CurrentClinician,
 ) -> PlanVersionRead:
     """Save the patient's next plan version; it becomes the one they follow."""
-    with http_errors():
-        return plans_service.save_plan(
-            session,
-            kb=kb,
-            actor=actor,
-            patient_id=patient_id,
-            spec=body,
-            address=client_address(request),
-        )
+    return plans_service.save_plan(
+        session,
+        kb=kb,
+        actor=actor,
+        patient_id=patient_id,
+        spec=body,
+        address=client_address(request),
+    )
 
 
 @router.get("/patients/{patient_id}/plan/versions", response_model=list[PlanVersionSummary])
@@ -135,8 +132,7 @@ def read_plan_versions(
     patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> list[PlanVersionSummary]:
     """List every saved plan version of the patient, newest first."""
-    with http_errors():
-        return plans_service.plan_history(session, kb=kb, actor=actor, patient_id=patient_id)
+    return plans_service.plan_history(session, kb=kb, actor=actor, patient_id=patient_id)
 
 
 @router.get("/patients/{patient_id}/plan/versions/{number}", response_model=PlanVersionRead)
@@ -144,10 +140,9 @@ def read_plan_version(
     patient_id: RowId, number: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> PlanVersionRead:
     """Read one saved version of the patient's active plan."""
-    with http_errors():
-        return plans_service.read_version(
-            session, kb=kb, actor=actor, patient_id=patient_id, number=number
-        )
+    return plans_service.read_version(
+        session, kb=kb, actor=actor, patient_id=patient_id, number=number
+    )
 
 
 @router.get("/me/plan", response_model=PlanVersionRead | None)
@@ -156,11 +151,10 @@ def read_my_plan(
 ) -> PlanVersionRead | None:
     """Read the plan you follow now (null when your clinician has not set one yet)."""
     assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    with http_errors():
-        return plans_service.current_plan(
-            session,
-            kb=kb,
-            actor=actor,
-            patient_id=actor.patient_id,
-            address=client_address(request),
-        )
+    return plans_service.current_plan(
+        session,
+        kb=kb,
+        actor=actor,
+        patient_id=actor.patient_id,
+        address=client_address(request),
+    )

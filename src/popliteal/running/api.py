@@ -22,7 +22,6 @@ from popliteal.running.schemas import (
     UnitUpdate,
 )
 from popliteal.web.deps import DbSession, Kb, RowId, SettingsDep, client_address
-from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["running"])
 
@@ -124,15 +123,14 @@ def _import(
     surface: Surface | None,
 ) -> ImportResult:
     good, too_big = uploads
-    with http_errors():
-        result = running_service.import_files(
-            session,
-            actor=actor,
-            patient_id=patient_id,
-            files=good,
-            surface=surface,
-            address=client_address(request),
-        )
+    result = running_service.import_files(
+        session,
+        actor=actor,
+        patient_id=patient_id,
+        files=good,
+        surface=surface,
+        address=client_address(request),
+    )
     result.rejected[:0] = too_big
     return result
 
@@ -150,10 +148,9 @@ def read_my_running(
     request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> RunningRead:
     """Your runs of the last year, weekly load, flags and the walk-run programme step."""
-    with http_errors():
-        view = running_service.running_view(
-            session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-        )
+    view = running_service.running_view(
+        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
+    )
     return _running(view)
 
 
@@ -162,10 +159,9 @@ def create_my_activity(
     body: ActivityCreate, request: Request, session: DbSession, actor: CurrentPatient
 ) -> ActivityRead:
     """Log a run by hand (distance in `unit`, or your preferred unit when left out)."""
-    with http_errors():
-        return running_service.add_activity(
-            session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
-        )
+    return running_service.add_activity(
+        session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
+    )
 
 
 @router.post("/me/activities/import", response_model=ImportResult)
@@ -187,14 +183,13 @@ def update_my_distance_unit(
     body: UnitUpdate, request: Request, session: DbSession, actor: CurrentPatient
 ) -> UnitUpdate:
     """Show your distances in km or miles."""
-    with http_errors():
-        unit = running_service.set_unit(
-            session,
-            actor=actor,
-            patient_id=_me(actor),
-            unit=body.unit,
-            address=client_address(request),
-        )
+    unit = running_service.set_unit(
+        session,
+        actor=actor,
+        patient_id=_me(actor),
+        unit=body.unit,
+        address=client_address(request),
+    )
     return UnitUpdate(unit=unit)
 
 
@@ -203,10 +198,9 @@ def read_patient_running(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> RunningRead:
     """A patient's runs, weekly load, flags and walk-run programme step."""
-    with http_errors():
-        view = running_service.running_view(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+    view = running_service.running_view(
+        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
     return _running(view)
 
 
@@ -219,10 +213,9 @@ def create_patient_activity(
     actor: CurrentClinician,
 ) -> ActivityRead:
     """Log a run for a patient (e.g. told at a visit)."""
-    with http_errors():
-        return running_service.add_activity(
-            session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
-        )
+    return running_service.add_activity(
+        session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
+    )
 
 
 @router.post("/patients/{patient_id}/activities/import", response_model=ImportResult)
@@ -236,8 +229,7 @@ async def import_patient_activities(
     surface: SurfaceForm = None,
 ) -> ImportResult:
     """Import a patient's watch files (e.g. brought to a visit)."""
-    with http_errors():
-        await run_in_threadpool(_check_patient, session, actor, patient_id)
+    await run_in_threadpool(_check_patient, session, actor, patient_id)
     uploads = await read_uploads(request, files, settings.max_upload_bytes)
     return await run_in_threadpool(_import, request, session, actor, patient_id, uploads, surface)
 
@@ -245,8 +237,7 @@ async def import_patient_activities(
 @router.get("/activities/{activity_id}", response_model=ActivityRead)
 def read_activity(activity_id: RowId, session: DbSession, actor: CurrentActor) -> ActivityRead:
     """Read one run (its person, or staff of their clinic)."""
-    with http_errors():
-        return running_service.get_activity(session, actor=actor, activity_id=activity_id)
+    return running_service.get_activity(session, actor=actor, activity_id=activity_id)
 
 
 @router.patch("/activities/{activity_id}", response_model=ActivityRead)
@@ -258,14 +249,13 @@ def update_activity(
     actor: CurrentActor,
 ) -> ActivityRead:
     """Add surface, pain during, pain next morning or the walk-run level to a run."""
-    with http_errors():
-        return running_service.update_activity(
-            session,
-            actor=actor,
-            activity_id=activity_id,
-            body=body,
-            address=client_address(request),
-        )
+    return running_service.update_activity(
+        session,
+        actor=actor,
+        activity_id=activity_id,
+        body=body,
+        address=client_address(request),
+    )
 
 
 @router.delete("/activities/{activity_id}", status_code=204)
@@ -273,8 +263,7 @@ def delete_activity(
     activity_id: RowId, request: Request, session: DbSession, actor: CurrentActor
 ) -> Response:
     """Remove a run logged by mistake."""
-    with http_errors():
-        running_service.delete_activity(
-            session, actor=actor, activity_id=activity_id, address=client_address(request)
-        )
+    running_service.delete_activity(
+        session, actor=actor, activity_id=activity_id, address=client_address(request)
+    )
     return Response(status_code=204)

@@ -20,7 +20,6 @@ from popliteal.sessions.schemas import (
     VisitNoteRead,
 )
 from popliteal.web.deps import DbSession, Kb, RowId, client_address
-from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["sessions"])
 
@@ -36,10 +35,9 @@ def read_my_today(
 ) -> dict[str, Any]:
     """Today's home programme: exercises due, sessions done, this morning's pain. While an
     open red flag pauses it, `paused` is true, `red_flags` say what to do and nothing is due."""
-    with http_errors():
-        view = sessions_service.today(
-            session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-        )
+    view = sessions_service.today(
+        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
+    )
     return {
         "date": view.today.isoformat(),
         "plan_version": view.plan.number if view.plan else None,
@@ -59,10 +57,9 @@ def read_my_progress(
     request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> ProgressRead:
     """Your sessions, weekly adherence and weekly pain."""
-    with http_errors():
-        return sessions_service.progress(
-            session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-        )
+    return sessions_service.progress(
+        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
+    )
 
 
 @router.post("/me/sessions", response_model=SessionRead, status_code=201)
@@ -70,10 +67,9 @@ def create_my_session(
     body: SessionCreate, request: Request, session: DbSession, actor: CurrentPatient
 ) -> SessionRead:
     """Start a guided session of your plan with your pain before it (409 while paused)."""
-    with http_errors():
-        return sessions_service.start_session(
-            session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
-        )
+    return sessions_service.start_session(
+        session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
+    )
 
 
 @router.post("/patients/{patient_id}/sessions", response_model=SessionRead, status_code=201)
@@ -85,17 +81,15 @@ def create_patient_session(
     actor: CurrentClinician,
 ) -> SessionRead:
     """Start a guided session for a patient during a virtual or at-home visit."""
-    with http_errors():
-        return sessions_service.start_session(
-            session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
-        )
+    return sessions_service.start_session(
+        session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
+    )
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead)
 def read_session(session_id: RowId, session: DbSession, actor: CurrentActor) -> SessionRead:
     """Read one session log (its person, or staff of their clinic)."""
-    with http_errors():
-        return sessions_service.get_session(session, actor=actor, session_id=session_id)
+    return sessions_service.get_session(session, actor=actor, session_id=session_id)
 
 
 @router.post("/sessions/{session_id}/exercises", response_model=SessionRead)
@@ -107,10 +101,9 @@ def record_session_exercise(
     actor: CurrentActor,
 ) -> SessionRead:
     """Record the sets done of one exercise, and whether it hurt."""
-    with http_errors():
-        return sessions_service.record_exercise(
-            session, actor=actor, session_id=session_id, body=body, address=client_address(request)
-        )
+    return sessions_service.record_exercise(
+        session, actor=actor, session_id=session_id, body=body, address=client_address(request)
+    )
 
 
 @router.get("/patients/{patient_id}/progress", response_model=ProgressRead)
@@ -118,10 +111,9 @@ def read_patient_progress(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> ProgressRead:
     """A patient's sessions, weekly adherence and weekly pain."""
-    with http_errors():
-        return sessions_service.progress(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+    return sessions_service.progress(
+        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
 
 
 @router.get("/patients/{patient_id}/visit-notes", response_model=list[VisitNoteRead])
@@ -129,10 +121,9 @@ def read_visit_notes(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> list[VisitNoteRead]:
     """List a patient's visit notes, newest visit first."""
-    with http_errors():
-        return visit_notes.list_notes(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+    return visit_notes.list_notes(
+        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+    )
 
 
 @router.post("/patients/{patient_id}/visit-notes", response_model=VisitNoteRead, status_code=201)
@@ -145,15 +136,14 @@ def create_visit_note(
     actor: CurrentClinician,
 ) -> VisitNoteRead:
     """Write the SOAP note of a visit: treatments given, findings, pain, plan changes."""
-    with http_errors():
-        return visit_notes.create_note(
-            session,
-            kb=kb,
-            actor=actor,
-            patient_id=patient_id,
-            body=body,
-            address=client_address(request),
-        )
+    return visit_notes.create_note(
+        session,
+        kb=kb,
+        actor=actor,
+        patient_id=patient_id,
+        body=body,
+        address=client_address(request),
+    )
 
 
 @router.get("/visit-notes/{note_id}", response_model=VisitNoteRead)
@@ -161,10 +151,9 @@ def read_visit_note(
     note_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> VisitNoteRead:
     """Read one visit note."""
-    with http_errors():
-        return visit_notes.get_note(
-            session, kb=kb, actor=actor, note_id=note_id, address=client_address(request)
-        )
+    return visit_notes.get_note(
+        session, kb=kb, actor=actor, note_id=note_id, address=client_address(request)
+    )
 
 
 @router.put("/visit-notes/{note_id}", response_model=VisitNoteRead)
@@ -177,7 +166,6 @@ def update_visit_note(
     actor: CurrentClinician,
 ) -> VisitNoteRead:
     """Amend a visit note (its author only)."""
-    with http_errors():
-        return visit_notes.update_note(
-            session, kb=kb, actor=actor, note_id=note_id, body=body, address=client_address(request)
-        )
+    return visit_notes.update_note(
+        session, kb=kb, actor=actor, note_id=note_id, body=body, address=client_address(request)
+    )

@@ -13,7 +13,6 @@ from popliteal.accounts.deps import CurrentClinician
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import suggestions as suggestions_service
 from popliteal.web.deps import DbSession, Kb, RowId, client_address
-from popliteal.web.errors import http_errors
 
 router = APIRouter(prefix="/api", tags=["plans"])
 
@@ -33,8 +32,7 @@ def read_suggestions(
     patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> SuggestionsRead | None:
     """Progress / hold / regress for each exercise and the phase, from the person's logs."""
-    with http_errors():
-        found = suggestions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
+    found = suggestions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
     if found is None:
         return None
     return SuggestionsRead(
@@ -73,13 +71,12 @@ def approve_suggestions(
     actor: CurrentClinician,
 ) -> PlanVersionRead:
     """Approve suggestions: the plan's next version applies them and the person sees it."""
-    with http_errors():
-        return suggestions_service.apply_suggestions(
-            session,
-            kb=kb,
-            actor=actor,
-            patient_id=patient_id,
-            exercise_ids=body.exercise_ids[:20],
-            phase=body.phase,
-            address=client_address(request),
-        )
+    return suggestions_service.apply_suggestions(
+        session,
+        kb=kb,
+        actor=actor,
+        patient_id=patient_id,
+        exercise_ids=body.exercise_ids[:20],
+        phase=body.phase,
+        address=client_address(request),
+    )

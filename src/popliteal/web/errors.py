@@ -1,10 +1,12 @@
-"""Errors as the person or program expects them: JSON under /api, a friendly page elsewhere."""
+"""Errors as the person or program expects them: JSON under /api, a friendly page elsewhere.
+
+The one error map: services raise the domain errors of popliteal/errors.py (NotAllowed,
+AccountError and its kinds) and routes let them through; the handlers here turn them into
+HTTP answers, so no route wraps its call."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,17 +30,6 @@ class LoginRequired(Exception):
 class Forbidden(Exception):
     def __init__(self, message: str = "you are not allowed to do this") -> None:
         self.message = message
-
-
-@contextmanager
-def http_errors() -> Iterator[None]:
-    """Turn the services' errors into HTTP answers with a clear `detail` (not allowed: 404)."""
-    try:
-        yield
-    except NotAllowed as exc:
-        raise StarletteHTTPException(404, str(exc)) from None
-    except AccountError as exc:
-        raise StarletteHTTPException(exc.status_code, exc.detail) from None  # type: ignore[arg-type]
 
 
 def is_api(request: Request) -> bool:
@@ -81,6 +72,18 @@ def install(app: FastAPI) -> None:
         if is_api(request):
             return JSONResponse({"detail": exc.message}, status_code=403)
         return error_page(request, 403, "Not allowed", [exc.message])
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
+        # Shown as "not found", so a record's id cannot be probed for existence.
+        return await _http(request, StarletteHTTPException(404, str(exc) or "not found"))
+
+    @app.exception_handler(AccountError)
+    async def _account_error(request: Request, exc: AccountError) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        messages = exc.detail if isinstance(exc.detail, list) else [exc.detail]
+        return error_page(request, exc.status_code, "Please check what you entered", messages)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

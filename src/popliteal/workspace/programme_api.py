@@ -10,7 +10,6 @@ from popliteal.accounts.deps import CurrentActor, CurrentPatient
 from popliteal.accounts.rules import Actor
 from popliteal.sessions.schemas import PainCreate, SessionFinish, SessionRead
 from popliteal.web.deps import DbSession, Kb, RowId, client_address
-from popliteal.web.errors import http_errors
 from popliteal.workspace import flows
 
 router = APIRouter(prefix="/api", tags=["sessions"])
@@ -26,15 +25,14 @@ def create_my_pain(
     body: PainCreate, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> dict[str, int]:
     """Log your pain (0-10); a second morning score the same day replaces the first."""
-    with http_errors():
-        row = flows.log_pain(
-            session,
-            kb=kb,
-            actor=actor,
-            patient_id=_me(actor),
-            body=body,
-            address=client_address(request),
-        )
+    row = flows.log_pain(
+        session,
+        kb=kb,
+        actor=actor,
+        patient_id=_me(actor),
+        body=body,
+        address=client_address(request),
+    )
     return {"id": row, "pain": body.pain}
 
 
@@ -48,12 +46,11 @@ def finish_session(
     actor: CurrentActor,
 ) -> SessionRead:
     """Finish a session with the pain after it (and the optional safety checklist)."""
-    with http_errors():
-        return flows.finish_session(
-            session,
-            kb=kb,
-            actor=actor,
-            session_id=session_id,
-            body=body,
-            address=client_address(request),
-        )
+    return flows.finish_session(
+        session,
+        kb=kb,
+        actor=actor,
+        session_id=session_id,
+        body=body,
+        address=client_address(request),
+    )
