@@ -85,11 +85,11 @@ def test_a_negative_test_can_outweigh_a_weaker_positive_in_its_construct(kb: Kno
 
 
 def test_direction_only_weights_are_flagged(kb: Knowledge) -> None:
-    ranked = rank(kb, {"lump_behind_knee": True})
-    cyst = next(r for r in ranked if r.id == "bakers_cyst")
-    (effect,) = [e for e in cyst.evidence if e.finding == "lump_behind_knee"]
+    ranked = rank(kb, {"calf_pop_on_pushoff": True})
+    strain = next(r for r in ranked if r.id == "gastrocnemius_strain")
+    (effect,) = [e for e in strain.evidence if e.finding == "calf_pop_on_pushoff"]
     assert effect.expert_weight
-    assert effect.lr == kb.direction_weights.up
+    assert effect.lr == kb.direction_weights.strong_up
 
 
 def test_published_lr_carries_its_source(kb: Knowledge) -> None:

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from popliteal.screening.engine import screen, to_json
-from popliteal.screening.safety import not_ruled_out, own_chance
+from popliteal.screening.safety import not_ruled_out, open_rules, own_chance
 from popliteal.screening.triage import safety_findings, triage
 from tests.screening.test_properties import KB, SETTINGS, answers_st, value_strategy
 
@@ -136,6 +136,22 @@ def test_a_not_sure_that_could_still_fire_a_rule_is_never_dropped(
     }
     if after - before:
         assert finding in listed, (finding, value, after - before)
+
+
+def test_an_unsure_duration_after_an_injury_that_stops_walking_is_not_ruled_out() -> None:
+    """An unanswered duration counts as "within the first week" for the Ottawa rule, but more
+    than a week would fire the can-not-walk rule: the duration is open, not settled
+    (hypothesis found this: the default for an unanswered finding hid the other answer)."""
+    answers = {"onset": "injury_sudden", "unable_to_bear_weight": True}
+    unsure = {**answers, "symptom_duration_weeks": None}
+    assert "symptom_duration_weeks" in not_ruled_out(KB, unsure)
+    assert (
+        "symptom_duration_weeks"
+        in open_rules(KB, unsure, "patient")["rf_injury_cannot_bear_weight"]
+    )
+    assert "rf_injury_cannot_bear_weight" in {
+        r.id for r in triage(KB, {**answers, "symptom_duration_weeks": 3}).fired
+    }
 
 
 @SETTINGS

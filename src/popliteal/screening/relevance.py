@@ -108,10 +108,12 @@ def kleene(
     value = answers.get(expr.finding)
     if value is None and not still_open(expr.finding):
         return leaf_holds(None, expr)  # will stay unanswered here: judge it as unanswered
-    r = _tri_leaf(value, expr)
-    if r is None:
+    if value is None:
+        # Still open: its answer decides the leaf, whatever a default for an unanswered
+        # finding (`missing`, `unknown: true`) would make of it when the rule is applied.
         out.add(expr.finding)
-    return r
+        return None
+    return leaf_holds(value, expr)
 
 
 def open_safety_findings(

@@ -43,7 +43,7 @@ def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, set[str]
         return answers.get(finding_id) is None and _answerable(kb, finding_id, role)
 
     for rule in kb.rules:
-        if rule.urgency in SAFETY_LEVELS:
+        if rule.urgency in SAFETY_LEVELS and not evaluate(kb, rule.when, answers, role)[0]:
             deciding: set[str] = set()
             if kleene(kb, rule.when, answers, role, deciding, still_open) is None:
                 found[rule.id] = deciding
