@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from popliteal.knowledge.schema import RedFlagRead
+
 
 class AppointmentRead(BaseModel):
     id: int
@@ -20,12 +22,6 @@ class AppointmentRead(BaseModel):
     clinician_id: int
     clinician_name: str
     screening_id: str | None
-
-
-class RedFlagRead(BaseModel):
-    id: str
-    urgency: str
-    title: str
 
 
 class PatientSummaryRead(BaseModel):

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from popliteal.alerts.schemas import RedFlagRead
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import FollowupSettings, urgency_rank
+from popliteal.knowledge.schema import FollowupSettings, RedFlagRead, urgency_rank
 from popliteal.screening.triage import FiredRule, triage
 
 

@@ -8,15 +8,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class RedFlagRead(BaseModel):
-    """A red-flag rule that fired: show `patient_message` to the person at once."""
-
-    id: str
-    urgency: str
-    title: str
-    patient_message: str
-
-
 class AlertRead(BaseModel):
     id: int
     patient_id: int

@@ -22,11 +22,11 @@ from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
 from popliteal.alerts.models import OutcomeAlert
 from popliteal.alerts.rules import SafetyCheck, check_safety, red_flag
-from popliteal.alerts.schemas import AlertRead, RedFlagRead
+from popliteal.alerts.schemas import AlertRead
 from popliteal.clock import local_date, utcnow
 from popliteal.errors import AccountError, NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import urgency_rank
+from popliteal.knowledge.schema import RedFlagRead, urgency_rank
 from popliteal.screening.triage import FiredRule
 
 _KIND_ORDER = {"red_flag": 0, "surgical_consult": 1, "review": 2}

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import PatientSummaryRead
-from popliteal.accounts.schemas import RedFlagRead as SummaryRedFlag
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.schemas import AlertRead
 from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import RedFlagRead as SummaryRedFlag
 from popliteal.knowledge.schema import urgency_rank
 from popliteal.outcomes import questionnaires_due
 from popliteal.outcomes.score_results import due_items

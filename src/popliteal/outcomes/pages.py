@@ -23,9 +23,9 @@ from popliteal.accounts.deps import CurrentPatient, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
-from popliteal.alerts.schemas import RedFlagRead
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import RedFlagRead
 from popliteal.outcomes import (
     chart,
     questionnaire_forms,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from popliteal.alerts.schemas import RedFlagRead
+from popliteal.knowledge.schema import RedFlagRead
 
 InstrumentName = Literal["koos", "lefs", "ikdc", "nprs"]
 Occasion = Literal["baseline", "follow_up", "discharge", "ad_hoc"]

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from popliteal.accounts.models import Clinic
 from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import RED_FLAG_LEVELS
 from popliteal.plans import rules
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.web.templating import urgency_text
@@ -34,7 +35,7 @@ RED_FLAGS = (
 )
 # Signs the person acts on alone get the one message for their level (the screening result's
 # and check-ins' words); the rest wait for the clinician.
-ACT_NOW = ("emergency", "urgent")
+ACT_NOW = RED_FLAG_LEVELS
 NEXT_VISIT = "Tell your clinician at your next visit"
 
 _env = Environment(

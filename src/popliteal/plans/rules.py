@@ -17,6 +17,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import (
     GOALS,
     PHASES,
+    RED_FLAG_LEVELS,
     Dose,
     Exercise,
     Goal,
@@ -25,7 +26,7 @@ from popliteal.knowledge.schema import (
     ProtocolPhase,
 )
 
-REFERRAL_ONLY = ("emergency", "urgent")
+REFERRAL_ONLY = RED_FLAG_LEVELS
 
 
 class PlanRequestError(ValueError):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from popliteal.accounts.deps import get_optional_user
 from popliteal.accounts.models import Clinic
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import URGENCY_ORDER, Condition
+from popliteal.knowledge.schema import RED_FLAG_LEVELS, URGENCY_ORDER, Condition
 from popliteal.web.deps import DbSession, Kb
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(get_optional_user)])
@@ -42,11 +42,9 @@ def urgent_mimics(kb: Knowledge) -> set[str]:
     """
     out: set[str] = set()
     for rule in kb.rules:
-        if rule.urgency not in ("emergency", "urgent"):
+        if rule.urgency not in RED_FLAG_LEVELS:
             continue
-        serious = {
-            c for c in rule.suspects if kb.conditions[c].usual_care in ("emergency", "urgent")
-        }
+        serious = {c for c in rule.suspects if kb.conditions[c].usual_care in RED_FLAG_LEVELS}
         if serious:
             out |= set(rule.suspects) - serious
     return out
@@ -70,7 +68,7 @@ async def read_conditions(request: Request, kb: Kb) -> HTMLResponse:
                 "id": c.id,
                 "name": c.patient_name,
                 "summary": _first_sentence(c.patient_summary),
-                "urgent_mimic": c.id in mimics and urgency not in ("emergency", "urgent"),
+                "urgent_mimic": c.id in mimics and urgency not in RED_FLAG_LEVELS,
             }
             for c in kb.conditions.values()
             if c.usual_care == urgency

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Literal
 
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Answer, Expr, Finding
+from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer, Expr, Finding
 from popliteal.screening.triage import leaf_holds
 
 Tri = Literal[True, False, None]  # None = not known yet
@@ -122,7 +122,7 @@ def open_safety_findings(
     """Unanswered findings that could still fire an emergency or urgent rule."""
     out: set[str] = set()
     for rule in kb.rules:
-        if rule.urgency in ("emergency", "urgent"):
+        if rule.urgency in RED_FLAG_LEVELS:
             sub: set[str] = set()
             askable_now = partial(could_be_asked, kb, answers=answers, role=role)
             if kleene(kb, rule.when, answers, role, sub, askable_now) is None:

@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Answer
+from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer
 from popliteal.screening.differential import Effect, RankedCondition
 from popliteal.screening.relevance import kleene
 from popliteal.screening.triage import FiredRule, evaluate
 
 Answers = Mapping[str, Answer | None]
-SAFETY_LEVELS = ("emergency", "urgent")
+SAFETY_LEVELS = RED_FLAG_LEVELS
 TOP = 3
 # Raised suspects sit just above the cause they overtake, not level with it.
 ABOVE = 1.01

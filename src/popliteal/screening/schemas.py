@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from popliteal.knowledge.schema import RedFlagRead
+
 
 class ScreeningCreate(BaseModel):
     """The same object `popliteal screen --answers FILE` reads."""
@@ -36,14 +38,6 @@ class ScreeningCreate(BaseModel):
         default="patient",
         description="'clinician' is honoured only for a logged-in clinician of the clinic",
     )
-
-
-class RedFlagRead(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    id: str
-    urgency: str
-    because: list[str]
 
 
 class EvidenceRead(BaseModel):

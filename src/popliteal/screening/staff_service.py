@@ -27,19 +27,14 @@ from popliteal.accounts.schemas import AnswerRead, WorkingDiagnosisRead
 from popliteal.clock import utcnow
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Answer
+from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer, Urgency
 from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text, screen, to_json
 from popliteal.screening.exam_layout import answer_text
 from popliteal.screening.models import ExamFinding, Screening
 from popliteal.screening.triage import FiredRule
 
-URGENCY_LABELS = {
-    "emergency": "Emergency",
-    "urgent": "Urgent",
-    "surgical_consult": "Surgical consult",
-    "conservative": "Conservative care",
-}
+URGENCY_LABELS = {u.value: u.label for u in Urgency}
 TOP_CONDITIONS = 5
 MAX_NOTE = 4000
 
@@ -99,7 +94,7 @@ def _latest_exam(session: Session, patient_id: int) -> Screening | None:
     )
 
 
-ALERTING_URGENCIES = ("emergency", "urgent")
+ALERTING_URGENCIES = RED_FLAG_LEVELS
 
 
 def new_red_flags(fired: Sequence[FiredRule], previous_exam: Screening | None) -> list[FiredRule]:

@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from popliteal.accounts.schemas import RedFlagRead
-from popliteal.knowledge.schema import urgency_rank
+from popliteal.knowledge.schema import RedFlagRead, urgency_rank
 from popliteal.screening.models import Screening
 
 

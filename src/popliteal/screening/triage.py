@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from popliteal.knowledge.loader import Knowledge, walk_expr
-from popliteal.knowledge.schema import Answer, Expr, Urgency, urgency_rank
+from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer, Expr, Urgency, urgency_rank
 
 Answers = Mapping[str, Answer | None]
 Role = str  # "patient" or "clinician"
@@ -120,7 +120,7 @@ def triage(kb: Knowledge, answers: Answers, *, role: Role = "patient") -> Triage
             fired.append(
                 FiredRule(
                     id=rule.id,
-                    urgency=rule.urgency,
+                    urgency=Urgency(rule.urgency),
                     title=rule.title,
                     because=tuple(sorted(because)),
                     suspects=tuple(rule.suspects),
@@ -130,7 +130,7 @@ def triage(kb: Knowledge, answers: Answers, *, role: Role = "patient") -> Triage
                 )
             )
     fired.sort(key=lambda r: urgency_rank(r.urgency))
-    urgency: Urgency = fired[0].urgency if fired else "conservative"
+    urgency = fired[0].urgency if fired else Urgency.CONSERVATIVE
     wells: int | None = None
     if "wells_dvt" in kb.scores and any(
         answers.get(i.finding) is not None for i in kb.scores["wells_dvt"].items
@@ -157,6 +157,6 @@ def safety_findings(kb: Knowledge) -> frozenset[str]:
                 collect(kb.predicates[node.ref].when)
 
     for rule in kb.rules:
-        if rule.urgency in ("emergency", "urgent"):
+        if rule.urgency in RED_FLAG_LEVELS:
             collect(rule.when)
     return frozenset(out)

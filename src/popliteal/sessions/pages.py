@@ -241,8 +241,8 @@ def done_page(request: Request, kb: Knowledge, log: SessionRead) -> Response:
     safety = [
         text
         for text in (
-            _advice(kb, "conservative", "adv_conservative_safety_net"),
-            _advice(kb, "urgent", "adv_urgent_escalate_breath"),
+            _advice(kb, Urgency.CONSERVATIVE, "adv_conservative_safety_net"),
+            _advice(kb, Urgency.URGENT, "adv_urgent_escalate_breath"),
         )
         if text
     ]

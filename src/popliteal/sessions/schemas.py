@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from popliteal.alerts.schemas import RedFlagRead
+from popliteal.knowledge.schema import RedFlagRead
 
 Pain = Field(ge=0, le=10)
 SessionMode = Literal["home", "virtual", "at_home_visit"]

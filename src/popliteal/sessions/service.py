@@ -24,11 +24,11 @@ from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
-from popliteal.alerts.schemas import RedFlagRead
 from popliteal.booking.models import Appointment
 from popliteal.clock import utcnow
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import RedFlagRead
 from popliteal.plans import service as plans_service
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import rules

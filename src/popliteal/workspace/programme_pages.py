@@ -21,10 +21,10 @@ from popliteal.accounts.deps import CurrentPatient, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
-from popliteal.alerts.schemas import RedFlagRead
 from popliteal.alerts.service import CheckInRefused
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import RedFlagRead
 from popliteal.outcomes import patient_charts, questionnaire_forms, score_results
 from popliteal.sessions import rules
 from popliteal.sessions import service as sessions_service

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from popliteal.knowledge.checks._refs import Cite
 from popliteal.knowledge.schema import (
     PHASES,
+    RED_FLAG_LEVELS,
     Condition,
     DraftingFile,
     Exercise,
@@ -69,7 +70,7 @@ def _check_protocol(
     if condition is None:
         return [f"{where}: unknown condition '{proto.condition}'"]
     problems: list[str] = []
-    if condition.usual_care in ("emergency", "urgent"):
+    if condition.usual_care in RED_FLAG_LEVELS:
         problems.append(f"{where}: {condition.usual_care} conditions get a referral, not a plan")
     order = [PHASES.index(ph.id) for ph in proto.phases]
     if order != sorted(set(order)):

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from popliteal.knowledge.checks._refs import Cite, unknown
 from popliteal.knowledge.expressions import read_findings, value_problem, walk_expr
 from popliteal.knowledge.schema import (
+    RED_FLAG_LEVELS,
     Condition,
     Expr,
     Finding,
@@ -80,7 +81,7 @@ def unknown_policy_problems(
     safety = {
         fid
         for r in rules.values()
-        if r.urgency in ("emergency", "urgent")
+        if r.urgency in RED_FLAG_LEVELS
         for fid in read_findings(r.when, predicates, scores)
     }
     return [

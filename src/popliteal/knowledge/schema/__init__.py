@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from popliteal.knowledge.schema.advice import AdviceFile, AdviceSnippet, UrgencyMessage
 from popliteal.knowledge.schema.common import (
+    RED_FLAG_LEVELS,
     URGENCY_ORDER,
     Answer,
     Cited,
@@ -115,6 +116,7 @@ from popliteal.knowledge.schema.red_flags import (
     MustRuleOut,
     MustRuleOutEntry,
     Predicate,
+    RedFlagRead,
     RedFlagRule,
     RedFlagsFile,
     Score,
@@ -155,6 +157,7 @@ __all__ = [
     "GOALS",
     "MILE_KM",
     "PHASES",
+    "RED_FLAG_LEVELS",
     "SURFACES",
     "URGENCY_ORDER",
     "AcwrRule",
@@ -233,6 +236,7 @@ __all__ = [
     "Protocol",
     "ProtocolPhase",
     "ProtocolsFile",
+    "RedFlagRead",
     "RedFlagRule",
     "RedFlagsFile",
     "Referral",

@@ -3,18 +3,48 @@ provenance each number carries (a key into sources.yaml, whose entries are defin
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Urgency = Literal["emergency", "urgent", "surgical_consult", "conservative"]
-URGENCY_ORDER: tuple[Urgency, ...] = ("emergency", "urgent", "surgical_consult", "conservative")
+
+class Urgency(StrEnum):
+    """The four care levels of the contract, most urgent first: the order is the rank, and
+    every area sorts, compares and names urgency through this one type. A StrEnum, so YAML,
+    JSON, the database and templates keep the plain strings."""
+
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    SURGICAL_CONSULT = "surgical_consult"
+    CONSERVATIVE = "conservative"
+
+    @property
+    def rank(self) -> int:
+        """0 for emergency ... 3 for conservative: lower is more urgent."""
+        return URGENCY_ORDER.index(self)
+
+    @property
+    def label(self) -> str:
+        """The clinician's name for the level."""
+        return _LABELS[self]
+
+
+URGENCY_ORDER: tuple[Urgency, ...] = tuple(Urgency)
+# The two levels a red flag raises: care elsewhere first, no home programme (§2.1 U1).
+RED_FLAG_LEVELS: tuple[Urgency, ...] = (Urgency.EMERGENCY, Urgency.URGENT)
+_LABELS = {
+    Urgency.EMERGENCY: "Emergency",
+    Urgency.URGENT: "Urgent",
+    Urgency.SURGICAL_CONSULT: "Surgical consult",
+    Urgency.CONSERVATIVE: "Conservative care",
+}
 
 
 def urgency_rank(level: str | None, unknown: int = len(URGENCY_ORDER)) -> int:
-    """0 for emergency ... 3 for conservative: lower is more urgent; `unknown` for anything
-    else (no urgency, or a value from outside the contract). The one order every area sorts by."""
-    return URGENCY_ORDER.index(level) if level in URGENCY_ORDER else unknown
+    """Urgency(level).rank for a stored string; `unknown` for anything else (no urgency, or a
+    value from outside the contract), so rows without one sort last."""
+    return URGENCY_ORDER.index(Urgency(level)) if level in URGENCY_ORDER else unknown
 
 
 Answer = bool | int | float | str

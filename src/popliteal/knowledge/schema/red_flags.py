@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from popliteal.knowledge.schema.common import Cited, Id, Text, _Strict
+from popliteal.knowledge.schema.common import Cited, Id, Text, Urgency, _Strict
 from popliteal.knowledge.schema.findings import Expr
 
 
@@ -67,3 +67,17 @@ class RedFlagsFile(_Strict):
     predicates: list[Predicate] = []
     rules: list[RedFlagRule]
     must_rule_out: MustRuleOut | None = None
+
+
+class RedFlagRead(BaseModel):
+    """A red-flag rule that fired, as every API and page reads it: the one schema for the
+    screening result, the patient list and a check-in's alerts (`patient_message` is shown
+    to the person at once; `because` names the answers that fired it)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    urgency: Urgency
+    title: str = ""
+    patient_message: str = ""
+    because: list[str] = Field(default_factory=list)
