@@ -27,7 +27,6 @@ from starlette.testclient import TestClient
 from popliteal import clock
 from popliteal.demo import CHIRO, CLINIC_TZ, PATIENT
 from popliteal.knowledge.loader import Knowledge
-from tests.accounts.factories import demo_records
 from tests.clock_edges import (
     ALL,
     FALL_2330,
@@ -39,6 +38,7 @@ from tests.clock_edges import (
     log_in,
     noon,
 )
+from tests.running.factories import demo_records
 from tests.sessions.factories import save_demo_plan
 
 

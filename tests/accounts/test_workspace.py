@@ -21,13 +21,10 @@ from popliteal.screening import exam_layout
 from popliteal.screening.answers import InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text
 from popliteal.screening.models import ExamFinding, Screening
-from tests.accounts.factories import (
-    EMERGENCY_ANSWERS,
-    add_patient,
-    add_screening,
-    demo_records,
-)
+from tests.accounts.factories import add_patient
 from tests.conftest import csrf_from, login
+from tests.running.factories import demo_records
+from tests.screening.factories import EMERGENCY_ANSWERS, add_screening
 
 PCL_EXAM = {"posterior_drawer": "grade_2", "posterior_sag": "yes"}
 

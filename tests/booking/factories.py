@@ -1,9 +1,9 @@
-"""Helpers for booking tests: demo clinic look-ups, screenings, and fixed clinic-local times."""
+"""Booking helpers: demo clinic look-ups, visitor screenings, appointments, clinic-local times."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
+from popliteal.booking.models import Appointment
+from popliteal.clock import local_today
 from popliteal.demo import ADMIN, CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
@@ -88,3 +90,33 @@ def patient_by_email(db: Session, email: str) -> Patient | None:
     if u is None:
         return None
     return db.scalar(select(Patient).where(Patient.user_id == u.id))
+
+
+def add_appointment(
+    session: Session,
+    *,
+    clinic: Clinic,
+    clinician_id: int,
+    patient_id: int,
+    type_id: int,
+    days_ahead: int,
+    hour: int,
+    screening_id: str | None = None,
+    minutes: int = 30,
+) -> Appointment:
+    tz = clinic.zone
+    day = local_today(tz) + timedelta(days=days_ahead)
+    starts = datetime.combine(day, time(hour), tzinfo=tz)
+    appointment = Appointment(
+        clinic_id=clinic.id,
+        clinician_id=clinician_id,
+        patient_id=patient_id,
+        type_id=type_id,
+        mode="virtual",
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=minutes),
+        screening_id=screening_id,
+    )
+    session.add(appointment)
+    session.flush()
+    return appointment

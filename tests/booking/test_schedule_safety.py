@@ -12,8 +12,11 @@ from popliteal.booking.models import Appointment
 from popliteal.clock import local_today
 from popliteal.demo import CHIRO
 from popliteal.knowledge.loader import Knowledge
-from tests.accounts.factories import add_appointment, add_patient, add_screening, demo_records
+from tests.accounts.factories import add_patient
+from tests.booking.factories import add_appointment
 from tests.conftest import login
+from tests.running.factories import demo_records
+from tests.screening.factories import add_screening
 
 NOT_SURE = {"age_years": 45, "calf_swelling": None, "breathless_or_chest_pain": None}
 

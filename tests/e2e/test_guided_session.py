@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from popliteal.demo import ADMIN, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.schemas import PrescriptionIn
-from tests.accounts.factories import demo_records
 from tests.e2e.conftest import accessible, screenshot
 from tests.e2e.test_keyboard import _tab_through
+from tests.running.factories import demo_records
 from tests.sessions.factories import save_demo_plan
 
 PHONE = {"width": 390, "height": 844}

@@ -25,9 +25,9 @@ from popliteal.outcomes import range_of_motion
 from popliteal.outcomes.schemas import RangeOfMotionCreate
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.sessions.models import PainLog, SessionLog
-from tests.accounts.factories import Records
 from tests.e2e.conftest import ARTIFACTS, accessible, screenshot
 from tests.outcomes.test_pages import LEFS_ITEMS, pdf_text, submit_as, with_plan
+from tests.running.factories import Records
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

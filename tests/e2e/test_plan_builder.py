@@ -100,7 +100,8 @@ def test_clinician_writes_a_visit_note_with_a_mobilization_grade(
     page: Any, live_server: Any
 ) -> None:
     from popliteal.accounts.models import Clinic
-    from tests.accounts.factories import add_appointment, demo_records
+    from tests.booking.factories import add_appointment
+    from tests.running.factories import demo_records
 
     with live_server.app.state.sessionmaker() as db:
         records = demo_records(db)

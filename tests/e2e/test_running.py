@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from popliteal.demo import CHIRO, PATIENT
-from tests.accounts.factories import demo_records
 from tests.e2e.conftest import accessible, screenshot
+from tests.running.factories import demo_records
 from tests.running.fixtures import sample_fit, sample_gpx, sample_tcx
 
 PHONE = {"width": 390, "height": 844}

@@ -15,9 +15,11 @@ from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import ADMIN, CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes.models import QuestionnaireResponse
-from tests.accounts.factories import PASSWORD, add_care_plan, other_clinic
+from tests.accounts.factories import PASSWORD
 from tests.conftest import csrf_from, login
+from tests.plans.factories import add_care_plan
 from tests.running import factories as f
+from tests.running.factories import other_clinic
 
 
 def setup(db: Session, kb: Knowledge, *, plan_days_ago: int | None = 3) -> tuple[int, date]:

@@ -23,7 +23,6 @@ from popliteal.outcomes.models import Discharge
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.schemas import PainCreate
-from tests.accounts.factories import demo_records
 from tests.clock_edges import (
     AFTER_MIDNIGHT,
     AFTER_SPRING,
@@ -45,7 +44,7 @@ from tests.clock_edges import (
     noon,
 )
 from tests.conftest import csrf_from
-from tests.running.factories import actor_for
+from tests.running.factories import actor_for, demo_records
 from tests.sessions.factories import save_demo_plan
 
 LEFS = {f"L{i}": 3 for i in range(1, 21)}

@@ -23,15 +23,10 @@ from popliteal.demo import CHIRO, PATIENT
 from popliteal.outcomes import questionnaires
 from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.outcomes.schemas import QuestionnaireCreate
-from tests.accounts.factories import (
-    PASSWORD,
-    Records,
-    add_plan_records,
-    demo_records,
-    neighbour_patient,
-    other_clinic,
-)
+from tests.accounts.factories import PASSWORD
 from tests.conftest import csrf_from, login
+from tests.running.factories import Records, demo_records, neighbour_patient, other_clinic
+from tests.sessions.factories import add_plan_records
 
 LEFS_ITEMS = [f"L{i}" for i in range(1, 21)]
 

@@ -14,8 +14,8 @@ from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions.models import SessionLog
-from tests.accounts.factories import demo_records, neighbour_patient
 from tests.conftest import csrf_from, login
+from tests.running.factories import demo_records, neighbour_patient
 from tests.sessions.factories import save_demo_plan
 
 LEFS = {f"item_L{i}": "3" for i in range(1, 21)}

@@ -39,8 +39,10 @@ from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish
 from popliteal.workspace import flows
-from tests.accounts.factories import add_care_plan, add_patient, other_clinic
+from tests.accounts.factories import add_patient
+from tests.plans.factories import add_care_plan
 from tests.running import factories as rf
+from tests.running.factories import other_clinic
 
 # 17:00 UTC is 12:00 in Chicago (the demo clinic): the clinic's today is 1 June 2025.
 NOW = datetime(2025, 6, 1, 17, 0, tzinfo=UTC)

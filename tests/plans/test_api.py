@@ -14,8 +14,8 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.plans.rules import DraftRequest, draft_plan, draft_to_json
 from popliteal.sessions.models import PainLog, SessionLog, VisitNote
-from tests.accounts.factories import demo_records
 from tests.conftest import login
+from tests.running.factories import demo_records
 
 
 def draft_body(kb: Knowledge, condition: str = "hamstring_strain", pain: int = 4) -> dict[str, Any]:

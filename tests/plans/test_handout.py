@@ -19,8 +19,9 @@ from popliteal.plans import service as plans_service
 from popliteal.plans.handout import RefusedURL, _local_only_fetcher
 from popliteal.plans.rules import DraftRequest
 from popliteal.plans.schemas import LimitIn, PlanVersionRead
-from tests.accounts.factories import PASSWORD, demo_records, neighbour_patient, other_clinic
+from tests.accounts.factories import PASSWORD
 from tests.conftest import login
+from tests.running.factories import demo_records, neighbour_patient, other_clinic
 
 NOTE = "Keep the slides short this week."
 

@@ -14,8 +14,9 @@ from popliteal.demo import ADMIN, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.sessions.models import SessionLog
-from tests.accounts.factories import PASSWORD, demo_records, other_clinic
+from tests.accounts.factories import PASSWORD
 from tests.conftest import login
+from tests.running.factories import demo_records, other_clinic
 
 
 class _FormFields(HTMLParser):

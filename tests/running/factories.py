@@ -1,13 +1,14 @@
-"""Runs for a patient, stored as the service stores them, and the clinic's dates around them.
+"""Runs, and a patient's records across areas (up to a run), for running and permission tests."""
 
-Each factory ends its transaction (commit or rollback): on SQLite every transaction takes the
-write lock, so a test must not hold one open while the app handles a request.
-"""
+# Each factory that hands records to a test ends its transaction (commit or rollback): on SQLite
+# every transaction takes the write lock, so a test must not hold one open while the app handles
+# a request.
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,12 +18,18 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.accounts.rules import Actor
-from popliteal.demo import CHIRO, PATIENT
+from popliteal.booking.models import Appointment, AppointmentType, Availability
+from popliteal.clock import local_today
+from popliteal.demo import CHIRO, DEMO_ANSWERS, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.models import CarePlanVersion
 from popliteal.running.models import Activity
 from popliteal.running.service import WALK_RUN_LIMIT
-from tests.accounts.factories import add_plan_records
+from popliteal.screening.models import Screening
+from tests.accounts.factories import PASSWORD, add_patient
+from tests.booking.factories import add_appointment
+from tests.screening.factories import add_screening
+from tests.sessions.factories import add_plan_records
 
 
 def user(db: Session, email: str) -> User:
@@ -157,3 +164,185 @@ def add_walk_run_plan(
     version.activity_limits = limits
     db.commit()
     return version
+
+
+@dataclass(frozen=True)
+class Records:
+    """One patient's records, by id: what a wrong user must never reach."""
+
+    clinic_id: int
+    patient_id: int
+    patient_email: str
+    screening_id: str
+    appointment_id: int
+    staff_user_id: int
+    type_id: int
+    availability_id: int
+    session_id: int = 0
+    note_id: int = 0
+    activity_id: int = 0
+    alert_id: int = 0
+    response_id: int = 0
+
+
+def other_clinic(session: Session, kb: Knowledge) -> tuple[Records, str]:
+    """A second clinic with an admin clinician and a patient with a screening and appointment.
+
+    Returns its records and the admin clinician's email (password: PASSWORD).
+    """
+    clinic = Clinic(name="Other Knee Clinic", slug="other", timezone="Europe/Berlin")
+    session.add(clinic)
+    session.flush()
+    staff = accounts_service.create_user(
+        session,
+        clinic_id=clinic.id,
+        email="admin@other.popliteal.test",
+        password=PASSWORD,
+        role="admin",
+        display_name="Other Admin, PT",
+        profession="physical_therapist",
+    )
+    kind = AppointmentType(
+        clinic_id=clinic.id,
+        code="initial_evaluation",
+        name="Initial evaluation",
+        minutes=60,
+        modes=["in_clinic", "virtual"],
+    )
+    session.add(kind)
+    block = Availability(
+        clinic_id=clinic.id,
+        clinician_id=staff.id,
+        weekday=0,
+        start_time=time(9),
+        end_time=time(12),
+        modes=["in_clinic", "virtual"],
+    )
+    session.add(block)
+    session.flush()
+    patient = add_patient(
+        session, clinic_id=clinic.id, name="Robin Other", email="robin@other.popliteal.test"
+    )
+    screening = add_screening(
+        session, kb, clinic_id=clinic.id, patient_id=patient.id, answers=DEMO_ANSWERS
+    )
+    appointment = add_appointment(
+        session,
+        clinic=clinic,
+        clinician_id=staff.id,
+        patient_id=patient.id,
+        type_id=kind.id,
+        days_ahead=9,
+        hour=10,
+        screening_id=screening.id,
+        minutes=60,
+    )
+    log, note = add_plan_records(
+        session, clinic=clinic, patient_id=patient.id, staff_id=staff.id, kb=kb
+    )
+    run = add_run_record(session, clinic=clinic, patient=patient)
+    session.commit()
+    return (
+        Records(
+            clinic_id=clinic.id,
+            patient_id=patient.id,
+            patient_email="robin@other.popliteal.test",
+            screening_id=screening.id,
+            appointment_id=appointment.id,
+            staff_user_id=staff.id,
+            type_id=kind.id,
+            availability_id=block.id,
+            session_id=log.id,
+            note_id=note.id,
+            activity_id=run.id,
+        ),
+        staff.email,
+    )
+
+
+def add_run_record(session: Session, *, clinic: Clinic, patient: Patient) -> Activity:
+    """A 5 km run yesterday, entered by the patient, for permission tests."""
+    yesterday = local_today(clinic.zone) - timedelta(days=1)
+    run = Activity(
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        local_date=yesterday,
+        distance_km=5.0,
+        surface="road_or_concrete",
+        pain_during=2,
+        created_by=patient.user_id,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def demo_records(session: Session) -> Records:
+    """The demo clinic's patient, screening and appointment, and its chiropractor."""
+    patient = session.scalars(select(Patient).order_by(Patient.id)).first()
+    assert patient is not None
+    screening = session.scalar(select(Screening).where(Screening.patient_id == patient.id))
+    appointment = session.scalar(select(Appointment).where(Appointment.patient_id == patient.id))
+    chiro = session.scalar(select(User).where(User.email == CHIRO.email))
+    kind = session.scalar(
+        select(AppointmentType).where(AppointmentType.clinic_id == patient.clinic_id)
+    )
+    block = session.scalar(select(Availability).where(Availability.clinic_id == patient.clinic_id))
+    user = session.get(User, patient.user_id)
+    run_id = session.scalar(
+        select(Activity.id).where(Activity.patient_id == patient.id).order_by(Activity.id)
+    )
+    assert screening is not None
+    assert appointment is not None
+    assert chiro is not None
+    assert kind is not None
+    assert block is not None
+    assert user is not None
+    records = Records(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        patient_email=user.email,
+        screening_id=screening.id,
+        appointment_id=appointment.id,
+        staff_user_id=chiro.id,
+        type_id=kind.id,
+        availability_id=block.id,
+        activity_id=run_id or 0,
+    )
+    # End the read: on SQLite every transaction holds the write lock (BEGIN IMMEDIATE).
+    session.rollback()
+    return records
+
+
+def neighbour_patient(session: Session, kb: Knowledge) -> Records:
+    """A second patient of the demo clinic, with a screening and an appointment with the DC."""
+    demo = demo_records(session)
+    clinic = session.get(Clinic, demo.clinic_id)
+    assert clinic is not None
+    patient = add_patient(
+        session, clinic_id=clinic.id, name="Casey Neighbour", email="casey@demo.popliteal.test"
+    )
+    screening = add_screening(
+        session, kb, clinic_id=clinic.id, patient_id=patient.id, answers=DEMO_ANSWERS
+    )
+    appointment = add_appointment(
+        session,
+        clinic=clinic,
+        clinician_id=demo.staff_user_id,
+        patient_id=patient.id,
+        type_id=demo.type_id,
+        days_ahead=12,
+        hour=15,
+        screening_id=screening.id,
+    )
+    session.commit()
+    return Records(
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        patient_email="casey@demo.popliteal.test",
+        screening_id=screening.id,
+        appointment_id=appointment.id,
+        staff_user_id=demo.staff_user_id,
+        type_id=demo.type_id,
+        availability_id=demo.availability_id,
+    )

@@ -16,9 +16,10 @@ from popliteal.demo import ADMIN, CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import MILE_KM
 from popliteal.running.models import Activity
-from tests.accounts.factories import PASSWORD, neighbour_patient, other_clinic
+from tests.accounts.factories import PASSWORD
 from tests.conftest import login
 from tests.running import factories as f
+from tests.running.factories import neighbour_patient, other_clinic
 from tests.running.fixtures import gpx_bytes, route, sample_fit, sample_gpx, sample_tcx
 
 CONTRACT_KEYS = {

@@ -13,8 +13,8 @@ from popliteal.accounts.models import Patient, User
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.plans.service import local_today
 from popliteal.running.models import Activity
-from tests.accounts.factories import neighbour_patient
 from tests.conftest import csrf_from, login
+from tests.running.factories import neighbour_patient
 from tests.running.fixtures import sample_gpx, sample_tcx
 
 

@@ -18,8 +18,8 @@ from popliteal.running.models import Activity
 from popliteal.running.schemas import ActivityCreate, ActivityUpdate
 from popliteal.running.service import RunningError
 from popliteal.sessions.models import PainLog
-from tests.accounts.factories import neighbour_patient, other_clinic
 from tests.running import factories as f
+from tests.running.factories import neighbour_patient, other_clinic
 from tests.running.fixtures import gpx_bytes, route, sample_fit, sample_gpx, sample_tcx
 
 # 12:00 UTC is 07:00 in Chicago (the demo clinic): the clinic's today is 1 June 2025.

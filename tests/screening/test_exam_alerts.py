@@ -20,8 +20,10 @@ from popliteal.alerts.models import OutcomeAlert
 from popliteal.demo import CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening import staff_service
-from tests.accounts.factories import EMERGENCY_ANSWERS, add_patient, add_screening, demo_records
+from tests.accounts.factories import add_patient
 from tests.conftest import csrf_from, login
+from tests.running.factories import demo_records
+from tests.screening.factories import EMERGENCY_ANSWERS, add_screening
 from tests.sessions.factories import save_demo_plan
 
 PULSING_LUMP = {"popliteal_mass_exam": "pulsatile"}  # fires rf_pulsatile_mass (urgent)

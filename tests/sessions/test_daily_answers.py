@@ -25,7 +25,6 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes.models import QuestionnaireResponse
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.rules import SafetyAnswer, ask_morning_pain, items_to_ask, safety_today
-from tests.accounts.factories import demo_records
 from tests.clock_edges import (
     AFTER_MIDNIGHT,
     BEFORE_MIDNIGHT,
@@ -38,6 +37,7 @@ from tests.clock_edges import (
     noon,
 )
 from tests.conftest import csrf_from
+from tests.running.factories import demo_records
 from tests.sessions.factories import save_demo_plan
 
 ITEMS = ("calf", "fever", "locked")

@@ -23,7 +23,6 @@ from popliteal.sessions import service as sessions_service
 from popliteal.sessions import suggestions as suggestions_service
 from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish
-from tests.accounts.factories import demo_records
 from tests.clock_edges import (
     AFTER_MIDNIGHT,
     AFTER_SPRING,
@@ -46,7 +45,7 @@ from tests.clock_edges import (
     short_day,
 )
 from tests.conftest import csrf_from
-from tests.running.factories import actor_for
+from tests.running.factories import actor_for, demo_records
 from tests.sessions.factories import save_demo_plan
 
 

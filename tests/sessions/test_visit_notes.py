@@ -14,8 +14,10 @@ from popliteal.accounts.models import Clinic
 from popliteal.demo import ADMIN, CHIRO
 from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions.models import VisitNote
-from tests.accounts.factories import PASSWORD, add_appointment, demo_records, other_clinic
+from tests.accounts.factories import PASSWORD
+from tests.booking.factories import add_appointment
 from tests.conftest import csrf_from, login
+from tests.running.factories import demo_records, other_clinic
 
 
 def past_visit(db: Session) -> tuple[int, int]:

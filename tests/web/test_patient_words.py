@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from popliteal.demo import CHIRO, PATIENT
-from tests.accounts.factories import demo_records
 from tests.conftest import login
+from tests.running.factories import demo_records
 
 JARGON = re.compile(r"EWMA|Acute:chronic|§|\bnull\b|[Kk]nowledge version|\.ya?ml\b|\blr\b")
 

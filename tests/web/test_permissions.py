@@ -28,17 +28,17 @@ from popliteal.running.models import Activity
 from popliteal.screening.models import ExamFinding, Screening
 from popliteal.sessions.models import PainLog, SessionLog, VisitNote
 from popliteal.web.csrf import CSRF_COOKIE, token_for
-from tests.accounts.factories import (
-    PASSWORD,
+from tests.accounts.factories import PASSWORD
+from tests.conftest import csrf_from, login
+from tests.outcomes.factories import add_outcome_records
+from tests.running.factories import (
     Records,
-    add_outcome_records,
-    add_plan_records,
     add_run_record,
     demo_records,
     neighbour_patient,
     other_clinic,
 )
-from tests.conftest import csrf_from, login
+from tests.sessions.factories import add_plan_records
 
 # Paths anyone may open. Everything else is protected. A prefix ending in "/" covers the
 # paths below it.
