@@ -355,3 +355,9 @@ def test_a_swollen_knee_with_red_skin_is_a_hot_swollen_joint() -> None:
 def test_weak_ankle_dorsiflexion_by_grade_is_a_motor_deficit() -> None:
     assert "rf_motor_deficit" in fired({"ankle_dorsiflexion_mrc": 4}, "clinician")
     assert "rf_motor_deficit" not in fired({"ankle_dorsiflexion_mrc": 5}, "clinician")
+
+
+def test_weak_toe_flexion_by_grade_is_a_tibial_motor_deficit() -> None:
+    """The tibial pattern: toe flexion 3/5 or less; 4/5 can be pain from a calf strain."""
+    assert "rf_motor_deficit" in fired({"toe_flexion_mrc": 2}, "clinician")
+    assert "rf_motor_deficit" not in fired({"toe_flexion_mrc": 4}, "clinician")
