@@ -7,13 +7,14 @@ a check-then-insert (the booking overlap check) cannot interleave with another w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -102,3 +103,37 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def transaction(
+    session: Session, *, on_conflict: Callable[[], Exception] | None = None
+) -> Iterator[Session]:
+    """One unit of work: commit when the block ends, roll back when anything escapes it.
+
+    Services write their changes and audit rows inside the block and raise the domain error
+    when something is wrong; they never commit or roll back by hand. A unique or foreign-key
+    violation at commit (two requests racing for the same row) becomes `on_conflict()`, the
+    error the person can act on, instead of a crash.
+    """
+    try:
+        yield session
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if on_conflict is None:
+            raise
+        raise on_conflict() from None
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """A read: the transaction ends on the way out, whatever happens, so a reader never keeps
+    SQLite's write lock (BEGIN IMMEDIATE) while the page renders."""
+    try:
+        yield session
+    finally:
+        session.rollback()
