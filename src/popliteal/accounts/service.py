@@ -322,7 +322,7 @@ class InvalidSettings(AccountError):
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
+    if actor.role != Role.ADMIN:
         raise NotAllowed("this is for the clinic's administrators")
 
 
