@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, User
-from popliteal.accounts.rules import Actor
-from popliteal.web.deps import SESSION_COOKIE, DbSession
+from popliteal.accounts.rules import Actor, Role
+from popliteal.web.deps import SESSION_COOKIE, DbSession, client_address
 from popliteal.web.errors import Forbidden, LoginRequired
 
 
@@ -41,12 +41,15 @@ def get_current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_actor(session: DbSession, user: CurrentUser) -> Actor:
-    return accounts_service.actor_for(session, user)
+def get_actor(request: Request, session: DbSession, user: CurrentUser) -> Actor:
+    """The caller: the signed-in user, asking from this request's client address."""
+    return accounts_service.actor_for(session, user, address=client_address(request))
 
 
-def get_optional_actor(session: DbSession, user: OptionalUser) -> Actor | None:
-    return accounts_service.actor_for(session, user) if user is not None else None
+def get_optional_actor(request: Request, session: DbSession, user: OptionalUser) -> Actor | None:
+    if user is None:
+        return None
+    return accounts_service.actor_for(session, user, address=client_address(request))
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
@@ -54,7 +57,7 @@ OptionalActor = Annotated[Actor | None, Depends(get_optional_actor)]
 
 
 def get_current_patient(actor: CurrentActor) -> Actor:
-    if actor.role != "patient" or actor.patient_id is None:
+    if actor.role != Role.PATIENT or actor.patient_id is None:
         raise Forbidden("this page is for patients; log in with a patient account")
     return actor
 
@@ -66,7 +69,7 @@ def get_current_clinician(actor: CurrentActor) -> Actor:
 
 
 def get_current_admin(actor: CurrentActor) -> Actor:
-    if actor.role != "admin":
+    if actor.role != Role.ADMIN:
         raise Forbidden("this page is for the clinic's administrators")
     return actor
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -27,18 +28,29 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+class Role(StrEnum):
+    """A user's role; stored as its string, so it compares equal to "patient" and the rest."""
+
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+    ADMIN = "admin"
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking: a logged-in user, with the clinic and (for a patient) the patient id."""
+    """The caller: who is asking (a logged-in user, with the clinic and, for a patient, the
+    patient id) and from where (`address`, the client address of the request). Services take
+    it whole, so the audit trail gets the address without it being passed by hand."""
 
     user_id: int
-    role: str
+    role: Role
     clinic_id: int
     patient_id: int | None = None
+    address: str = ""
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("clinician", "admin")
+        return self.role in (Role.CLINICIAN, Role.ADMIN)
 
 
 def may_see_patient(actor: Actor, *, patient_id: int, patient_clinic_id: int) -> bool:

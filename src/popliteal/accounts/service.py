@@ -22,7 +22,7 @@ from popliteal.accounts.models import (
     Patient,
     User,
 )
-from popliteal.accounts.rules import Actor
+from popliteal.accounts.rules import Actor, Role
 from popliteal.clock import utcnow, zone
 from popliteal.config import Settings
 from popliteal.errors import AccountError, NotAllowed
@@ -181,11 +181,19 @@ def end_session(session: Session, token: str) -> None:
     session.commit()
 
 
-def actor_for(session: Session, user: User) -> Actor:
+def actor_for(session: Session, user: User, *, address: str = "") -> Actor:
+    """The caller for `user`, asking from `address` (the request's client address)."""
+    role = Role(user.role)
     patient_id = None
-    if user.role == "patient":
+    if role is Role.PATIENT:
         patient_id = session.scalar(select(Patient.id).where(Patient.user_id == user.id))
-    return Actor(user_id=user.id, role=user.role, clinic_id=user.clinic_id, patient_id=patient_id)
+    return Actor(
+        user_id=user.id,
+        role=role,
+        clinic_id=user.clinic_id,
+        patient_id=patient_id,
+        address=address,
+    )
 
 
 def audit(
@@ -197,10 +205,13 @@ def audit(
     entity_id: object,
     patient_id: int | None,
     clinic_id: int | None = None,
-    address: str = "",
+    address: str | None = None,
     detail: dict[str, object] | None = None,
 ) -> None:
-    """Record a read or change of a patient record (committed with the caller's transaction)."""
+    """Record a read or change of a patient record (committed with the caller's transaction).
+    The address is the actor's unless given: only an anonymous caller's must be passed."""
+    if address is None:
+        address = actor.address if actor is not None else ""
     session.add(
         AuditEvent(
             clinic_id=clinic_id if clinic_id is not None else (actor.clinic_id if actor else None),
@@ -311,7 +322,7 @@ class InvalidSettings(AccountError):
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
+    if actor.role != Role.ADMIN:
         raise NotAllowed("this is for the clinic's administrators")
 
 
@@ -376,7 +387,6 @@ def update_clinic(
     cancel_notice_hours: int,
     min_booking_notice_hours: int,
     booking_horizon_days: int,
-    address: str = "",
     followup_interval_days: int | None = None,
     preferred_instrument: str | None = None,
 ) -> Clinic:
@@ -424,7 +434,6 @@ def update_clinic(
         entity="clinic",
         entity_id=clinic.id,
         patient_id=None,
-        address=address,
         detail={"before": before},
     )
     session.commit()
@@ -454,7 +463,6 @@ def add_clinician(
     profession: str,
     role: str,
     password: str,
-    address: str = "",
 ) -> User:
     """Add a clinician or administrator to the admin's clinic; raise AccountError. Commits."""
     _require_admin(actor)
@@ -483,16 +491,13 @@ def add_clinician(
         entity="user",
         entity_id=user.id,
         patient_id=None,
-        address=address,
         detail={"role": role},
     )
     session.commit()
     return user
 
 
-def set_staff_active(
-    session: Session, *, actor: Actor, user_id: int, active: bool, address: str = ""
-) -> User:
+def set_staff_active(session: Session, *, actor: Actor, user_id: int, active: bool) -> User:
     """Deactivate (ending their sessions) or reactivate a clinician of the admin's clinic."""
     _require_admin(actor)
     user = session.get(User, user_id)
@@ -510,7 +515,6 @@ def set_staff_active(
         entity="user",
         entity_id=user.id,
         patient_id=None,
-        address=address,
         detail={"active": active},
     )
     session.commit()

@@ -125,7 +125,7 @@ def open_alert(
 
 
 def audit_alert(
-    session: Session, actor: Actor, alert: OutcomeAlert, address: str, action: str = "create"
+    session: Session, actor: Actor, alert: OutcomeAlert, action: str = "create"
 ) -> None:
     """Record who opened (or, `action` "update", resolved) an alert."""
     accounts_service.audit(
@@ -136,7 +136,6 @@ def audit_alert(
         entity_id=alert.id,
         patient_id=alert.patient_id,
         clinic_id=alert.clinic_id,
-        address=address,
         detail={"kind": alert.kind, "rule": alert.rule_id},
     )
 
@@ -152,7 +151,6 @@ def escalate_safety(
     day: date,
     ref: Mapping[str, Any],
     now: datetime,
-    address: str = "",
 ) -> list[RedFlagRead]:
     """Open an urgent alert for every red-flag rule the checklist fired (at most one open per
     rule); return the rules, most urgent first, to show the person now. The caller commits."""
@@ -172,7 +170,6 @@ def escalate_safety(
         reported=f"Reported {where} on {day.isoformat()}: {reported}.",
         detail={**ref, "items": list(check.ticked), "findings": dict(check.answers)},
         now=now,
-        address=address,
     )
 
 
@@ -188,7 +185,6 @@ def refuse_check_in(
     day: date,
     ref: Mapping[str, Any],
     now: datetime,
-    address: str = "",
 ) -> NoReturn:
     """Refuse a check-in whose answers are invalid, yet keep the alerts its checklist raised:
     they are committed (they must reach the clinician) and the rest is rolled back."""
@@ -202,7 +198,6 @@ def refuse_check_in(
         day=day,
         ref=ref,
         now=now,
-        address=address,
     )
     if red_flags:
         session.commit()
@@ -222,7 +217,6 @@ def _open_red_flag_alerts(
     reported: str,
     detail: Mapping[str, Any],
     now: datetime,
-    address: str,
 ) -> list[RedFlagRead]:
     """One urgent alert per fired rule (at most one open per rule), each audited; the rules to
     show the person now. `reported` says where and when the signs were found."""
@@ -245,7 +239,7 @@ def _open_red_flag_alerts(
             now=now,
         )
         if alert is not None:
-            audit_alert(session, actor, alert, address)
+            audit_alert(session, actor, alert)
     return [red_flag(r) for r in rules]
 
 
@@ -258,7 +252,6 @@ def escalate_exam(
     fired: Sequence[FiredRule],
     screening_id: str,
     now: datetime,
-    address: str = "",
 ) -> list[RedFlagRead]:
     """Open an urgent alert for every red-flag rule the clinician's exam newly fired (at most
     one open per rule), so the programme pauses as for a check-in until a clinician resolves
@@ -277,7 +270,6 @@ def escalate_exam(
             f"(findings: {', '.join(rule.because)}).",
             detail={"screening_id": screening_id},
             now=now,
-            address=address,
         )
     return alerts
 
@@ -290,7 +282,6 @@ def report_safety(
     patient_id: int,
     safety: Mapping[str, bool],
     now: datetime | None = None,
-    address: str = "",
     origin: str = "check_in",
 ) -> list[RedFlagRead]:
     """Open the alerts of the red flags a checklist fires when its answers were not saved
@@ -315,7 +306,6 @@ def report_safety(
         day=day,
         ref={"answers_refused": True},
         now=now,
-        address=address,
     )
     session.commit()
     return flags
@@ -349,7 +339,6 @@ def list_alerts(
     actor: Actor,
     patient_id: int | None = None,
     include_resolved: bool = False,
-    address: str = "",
 ) -> list[AlertRead]:
     """The clinic's alerts, open ones only unless asked, most urgent first then newest."""
     accounts_service.require_staff(actor)
@@ -380,7 +369,6 @@ def list_alerts(
         entity="outcome_alert",
         entity_id="*",
         patient_id=patient_id,
-        address=address,
     )
     session.commit()
     return reads
@@ -442,7 +430,6 @@ def resolve_alert(
     alert_id: int,
     note: str,
     now: datetime | None = None,
-    address: str = "",
 ) -> AlertRead:
     """Close an alert with what was done (a clinician of the person's clinic)."""
     accounts_service.require_staff(actor)
@@ -459,7 +446,7 @@ def resolve_alert(
     alert.resolved_at = now or utcnow()
     alert.resolved_by = actor.user_id
     alert.resolution_note = note.strip()
-    audit_alert(session, actor, alert, address, action="update")
+    audit_alert(session, actor, alert, action="update")
     read = _alert_read(alert, patient.full_name)
     session.commit()
     return read

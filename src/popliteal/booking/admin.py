@@ -8,7 +8,7 @@ from datetime import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from popliteal.accounts.rules import Actor
+from popliteal.accounts.rules import Actor, Role
 from popliteal.booking.errors import BookingError
 from popliteal.booking.models import MODES, AppointmentType, Availability
 from popliteal.booking.slots import check_clinician
@@ -16,7 +16,7 @@ from popliteal.errors import NotAllowed
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
+    if actor.role != Role.ADMIN:
         raise NotAllowed("this is for the clinic's administrators")
 
 

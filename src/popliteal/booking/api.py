@@ -170,26 +170,21 @@ def create_appointment(
 
 
 @router.get("/appointments", response_model=list[AppointmentRead])
-def read_appointments(
-    request: Request, session: DbSession, actor: CurrentActor
-) -> list[AppointmentRead]:
+def read_appointments(session: DbSession, actor: CurrentActor) -> list[AppointmentRead]:
     """List your appointments (staff: every appointment of the clinic)."""
-    views = booking_service.list_appointments(
-        session, actor=actor, client_address=client_address(request)
-    )
+    views = booking_service.list_appointments(session, actor=actor)
     return [appointment_read(v) for v in views]
 
 
 @router.get("/appointments/{appointment_id:int}.ics", response_class=Response)
 def read_appointment_ics(
-    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
+    session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> Response:
     """Download the appointment as an .ics calendar invite."""
     view = booking_service.get_appointment(
         session,
         actor=actor,
         appointment_id=appointment_id,
-        client_address=client_address(request),
     )
     return ics_response(view)
 
@@ -204,14 +199,13 @@ def ics_response(view: AppointmentView) -> Response:
 
 @router.get("/appointments/{appointment_id:int}", response_model=AppointmentRead)
 def read_appointment(
-    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
+    session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> AppointmentRead:
     """Show one appointment."""
     view = booking_service.get_appointment(
         session,
         actor=actor,
         appointment_id=appointment_id,
-        client_address=client_address(request),
     )
     return appointment_read(view)
 
@@ -222,21 +216,19 @@ def read_appointment(
     dependencies=[JsonOnly],
 )
 def cancel_appointment(
-    request: Request, session: DbSession, actor: CurrentActor, appointment_id: RowId
+    session: DbSession, actor: CurrentActor, appointment_id: RowId
 ) -> AppointmentRead:
     """Cancel an appointment (patients: up to the clinic's notice period before it)."""
     view = booking_service.cancel(
         session,
         actor=actor,
         appointment_id=appointment_id,
-        client_address=client_address(request),
     )
     return appointment_read(view)
 
 
 @router.post("/appointments/{appointment_id:int}/reschedule", response_model=AppointmentRead)
 def reschedule_appointment(
-    request: Request,
     session: DbSession,
     actor: CurrentActor,
     appointment_id: RowId,
@@ -249,6 +241,5 @@ def reschedule_appointment(
         appointment_id=appointment_id,
         starts_at=body.start,
         clinician_id=body.clinician_id,
-        client_address=client_address(request),
     )
     return appointment_read(view)

@@ -30,7 +30,7 @@ from popliteal.booking.api import ics_response
 from popliteal.booking.errors import BookingError
 from popliteal.booking.views import AppointmentView
 from popliteal.errors import NotAllowed
-from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
 
 router = APIRouter(
     tags=["booking pages"],
@@ -52,9 +52,7 @@ def read_my_appointments(
     request: Request, session: DbSession, actor: CurrentPatient, clinic: ClinicDep, now: Now
 ) -> Response:
     """Show your upcoming and past appointments."""
-    views = booking_service.list_appointments(
-        session, actor=actor, client_address=client_address(request)
-    )
+    views = booking_service.list_appointments(session, actor=actor)
     upcoming, past = _split(views, now)
     return render(
         request,
@@ -77,7 +75,6 @@ def _appointment_or_404(
             session,
             actor=actor,
             appointment_id=appointment_id,
-            client_address=client_address(request),
         )
     except NotAllowed:
         return error_page(
@@ -140,7 +137,6 @@ def cancel_my_appointment(
             session,
             actor=actor,
             appointment_id=appointment_id,
-            client_address=client_address(request),
         )
     except NotAllowed:
         return error_page(
@@ -244,7 +240,6 @@ def reschedule_my_appointment(
             appointment_id=appointment_id,
             starts_at=starts_at,
             clinician_id=parse_clinician(clinician),
-            client_address=client_address(request),
         )
     except NotAllowed:
         return error_page(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, User
-from popliteal.accounts.rules import Actor
+from popliteal.accounts.rules import Actor, Role
 from popliteal.booking import rules
 from popliteal.booking.errors import BookingError, PolicyRefused, SlotTaken
 from popliteal.booking.models import Appointment, AppointmentType
@@ -95,7 +95,7 @@ def book(
             raise BookingError("enter the address where the visit should take place")
         if mode != "at_home":
             address = ""
-        if actor is not None and actor.role != "patient":
+        if actor is not None and actor.role != Role.PATIENT:
             raise PolicyRefused("log in with a patient account to book a visit")
         if actor is None and new_account is None:
             raise BookingError(
@@ -136,9 +136,10 @@ def book(
             new_user = session.get_one(User, patient.user_id)
             actor = Actor(
                 user_id=patient.user_id,
-                role="patient",
+                role=Role.PATIENT,
                 clinic_id=clinic.id,
                 patient_id=patient.id,
+                address=client_address,
             )
         if actor is None or actor.patient_id is None:
             raise PolicyRefused("log in with a patient account to book a visit")
@@ -219,7 +220,7 @@ def _integrity_problem(exc: IntegrityError) -> BookingError | AccountError:
 
 
 def list_appointments(
-    session: Session, *, actor: Actor, client_address: str = "", now: datetime | None = None
+    session: Session, *, actor: Actor, now: datetime | None = None
 ) -> list[AppointmentView]:
     """A patient's own appointments, or (staff) every appointment of their clinic; soonest first."""
     now = now or utcnow()
@@ -232,7 +233,7 @@ def list_appointments(
         return []
     appointments = list(session.scalars(query))
     views = appointment_views(session, appointments, now=now, actor=actor)
-    audit_reads(session, actor=actor, appointments=appointments, address=client_address)
+    audit_reads(session, actor=actor, appointments=appointments)
     session.commit()
     return views
 
@@ -242,14 +243,13 @@ def get_appointment(
     *,
     actor: Actor,
     appointment_id: int,
-    client_address: str = "",
     now: datetime | None = None,
 ) -> AppointmentView:
     """One appointment the actor may see (NotAllowed otherwise, even when it exists)."""
     now = now or utcnow()
     appointment = _visible(session, actor=actor, appointment_id=appointment_id)
     view = appointment_views(session, [appointment], now=now, actor=actor)[0]
-    audit_reads(session, actor=actor, appointments=[appointment], address=client_address)
+    audit_reads(session, actor=actor, appointments=[appointment])
     session.commit()
     return view
 
@@ -276,7 +276,6 @@ def cancel(
     *,
     actor: Actor,
     appointment_id: int,
-    client_address: str = "",
     now: datetime | None = None,
 ) -> AppointmentView:
     """Cancel a visit: a patient their own within the notice period, staff their clinic's."""
@@ -294,7 +293,6 @@ def cancel(
             entity="appointment",
             entity_id=appointment.id,
             patient_id=appointment.patient_id,
-            address=client_address,
             detail={"cancelled": True},
         )
         session.flush()
@@ -313,7 +311,6 @@ def reschedule(
     appointment_id: int,
     starts_at: datetime,
     clinician_id: int | None = None,
-    client_address: str = "",
     now: datetime | None = None,
 ) -> AppointmentView:
     """Move a visit to another free slot; it keeps its id (and .ics UID), sequence goes up."""
@@ -358,7 +355,6 @@ def reschedule(
             entity="appointment",
             entity_id=appointment.id,
             patient_id=appointment.patient_id,
-            address=client_address,
             detail={"from": before, "to": slot.starts_at.isoformat()},
         )
         session.flush()
@@ -380,7 +376,6 @@ def schedule(
     first_day: date,
     last_day: date,
     clinician_id: int | None,
-    client_address: str = "",
     now: datetime | None = None,
 ) -> list[AppointmentView]:
     """Booked visits of the clinic (or one clinician) between two clinic-local days."""
@@ -404,6 +399,6 @@ def schedule(
         query = query.where(Appointment.clinician_id == clinician_id)
     appointments = list(session.scalars(query))
     views = appointment_views(session, appointments, now=now, actor=actor)
-    audit_reads(session, actor=actor, appointments=appointments, address=client_address)
+    audit_reads(session, actor=actor, appointments=appointments)
     session.commit()
     return views

@@ -21,7 +21,7 @@ from popliteal.booking.views import MODE_NAMES, AppointmentView
 from popliteal.clock import local_date, local_today
 from popliteal.errors import NotAllowed
 from popliteal.screening import standing as screening_standing
-from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
 
 router = APIRouter(
     tags=["staff pages"],
@@ -80,7 +80,6 @@ def read_schedule(
         first_day=first,
         last_day=last,
         clinician_id=clinician_id,
-        client_address=client_address(request),
     )
     # as on the patient list: warning signs the person left at "not sure", to ask at the visit
     not_completed = screening_standing.safety_not_completed(

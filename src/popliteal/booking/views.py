@@ -126,9 +126,7 @@ def appointment_views(
     return out
 
 
-def audit_reads(
-    session: Session, *, actor: Actor, appointments: Sequence[Appointment], address: str
-) -> None:
+def audit_reads(session: Session, *, actor: Actor, appointments: Sequence[Appointment]) -> None:
     """One read event per patient whose appointments were shown."""
     per_patient: dict[int, list[int]] = {}
     for a in appointments:
@@ -141,6 +139,5 @@ def audit_reads(
             entity="appointment",
             entity_id=",".join(str(i) for i in ids)[:64],
             patient_id=patient_id,
-            address=address,
             detail={"appointment_ids": list(ids)},
         )

@@ -91,10 +91,10 @@ def fold_alerts_into_list(
 
 
 def alert_list_context(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_ids: Sequence[int], address: str = ""
+    session: Session, *, kb: Knowledge, actor: Actor, patient_ids: Sequence[int]
 ) -> dict[str, Any]:
     """The patient list's alert and due-questionnaire columns (staff of the clinic)."""
-    alerts = alerts_service.list_alerts(session, actor=actor, address=address)
+    alerts = alerts_service.list_alerts(session, actor=actor)
     due = questionnaires_due.clinic_due(session, kb=kb, actor=actor, patient_ids=patient_ids)
     wanted = set(patient_ids)
     return {

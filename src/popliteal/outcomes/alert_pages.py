@@ -17,7 +17,7 @@ from popliteal.outcomes import alert_list
 from popliteal.outcomes._staff import NOTICES, clinic_timezone
 from popliteal.outcomes.pages import render, sentence
 from popliteal.sessions.pages import Posted
-from popliteal.web.deps import CsrfProtected, DbSession, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, RowId
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -31,9 +31,7 @@ def _alerts_page(
     status: int = 200,
 ) -> Response:
     include_resolved = request.query_params.get("all") == "1"
-    alerts = alerts_service.list_alerts(
-        session, actor=actor, include_resolved=include_resolved, address=client_address(request)
-    )
+    alerts = alerts_service.list_alerts(session, actor=actor, include_resolved=include_resolved)
     timezone = clinic_timezone(session, actor.clinic_id)
     session.rollback()
     return render(
@@ -80,9 +78,7 @@ def resolve_alert(
         problem = "The note is too long: keep it under 2,000 characters."
     else:
         try:
-            alerts_service.resolve_alert(
-                session, actor=actor, alert_id=alert_id, note=note, address=client_address(request)
-            )
+            alerts_service.resolve_alert(session, actor=actor, alert_id=alert_id, note=note)
         except NotAllowed:
             raise HTTPException(404, "no such alert") from None
         except AccountError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from popliteal.accounts.deps import CurrentClinician, CurrentPatient
@@ -22,7 +22,7 @@ from popliteal.outcomes.schemas import (
     RangeOfMotionRead,
     SubmitResult,
 )
-from popliteal.web.deps import DbSession, Kb, RowId, client_address
+from popliteal.web.deps import DbSession, Kb, RowId
 
 router = APIRouter(prefix="/api", tags=["outcomes"])
 
@@ -45,11 +45,10 @@ def _submit(
     actor: Actor,
     patient_id: int,
     body: QuestionnaireCreate,
-    address: str,
 ) -> SubmitResult | JSONResponse:
     try:
         return questionnaires.submit_response(
-            session, kb=kb, actor=actor, patient_id=patient_id, body=body, address=address
+            session, kb=kb, actor=actor, patient_id=patient_id, body=body
         )
     except alerts_service.CheckInRefused as exc:
         return JSONResponse(
@@ -59,32 +58,26 @@ def _submit(
 
 
 @router.get("/me/outcomes", response_model=OutcomesRead)
-def read_my_outcomes(
-    request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
-) -> OutcomesRead:
+def read_my_outcomes(session: DbSession, kb: Kb, actor: CurrentPatient) -> OutcomesRead:
     """Your questionnaires, scores over time with the change since your first, and what is due."""
-    return questionnaires.outcomes(
-        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-    )
+    return questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=_me(actor))
 
 
 @router.post("/me/questionnaires", response_model=SubmitResult, status_code=201, responses=REFUSED)
 def create_my_questionnaire(
-    body: QuestionnaireCreate, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
+    body: QuestionnaireCreate, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> SubmitResult | JSONResponse:
     """Answer a questionnaire with the safety checklist; returns your scores and, if a warning
     sign was ticked, what to do now."""
-    return _submit(session, kb, actor, _me(actor), body, client_address(request))
+    return _submit(session, kb, actor, _me(actor), body)
 
 
 @router.get("/patients/{patient_id}/outcomes", response_model=OutcomesRead)
 def read_patient_outcomes(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> OutcomesRead:
     """A patient's questionnaires, score history with change since baseline, and what is due."""
-    return questionnaires.outcomes(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
+    return questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=patient_id)
 
 
 @router.post(
@@ -96,23 +89,20 @@ def read_patient_outcomes(
 def create_patient_questionnaire(
     patient_id: RowId,
     body: QuestionnaireCreate,
-    request: Request,
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
 ) -> SubmitResult | JSONResponse:
     """Enter a patient's questionnaire (a paper form: `completed_on` is its date)."""
-    return _submit(session, kb, actor, patient_id, body, client_address(request))
+    return _submit(session, kb, actor, patient_id, body)
 
 
 @router.get("/patients/{patient_id}/range-of-motion", response_model=list[RangeOfMotionRead])
 def read_range_of_motion(
-    patient_id: RowId, request: Request, session: DbSession, actor: CurrentClinician
+    patient_id: RowId, session: DbSession, actor: CurrentClinician
 ) -> list[RangeOfMotionRead]:
     """A patient's knee range-of-motion measurements, oldest first."""
-    return range_of_motion.list_range_of_motion(
-        session, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
+    return range_of_motion.list_range_of_motion(session, actor=actor, patient_id=patient_id)
 
 
 @router.post(
@@ -121,19 +111,17 @@ def read_range_of_motion(
 def create_range_of_motion(
     patient_id: RowId,
     body: RangeOfMotionCreate,
-    request: Request,
     session: DbSession,
     actor: CurrentClinician,
 ) -> RangeOfMotionRead:
     """Record knee flexion and extension (degrees; extension 0 = straight, negative = lacking)."""
     return range_of_motion.record_range_of_motion(
-        session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
+        session, actor=actor, patient_id=patient_id, body=body
     )
 
 
 @router.get("/alerts", response_model=list[AlertRead])
 def read_alerts(
-    request: Request,
     session: DbSession,
     actor: CurrentClinician,
     patient_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
@@ -145,7 +133,6 @@ def read_alerts(
         actor=actor,
         patient_id=patient_id,
         include_resolved=include_resolved,
-        address=client_address(request),
     )
 
 
@@ -153,31 +140,25 @@ def read_alerts(
 def resolve_alert(
     alert_id: RowId,
     body: AlertResolve,
-    request: Request,
     session: DbSession,
     actor: CurrentClinician,
 ) -> AlertRead:
     """Close an alert, saying what was done."""
-    return alerts_service.resolve_alert(
-        session, actor=actor, alert_id=alert_id, note=body.note, address=client_address(request)
-    )
+    return alerts_service.resolve_alert(session, actor=actor, alert_id=alert_id, note=body.note)
 
 
 @router.get("/patients/{patient_id}/discharge", response_model=DischargeCheckRead)
 def read_discharge_check(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> DischargeCheckRead:
     """The discharge criteria (met, not met or unknown, with evidence) and the summary."""
-    return discharges.discharge_check(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
+    return discharges.discharge_check(session, kb=kb, actor=actor, patient_id=patient_id)
 
 
 @router.post("/patients/{patient_id}/discharge", response_model=DischargeRead, status_code=201)
 def create_discharge(
     patient_id: RowId,
     body: DischargeCreate,
-    request: Request,
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
@@ -189,5 +170,4 @@ def create_discharge(
         actor=actor,
         patient_id=patient_id,
         body=body,
-        address=client_address(request),
     )

@@ -26,7 +26,7 @@ from popliteal.outcomes.pages import render, sentence
 from popliteal.outcomes.schemas import DischargeCreate
 from popliteal.plans import service as plans_service
 from popliteal.sessions.pages import Posted, PostedForm
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -44,14 +44,9 @@ def _discharge_page(
     form: PostedForm | None = None,
     status: int = 200,
 ) -> Response:
-    address = client_address(request)
     try:
-        check = discharges.discharge_check(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=address
-        )
-        past = discharges.list_discharges(
-            session, actor=actor, patient_id=patient_id, address=address
-        )
+        check = discharges.discharge_check(session, kb=kb, actor=actor, patient_id=patient_id)
+        past = discharges.list_discharges(session, actor=actor, patient_id=patient_id)
     except NotAllowed:
         raise HTTPException(404, NOT_FOUND) from None
     patient = patient_or_404(session, patient_id)
@@ -124,7 +119,6 @@ def create_discharge(
             actor=actor,
             patient_id=patient_id,
             body=body,
-            address=client_address(request),
         )
     except NotAllowed:
         raise HTTPException(404, NOT_FOUND) from None
@@ -150,20 +144,15 @@ def create_discharge(
 
 
 def _summary_context(
-    request: Request, session: Session, kb: Knowledge, actor: Actor, patient_id: int
+    session: Session, kb: Knowledge, actor: Actor, patient_id: int
 ) -> dict[str, Any]:
     """The latest discharge as stored, or a draft from today's criteria when not discharged."""
-    address = client_address(request)
     try:
-        past = discharges.list_discharges(
-            session, actor=actor, patient_id=patient_id, address=address
-        )
+        past = discharges.list_discharges(session, actor=actor, patient_id=patient_id)
         check = (
             None
             if past
-            else discharges.discharge_check(
-                session, kb=kb, actor=actor, patient_id=patient_id, address=address
-            )
+            else discharges.discharge_check(session, kb=kb, actor=actor, patient_id=patient_id)
         )
     except NotAllowed:
         raise HTTPException(404, NOT_FOUND) from None
@@ -205,16 +194,16 @@ def read_discharge_summary(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> Response:
     """Show the discharge summary: before/after scores, pain, range of motion, adherence."""
-    ctx = _summary_context(request, session, kb, actor, patient_id)
+    ctx = _summary_context(session, kb, actor, patient_id)
     return render(request, "outcomes_summary.html", ctx)
 
 
 @router.get("/staff/patients/{patient_id}/discharge/summary.pdf", include_in_schema=False)
 def read_discharge_summary_pdf(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> Response:
     """Download the discharge summary as a PDF."""
-    ctx = _summary_context(request, session, kb, actor, patient_id)
+    ctx = _summary_context(session, kb, actor, patient_id)
     pdf = discharge_pdf.render_summary(ctx)
     return Response(
         pdf,

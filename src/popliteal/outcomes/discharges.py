@@ -142,7 +142,6 @@ def discharge_check(
     actor: Actor,
     patient_id: int,
     now: datetime | None = None,
-    address: str = "",
 ) -> DischargeCheckRead:
     """Each discharge criterion (met, not met, unknown, with its evidence) and the before/after
     summary (clinicians)."""
@@ -180,7 +179,6 @@ def discharge_check(
         entity="discharge",
         entity_id="*",
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return read
@@ -194,7 +192,6 @@ def discharge(
     patient_id: int,
     body: DischargeCreate,
     now: datetime | None = None,
-    address: str = "",
 ) -> DischargeRead:
     """Discharge the person, ending their care plan; with criteria unmet only when the
     clinician gives a reason (DischargeRefused lists the unmet criteria otherwise)."""
@@ -251,7 +248,6 @@ def discharge(
         entity="discharge",
         entity_id=row.id,
         patient_id=patient.id,
-        address=address,
         detail={"overridden": row.overridden, "unmet": [c.id for c in unmet]},
     )
     read = _discharge_read(row)
@@ -274,9 +270,7 @@ def _discharge_read(d: Discharge) -> DischargeRead:
     )
 
 
-def list_discharges(
-    session: Session, *, actor: Actor, patient_id: int, address: str = ""
-) -> list[DischargeRead]:
+def list_discharges(session: Session, *, actor: Actor, patient_id: int) -> list[DischargeRead]:
     """A person's discharges, newest first (their own, or staff of their clinic)."""
     patient = visible_patient(session, actor, patient_id)
     rows = session.scalars(
@@ -292,7 +286,6 @@ def list_discharges(
         entity="discharge",
         entity_id="*",
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return reads

@@ -36,7 +36,7 @@ from popliteal.outcomes import (
 )
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from popliteal.sessions.pages import Posted, PostedForm
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 log = logging.getLogger("popliteal")
@@ -186,10 +186,9 @@ def submit_check_in(
         reused=form.get("safety_reused") == "1",
     )
     found = [*problems, *safety_problems, *found]
-    address = client_address(request)
     if found:
         flags = alerts_service.report_safety(
-            session, kb=kb, actor=actor, patient_id=patient_id, safety=safety, address=address
+            session, kb=kb, actor=actor, patient_id=patient_id, safety=safety
         )
         return None, flags, found
     try:
@@ -201,7 +200,6 @@ def submit_check_in(
             body=QuestionnaireCreate.model_validate(
                 {"instrument": instrument, "answers": answers, "safety": safety, **(extra or {})}
             ),
-            address=address,
         )
     except alerts_service.CheckInRefused as exc:
         return None, list(exc.red_flags), [sentence(p) for p in exc.problems]
@@ -253,9 +251,7 @@ def read_my_result(
     response_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> Response:
     """Show one of your questionnaires: scores and the change since your first."""
-    outcomes = questionnaires.outcomes(
-        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-    )
+    outcomes = questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=_me(actor))
     result = score_results.response_result(kb, outcomes, response_id)
     if result is None:
         raise HTTPException(404, "We could not find that questionnaire.")

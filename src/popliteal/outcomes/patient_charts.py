@@ -42,7 +42,6 @@ def pain_records(
     actor: Actor,
     patient_id: int,
     since: date,
-    address: str = "",
 ) -> list[PainRecord]:
     """Pain logged on its own and before/after sessions since `since`, oldest first.
 
@@ -60,7 +59,6 @@ def pain_records(
         entity="pain_log",
         entity_id="*",
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return sorted(found, key=lambda p: p.day)
@@ -205,20 +203,15 @@ def outcome_charts(
     patient_id: int,
     prefix: str,
     compact: bool = False,
-    address: str = "",
 ) -> OutcomeCharts:
     """Scores, pain and range-of-motion charts of one person (NotAllowed when not theirs or
     not the clinic's); every read is audited by the service that makes it. `compact` lays the
     line charts out for a phone (the person's pages)."""
-    outcomes = questionnaires.outcomes(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=address
-    )
+    outcomes = questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=patient_id)
     today = plans_service.local_today(session, actor.clinic_id)
     since = since_for_pain(today)
-    pain = pain_records(session, actor=actor, patient_id=patient_id, since=since, address=address)
-    rom = range_of_motion.list_range_of_motion(
-        session, actor=actor, patient_id=patient_id, address=address
-    )
+    pain = pain_records(session, actor=actor, patient_id=patient_id, since=since)
+    rom = range_of_motion.list_range_of_motion(session, actor=actor, patient_id=patient_id)
     answered = {h.instrument for h in outcomes.history}
     shown = [i for i in outcomes.instruments if i != "nprs"]
     shown += [i for i in rules.INSTRUMENTS if i in answered and i not in shown and i != "nprs"]

@@ -67,7 +67,6 @@ def submit_response(
     patient_id: int,
     body: QuestionnaireCreate,
     now: datetime | None = None,
-    address: str = "",
 ) -> SubmitResult:
     """Score and store a questionnaire with its safety checklist, in one transaction.
 
@@ -109,7 +108,6 @@ def submit_response(
             day=day,
             ref={"instrument": body.instrument, "answers_refused": True},
             now=now,
-            address=address,
         )
 
     ctx = load_episode(session, kb, patient, now)
@@ -146,7 +144,6 @@ def submit_response(
         entity="questionnaire_response",
         entity_id=row.id,
         patient_id=patient.id,
-        address=address,
         detail={"instrument": body.instrument, "valid": result.valid, "occasion": occasion},
     )
     red_flags = alerts_service.escalate_safety(
@@ -159,9 +156,8 @@ def submit_response(
         day=day,
         ref={"response_id": row.id},
         now=now,
-        address=address,
     )
-    evaluate_reviews(session, kb=kb, actor=actor, patient=patient, now=now, address=address)
+    evaluate_reviews(session, kb=kb, actor=actor, patient=patient, now=now)
     read = _response_read(row)
     due_after = [due_read(d) for d in due_now(load_episode(session, kb, patient, now))]
     session.commit()
@@ -237,7 +233,6 @@ def outcomes(
     actor: Actor,
     patient_id: int,
     now: datetime | None = None,
-    address: str = "",
 ) -> OutcomesRead:
     """The person's questionnaires, score history with change since baseline, and what is due."""
     patient = visible_patient(session, actor, patient_id)
@@ -268,7 +263,6 @@ def outcomes(
         entity="questionnaire_response",
         entity_id="*",
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return read

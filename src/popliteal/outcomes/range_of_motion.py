@@ -43,7 +43,6 @@ def record_range_of_motion(
     patient_id: int,
     body: RangeOfMotionCreate,
     now: datetime | None = None,
-    address: str = "",
 ) -> RangeOfMotionRead:
     """Record a knee's flexion and extension measured at a visit (clinicians only)."""
     require_staff(actor)
@@ -90,7 +89,6 @@ def record_range_of_motion(
         entity="range_of_motion",
         entity_id=row.id,
         patient_id=patient.id,
-        address=address,
         detail={"side": body.side, "flexion": body.flexion_deg, "extension": body.extension_deg},
     )
     read = _rom_read(row)
@@ -99,7 +97,7 @@ def record_range_of_motion(
 
 
 def list_range_of_motion(
-    session: Session, *, actor: Actor, patient_id: int, address: str = ""
+    session: Session, *, actor: Actor, patient_id: int
 ) -> list[RangeOfMotionRead]:
     """A person's knee measurements, oldest first (their own, or staff of their clinic)."""
     patient = visible_patient(session, actor, patient_id)
@@ -116,7 +114,6 @@ def list_range_of_motion(
         entity="range_of_motion",
         entity_id="*",
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return reads

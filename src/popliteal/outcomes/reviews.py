@@ -29,7 +29,6 @@ def evaluate_reviews(
     actor: Actor,
     patient: Patient,
     now: datetime | None = None,
-    address: str = "",
 ) -> list[OutcomeAlert]:
     """Open the review and surgical-consult alerts that hold today. The caller commits."""
     now = now or utcnow()
@@ -62,7 +61,7 @@ def evaluate_reviews(
             now=now,
         )
         if alert is not None:
-            alerts_service.audit_alert(session, actor, alert, address)
+            alerts_service.audit_alert(session, actor, alert)
             opened.append(alert)
     return opened
 

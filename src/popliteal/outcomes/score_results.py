@@ -196,15 +196,11 @@ class OutcomesCard:
 
 
 def outcomes_card(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> OutcomesCard:
     """Latest scores with their change, what is due and the open alerts of one patient."""
-    outcomes = questionnaires.outcomes(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=address
-    )
-    alerts = alerts_service.list_alerts(
-        session, actor=actor, patient_id=patient_id, address=address
-    )
+    outcomes = questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=patient_id)
+    alerts = alerts_service.list_alerts(session, actor=actor, patient_id=patient_id)
 
     def latest(instrument: str) -> ResponseResult | None:
         found = next((r for r in outcomes.responses if r.instrument == instrument), None)

@@ -53,7 +53,7 @@ from popliteal.running import service as running_service
 from popliteal.running.pages import running_context
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.pages import Posted, PostedForm, short_day
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -78,20 +78,15 @@ def _outcomes_page(
     rom_form: PostedForm | None = None,
     status: int = 200,
 ) -> Response:
-    address = client_address(request)
     try:
         charts = patient_charts.outcome_charts(
-            session, kb=kb, actor=actor, patient_id=patient_id, prefix="staff", address=address
+            session, kb=kb, actor=actor, patient_id=patient_id, prefix="staff"
         )
-        alerts = alerts_service.list_alerts(
-            session, actor=actor, patient_id=patient_id, address=address
-        )
+        alerts = alerts_service.list_alerts(session, actor=actor, patient_id=patient_id)
         progress = sessions_service.progress(
-            session, kb=kb, actor=actor, patient_id=patient_id, weeks=12, address=address
+            session, kb=kb, actor=actor, patient_id=patient_id, weeks=12
         )
-        running = running_service.running_view(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=address
-        )
+        running = running_service.running_view(session, kb=kb, actor=actor, patient_id=patient_id)
     except NotAllowed:
         raise HTTPException(404, NOT_FOUND) from None
     patient = patient_or_404(session, patient_id)
@@ -273,7 +268,7 @@ def create_range_of_motion(
         return _rom_problem(request, session, kb, actor, patient_id, problems, form)
     try:
         range_of_motion.record_range_of_motion(
-            session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
+            session, actor=actor, patient_id=patient_id, body=body
         )
     except NotAllowed:
         raise HTTPException(404, NOT_FOUND) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from popliteal.accounts.deps import CurrentClinician, CurrentPatient
@@ -13,7 +13,7 @@ from popliteal.knowledge.schema import Goal, Phase
 from popliteal.plans import rules
 from popliteal.plans import service as plans_service
 from popliteal.plans.schemas import PlanCreate, PlanVersionRead, PlanVersionSummary
-from popliteal.web.deps import DbSession, Kb, RowId, client_address
+from popliteal.web.deps import DbSession, Kb, RowId
 
 router = APIRouter(prefix="/api", tags=["plans"])
 
@@ -99,19 +99,16 @@ def read_draft(
 
 @router.get("/patients/{patient_id}/plan", response_model=PlanVersionRead | None)
 def read_patient_plan(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> PlanVersionRead | None:
     """Read the patient's current plan version (null when they have none)."""
-    return plans_service.current_plan(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
+    return plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient_id)
 
 
 @router.post("/patients/{patient_id}/plan", response_model=PlanVersionRead, status_code=201)
 def create_plan_version(
     patient_id: RowId,
     body: PlanCreate,
-    request: Request,
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
@@ -123,7 +120,6 @@ def create_plan_version(
         actor=actor,
         patient_id=patient_id,
         spec=body,
-        address=client_address(request),
     )
 
 
@@ -146,9 +142,7 @@ def read_plan_version(
 
 
 @router.get("/me/plan", response_model=PlanVersionRead | None)
-def read_my_plan(
-    request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
-) -> PlanVersionRead | None:
+def read_my_plan(session: DbSession, kb: Kb, actor: CurrentPatient) -> PlanVersionRead | None:
     """Read the plan you follow now (null when your clinician has not set one yet)."""
     assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
     return plans_service.current_plan(
@@ -156,5 +150,4 @@ def read_my_plan(
         kb=kb,
         actor=actor,
         patient_id=actor.patient_id,
-        address=client_address(request),
     )

@@ -37,7 +37,7 @@ from popliteal.accounts.rules import Actor  # noqa: E402
 from popliteal.errors import NotAllowed  # noqa: E402
 from popliteal.plans import service as plans_service  # noqa: E402
 from popliteal.plans.handout import render_handout  # noqa: E402
-from popliteal.web.deps import DbSession, RowId, client_address  # noqa: E402
+from popliteal.web.deps import DbSession, RowId  # noqa: E402
 from popliteal.web.errors import error_page  # noqa: E402
 
 HANDOUT_FILENAME = "home-programme.pdf"
@@ -48,9 +48,7 @@ def _handout_pdf(
 ) -> Response:
     """The current plan's handout as a PDF download, or a 404 page saying why not."""
     try:
-        plan = plans_service.current_plan(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+        plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient_id)
     except NotAllowed:
         return error_page(request, 404, "Patient not found", ["We could not find that person."])
     if plan is None:
@@ -159,9 +157,7 @@ def patient_condition_name(kb: Knowledge, plan: PlanVersionRead) -> str:
 def read_my_plan(request: Request, session: DbSession, kb: Kb, actor: CurrentPatient) -> Response:
     """Show my home exercise plan: the phase and its goals, each exercise, limits and help."""
     assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    plan = plans_service.current_plan(
-        session, kb=kb, actor=actor, patient_id=actor.patient_id, address=client_address(request)
-    )
+    plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=actor.patient_id)
     order = list(HELP_LEADS)
     help_items = sorted(
         plan.refer_when if plan else [],

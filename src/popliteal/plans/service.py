@@ -208,7 +208,6 @@ def save_plan(
     actor: Actor,
     patient_id: int,
     spec: PlanCreate,
-    address: str = "",
     now: datetime | None = None,
 ) -> PlanVersionRead:
     """Save the plan as the patient's next current version (a new plan if the condition
@@ -285,7 +284,6 @@ def save_plan(
         entity="care_plan",
         entity_id=plan.id,
         patient_id=patient.id,
-        address=address,
         detail={"version": number, "phase": spec.phase, "condition": spec.condition},
     )
     try:
@@ -363,7 +361,7 @@ def _read(
 
 
 def current_plan(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> PlanVersionRead | None:
     """The plan version the person follows now (None without an active plan); audited."""
     patient = _patient(session, actor, patient_id)
@@ -380,7 +378,6 @@ def current_plan(
         entity="care_plan",
         entity_id=plan.id,
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return read

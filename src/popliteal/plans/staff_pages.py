@@ -50,7 +50,7 @@ from popliteal.plans.builder import (
 )
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.plans.service import GOAL_NAMES, PHASE_NAMES, PlanError, PlanProblems
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -249,9 +249,7 @@ def read_plan_builder(
 ) -> Response:
     """Open the plan builder: the current plan, else the draft for the person's condition."""
     patient = staff_patient(session, actor, patient_id)
-    current = plans_service.current_plan(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
+    current = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient_id)
     if current is not None:
         b = from_version(kb, current)
         view = View(
@@ -368,7 +366,6 @@ def _save(
                 actor=actor,
                 patient_id=patient.id,
                 spec=spec,
-                address=client_address(request),
             )
         except NotAllowed as exc:
             raise HTTPException(404, str(exc)) from None

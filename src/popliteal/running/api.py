@@ -21,7 +21,7 @@ from popliteal.running.schemas import (
     Surface,
     UnitUpdate,
 )
-from popliteal.web.deps import DbSession, Kb, RowId, SettingsDep, client_address
+from popliteal.web.deps import DbSession, Kb, RowId, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["running"])
 
@@ -115,7 +115,6 @@ async def read_uploads(
 
 
 def _import(
-    request: Request,
     session: Any,
     actor: Actor,
     patient_id: int,
@@ -129,7 +128,6 @@ def _import(
         patient_id=patient_id,
         files=good,
         surface=surface,
-        address=client_address(request),
     )
     result.rejected[:0] = too_big
     return result
@@ -144,24 +142,18 @@ SurfaceForm = Annotated[Surface | None, Form(description="the surface of these r
 
 
 @router.get("/me/running", response_model=RunningRead)
-def read_my_running(
-    request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
-) -> RunningRead:
+def read_my_running(session: DbSession, kb: Kb, actor: CurrentPatient) -> RunningRead:
     """Your runs of the last year, weekly load, flags and the walk-run programme step."""
-    view = running_service.running_view(
-        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-    )
+    view = running_service.running_view(session, kb=kb, actor=actor, patient_id=_me(actor))
     return _running(view)
 
 
 @router.post("/me/activities", response_model=ActivityRead, status_code=201)
 def create_my_activity(
-    body: ActivityCreate, request: Request, session: DbSession, actor: CurrentPatient
+    body: ActivityCreate, session: DbSession, actor: CurrentPatient
 ) -> ActivityRead:
     """Log a run by hand (distance in `unit`, or your preferred unit when left out)."""
-    return running_service.add_activity(
-        session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
-    )
+    return running_service.add_activity(session, actor=actor, patient_id=_me(actor), body=body)
 
 
 @router.post("/me/activities/import", response_model=ImportResult)
@@ -175,12 +167,12 @@ async def import_my_activities(
 ) -> ImportResult:
     """Import GPX, TCX or FIT files; each file is reported as imported, duplicate or rejected."""
     uploads = await read_uploads(request, files, settings.max_upload_bytes)
-    return await run_in_threadpool(_import, request, session, actor, _me(actor), uploads, surface)
+    return await run_in_threadpool(_import, session, actor, _me(actor), uploads, surface)
 
 
 @router.put("/me/distance-unit", response_model=UnitUpdate)
 def update_my_distance_unit(
-    body: UnitUpdate, request: Request, session: DbSession, actor: CurrentPatient
+    body: UnitUpdate, session: DbSession, actor: CurrentPatient
 ) -> UnitUpdate:
     """Show your distances in km or miles."""
     unit = running_service.set_unit(
@@ -188,19 +180,16 @@ def update_my_distance_unit(
         actor=actor,
         patient_id=_me(actor),
         unit=body.unit,
-        address=client_address(request),
     )
     return UnitUpdate(unit=unit)
 
 
 @router.get("/patients/{patient_id}/running", response_model=RunningRead)
 def read_patient_running(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> RunningRead:
     """A patient's runs, weekly load, flags and walk-run programme step."""
-    view = running_service.running_view(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
+    view = running_service.running_view(session, kb=kb, actor=actor, patient_id=patient_id)
     return _running(view)
 
 
@@ -208,14 +197,11 @@ def read_patient_running(
 def create_patient_activity(
     patient_id: RowId,
     body: ActivityCreate,
-    request: Request,
     session: DbSession,
     actor: CurrentClinician,
 ) -> ActivityRead:
     """Log a run for a patient (e.g. told at a visit)."""
-    return running_service.add_activity(
-        session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
-    )
+    return running_service.add_activity(session, actor=actor, patient_id=patient_id, body=body)
 
 
 @router.post("/patients/{patient_id}/activities/import", response_model=ImportResult)
@@ -231,7 +217,7 @@ async def import_patient_activities(
     """Import a patient's watch files (e.g. brought to a visit)."""
     await run_in_threadpool(_check_patient, session, actor, patient_id)
     uploads = await read_uploads(request, files, settings.max_upload_bytes)
-    return await run_in_threadpool(_import, request, session, actor, patient_id, uploads, surface)
+    return await run_in_threadpool(_import, session, actor, patient_id, uploads, surface)
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityRead)
@@ -244,7 +230,6 @@ def read_activity(activity_id: RowId, session: DbSession, actor: CurrentActor) -
 def update_activity(
     activity_id: RowId,
     body: ActivityUpdate,
-    request: Request,
     session: DbSession,
     actor: CurrentActor,
 ) -> ActivityRead:
@@ -254,16 +239,11 @@ def update_activity(
         actor=actor,
         activity_id=activity_id,
         body=body,
-        address=client_address(request),
     )
 
 
 @router.delete("/activities/{activity_id}", status_code=204)
-def delete_activity(
-    activity_id: RowId, request: Request, session: DbSession, actor: CurrentActor
-) -> Response:
+def delete_activity(activity_id: RowId, session: DbSession, actor: CurrentActor) -> Response:
     """Remove a run logged by mistake."""
-    running_service.delete_activity(
-        session, actor=actor, activity_id=activity_id, address=client_address(request)
-    )
+    running_service.delete_activity(session, actor=actor, activity_id=activity_id)
     return Response(status_code=204)

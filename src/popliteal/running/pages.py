@@ -31,7 +31,7 @@ from popliteal.running.schemas import (
     Unit,
 )
 from popliteal.sessions.pages import Posted, PostedForm, parse_pain, short_day
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -136,9 +136,7 @@ def _page(
     imported: ImportResult | None = None,
     status: int = 200,
 ) -> Response:
-    view = running_service.running_view(
-        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-    )
+    view = running_service.running_view(session, kb=kb, actor=actor, patient_id=_me(actor))
     ctx = running_context(kb, view)
     ctx.update(
         {
@@ -191,9 +189,7 @@ def create_my_run(
     if problems:
         return _page(request, session, kb, actor, errors=problems, form=form, status=400)
     try:
-        running_service.add_activity(
-            session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
-        )
+        running_service.add_activity(session, actor=actor, patient_id=_me(actor), body=body)
     except AccountError as exc:
         return _page(
             request, session, kb, actor, errors=[_sentence(str(exc))], form=form, status=400
@@ -244,7 +240,6 @@ async def import_my_runs(
             patient_id=_me(actor),
             files=files,
             surface=surface,
-            address=client_address(request),
         )
         result.rejected[:0] = too_big
         status = 400 if not result.imported and result.rejected else 200
@@ -290,7 +285,6 @@ def update_my_run(
             actor=actor,
             activity_id=activity_id,
             body=body,
-            address=client_address(request),
         )
     except NotAllowed:
         return _page(request, session, kb, actor, errors=["That run was not found."], status=404)
@@ -307,9 +301,7 @@ def delete_my_run(
 ) -> Response:
     """Remove a run logged by mistake."""
     try:
-        running_service.delete_activity(
-            session, actor=actor, activity_id=activity_id, address=client_address(request)
-        )
+        running_service.delete_activity(session, actor=actor, activity_id=activity_id)
     except NotAllowed:
         return _page(request, session, kb, actor, errors=["That run was not found."], status=404)
     return RedirectResponse("/my/running?saved=deleted", status_code=303)
@@ -324,7 +316,5 @@ def update_my_unit(
     if raw not in ("km", "mi"):
         return _page(request, session, kb, actor, errors=["Choose km or miles."], status=400)
     unit: Unit = "km" if raw == "km" else "mi"
-    running_service.set_unit(
-        session, actor=actor, patient_id=_me(actor), unit=unit, address=client_address(request)
-    )
+    running_service.set_unit(session, actor=actor, patient_id=_me(actor), unit=unit)
     return RedirectResponse("/my/running?saved=unit", status_code=303)

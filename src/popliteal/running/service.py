@@ -92,7 +92,6 @@ def add_activity(
     patient_id: int,
     body: ActivityCreate,
     now: datetime | None = None,
-    address: str = "",
 ) -> ActivityRead:
     """Store a run entered by hand (distance in the given unit, else the person's); audited."""
     patient = _patient(session, actor, patient_id)
@@ -141,7 +140,6 @@ def add_activity(
         entity="activity",
         entity_id=row.id,
         patient_id=patient.id,
-        address=address,
         detail={"source": "manual", "distance_km": round(row.distance_km, 3)},
     )
     read = _read(row)
@@ -174,7 +172,6 @@ def import_files(
     files: Sequence[tuple[str, bytes]],
     surface: str | None = None,
     now: datetime | None = None,
-    address: str = "",
 ) -> ImportResult:
     """Import watch files; a rejected file stores nothing, a file seen before is not counted twice.
 
@@ -255,7 +252,6 @@ def import_files(
             entity="activity",
             entity_id=a.id,
             patient_id=patient.id,
-            address=address,
             detail={"source": "file", "file": a.file_name},
         )
     result = ImportResult(
@@ -287,7 +283,6 @@ def update_activity(
     activity_id: int,
     body: ActivityUpdate,
     now: datetime | None = None,
-    address: str = "",
 ) -> ActivityRead:
     """Add what is known after a run: surface, pain during and next morning, walk-run level."""
     row = _own_activity(session, actor, activity_id)
@@ -306,7 +301,6 @@ def update_activity(
         entity="activity",
         entity_id=row.id,
         patient_id=row.patient_id,
-        address=address,
         detail={k: v for k, v in changes.items() if k != "note"},
     )
     read = _read(row)
@@ -314,7 +308,7 @@ def update_activity(
     return read
 
 
-def delete_activity(session: Session, *, actor: Actor, activity_id: int, address: str = "") -> None:
+def delete_activity(session: Session, *, actor: Actor, activity_id: int) -> None:
     """Remove a run logged by mistake (its file can then be imported again); audited."""
     row = _own_activity(session, actor, activity_id)
     accounts_service.audit(
@@ -324,16 +318,13 @@ def delete_activity(session: Session, *, actor: Actor, activity_id: int, address
         entity="activity",
         entity_id=row.id,
         patient_id=row.patient_id,
-        address=address,
         detail={"file": row.file_name, "local_date": row.local_date.isoformat()},
     )
     session.delete(row)
     session.commit()
 
 
-def set_unit(
-    session: Session, *, actor: Actor, patient_id: int, unit: Unit, address: str = ""
-) -> Unit:
+def set_unit(session: Session, *, actor: Actor, patient_id: int, unit: Unit) -> Unit:
     """Show distances in km or miles for this person (stored values stay in km)."""
     patient = _patient(session, actor, patient_id)
     if unit not in ("km", "mi"):
@@ -347,7 +338,6 @@ def set_unit(
         entity="patient",
         entity_id=patient.id,
         patient_id=patient.id,
-        address=address,
         detail={"distance_unit": unit},
     )
     session.commit()
@@ -483,7 +473,6 @@ def running_view(
     actor: Actor,
     patient_id: int,
     now: datetime | None = None,
-    address: str = "",
 ) -> RunningView:
     """The person's runs of the last year with weekly load, flags and the walk-run advice."""
     patient = _patient(session, actor, patient_id)
@@ -495,7 +484,6 @@ def running_view(
         entity="running",
         entity_id=patient.id,
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return view

@@ -16,7 +16,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.running import rules
 from popliteal.running import service as running_service
 from popliteal.running.pages import running_context
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -29,9 +29,7 @@ def read_patient_running(
 ) -> Response:
     """Show a patient's runs, weekly load with flags and their walk-run programme step."""
     try:
-        view = running_service.running_view(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+        view = running_service.running_view(session, kb=kb, actor=actor, patient_id=patient_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     patient = session.get(Patient, patient_id)
@@ -51,12 +49,10 @@ class RunningSummary:
 
 
 def running_summary(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> RunningSummary | None:
     """The patient page's running card (None when the patient has logged no run)."""
-    view = running_service.running_view(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=address
-    )
+    view = running_service.running_view(session, kb=kb, actor=actor, patient_id=patient_id)
     if not view.activities:
         return None
     totals = view.report.weekly_totals

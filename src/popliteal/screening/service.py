@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.rules import Actor
+from popliteal.accounts.rules import Actor, Role
 from popliteal.clock import utcnow
 from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
@@ -186,7 +186,7 @@ def _new_screening(
     role: str,
     kb: Knowledge,
 ) -> Screening:
-    own_patient = actor.patient_id if actor is not None and actor.role == "patient" else None
+    own_patient = actor.patient_id if actor is not None and actor.role == Role.PATIENT else None
     return Screening(
         id=secrets.token_hex(16),
         clinic_id=clinic_id,

@@ -12,7 +12,7 @@ from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening import exam_layout, staff_service
 from popliteal.screening.answers import InvalidAnswers, parse_answers
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -77,9 +77,7 @@ def read_exam_form(
 ) -> Response:
     """Show the exam form, filled in with findings recorded at earlier exams."""
     try:
-        form = staff_service.exam_form(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+        form = staff_service.exam_form(session, kb=kb, actor=actor, patient_id=patient_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     return _render_form(request, kb, form, _form_values(form.values), [], 200)
@@ -107,7 +105,6 @@ def create_exam(
                 patient_id=patient_id,
                 raw_answers=raw,
                 escalate=request.app.state.escalate_exam,
-                address=client_address(request),
             )
             return RedirectResponse(
                 f"/staff/patients/{patient_id}/exam/{screening.id}", status_code=303
@@ -119,9 +116,7 @@ def create_exam(
         session.rollback()
         problems += [str(p) for p in exc.problems]
     try:
-        form = staff_service.exam_form(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+        form = staff_service.exam_form(session, kb=kb, actor=actor, patient_id=patient_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     values = {k: v for k, v in data.items() if k in kb.findings}
@@ -149,7 +144,6 @@ def read_exam_result(
             actor=actor,
             patient_id=patient_id,
             screening_id=screening_id,
-            address=client_address(request),
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None

@@ -126,7 +126,6 @@ class ExamRedFlags(Protocol):
         fired: Sequence[FiredRule],
         screening_id: str,
         now: datetime,
-        address: str = "",
     ) -> object: ...
 
 
@@ -137,9 +136,7 @@ class ExamForm:
     based_on: Screening | None
 
 
-def exam_form(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
-) -> ExamForm:
+def exam_form(session: Session, *, kb: Knowledge, actor: Actor, patient_id: int) -> ExamForm:
     """The exam form's starting values: the latest value of each finding at earlier exams."""
     patient = _staff_patient(session, actor=actor, patient_id=patient_id)
     values: dict[str, Any] = {}
@@ -157,7 +154,6 @@ def exam_form(
         entity="patient",
         entity_id=patient.id,
         patient_id=patient.id,
-        address=address,
         detail={"view": "exam_form"},
     )
     session.commit()
@@ -172,7 +168,6 @@ def record_exam(
     patient_id: int,
     raw_answers: Mapping[str, Any],
     escalate: ExamRedFlags,
-    address: str = "",
     now: datetime | None = None,
 ) -> Screening:
     """Re-run the engine with the exam findings merged into the latest screening's answers.
@@ -236,7 +231,6 @@ def record_exam(
         entity="screening",
         entity_id=screening.id,
         patient_id=patient.id,
-        address=address,
         detail={"exam_findings": sorted(exam), "based_on": screening.based_on_id},
     )
     escalate(
@@ -247,7 +241,6 @@ def record_exam(
         fired=new_red_flags(outcome.triage.fired, previous_exam),
         screening_id=screening.id,
         now=now,
-        address=address,
     )
     session.commit()
     return screening
@@ -335,7 +328,6 @@ def exam_comparison(
     actor: Actor,
     patient_id: int,
     screening_id: str,
-    address: str = "",
 ) -> ExamComparison:
     """The exam screening side by side with the screening it was based on; audited."""
     patient = _staff_patient(session, actor=actor, patient_id=patient_id)
@@ -371,7 +363,6 @@ def exam_comparison(
         entity="screening",
         entity_id=screening.id,
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return ExamComparison(
@@ -410,7 +401,6 @@ def set_working_diagnosis(
     patient_id: int,
     condition: str | None,
     note: str = "",
-    address: str = "",
     now: datetime | None = None,
 ) -> WorkingDiagnosisRead:
     """Record (or clear, with no condition) the clinician's working diagnosis; audited."""
@@ -433,7 +423,6 @@ def set_working_diagnosis(
         entity="patient",
         entity_id=patient.id,
         patient_id=patient.id,
-        address=address,
         detail={"working_diagnosis": {"before": before, "after": condition}},
     )
     session.commit()

@@ -14,7 +14,8 @@ from popliteal.knowledge.loader import Knowledge, walk_expr
 from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer, Expr, Urgency, urgency_rank
 
 Answers = Mapping[str, Answer | None]
-Role = str  # "patient" or "clinician"
+# Who answered, "patient" or "clinician" (not the account Role): some items need a clinician.
+Answerer = str
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,9 @@ class TriageResult:
     wells_alternative_ignored: bool
 
 
-def score_value(kb: Knowledge, score_id: str, answers: Answers, role: Role) -> tuple[int, set[str]]:
+def score_value(
+    kb: Knowledge, score_id: str, answers: Answers, role: Answerer
+) -> tuple[int, set[str]]:
     """Sum a points score (e.g. Wells) over items answered true; some items need a clinician.
 
     Returns the score and the finding ids that added points.
@@ -76,7 +79,7 @@ def leaf_holds(value: Answer | None, expr: Expr) -> bool:
     return False
 
 
-def evaluate(kb: Knowledge, expr: Expr, answers: Answers, role: Role) -> tuple[bool, set[str]]:
+def evaluate(kb: Knowledge, expr: Expr, answers: Answers, role: Answerer) -> tuple[bool, set[str]]:
     """Evaluate a rule expression; also return the finding ids that made it true."""
     if expr.all is not None:
         ids: set[str] = set()
@@ -111,7 +114,7 @@ def evaluate(kb: Knowledge, expr: Expr, answers: Answers, role: Role) -> tuple[b
     return ok, ({expr.finding} if ok and value is not None else set())
 
 
-def triage(kb: Knowledge, answers: Answers, *, role: Role = "patient") -> TriageResult:
+def triage(kb: Knowledge, answers: Answers, *, role: Answerer = "patient") -> TriageResult:
     """Fire every red-flag rule that matches; urgency is the most urgent one fired."""
     fired: list[FiredRule] = []
     for rule in kb.rules:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from popliteal.accounts.deps import CurrentActor, CurrentClinician, CurrentPatient
 from popliteal.accounts.rules import Actor
@@ -19,7 +19,7 @@ from popliteal.sessions.schemas import (
     VisitNoteCreate,
     VisitNoteRead,
 )
-from popliteal.web.deps import DbSession, Kb, RowId, client_address
+from popliteal.web.deps import DbSession, Kb, RowId
 
 router = APIRouter(prefix="/api", tags=["sessions"])
 
@@ -30,14 +30,10 @@ def _me(actor: Actor) -> int:
 
 
 @router.get("/me/today")
-def read_my_today(
-    request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
-) -> dict[str, Any]:
+def read_my_today(session: DbSession, kb: Kb, actor: CurrentPatient) -> dict[str, Any]:
     """Today's home programme: exercises due, sessions done, this morning's pain. While an
     open red flag pauses it, `paused` is true, `red_flags` say what to do and nothing is due."""
-    view = sessions_service.today(
-        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-    )
+    view = sessions_service.today(session, kb=kb, actor=actor, patient_id=_me(actor))
     return {
         "date": view.today.isoformat(),
         "plan_version": view.plan.number if view.plan else None,
@@ -53,37 +49,28 @@ def read_my_today(
 
 
 @router.get("/me/progress", response_model=ProgressRead)
-def read_my_progress(
-    request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
-) -> ProgressRead:
+def read_my_progress(session: DbSession, kb: Kb, actor: CurrentPatient) -> ProgressRead:
     """Your sessions, weekly adherence and weekly pain."""
-    return sessions_service.progress(
-        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-    )
+    return sessions_service.progress(session, kb=kb, actor=actor, patient_id=_me(actor))
 
 
 @router.post("/me/sessions", response_model=SessionRead, status_code=201)
 def create_my_session(
-    body: SessionCreate, request: Request, session: DbSession, actor: CurrentPatient
+    body: SessionCreate, session: DbSession, actor: CurrentPatient
 ) -> SessionRead:
     """Start a guided session of your plan with your pain before it (409 while paused)."""
-    return sessions_service.start_session(
-        session, actor=actor, patient_id=_me(actor), body=body, address=client_address(request)
-    )
+    return sessions_service.start_session(session, actor=actor, patient_id=_me(actor), body=body)
 
 
 @router.post("/patients/{patient_id}/sessions", response_model=SessionRead, status_code=201)
 def create_patient_session(
     patient_id: RowId,
     body: SessionCreate,
-    request: Request,
     session: DbSession,
     actor: CurrentClinician,
 ) -> SessionRead:
     """Start a guided session for a patient during a virtual or at-home visit."""
-    return sessions_service.start_session(
-        session, actor=actor, patient_id=patient_id, body=body, address=client_address(request)
-    )
+    return sessions_service.start_session(session, actor=actor, patient_id=patient_id, body=body)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead)
@@ -96,41 +83,33 @@ def read_session(session_id: RowId, session: DbSession, actor: CurrentActor) -> 
 def record_session_exercise(
     session_id: RowId,
     body: ExerciseDone,
-    request: Request,
     session: DbSession,
     actor: CurrentActor,
 ) -> SessionRead:
     """Record the sets done of one exercise, and whether it hurt."""
-    return sessions_service.record_exercise(
-        session, actor=actor, session_id=session_id, body=body, address=client_address(request)
-    )
+    return sessions_service.record_exercise(session, actor=actor, session_id=session_id, body=body)
 
 
 @router.get("/patients/{patient_id}/progress", response_model=ProgressRead)
 def read_patient_progress(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> ProgressRead:
     """A patient's sessions, weekly adherence and weekly pain."""
-    return sessions_service.progress(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
+    return sessions_service.progress(session, kb=kb, actor=actor, patient_id=patient_id)
 
 
 @router.get("/patients/{patient_id}/visit-notes", response_model=list[VisitNoteRead])
 def read_visit_notes(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> list[VisitNoteRead]:
     """List a patient's visit notes, newest visit first."""
-    return visit_notes.list_notes(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
+    return visit_notes.list_notes(session, kb=kb, actor=actor, patient_id=patient_id)
 
 
 @router.post("/patients/{patient_id}/visit-notes", response_model=VisitNoteRead, status_code=201)
 def create_visit_note(
     patient_id: RowId,
     body: VisitNoteCreate,
-    request: Request,
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
@@ -142,30 +121,24 @@ def create_visit_note(
         actor=actor,
         patient_id=patient_id,
         body=body,
-        address=client_address(request),
     )
 
 
 @router.get("/visit-notes/{note_id}", response_model=VisitNoteRead)
 def read_visit_note(
-    note_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    note_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> VisitNoteRead:
     """Read one visit note."""
-    return visit_notes.get_note(
-        session, kb=kb, actor=actor, note_id=note_id, address=client_address(request)
-    )
+    return visit_notes.get_note(session, kb=kb, actor=actor, note_id=note_id)
 
 
 @router.put("/visit-notes/{note_id}", response_model=VisitNoteRead)
 def update_visit_note(
     note_id: RowId,
     body: VisitNoteCreate,
-    request: Request,
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
 ) -> VisitNoteRead:
     """Amend a visit note (its author only)."""
-    return visit_notes.update_note(
-        session, kb=kb, actor=actor, note_id=note_id, body=body, address=client_address(request)
-    )
+    return visit_notes.update_note(session, kb=kb, actor=actor, note_id=note_id, body=body)

@@ -31,7 +31,7 @@ from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.schemas import ExerciseDone, SessionRead
-from popliteal.web.deps import CsrfProtected, DbSession, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, RowId
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -286,7 +286,6 @@ def record_my_step(
             body=ExerciseDone(
                 exercise_id=exercise_id, sets_done=len(ticked), hurt=form.get("hurt") == "yes"
             ),
-            address=client_address(request),
         )
     except NotAllowed:
         raise HTTPException(404, "We could not find that session.") from None

@@ -31,7 +31,7 @@ from popliteal.plans.staff_pages import (
 )
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions import suggestions as suggestions_service
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -53,16 +53,11 @@ def _plan_page(
     status: int = 200,
 ) -> Response:
     patient = staff_patient(session, actor, patient_id)
-    address = client_address(request)
     try:
-        plan = plans_service.current_plan(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=address
-        )
+        plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient_id)
         history = plans_service.plan_history(session, kb=kb, actor=actor, patient_id=patient_id)
         found = suggestions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
-        progress = sessions_service.progress(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=address
-        )
+        progress = sessions_service.progress(session, kb=kb, actor=actor, patient_id=patient_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     by_id = {e.id: e for e in plan.exercises} if plan else {}
@@ -141,7 +136,6 @@ def approve_plan_suggestions(
             patient_id=patient_id,
             exercise_ids=[] if phase else chosen,
             phase=phase,
-            address=client_address(request),
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
@@ -169,16 +163,14 @@ def approve_plan_suggestions(
 
 
 def care_summary(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> dict[str, Any]:
     """The staff patient page's "Care plan" block: plan, adherence and the latest session."""
-    plan = plans_service.current_plan(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=address
-    )
+    plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient_id)
     if plan is None:
         return {"plan": None}
     progress = sessions_service.progress(
-        session, kb=kb, actor=actor, patient_id=patient_id, weeks=1, address=address
+        session, kb=kb, actor=actor, patient_id=patient_id, weeks=1
     )
     week = progress.adherence[-1].percent if progress.adherence else None
     latest = progress.sessions[0] if progress.sessions else None

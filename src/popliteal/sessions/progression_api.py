@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from popliteal.accounts.deps import CurrentClinician
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import suggestions as suggestions_service
-from popliteal.web.deps import DbSession, Kb, RowId, client_address
+from popliteal.web.deps import DbSession, Kb, RowId
 
 router = APIRouter(prefix="/api", tags=["plans"])
 
@@ -65,7 +65,6 @@ def read_suggestions(
 def approve_suggestions(
     patient_id: RowId,
     body: SuggestionsApprove,
-    request: Request,
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
@@ -78,5 +77,4 @@ def approve_suggestions(
         patient_id=patient_id,
         exercise_ids=body.exercise_ids[:20],
         phase=body.phase,
-        address=client_address(request),
     )

@@ -88,7 +88,6 @@ class ReviewFlags(Protocol):
         actor: Actor,
         patient: Patient,
         now: datetime | None,
-        address: str,
     ) -> object: ...
 
 
@@ -118,7 +117,6 @@ def today(
     actor: Actor,
     patient_id: int,
     now: datetime | None = None,
-    address: str = "",
 ) -> TodayView:
     """Today's home programme: due exercises, sessions already done, this morning's pain;
     nothing due while an open red flag pauses it (`paused`)."""
@@ -130,9 +128,7 @@ def today(
             PainLog.patient_id == patient.id, PainLog.local_date == day, PainLog.kind == "morning"
         )
     )
-    plan = plans_service.current_plan(
-        session, kb=kb, actor=actor, patient_id=patient.id, address=address
-    )
+    plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient.id)
     if plan is None:
         return TodayView(None, day, [], [], None, morning, None, paused)
     exercises = [e.model_dump() for e in plan.exercises]
@@ -168,7 +164,6 @@ def start_session(
     patient_id: int,
     body: SessionCreate,
     now: datetime | None = None,
-    address: str = "",
 ) -> SessionRead:
     """Start a guided session of the current plan (the person, or their clinician on a visit);
     refused (ProgrammePaused, 409) while an open red flag pauses the programme."""
@@ -229,7 +224,6 @@ def start_session(
         entity="session_log",
         entity_id=log.id,
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return session_read(log, version.number)
@@ -246,7 +240,7 @@ def _own_session(
 
 
 def record_exercise(
-    session: Session, *, actor: Actor, session_id: int, body: ExerciseDone, address: str = ""
+    session: Session, *, actor: Actor, session_id: int, body: ExerciseDone
 ) -> SessionRead:
     """Record the sets done of one exercise of an unfinished session, and whether it hurt."""
     log = _own_session(session, actor, session_id)
@@ -274,7 +268,6 @@ def record_exercise(
         entity="session_log",
         entity_id=log.id,
         patient_id=log.patient_id,
-        address=address,
         detail={"exercise": body.exercise_id, "sets_done": body.sets_done, "hurt": body.hurt},
     )
     session.commit()
@@ -289,7 +282,6 @@ def finish_session(
     session_id: int,
     body: SessionFinish,
     now: datetime | None = None,
-    address: str = "",
     reviews: ReviewFlags | None = None,
 ) -> SessionRead:
     """Finish a session with the pain after it; the session then counts for adherence.
@@ -320,7 +312,6 @@ def finish_session(
             day=log.local_date,
             ref={"session_id": log.id},
             now=now,
-            address=address,
         )
     log.status = "done"
     log.pain_after = body.pain_after
@@ -337,10 +328,9 @@ def finish_session(
         day=log.local_date,
         ref={"session_id": log.id},
         now=now,
-        address=address,
     )
     if reviews is not None:
-        reviews(session, kb=kb, actor=actor, patient=patient, now=now, address=address)
+        reviews(session, kb=kb, actor=actor, patient=patient, now=now)
     read = read_log(session, log).model_copy(update={"red_flags": red_flags})
     accounts_service.audit(
         session,
@@ -349,7 +339,6 @@ def finish_session(
         entity="session_log",
         entity_id=log.id,
         patient_id=log.patient_id,
-        address=address,
         detail={
             "finished": True,
             "pain_after": body.pain_after,
@@ -436,7 +425,6 @@ def log_pain(
     patient_id: int,
     body: PainCreate,
     now: datetime | None = None,
-    address: str = "",
     reviews: ReviewFlags | None = None,
 ) -> int:
     """Log pain now; this morning's score replaces an earlier one of the same morning.
@@ -470,12 +458,11 @@ def log_pain(
         entity="pain_log",
         entity_id=row.id,
         patient_id=patient.id,
-        address=address,
         detail={"pain": body.pain, "kind": body.kind},
     )
     try:
         if reviews is not None:
-            reviews(session, kb=kb, actor=actor, patient=patient, now=now, address=address)
+            reviews(session, kb=kb, actor=actor, patient=patient, now=now)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -512,7 +499,6 @@ def progress(
     patient_id: int,
     now: datetime | None = None,
     weeks: int = 8,
-    address: str = "",
 ) -> ProgressRead:
     """Session logs, weekly adherence and weekly pain for the last `weeks` weeks; audited."""
     patient = visible_patient(session, actor, patient_id)
@@ -550,7 +536,6 @@ def progress(
         entity="session_log",
         entity_id="*",
         patient_id=patient.id,
-        address=address,
     )
     read = ProgressRead(
         sessions=[session_read(s, numbers.get(s.plan_version_id, 0)) for s in logs],

@@ -27,7 +27,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import TreatmentGiven, VisitNoteCreate, VisitNoteRead
 from popliteal.sessions.visit_notes import VisitNoteProblems
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.web.templating import local_time
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
@@ -253,9 +253,7 @@ def read_visit_notes(
     """List the patient's visit notes, newest first, after the visits still without a note."""
     patient = _patient(session, actor, patient_id)
     try:
-        notes = visit_notes.list_notes(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+        notes = visit_notes.list_notes(session, kb=kb, actor=actor, patient_id=patient_id)
         missing = visit_notes.visits_without_note(session, actor=actor, patient_id=patient_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
@@ -330,7 +328,6 @@ def create_visit_note(
                 actor=actor,
                 patient_id=patient_id,
                 body=body,
-                address=client_address(request),
             )
         except NotAllowed as exc:
             raise HTTPException(404, str(exc)) from None
@@ -361,9 +358,7 @@ def read_visit_note_edit(
 ) -> Response:
     """Show the note to amend (its author), or read-only (colleagues)."""
     try:
-        note = visit_notes.get_note(
-            session, kb=kb, actor=actor, note_id=note_id, address=client_address(request)
-        )
+        note = visit_notes.get_note(session, kb=kb, actor=actor, note_id=note_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     patient = _patient(session, actor, note.patient_id)
@@ -386,9 +381,7 @@ def update_visit_note(
 ) -> Response:
     """Save the amended note (its author only); problems come back on the form."""
     try:
-        note = visit_notes.get_note(
-            session, kb=kb, actor=actor, note_id=note_id, address=client_address(request)
-        )
+        note = visit_notes.get_note(session, kb=kb, actor=actor, note_id=note_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     patient = _patient(session, actor, note.patient_id)
@@ -413,7 +406,6 @@ def update_visit_note(
                 actor=actor,
                 note_id=note_id,
                 body=body,
-                address=client_address(request),
             )
         except NotAllowed as exc:
             raise HTTPException(404, str(exc)) from None

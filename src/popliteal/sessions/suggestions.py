@@ -69,7 +69,6 @@ def apply_suggestions(
     exercise_ids: list[str],
     phase: bool,
     now: datetime | None = None,
-    address: str = "",
 ) -> PlanVersionRead:
     """Save the next plan version with the approved suggestions applied.
 
@@ -148,7 +147,7 @@ def apply_suggestions(
             change_summary="Approved suggestions: " + "; ".join(changes),
         )
     return plans_service.save_plan(
-        session, kb=kb, actor=actor, patient_id=patient_id, spec=spec, now=now, address=address
+        session, kb=kb, actor=actor, patient_id=patient_id, spec=spec, now=now
     )
 
 

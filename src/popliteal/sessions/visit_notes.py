@@ -76,7 +76,7 @@ def _read(session: Session, kb: Knowledge, note: VisitNote) -> VisitNoteRead:
 
 
 def list_notes(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> list[VisitNoteRead]:
     """The patient's visit notes, newest visit first; audited as a read."""
     patient = _staff_patient(session, actor, patient_id)
@@ -93,7 +93,6 @@ def list_notes(
         entity="visit_note",
         entity_id="*",
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return reads
@@ -130,7 +129,6 @@ def create_note(
     patient_id: int,
     body: VisitNoteCreate,
     now: datetime | None = None,
-    address: str = "",
 ) -> VisitNoteRead:
     """Write a visit note (one per appointment); audited."""
     patient = _staff_patient(session, actor, patient_id)
@@ -159,16 +157,13 @@ def create_note(
         entity="visit_note",
         entity_id=note.id,
         patient_id=patient.id,
-        address=address,
     )
     read = _read(session, kb, note)  # before commit: no read transaction left open
     session.commit()
     return read
 
 
-def get_note(
-    session: Session, *, kb: Knowledge, actor: Actor, note_id: int, address: str = ""
-) -> VisitNoteRead:
+def get_note(session: Session, *, kb: Knowledge, actor: Actor, note_id: int) -> VisitNoteRead:
     """One visit note of the clinic; audited."""
     note = session.get(VisitNote, note_id)
     if note is None:
@@ -182,7 +177,6 @@ def get_note(
         entity="visit_note",
         entity_id=note.id,
         patient_id=note.patient_id,
-        address=address,
     )
     session.commit()
     return read
@@ -196,7 +190,6 @@ def update_note(
     note_id: int,
     body: VisitNoteCreate,
     now: datetime | None = None,
-    address: str = "",
 ) -> VisitNoteRead:
     """Amend a note (its author only); the audit keeps which fields changed."""
     note = session.get(VisitNote, note_id)
@@ -231,7 +224,6 @@ def update_note(
         entity="visit_note",
         entity_id=note.id,
         patient_id=note.patient_id,
-        address=address,
         detail={"changed": changed},
     )
     read = _read(session, kb, note)  # before commit: no read transaction left open

@@ -18,7 +18,7 @@ from popliteal.accounts.schemas import (
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.screening import staff_service
 from popliteal.screening.answers import InvalidAnswers
-from popliteal.web.deps import DbSession, Kb, RowId, client_address
+from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.workspace import service as workspace_service
 
 router = APIRouter(prefix="/api/patients", tags=["patients"])
@@ -28,23 +28,19 @@ router = APIRouter(prefix="/api/patients", tags=["patients"])
 
 @router.get("", response_model=list[PatientSummaryRead])
 def read_patients(
-    request: Request, session: DbSession, kb: Kb, actor: CurrentClinician, q: str = ""
+    session: DbSession, kb: Kb, actor: CurrentClinician, q: str = ""
 ) -> list[PatientSummaryRead]:
     """List the clinic's patients, most urgent first; `q` filters by name or email."""
-    return workspace_service.list_patients(
-        session, kb=kb, actor=actor, q=q[:200], address=client_address(request)
-    )
+    return workspace_service.list_patients(session, kb=kb, actor=actor, q=q[:200])
 
 
 @router.get("/{patient_id}", response_model=PatientRecordRead)
 def read_patient(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> PatientRecordRead:
     """Read one patient's record: details, screenings with results, and appointments."""
     try:
-        return workspace_service.patient_record(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-        )
+        return workspace_service.patient_record(session, kb=kb, actor=actor, patient_id=patient_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
 
@@ -67,7 +63,6 @@ def create_exam(
             patient_id=patient_id,
             raw_answers=body.answers,
             escalate=request.app.state.escalate_exam,
-            address=client_address(request),
         )
         comparison = staff_service.exam_comparison(
             session,
@@ -75,7 +70,6 @@ def create_exam(
             actor=actor,
             patient_id=patient_id,
             screening_id=screening.id,
-            address=client_address(request),
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
@@ -101,7 +95,6 @@ def create_exam(
 def update_diagnosis(
     patient_id: RowId,
     body: DiagnosisUpdate,
-    request: Request,
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
@@ -115,7 +108,6 @@ def update_diagnosis(
             patient_id=patient_id,
             condition=body.condition,
             note=body.note,
-            address=client_address(request),
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None

@@ -27,7 +27,6 @@ def finish_session(
     session_id: int,
     body: SessionFinish,
     now: datetime | None = None,
-    address: str = "",
 ) -> SessionRead:
     """Finish a guided session (its checklist's red flags open their alerts), then the review
     flags; commits."""
@@ -38,7 +37,6 @@ def finish_session(
         session_id=session_id,
         body=body,
         now=now,
-        address=address,
         reviews=evaluate_reviews,
     )
 
@@ -51,7 +49,6 @@ def log_pain(
     patient_id: int,
     body: PainCreate,
     now: datetime | None = None,
-    address: str = "",
 ) -> int:
     """Log a pain score, then the review flags (pain worse over two weeks); commits."""
     return sessions_service.log_pain(
@@ -61,6 +58,5 @@ def log_pain(
         patient_id=patient_id,
         body=body,
         now=now,
-        address=address,
         reviews=evaluate_reviews,
     )

@@ -18,7 +18,7 @@ from popliteal.running import service as running_service
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
 from popliteal.sessions.plan_pages import care_summary
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.workspace import service as workspace_service
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
@@ -43,9 +43,7 @@ def read_patients(
 ) -> Response:
     """List the clinic's patients, most urgent first, with a search box."""
     q = q[:200]
-    patients = workspace_service.list_patients(
-        session, kb=kb, actor=actor, q=q, address=client_address(request)
-    )
+    patients = workspace_service.list_patients(session, kb=kb, actor=actor, q=q)
     load_flags = running_service.load_flags(
         session, kb=kb, actor=actor, patient_ids=[p.id for p in patients]
     )
@@ -55,7 +53,6 @@ def read_patients(
         kb=kb,
         actor=actor,
         patient_ids=[p.id for p in patients],
-        address=client_address(request),
     )
     return _render(
         request,
@@ -83,20 +80,14 @@ def _patient_page(
 ) -> Response:
     try:
         record = workspace_service.patient_record(
-            session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
+            session, kb=kb, actor=actor, patient_id=patient_id
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     # care plan block (plans/staff_pages.py)
-    care = care_summary(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
-    running = running_summary(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
-    outcomes = score_results.outcomes_card(
-        session, kb=kb, actor=actor, patient_id=patient_id, address=client_address(request)
-    )
+    care = care_summary(session, kb=kb, actor=actor, patient_id=patient_id)
+    running = running_summary(session, kb=kb, actor=actor, patient_id=patient_id)
+    outcomes = score_results.outcomes_card(session, kb=kb, actor=actor, patient_id=patient_id)
     return _render(
         request,
         "workspace_patient.html",
@@ -146,7 +137,6 @@ def update_diagnosis(
             patient_id=patient_id,
             condition=condition,
             note=note,
-            address=client_address(request),
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
@@ -264,7 +254,6 @@ def update_clinic_settings(
             actor=actor,
             name=name,
             timezone=timezone,
-            address=client_address(request),
             followup_interval_days=interval,
             preferred_instrument=instrument,
             **numbers,
@@ -335,7 +324,6 @@ def create_clinician(
             profession=profession,
             role=role,
             password=password,
-            address=client_address(request),
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
@@ -356,9 +344,7 @@ def _set_active(
     request: Request, session: DbSession, actor: Any, user_id: int, *, active: bool
 ) -> Response:
     try:
-        accounts_service.set_staff_active(
-            session, actor=actor, user_id=user_id, active=active, address=client_address(request)
-        )
+        accounts_service.set_staff_active(session, actor=actor, user_id=user_id, active=active)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     except AccountError as exc:

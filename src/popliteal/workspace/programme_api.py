@@ -4,12 +4,12 @@ the rest of the sessions API (sessions/api.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from popliteal.accounts.deps import CurrentActor, CurrentPatient
 from popliteal.accounts.rules import Actor
 from popliteal.sessions.schemas import PainCreate, SessionFinish, SessionRead
-from popliteal.web.deps import DbSession, Kb, RowId, client_address
+from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.workspace import flows
 
 router = APIRouter(prefix="/api", tags=["sessions"])
@@ -22,7 +22,7 @@ def _me(actor: Actor) -> int:
 
 @router.post("/me/pain", status_code=201)
 def create_my_pain(
-    body: PainCreate, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
+    body: PainCreate, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> dict[str, int]:
     """Log your pain (0-10); a second morning score the same day replaces the first."""
     row = flows.log_pain(
@@ -31,7 +31,6 @@ def create_my_pain(
         actor=actor,
         patient_id=_me(actor),
         body=body,
-        address=client_address(request),
     )
     return {"id": row, "pain": body.pain}
 
@@ -40,7 +39,6 @@ def create_my_pain(
 def finish_session(
     session_id: RowId,
     body: SessionFinish,
-    request: Request,
     session: DbSession,
     kb: Kb,
     actor: CurrentActor,
@@ -52,5 +50,4 @@ def finish_session(
         actor=actor,
         session_id=session_id,
         body=body,
-        address=client_address(request),
     )

@@ -49,7 +49,7 @@ from popliteal.sessions.pages import (
     step_page,
 )
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish, SessionRead
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.workspace import flows
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
@@ -84,9 +84,7 @@ def _today_page(
     status: int = 200,
     form: PostedForm | None = None,
 ) -> Response:
-    view = sessions_service.today(
-        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-    )
+    view = sessions_service.today(session, kb=kb, actor=actor, patient_id=_me(actor))
     return render(
         request,
         "sessions_today.html",
@@ -139,7 +137,6 @@ def create_my_pain(
             actor=actor,
             patient_id=_me(actor),
             body=PainCreate(pain=pain, kind="morning"),
-            address=client_address(request),
         )
     except AccountError as exc:
         return _today_page(
@@ -168,7 +165,6 @@ def create_my_session(
             actor=actor,
             patient_id=_me(actor),
             body=SessionCreate.model_validate({"mode": mode, "pain_before": pain}),
-            address=client_address(request),
         )
     except AccountError as exc:
         return _today_page(
@@ -289,7 +285,6 @@ def finish_my_session(
             actor=actor,
             patient_id=log.patient_id,
             safety=safety,
-            address=client_address(request),
             origin="session",
         )
         if flags:
@@ -304,7 +299,6 @@ def finish_my_session(
             actor=actor,
             session_id=session_id,
             body=SessionFinish(pain_after=pain, note=note, safety=safety),
-            address=client_address(request),
         )
     except NotAllowed:
         raise HTTPException(404, "We could not find that session.") from None
@@ -327,9 +321,7 @@ def read_my_progress(
     request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> Response:
     """Show how often you did your exercises, your pain week by week, and your sessions."""
-    progress = sessions_service.progress(
-        session, kb=kb, actor=actor, patient_id=_me(actor), address=client_address(request)
-    )
+    progress = sessions_service.progress(session, kb=kb, actor=actor, patient_id=_me(actor))
     # Weeks before the plan began (or before the first score) would only fill the page.
     weekly = from_first(progress.weekly_pain, lambda week: week[1] is not None)
     return render(
@@ -351,7 +343,6 @@ def read_my_progress(
                 patient_id=_me(actor),
                 prefix="my",
                 compact=True,
-                address=client_address(request),
             ),
         },
     )

@@ -74,7 +74,6 @@ def list_patients(
     actor: Actor,
     q: str = "",
     now: datetime | None = None,
-    address: str = "",
 ) -> list[PatientSummaryRead]:
     """The clinic's patients, most urgent first, optionally filtered by name or email."""
     accounts_service.require_staff(actor, "this is for the clinic's clinicians")
@@ -152,7 +151,6 @@ def list_patients(
             entity="patient_list",
             entity_id=clinic.id,
             patient_id=listed.id,
-            address=address,
         )
     session.commit()
     return out
@@ -182,7 +180,7 @@ def _screening_read(kb: Knowledge, screening: Screening) -> ScreeningRead:
 
 
 def patient_record(
-    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, address: str = ""
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> PatientRecordRead:
     """The patient's details, screenings (newest first) and appointments; audited as a read."""
     patient = _staff_patient(session, actor=actor, patient_id=patient_id)
@@ -222,7 +220,6 @@ def patient_record(
         entity="patient",
         entity_id=patient.id,
         patient_id=patient.id,
-        address=address,
     )
     session.commit()
     return record
