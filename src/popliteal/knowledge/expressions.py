@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from popliteal.knowledge.schema import Answer, Expr, Finding, Predicate, Score
+from popliteal.knowledge.schema import (
+    AllOf,
+    Answer,
+    AnyOf,
+    Expr,
+    Finding,
+    FindingTest,
+    Not,
+    Predicate,
+    Ref,
+    Score,
+    ScoreTest,
+)
 
 
 def value_problem(finding: Finding, value: Answer) -> str | None:
@@ -34,10 +46,12 @@ def value_problem(finding: Finding, value: Answer) -> str | None:
 def walk_expr(expr: Expr) -> Iterator[Expr]:
     """Every node of a rule expression, the expression itself first (refs not followed)."""
     yield expr
-    for child in (expr.all or []) + (expr.any or []):
-        yield from walk_expr(child)
-    if expr.not_ is not None:
-        yield from walk_expr(expr.not_)
+    match expr:
+        case AllOf(all=children) | AnyOf(any=children):
+            for child in children:
+                yield from walk_expr(child)
+        case Not(not_=child):
+            yield from walk_expr(child)
 
 
 def read_findings(
@@ -48,11 +62,10 @@ def read_findings(
 ) -> Iterator[str]:
     """Every finding an expression reads, through the predicates and scores it names."""
     for node in walk_expr(expr):
-        if node.finding is not None:
-            yield node.finding
-        if node.score is not None and node.score in scores:
-            yield from (item.finding for item in scores[node.score].items)
-        if node.ref is not None and node.ref in predicates and node.ref not in seen:
-            yield from read_findings(
-                predicates[node.ref].when, predicates, scores, seen | {node.ref}
-            )
+        match node:
+            case FindingTest(finding=finding):
+                yield finding
+            case ScoreTest(score=score) if score in scores:
+                yield from (item.finding for item in scores[score].items)
+            case Ref(ref=name) if name in predicates and name not in seen:
+                yield from read_findings(predicates[name].when, predicates, scores, seen | {name})

@@ -11,7 +11,19 @@ from dataclasses import dataclass
 from functools import cache
 
 from popliteal.knowledge.loader import Knowledge, walk_expr
-from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer, Expr, Urgency, urgency_rank
+from popliteal.knowledge.schema import (
+    RED_FLAG_LEVELS,
+    AllOf,
+    Answer,
+    AnyOf,
+    Expr,
+    FindingTest,
+    Not,
+    Ref,
+    ScoreTest,
+    Urgency,
+    urgency_rank,
+)
 
 Answers = Mapping[str, Answer | None]
 # Who answered, "patient" or "clinician" (not the account Role): some items need a clinician.
@@ -58,60 +70,61 @@ def score_value(
     return total, counted
 
 
-def leaf_holds(value: Answer | None, expr: Expr) -> bool:
+def leaf_holds(value: Answer | None, test: FindingTest | ScoreTest) -> bool:
     """Whether one finding or score test holds for this value (None = unanswered)."""
-    if expr.missing is not None:
-        return (value is None) == expr.missing
+    if test.missing is not None:
+        return (value is None) == test.missing
     if value is None:
-        return expr.unknown
-    if expr.equals is not None:
-        return type(value) is type(expr.equals) and value == expr.equals
-    if expr.in_ is not None:
-        return any(type(value) is type(v) and value == v for v in expr.in_)
+        return test.unknown
+    if test.equals is not None:
+        return type(value) is type(test.equals) and value == test.equals
+    if test.in_ is not None:
+        return any(type(value) is type(v) and value == v for v in test.in_)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    if expr.at_least is not None:
-        return value >= expr.at_least
-    if expr.at_most is not None:
-        return value <= expr.at_most
-    if expr.below is not None:
-        return value < expr.below
+    if test.at_least is not None:
+        return value >= test.at_least
+    if test.at_most is not None:
+        return value <= test.at_most
+    if test.below is not None:
+        return value < test.below
     return False
 
 
 def evaluate(kb: Knowledge, expr: Expr, answers: Answers, role: Answerer) -> tuple[bool, set[str]]:
     """Evaluate a rule expression; also return the finding ids that made it true."""
-    if expr.all is not None:
-        ids: set[str] = set()
-        for child in expr.all:
-            ok, child_ids = evaluate(kb, child, answers, role)
-            if not ok:
-                return False, set()
-            ids |= child_ids
-        return True, ids
-    if expr.any is not None:
-        hit = False
-        ids = set()
-        for child in expr.any:
-            ok, child_ids = evaluate(kb, child, answers, role)
-            if ok:
-                hit = True
+    match expr:
+        case AllOf(all=children):
+            ids: set[str] = set()
+            for child in children:
+                ok, child_ids = evaluate(kb, child, answers, role)
+                if not ok:
+                    return False, set()
                 ids |= child_ids
-        return hit, ids
-    if expr.not_ is not None:
-        ok, _ = evaluate(kb, expr.not_, answers, role)
-        return not ok, set()
-    if expr.ref is not None:
-        return evaluate(kb, kb.predicates[expr.ref].when, answers, role)
-    if expr.score is not None:
-        total, counted = score_value(kb, expr.score, answers, role)
-        return leaf_holds(total, expr), counted
-    assert expr.finding is not None  # noqa: S101 - the schema guarantees one form
-    if expr.clinician_only and role != "clinician":
-        return False, set()
-    value = answers.get(expr.finding)
-    ok = leaf_holds(value, expr)
-    return ok, ({expr.finding} if ok and value is not None else set())
+            return True, ids
+        case AnyOf(any=children):
+            hit = False
+            ids = set()
+            for child in children:
+                ok, child_ids = evaluate(kb, child, answers, role)
+                if ok:
+                    hit = True
+                    ids |= child_ids
+            return hit, ids
+        case Not(not_=child):
+            ok, _ = evaluate(kb, child, answers, role)
+            return not ok, set()
+        case Ref(ref=name):
+            return evaluate(kb, kb.predicates[name].when, answers, role)
+        case ScoreTest(score=score):
+            total, counted = score_value(kb, score, answers, role)
+            return leaf_holds(total, expr), counted
+        case FindingTest(finding=finding):
+            if expr.clinician_only and role != "clinician":
+                return False, set()
+            value = answers.get(finding)
+            ok = leaf_holds(value, expr)
+            return ok, ({finding} if ok and value is not None else set())
 
 
 def triage(kb: Knowledge, answers: Answers, *, role: Answerer = "patient") -> TriageResult:
@@ -152,12 +165,13 @@ def safety_findings(kb: Knowledge) -> frozenset[str]:
 
     def collect(expr: Expr) -> None:
         for node in walk_expr(expr):
-            if node.finding is not None:
-                out.add(node.finding)
-            if node.score is not None:
-                out.update(i.finding for i in kb.scores[node.score].items)
-            if node.ref is not None:
-                collect(kb.predicates[node.ref].when)
+            match node:
+                case FindingTest(finding=finding):
+                    out.add(finding)
+                case ScoreTest(score=score):
+                    out.update(i.finding for i in kb.scores[score].items)
+                case Ref(ref=name):
+                    collect(kb.predicates[name].when)
 
     for rule in kb.rules:
         if rule.urgency in RED_FLAG_LEVELS:

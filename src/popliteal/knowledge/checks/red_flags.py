@@ -13,10 +13,13 @@ from popliteal.knowledge.schema import (
     Condition,
     Expr,
     Finding,
+    FindingTest,
     Predicate,
     RedFlagRule,
     RedFlagsFile,
+    Ref,
     Score,
+    ScoreTest,
 )
 
 
@@ -55,19 +58,18 @@ def check_red_flags(
                 exprs.append((f"must_rule_out {cant_miss.condition}", cant_miss.only_if))
     for where, expr in exprs:
         for node in walk_expr(expr):
-            if node.ref is not None and node.ref not in predicates:
-                problems.append(f"red_flags.yaml: {where}: unknown predicate '{node.ref}'")
-            if node.score is not None and node.score not in scores:
-                problems.append(f"red_flags.yaml: {where}: unknown score '{node.score}'")
-            if node.finding is not None:
-                f = findings.get(node.finding)
-                if f is None:
-                    problems.append(f"red_flags.yaml: {where}: unknown finding '{node.finding}'")
-                    continue
-                for v in ([node.equals] if node.equals is not None else []) + (node.in_ or []):
-                    why = value_problem(f, v)
-                    if why:
-                        problems.append(f"red_flags.yaml: {where}: {node.finding}={v!r}: {why}")
+            match node:
+                case Ref(ref=name) if name not in predicates:
+                    problems.append(f"red_flags.yaml: {where}: unknown predicate '{name}'")
+                case ScoreTest(score=score) if score not in scores:
+                    problems.append(f"red_flags.yaml: {where}: unknown score '{score}'")
+                case FindingTest(finding=fid) if fid not in findings:
+                    problems.append(f"red_flags.yaml: {where}: unknown finding '{fid}'")
+                case FindingTest(finding=fid):
+                    for v in ([node.equals] if node.equals is not None else []) + (node.in_ or []):
+                        why = value_problem(findings[fid], v)
+                        if why:
+                            problems.append(f"red_flags.yaml: {where}: {fid}={v!r}: {why}")
 
 
 def unknown_policy_problems(

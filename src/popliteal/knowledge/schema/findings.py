@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from popliteal.knowledge.schema.common import Answer, Id, Text, _Strict
+from popliteal.knowledge.schema.common import Id, Text, _Strict
+from popliteal.knowledge.schema.expressions import FindingTest
 
 FindingType = Literal["bool", "scale", "number", "choice"]
 Who = Literal["P", "C"]
@@ -19,59 +20,6 @@ Who = Literal["P", "C"]
 
 # Choice values may start with a digit: the contract has `10_30` and `30_100` (quote them in YAML).
 ChoiceValue = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=80)]
-
-
-class Expr(_Strict):
-    """A rule condition. Exactly one form is used per node.
-
-    Leaf forms test one answered finding (`equals`, `in`, `at_least`, `at_most`, `below`),
-    a score (`score` + `at_least`/`at_most`), or a named predicate (`ref`). `missing: true` is true
-    only when the finding is unanswered; `unknown: true` also makes any other test true when its
-    finding is unanswered (used for "acute unless we know otherwise"). `clinician_only: true` makes
-    a leaf false unless a clinician gave the answer (the Wells alternative-diagnosis item).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    all: list[Expr] | None = None
-    any: list[Expr] | None = None
-    not_: Expr | None = Field(default=None, alias="not")
-    ref: Id | None = None
-    finding: Id | None = None
-    score: Id | None = None
-    equals: Answer | None = None
-    in_: list[Answer] | None = Field(default=None, alias="in")
-    at_least: float | None = None
-    at_most: float | None = None
-    below: float | None = None
-    missing: bool | None = None
-    unknown: bool = False
-    clinician_only: bool = False
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Expr:
-        heads = [
-            x is not None
-            for x in (self.all, self.any, self.not_, self.ref, self.finding, self.score)
-        ]
-        if sum(heads) != 1:
-            raise ValueError(
-                "an expression needs exactly one of all / any / not / ref / finding / score"
-            )
-        tests = [
-            x is not None
-            for x in (self.equals, self.in_, self.at_least, self.at_most, self.below, self.missing)
-        ]
-        if self.finding is not None and sum(tests) != 1:
-            raise ValueError(
-                f"finding '{self.finding}' needs exactly one test: equals / in / "
-                "at_least / at_most / below / missing"
-            )
-        if self.score is not None and sum(tests) != 1:
-            raise ValueError(f"score '{self.score}' needs exactly one test")
-        if self.finding is None and self.score is None and any(tests):
-            raise ValueError("tests (equals, in, at_least, ...) belong to a finding or score")
-        return self
 
 
 class UnknownPolicy(_Strict):
@@ -108,7 +56,7 @@ class Finding(_Strict):
     question: str | None = None
     clinician_wording: str | None = None
     help: str | None = None
-    ask_if: list[Expr] = []  # finding tests only: asked once every one of them holds
+    ask_if: list[FindingTest] = []  # asked once every one of them holds
     unknown_policy: UnknownPolicy | None = None  # required where it can fire a safety rule
     exam_section: Id | None = None  # where the clinician's exam form shows it (who: C)
 
@@ -127,7 +75,7 @@ class Finding(_Strict):
             raise ValueError("a finding the person answers (who: P) needs 'question'")
         if "C" in self.who and not self.clinician_wording:
             raise ValueError("a clinician finding (who: C) needs 'clinician_wording'")
-        if any(c.finding is None or c.unknown or c.missing is not None for c in self.ask_if):
+        if any(c.unknown or c.missing is not None for c in self.ask_if):
             raise ValueError("'ask_if' takes finding tests (equals / in / at_least / ...) only")
         return self
 

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from popliteal.knowledge.schema.common import Cited, Id, Text, Urgency, _Strict
-from popliteal.knowledge.schema.findings import Expr
+from popliteal.knowledge.schema.expressions import Expr
 
 
 class ScoreItem(_Strict):
