@@ -20,6 +20,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor, may_see_patient
 from popliteal.clock import local_date, utcnow
+from popliteal.db import reading, transaction
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import service as plans_service
@@ -55,8 +56,8 @@ def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
 
 def check_patient(session: Session, *, actor: Actor, patient_id: int) -> None:
     """NotAllowed unless this actor may see the patient (checked before reading any upload)."""
-    _patient(session, actor, patient_id)
-    session.rollback()
+    with reading(session):
+        _patient(session, actor, patient_id)
 
 
 def _read(a: Activity) -> ActivityRead:
@@ -94,56 +95,52 @@ def add_activity(
     now: datetime | None = None,
 ) -> ActivityRead:
     """Store a run entered by hand (distance in the given unit, else the person's); audited."""
-    patient = _patient(session, actor, patient_id)
-    today = plans_service.local_today(session, patient.clinic_id, now)
-    if body.local_date > today:
-        session.rollback()
-        raise RunningError(
-            f"{body.local_date.isoformat()} is in the future: log a run once it is done"
+    with transaction(session):
+        patient = _patient(session, actor, patient_id)
+        today = plans_service.local_today(session, patient.clinic_id, now)
+        if body.local_date > today:
+            raise RunningError(
+                f"{body.local_date.isoformat()} is in the future: log a run once it is done"
+            )
+        if body.local_date < today - timedelta(days=HISTORY_DAYS * 5):
+            raise RunningError("that date is more than five years ago")
+        if body.pain_next_morning is not None and body.local_date >= today:
+            raise RunningError("next-morning pain can be added tomorrow morning")
+        started_at = None
+        if body.start_time is not None:
+            zone = accounts_service.clinic_zone(session, patient.clinic_id)
+            started_at = datetime.combine(body.local_date, body.start_time, tzinfo=zone)
+        row = Activity(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            local_date=body.local_date,
+            started_at=started_at,
+            distance_km=_to_km(body.distance, body.unit or patient.distance_unit),
+            duration_s=body.duration_minutes * 60 if body.duration_minutes is not None else None,
+            elevation_gain_m=body.elevation_gain_m,
+            surface=body.surface,
+            pain_during=body.pain_during,
+            pain_next_morning=body.pain_next_morning,
+            walk_run_level=body.walk_run_level,
+            source="manual",
+            distance_source="manual",
+            note=body.note.strip(),
+            created_by=actor.user_id,
         )
-    if body.local_date < today - timedelta(days=HISTORY_DAYS * 5):
-        session.rollback()
-        raise RunningError("that date is more than five years ago")
-    if body.pain_next_morning is not None and body.local_date >= today:
-        session.rollback()
-        raise RunningError("next-morning pain can be added tomorrow morning")
-    started_at = None
-    if body.start_time is not None:
-        zone = accounts_service.clinic_zone(session, patient.clinic_id)
-        started_at = datetime.combine(body.local_date, body.start_time, tzinfo=zone)
-    row = Activity(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        local_date=body.local_date,
-        started_at=started_at,
-        distance_km=_to_km(body.distance, body.unit or patient.distance_unit),
-        duration_s=body.duration_minutes * 60 if body.duration_minutes is not None else None,
-        elevation_gain_m=body.elevation_gain_m,
-        surface=body.surface,
-        pain_during=body.pain_during,
-        pain_next_morning=body.pain_next_morning,
-        walk_run_level=body.walk_run_level,
-        source="manual",
-        distance_source="manual",
-        note=body.note.strip(),
-        created_by=actor.user_id,
-    )
-    if row.distance_km > 300:
-        session.rollback()
-        raise RunningError("a run longer than 300 km is not believable; check the distance")
-    session.add(row)
-    session.flush()
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="create",
-        entity="activity",
-        entity_id=row.id,
-        patient_id=patient.id,
-        detail={"source": "manual", "distance_km": round(row.distance_km, 3)},
-    )
-    read = _read(row)
-    session.commit()
+        if row.distance_km > 300:
+            raise RunningError("a run longer than 300 km is not believable; check the distance")
+        session.add(row)
+        session.flush()
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="create",
+            entity="activity",
+            entity_id=row.id,
+            patient_id=patient.id,
+            detail={"source": "manual", "distance_km": round(row.distance_km, 3)},
+        )
+        read = _read(row)
     return read
 
 
@@ -178,86 +175,85 @@ def import_files(
     Each file is parsed on its own, so one bad file does not block the others; the result
     names every file and what happened to it.
     """
-    patient = _patient(session, actor, patient_id)
-    if surface is not None and surface not in SURFACES:
-        session.rollback()
-        raise RunningError(f"unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}")
-    moment = now or utcnow()
-    zone = accounts_service.clinic_zone(session, patient.clinic_id)
-    imported: list[Activity] = []
-    duplicates: list[ImportSkipped] = []
-    rejected: list[ImportSkipped] = []
-    seen: dict[str, str] = {}
-    for name, data in files:
-        try:
-            parsed = importers.parse_activity(name, data, now=moment)
-        except importers.ImportProblem as exc:
-            rejected.append(ImportSkipped(file=name, reason=exc.problem))
-            continue
-        if parsed.content_hash in seen:
-            duplicates.append(
-                ImportSkipped(
-                    file=name, reason=f"the same file as '{seen[parsed.content_hash]}' above"
+    with transaction(session):
+        patient = _patient(session, actor, patient_id)
+        if surface is not None and surface not in SURFACES:
+            raise RunningError(f"unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}")
+        moment = now or utcnow()
+        zone = accounts_service.clinic_zone(session, patient.clinic_id)
+        imported: list[Activity] = []
+        duplicates: list[ImportSkipped] = []
+        rejected: list[ImportSkipped] = []
+        seen: dict[str, str] = {}
+        for name, data in files:
+            try:
+                parsed = importers.parse_activity(name, data, now=moment)
+            except importers.ImportProblem as exc:
+                rejected.append(ImportSkipped(file=name, reason=exc.problem))
+                continue
+            if parsed.content_hash in seen:
+                duplicates.append(
+                    ImportSkipped(
+                        file=name, reason=f"the same file as '{seen[parsed.content_hash]}' above"
+                    )
                 )
-            )
-            continue
-        seen[parsed.content_hash] = name
-        stored = session.scalar(
-            select(Activity).where(
-                Activity.patient_id == patient.id, Activity.content_hash == parsed.content_hash
-            )
-        ) or _same_run(session, patient.id, parsed.start)
-        if stored is not None:
-            duplicates.append(
-                ImportSkipped(
-                    file=name,
-                    reason=f"already imported as {_describe(stored)}",
-                    activity_id=stored.id,
+                continue
+            seen[parsed.content_hash] = name
+            stored = session.scalar(
+                select(Activity).where(
+                    Activity.patient_id == patient.id, Activity.content_hash == parsed.content_hash
                 )
+            ) or _same_run(session, patient.id, parsed.start)
+            if stored is not None:
+                duplicates.append(
+                    ImportSkipped(
+                        file=name,
+                        reason=f"already imported as {_describe(stored)}",
+                        activity_id=stored.id,
+                    )
+                )
+                continue
+            row = Activity(
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                local_date=local_date(parsed.start, zone),
+                started_at=parsed.start,
+                distance_km=parsed.distance_m / 1000,
+                duration_s=parsed.duration_s,
+                elevation_gain_m=parsed.elevation_gain_m,
+                surface=surface,
+                source="file",
+                distance_source=parsed.distance_source,
+                file_name=name[:255],
+                file_format=parsed.file_format,
+                content_hash=parsed.content_hash,
+                created_by=actor.user_id,
             )
-            continue
-        row = Activity(
-            clinic_id=patient.clinic_id,
-            patient_id=patient.id,
-            local_date=local_date(parsed.start, zone),
-            started_at=parsed.start,
-            distance_km=parsed.distance_m / 1000,
-            duration_s=parsed.duration_s,
-            elevation_gain_m=parsed.elevation_gain_m,
-            surface=surface,
-            source="file",
-            distance_source=parsed.distance_source,
-            file_name=name[:255],
-            file_format=parsed.file_format,
-            content_hash=parsed.content_hash,
-            created_by=actor.user_id,
-        )
-        if row.distance_km > 300:
-            rejected.append(
-                ImportSkipped(file=name, reason="a run longer than 300 km is not believable")
+            if row.distance_km > 300:
+                rejected.append(
+                    ImportSkipped(file=name, reason="a run longer than 300 km is not believable")
+                )
+                continue
+            try:
+                with session.begin_nested():
+                    session.add(row)
+            except IntegrityError:  # the same file, imported at this moment by another request
+                duplicates.append(ImportSkipped(file=name, reason="already imported"))
+                continue
+            imported.append(row)
+        for a in imported:  # one event per run: a joined id list outgrows entity_id's 64 chars
+            accounts_service.audit(
+                session,
+                actor=actor,
+                action="create",
+                entity="activity",
+                entity_id=a.id,
+                patient_id=patient.id,
+                detail={"source": "file", "file": a.file_name},
             )
-            continue
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:  # the same file, imported at this moment by another request
-            duplicates.append(ImportSkipped(file=name, reason="already imported"))
-            continue
-        imported.append(row)
-    for a in imported:  # one event per run: a joined id list outgrows entity_id's 64 chars
-        accounts_service.audit(
-            session,
-            actor=actor,
-            action="create",
-            entity="activity",
-            entity_id=a.id,
-            patient_id=patient.id,
-            detail={"source": "file", "file": a.file_name},
+        result = ImportResult(
+            imported=[_read(a) for a in imported], duplicates=duplicates, rejected=rejected
         )
-    result = ImportResult(
-        imported=[_read(a) for a in imported], duplicates=duplicates, rejected=rejected
-    )
-    session.commit()
     return result
 
 
@@ -271,9 +267,8 @@ def _own_activity(session: Session, actor: Actor, activity_id: int) -> Activity:
 
 
 def get_activity(session: Session, *, actor: Actor, activity_id: int) -> ActivityRead:
-    read = _read(_own_activity(session, actor, activity_id))
-    session.rollback()
-    return read
+    with reading(session):
+        return _read(_own_activity(session, actor, activity_id))
 
 
 def update_activity(
@@ -285,62 +280,60 @@ def update_activity(
     now: datetime | None = None,
 ) -> ActivityRead:
     """Add what is known after a run: surface, pain during and next morning, walk-run level."""
-    row = _own_activity(session, actor, activity_id)
-    changes = body.model_dump(exclude_unset=True)
-    if "pain_next_morning" in changes and changes["pain_next_morning"] is not None:
-        today = plans_service.local_today(session, row.clinic_id, now)
-        if row.local_date >= today:
-            session.rollback()
-            raise RunningError("next-morning pain can be added tomorrow morning")
-    for field, value in changes.items():
-        setattr(row, field, value.strip() if isinstance(value, str) else value)
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="update",
-        entity="activity",
-        entity_id=row.id,
-        patient_id=row.patient_id,
-        detail={k: v for k, v in changes.items() if k != "note"},
-    )
-    read = _read(row)
-    session.commit()
+    with transaction(session):
+        row = _own_activity(session, actor, activity_id)
+        changes = body.model_dump(exclude_unset=True)
+        if "pain_next_morning" in changes and changes["pain_next_morning"] is not None:
+            today = plans_service.local_today(session, row.clinic_id, now)
+            if row.local_date >= today:
+                raise RunningError("next-morning pain can be added tomorrow morning")
+        for field, value in changes.items():
+            setattr(row, field, value.strip() if isinstance(value, str) else value)
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="activity",
+            entity_id=row.id,
+            patient_id=row.patient_id,
+            detail={k: v for k, v in changes.items() if k != "note"},
+        )
+        read = _read(row)
     return read
 
 
 def delete_activity(session: Session, *, actor: Actor, activity_id: int) -> None:
     """Remove a run logged by mistake (its file can then be imported again); audited."""
-    row = _own_activity(session, actor, activity_id)
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="delete",
-        entity="activity",
-        entity_id=row.id,
-        patient_id=row.patient_id,
-        detail={"file": row.file_name, "local_date": row.local_date.isoformat()},
-    )
-    session.delete(row)
-    session.commit()
+    with transaction(session):
+        row = _own_activity(session, actor, activity_id)
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="delete",
+            entity="activity",
+            entity_id=row.id,
+            patient_id=row.patient_id,
+            detail={"file": row.file_name, "local_date": row.local_date.isoformat()},
+        )
+        session.delete(row)
 
 
 def set_unit(session: Session, *, actor: Actor, patient_id: int, unit: Unit) -> Unit:
     """Show distances in km or miles for this person (stored values stay in km)."""
-    patient = _patient(session, actor, patient_id)
-    if unit not in ("km", "mi"):
-        session.rollback()
-        raise RunningError("choose km or mi")
-    patient.distance_unit = unit
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="update",
-        entity="patient",
-        entity_id=patient.id,
-        patient_id=patient.id,
-        detail={"distance_unit": unit},
-    )
-    session.commit()
+    with transaction(session):
+        patient = _patient(session, actor, patient_id)
+        if unit not in ("km", "mi"):
+            raise RunningError("choose km or mi")
+        patient.distance_unit = unit
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="patient",
+            entity_id=patient.id,
+            patient_id=patient.id,
+            detail={"distance_unit": unit},
+        )
     return unit
 
 
@@ -475,17 +468,17 @@ def running_view(
     now: datetime | None = None,
 ) -> RunningView:
     """The person's runs of the last year with weekly load, flags and the walk-run advice."""
-    patient = _patient(session, actor, patient_id)
-    view = _view(session, kb, patient, now)
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="running",
-        entity_id=patient.id,
-        patient_id=patient.id,
-    )
-    session.commit()
+    with transaction(session):
+        patient = _patient(session, actor, patient_id)
+        view = _view(session, kb, patient, now)
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="running",
+            entity_id=patient.id,
+            patient_id=patient.id,
+        )
     return view
 
 
@@ -500,31 +493,31 @@ def load_flags(
     """Load flags for the clinician's patient list (patients with no runs are left out)."""
     if not actor.is_staff:
         raise NotAllowed("only clinicians can do this")
-    with_runs = set(
-        session.scalars(
-            select(Activity.patient_id)
-            .where(
-                Activity.patient_id.in_(list(patient_ids)), Activity.clinic_id == actor.clinic_id
-            )
-            .distinct()
-        ).all()
-    )
-    out: dict[int, list[rules.Flag]] = {}
-    if not with_runs:
-        session.rollback()
-        return out
-    # A fixed number of queries whatever the list's length: the page lists every patient.
-    ids = sorted(with_runs)
-    today = plans_service.local_today(session, actor.clinic_id, now)
-    since = today - timedelta(days=HISTORY_DAYS - 1)
-    patients = session.scalars(select(Patient).where(Patient.id.in_(ids))).all()
-    rows = _activities(session, ids, since)
-    mornings = sessions_service.mornings_of(session, ids, since)
-    limits = _plan_limits(session, ids)
-    for patient in patients:
-        runs = to_runs(rows[patient.id], mornings[patient.id])
-        report = _report(kb, patient, today, runs, mornings[patient.id], limits.get(patient.id))
-        if report.flags:
-            out[patient.id] = report.flags
-    session.rollback()
+    with reading(session):
+        with_runs = set(
+            session.scalars(
+                select(Activity.patient_id)
+                .where(
+                    Activity.patient_id.in_(list(patient_ids)),
+                    Activity.clinic_id == actor.clinic_id,
+                )
+                .distinct()
+            ).all()
+        )
+        out: dict[int, list[rules.Flag]] = {}
+        if not with_runs:
+            return out
+        # A fixed number of queries whatever the list's length: the page lists every patient.
+        ids = sorted(with_runs)
+        today = plans_service.local_today(session, actor.clinic_id, now)
+        since = today - timedelta(days=HISTORY_DAYS - 1)
+        patients = session.scalars(select(Patient).where(Patient.id.in_(ids))).all()
+        rows = _activities(session, ids, since)
+        mornings = sessions_service.mornings_of(session, ids, since)
+        limits = _plan_limits(session, ids)
+        for patient in patients:
+            runs = to_runs(rows[patient.id], mornings[patient.id])
+            report = _report(kb, patient, today, runs, mornings[patient.id], limits.get(patient.id))
+            if report.flags:
+                out[patient.id] = report.flags
     return out
