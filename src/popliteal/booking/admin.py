@@ -12,6 +12,7 @@ from popliteal.accounts.rules import Actor, Role
 from popliteal.booking.errors import BookingError
 from popliteal.booking.models import MODES, AppointmentType, Availability
 from popliteal.booking.slots import check_clinician
+from popliteal.db import transaction
 from popliteal.errors import NotAllowed
 
 
@@ -42,19 +43,19 @@ def update_type(
 ) -> AppointmentType:
     """Change an appointment type's name, length, modes and whether it can be booked."""
     _require_admin(actor)
-    kind = session.get(AppointmentType, type_id)
-    if kind is None or kind.clinic_id != actor.clinic_id:
-        raise NotAllowed("no such appointment type")
-    name = name.strip()
-    if not name or len(name) > 120:
-        raise BookingError("the name must have 1 to 120 characters")
-    if not 5 <= minutes <= 480:
-        raise BookingError("the length must be between 5 and 480 minutes")
-    kind.name = name
-    kind.minutes = minutes
-    kind.modes = _clean_modes(modes)
-    kind.active = active
-    session.commit()
+    with transaction(session):
+        kind = session.get(AppointmentType, type_id)
+        if kind is None or kind.clinic_id != actor.clinic_id:
+            raise NotAllowed("no such appointment type")
+        name = name.strip()
+        if not name or len(name) > 120:
+            raise BookingError("the name must have 1 to 120 characters")
+        if not 5 <= minutes <= 480:
+            raise BookingError("the length must be between 5 and 480 minutes")
+        kind.name = name
+        kind.minutes = minutes
+        kind.modes = _clean_modes(modes)
+        kind.active = active
     return kind
 
 
@@ -81,31 +82,31 @@ def add_availability(
 ) -> Availability:
     """Add a weekly block for one of the clinic's clinicians."""
     _require_admin(actor)
-    check_clinician(session, clinic_id=actor.clinic_id, clinician_id=clinician_id)
-    if not 0 <= weekday <= 6:
-        raise BookingError("choose a day of the week")
-    if start.tzinfo is not None or end.tzinfo is not None:
-        raise BookingError("give times without a time zone: they are in the clinic's time zone")
-    if end <= start:
-        raise BookingError("the block must end after it starts")
-    block = Availability(
-        clinic_id=actor.clinic_id,
-        clinician_id=clinician_id,
-        weekday=weekday,
-        start_time=start,
-        end_time=end,
-        modes=_clean_modes(modes),
-    )
-    session.add(block)
-    session.commit()
+    with transaction(session):
+        check_clinician(session, clinic_id=actor.clinic_id, clinician_id=clinician_id)
+        if not 0 <= weekday <= 6:
+            raise BookingError("choose a day of the week")
+        if start.tzinfo is not None or end.tzinfo is not None:
+            raise BookingError("give times without a time zone: they are in the clinic's time zone")
+        if end <= start:
+            raise BookingError("the block must end after it starts")
+        block = Availability(
+            clinic_id=actor.clinic_id,
+            clinician_id=clinician_id,
+            weekday=weekday,
+            start_time=start,
+            end_time=end,
+            modes=_clean_modes(modes),
+        )
+        session.add(block)
     return block
 
 
 def remove_availability(session: Session, *, actor: Actor, availability_id: int) -> None:
     """Remove a weekly block (booked visits stay booked)."""
     _require_admin(actor)
-    block = session.get(Availability, availability_id)
-    if block is None or block.clinic_id != actor.clinic_id:
-        raise NotAllowed("no such availability block")
-    session.delete(block)
-    session.commit()
+    with transaction(session):
+        block = session.get(Availability, availability_id)
+        if block is None or block.clinic_id != actor.clinic_id:
+            raise NotAllowed("no such availability block")
+        session.delete(block)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts.rules import Actor
 from popliteal.booking import rules
 from popliteal.clock import utcnow
+from popliteal.db import transaction
 from popliteal.screening import service as screening_service
 from popliteal.screening.models import Screening
 
@@ -115,7 +116,7 @@ def screening_for_booking(
     days, chosen or not: an emergency or urgent result there blocks online booking just the
     same.
     """
-    try:
+    with transaction(session):  # get_visible writes a read audit row
         choice = choose_screening(
             session,
             screening_id=screening_id,
@@ -125,8 +126,4 @@ def screening_for_booking(
             client_address=client_address,
             now=now or utcnow(),
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return choice

@@ -1,9 +1,9 @@
 """Booking use cases: booking a visit, cancelling and moving it, the appointments and schedule.
 
-Each call is one transaction. The database's no-overlap guard is the final word on a slot:
-the slot check here gives a clear message in the common case, and a concurrent writer that
-slips past it is refused by the guard (IntegrityError), which rolls back everything the call
-wrote, a new account included. Free slots are found in slots.py, the triage gate in
+Each call is one transaction (db.transaction). The database's no-overlap guard is the final
+word on a slot: the slot check here gives a clear message in the common case, and a concurrent
+writer that slips past it is refused by the guard (IntegrityError), which rolls back everything
+the call wrote, a new account included. Free slots are found in slots.py, the triage gate in
 screening_gate.py, the clinic's set-up in admin.py.
 """
 
@@ -26,6 +26,7 @@ from popliteal.booking.screening_gate import choose_screening
 from popliteal.booking.slots import check_clinician, check_mode, get_type, pick_slot
 from popliteal.booking.views import AppointmentView, appointment_views, audit_reads
 from popliteal.clock import day_start, utcnow
+from popliteal.db import transaction
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.screening import service as screening_service
 
@@ -87,101 +88,100 @@ def book(
     if starts_at.tzinfo is None:
         raise BookingError("give the start time with its time zone offset")
     try:
-        kind = get_type(session, clinic_id=clinic.id, ref=type_ref)
-        check_mode(kind, mode)
-        check_clinician(session, clinic_id=clinic.id, clinician_id=clinician_id)
-        address = address.strip()
-        if mode == "at_home" and not address:
-            raise BookingError("enter the address where the visit should take place")
-        if mode != "at_home":
-            address = ""
-        if actor is not None and actor.role != Role.PATIENT:
-            raise PolicyRefused("log in with a patient account to book a visit")
-        if actor is None and new_account is None:
-            raise BookingError(
-                "log in, or give your name, email, phone and a password to create an account"
-            )
-        choice = choose_screening(
-            session,
-            screening_id=screening_id,
-            use_recent=use_recent_screening,
-            visitor_token=visitor_token,
-            actor=actor,
-            client_address=client_address,
-            now=now,
-        )
-        if choice.refusal:
-            raise BookingError(choice.refusal)
-        screening = choice.chosen
-        slot = pick_slot(
-            session,
-            clinic=clinic,
-            kind=kind,
-            mode=mode,
-            starts_at=starts_at,
-            clinician_id=clinician_id,
-            now=now,
-        )
-        new_user = None
-        if actor is None and new_account is not None:
-            patient = accounts_service.register_patient(
+        with transaction(session):
+            kind = get_type(session, clinic_id=clinic.id, ref=type_ref)
+            check_mode(kind, mode)
+            check_clinician(session, clinic_id=clinic.id, clinician_id=clinician_id)
+            address = address.strip()
+            if mode == "at_home" and not address:
+                raise BookingError("enter the address where the visit should take place")
+            if mode != "at_home":
+                address = ""
+            if actor is not None and actor.role != Role.PATIENT:
+                raise PolicyRefused("log in with a patient account to book a visit")
+            if actor is None and new_account is None:
+                raise BookingError(
+                    "log in, or give your name, email, phone and a password to create an account"
+                )
+            choice = choose_screening(
                 session,
+                screening_id=screening_id,
+                use_recent=use_recent_screening,
+                visitor_token=visitor_token,
+                actor=actor,
+                client_address=client_address,
+                now=now,
+            )
+            if choice.refusal:
+                raise BookingError(choice.refusal)
+            screening = choice.chosen
+            slot = pick_slot(
+                session,
+                clinic=clinic,
+                kind=kind,
+                mode=mode,
+                starts_at=starts_at,
+                clinician_id=clinician_id,
+                now=now,
+            )
+            new_user = None
+            if actor is None and new_account is not None:
+                patient = accounts_service.register_patient(
+                    session,
+                    clinic_id=clinic.id,
+                    email=new_account.email,
+                    password=new_account.password,
+                    full_name=new_account.full_name,
+                    phone=new_account.phone,
+                    address=address,
+                )
+                new_user = session.get_one(User, patient.user_id)
+                actor = Actor(
+                    user_id=patient.user_id,
+                    role=Role.PATIENT,
+                    clinic_id=clinic.id,
+                    patient_id=patient.id,
+                    address=client_address,
+                )
+            if actor is None or actor.patient_id is None:
+                raise PolicyRefused("log in with a patient account to book a visit")
+            if _patient_busy(
+                session, patient_id=actor.patient_id, starts_at=slot.starts_at, ends_at=slot.ends_at
+            ):
+                raise SlotTaken(PATIENT_BUSY)
+            appointment = Appointment(
                 clinic_id=clinic.id,
-                email=new_account.email,
-                password=new_account.password,
-                full_name=new_account.full_name,
-                phone=new_account.phone,
+                clinician_id=slot.clinician_id,
+                patient_id=actor.patient_id,
+                type_id=kind.id,
+                mode=mode,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
                 address=address,
+                screening_id=screening.id if screening is not None else None,
             )
-            new_user = session.get_one(User, patient.user_id)
-            actor = Actor(
-                user_id=patient.user_id,
-                role=Role.PATIENT,
-                clinic_id=clinic.id,
-                patient_id=patient.id,
+            session.add(appointment)
+            session.flush()
+            if screening is not None:
+                screening_service.link_to_patient(
+                    session, screening=screening, patient_id=actor.patient_id
+                )
+            accounts_service.audit(
+                session,
+                actor=actor,
+                action="create",
+                entity="appointment",
+                entity_id=appointment.id,
+                patient_id=actor.patient_id,
                 address=client_address,
+                detail={
+                    "screening_id": appointment.screening_id,
+                    "new_account": new_user is not None,
+                },
             )
-        if actor is None or actor.patient_id is None:
-            raise PolicyRefused("log in with a patient account to book a visit")
-        if _patient_busy(
-            session, patient_id=actor.patient_id, starts_at=slot.starts_at, ends_at=slot.ends_at
-        ):
-            raise SlotTaken(PATIENT_BUSY)
-        appointment = Appointment(
-            clinic_id=clinic.id,
-            clinician_id=slot.clinician_id,
-            patient_id=actor.patient_id,
-            type_id=kind.id,
-            mode=mode,
-            starts_at=slot.starts_at,
-            ends_at=slot.ends_at,
-            address=address,
-            screening_id=screening.id if screening is not None else None,
-        )
-        session.add(appointment)
-        session.flush()
-        if screening is not None:
-            screening_service.link_to_patient(
-                session, screening=screening, patient_id=actor.patient_id
-            )
-        accounts_service.audit(
-            session,
-            actor=actor,
-            action="create",
-            entity="appointment",
-            entity_id=appointment.id,
-            patient_id=actor.patient_id,
-            address=client_address,
-            detail={"screening_id": appointment.screening_id, "new_account": new_user is not None},
-        )
-        view = appointment_views(session, [appointment], now=now, actor=actor)[0]
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
+            view = appointment_views(session, [appointment], now=now, actor=actor)[0]
+    except IntegrityError as exc:  # a racing writer got past the checks: the guard's word
         raise _integrity_problem(exc) from None
-    except BaseException:
-        session.rollback()
-        raise
     return Booked(appointment=view, new_user=new_user)
 
 
@@ -231,10 +231,10 @@ def list_appointments(
         query = query.where(Appointment.patient_id == actor.patient_id)
     else:
         return []
-    appointments = list(session.scalars(query))
-    views = appointment_views(session, appointments, now=now, actor=actor)
-    audit_reads(session, actor=actor, appointments=appointments)
-    session.commit()
+    with transaction(session):  # the read audit rows are written
+        appointments = list(session.scalars(query))
+        views = appointment_views(session, appointments, now=now, actor=actor)
+        audit_reads(session, actor=actor, appointments=appointments)
     return views
 
 
@@ -247,10 +247,10 @@ def get_appointment(
 ) -> AppointmentView:
     """One appointment the actor may see (NotAllowed otherwise, even when it exists)."""
     now = now or utcnow()
-    appointment = _visible(session, actor=actor, appointment_id=appointment_id)
-    view = appointment_views(session, [appointment], now=now, actor=actor)[0]
-    audit_reads(session, actor=actor, appointments=[appointment])
-    session.commit()
+    with transaction(session):  # the read audit row is written
+        appointment = _visible(session, actor=actor, appointment_id=appointment_id)
+        view = appointment_views(session, [appointment], now=now, actor=actor)[0]
+        audit_reads(session, actor=actor, appointments=[appointment])
     return view
 
 
@@ -280,7 +280,7 @@ def cancel(
 ) -> AppointmentView:
     """Cancel a visit: a patient their own within the notice period, staff their clinic's."""
     now = now or utcnow()
-    try:
+    with transaction(session):
         appointment = _visible(session, actor=actor, appointment_id=appointment_id)
         _policy(session, actor=actor, appointment=appointment, now=now)
         appointment.status = "cancelled"
@@ -297,10 +297,6 @@ def cancel(
         )
         session.flush()
         view = appointment_views(session, [appointment], now=now, actor=actor)[0]
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return view
 
 
@@ -318,54 +314,50 @@ def reschedule(
     if starts_at.tzinfo is None:
         raise BookingError("give the start time with its time zone offset")
     try:
-        appointment = _visible(session, actor=actor, appointment_id=appointment_id)
-        _policy(session, actor=actor, appointment=appointment, now=now)
-        clinic = session.get_one(Clinic, appointment.clinic_id)
-        kind = session.get_one(AppointmentType, appointment.type_id)
-        check_clinician(session, clinic_id=clinic.id, clinician_id=clinician_id)
-        slot = pick_slot(
-            session,
-            clinic=clinic,
-            kind=kind,
-            mode=appointment.mode,
-            starts_at=starts_at,
-            clinician_id=clinician_id,
-            now=now,
-            prefer=appointment.clinician_id,
-            exclude_id=appointment.id,
-            min_notice_hours=0 if actor.is_staff else None,
-        )
-        if _patient_busy(
-            session,
-            patient_id=appointment.patient_id,
-            starts_at=slot.starts_at,
-            ends_at=slot.ends_at,
-            except_id=appointment.id,
-        ):
-            raise SlotTaken(PATIENT_BUSY)
-        before = appointment.starts_at.isoformat()
-        appointment.starts_at = slot.starts_at
-        appointment.ends_at = slot.ends_at
-        appointment.clinician_id = slot.clinician_id
-        appointment.sequence += 1
-        accounts_service.audit(
-            session,
-            actor=actor,
-            action="update",
-            entity="appointment",
-            entity_id=appointment.id,
-            patient_id=appointment.patient_id,
-            detail={"from": before, "to": slot.starts_at.isoformat()},
-        )
-        session.flush()
-        view = appointment_views(session, [appointment], now=now, actor=actor)[0]
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
+        with transaction(session):
+            appointment = _visible(session, actor=actor, appointment_id=appointment_id)
+            _policy(session, actor=actor, appointment=appointment, now=now)
+            clinic = session.get_one(Clinic, appointment.clinic_id)
+            kind = session.get_one(AppointmentType, appointment.type_id)
+            check_clinician(session, clinic_id=clinic.id, clinician_id=clinician_id)
+            slot = pick_slot(
+                session,
+                clinic=clinic,
+                kind=kind,
+                mode=appointment.mode,
+                starts_at=starts_at,
+                clinician_id=clinician_id,
+                now=now,
+                prefer=appointment.clinician_id,
+                exclude_id=appointment.id,
+                min_notice_hours=0 if actor.is_staff else None,
+            )
+            if _patient_busy(
+                session,
+                patient_id=appointment.patient_id,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                except_id=appointment.id,
+            ):
+                raise SlotTaken(PATIENT_BUSY)
+            before = appointment.starts_at.isoformat()
+            appointment.starts_at = slot.starts_at
+            appointment.ends_at = slot.ends_at
+            appointment.clinician_id = slot.clinician_id
+            appointment.sequence += 1
+            accounts_service.audit(
+                session,
+                actor=actor,
+                action="update",
+                entity="appointment",
+                entity_id=appointment.id,
+                patient_id=appointment.patient_id,
+                detail={"from": before, "to": slot.starts_at.isoformat()},
+            )
+            session.flush()
+            view = appointment_views(session, [appointment], now=now, actor=actor)[0]
+    except IntegrityError as exc:  # a racing writer took the slot: the guard's word
         raise _integrity_problem(exc) from None
-    except BaseException:
-        session.rollback()
-        raise
     return view
 
 
@@ -382,23 +374,23 @@ def schedule(
     if not actor.is_staff:
         raise NotAllowed("the schedule is for the clinic's staff")
     now = now or utcnow()
-    clinic = session.get_one(Clinic, actor.clinic_id)
-    since = day_start(first_day, clinic.zone)
-    until = day_start(last_day + timedelta(days=1), clinic.zone)
-    query = (
-        select(Appointment)
-        .where(
-            Appointment.clinic_id == clinic.id,
-            Appointment.status == "booked",
-            Appointment.starts_at < until,
-            Appointment.ends_at > since,
+    with transaction(session):  # the read audit rows are written
+        clinic = session.get_one(Clinic, actor.clinic_id)
+        since = day_start(first_day, clinic.zone)
+        until = day_start(last_day + timedelta(days=1), clinic.zone)
+        query = (
+            select(Appointment)
+            .where(
+                Appointment.clinic_id == clinic.id,
+                Appointment.status == "booked",
+                Appointment.starts_at < until,
+                Appointment.ends_at > since,
+            )
+            .order_by(Appointment.starts_at, Appointment.clinician_id)
         )
-        .order_by(Appointment.starts_at, Appointment.clinician_id)
-    )
-    if clinician_id is not None:
-        query = query.where(Appointment.clinician_id == clinician_id)
-    appointments = list(session.scalars(query))
-    views = appointment_views(session, appointments, now=now, actor=actor)
-    audit_reads(session, actor=actor, appointments=appointments)
-    session.commit()
+        if clinician_id is not None:
+            query = query.where(Appointment.clinician_id == clinician_id)
+        appointments = list(session.scalars(query))
+        views = appointment_views(session, appointments, now=now, actor=actor)
+        audit_reads(session, actor=actor, appointments=appointments)
     return views
