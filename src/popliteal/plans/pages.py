@@ -30,10 +30,12 @@ def exercise_illustration(exercise_id: str, kb: Kb) -> Response:
 from datetime import date as _date  # noqa: E402
 
 from fastapi import Request  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from popliteal.accounts.deps import CurrentClinician, CurrentPatient  # noqa: E402
 from popliteal.accounts.models import Clinic, Patient  # noqa: E402
 from popliteal.accounts.rules import Actor  # noqa: E402
+from popliteal.db import reading  # noqa: E402
 from popliteal.errors import NotAllowed  # noqa: E402
 from popliteal.plans import service as plans_service  # noqa: E402
 from popliteal.plans.handout import render_handout  # noqa: E402
@@ -41,6 +43,19 @@ from popliteal.web.deps import DbSession, RowId  # noqa: E402
 from popliteal.web.errors import error_page  # noqa: E402
 
 HANDOUT_FILENAME = "home-programme.pdf"
+
+
+def _handout_details(session: Session, patient_id: int) -> tuple[str, Clinic, _date] | None:
+    """The person's name, their clinic and today's date there, read in one transaction that
+    ends before the PDF renders (on SQLite an open one holds the write lock)."""
+    with reading(session):
+        patient = session.get(Patient, patient_id)
+        clinic = session.get(Clinic, patient.clinic_id) if patient else None
+        if patient is None or clinic is None:
+            return None
+        today = plans_service.local_today(session, clinic.id)
+        session.expunge(clinic)  # keep its loaded fields: the rollback would expire them
+        return patient.full_name, clinic, today
 
 
 def _handout_pdf(
@@ -59,14 +74,10 @@ def _handout_pdf(
             "handout to print. Ask at your next visit."
         )
         return error_page(request, 404, "No plan yet", [message])
-    patient = session.get(Patient, patient_id)
-    clinic = session.get(Clinic, patient.clinic_id) if patient else None
-    if patient is None or clinic is None:
+    found = _handout_details(session, patient_id)
+    if found is None:
         return error_page(request, 404, "Patient not found", ["We could not find that person."])
-    patient_name = patient.full_name
-    today: _date = plans_service.local_today(session, clinic.id)
-    session.expunge(clinic)  # keep its loaded fields; the transaction ends before rendering
-    session.rollback()  # on SQLite an open transaction holds the write lock: free it first
+    patient_name, clinic, today = found
     number: str = request.app.state.settings.emergency_number
     pdf = render_handout(
         kb=kb,

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from popliteal import clock
@@ -20,6 +19,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.clock import utcnow
+from popliteal.db import reading, transaction
 from popliteal.errors import AccountError, NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import EQUIPMENT, PHASES
@@ -97,21 +97,21 @@ def draft_for_patient(
 ) -> DraftView:
     """The draft plan for this patient: from the request's condition, else the working
     diagnosis, else the top of their newest screening's differential."""
-    accounts_service.require_staff(actor)
-    patient = _patient(session, actor, patient_id)
-    condition, origin = (
-        (request.condition, "request")
-        if request and request.condition
-        else (
-            None,
-            "none",
+    with reading(session):
+        accounts_service.require_staff(actor)
+        patient = _patient(session, actor, patient_id)
+        condition, origin = (
+            (request.condition, "request")
+            if request and request.condition
+            else (
+                None,
+                "none",
+            )
         )
-    )
-    if condition is None:
-        condition = suggested_condition(session, patient)
-        if condition is not None:
-            origin = "working_diagnosis" if patient.working_diagnosis else "screening"
-    session.rollback()
+        if condition is None:
+            condition = suggested_condition(session, patient)
+            if condition is not None:
+                origin = "working_diagnosis" if patient.working_diagnosis else "screening"
     if condition is None:
         return DraftView(patient_id, None, "none", None)
     base = request or rules.DraftRequest(condition=condition)
@@ -201,6 +201,10 @@ def _treatment_rows(kb: Knowledge, spec: PlanCreate) -> list[dict[str, Any]]:
     ]
 
 
+def _changed_meanwhile() -> PlanError:
+    return PlanError("someone else changed this plan at the same time; reload and retry")
+
+
 def save_plan(
     session: Session,
     *,
@@ -212,88 +216,84 @@ def save_plan(
 ) -> PlanVersionRead:
     """Save the plan as the patient's next current version (a new plan if the condition
     changed or none is active); audited. Raises PlanProblems listing what is wrong."""
-    accounts_service.require_staff(actor)
-    patient = _patient(session, actor, patient_id)
-    problems = validate_plan(kb, spec)
-    if problems:
-        session.rollback()
-        raise PlanProblems(problems)
-    now = now or utcnow()
-    plan = _active_plan(session, patient.id)
-    if plan is not None and plan.condition_id != spec.condition:
-        plan.status = "ended"
-        plan.ended_at = now
-        session.flush()
-        plan = None
-    if plan is None:
-        plan = CarePlan(
-            clinic_id=patient.clinic_id,
-            patient_id=patient.id,
-            condition_id=spec.condition,
-            status="active",
-            current_version=0,
+    with transaction(session, on_conflict=_changed_meanwhile):
+        accounts_service.require_staff(actor)
+        patient = _patient(session, actor, patient_id)
+        problems = validate_plan(kb, spec)
+        if problems:
+            raise PlanProblems(problems)
+        now = now or utcnow()
+        plan = _active_plan(session, patient.id)
+        if plan is not None and plan.condition_id != spec.condition:
+            plan.status = "ended"
+            plan.ended_at = now
+            session.flush()
+            plan = None
+        if plan is None:
+            plan = CarePlan(
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                condition_id=spec.condition,
+                status="active",
+                current_version=0,
+                created_by=actor.user_id,
+                created_at=now,
+            )
+            session.add(plan)
+            session.flush()
+        previous = (
+            _version(session, plan.id, plan.current_version) if plan.current_version else None
+        )
+        starts_on = local_today(session, patient.clinic_id, now)
+        if previous is not None and previous.phase == spec.phase:
+            starts_on = previous.starts_on  # weeks in phase count from when the phase began
+        number = plan.current_version + 1
+        version = CarePlanVersion(
+            plan_id=plan.id,
+            number=number,
+            phase=spec.phase,
+            goal=spec.goal,
+            pain=spec.pain,
+            equipment=sorted(set(spec.equipment)),
+            minutes_per_day=spec.minutes_per_day,
+            exercises=[
+                {
+                    "id": rx.exercise_id,
+                    "name": kb.exercises[rx.exercise_id].name,
+                    "sets": rx.sets,
+                    "reps": rx.reps,
+                    "hold_s": rx.hold_s,
+                    "minutes": rx.minutes,
+                    "per_week": rx.per_week,
+                    "rest_s": rx.rest_s,
+                    "note": rx.note.strip(),
+                }
+                for rx in spec.exercises
+            ],
+            treatments=_treatment_rows(kb, spec),
+            activity_limits=[lim.model_dump() for lim in spec.activity_limits],
+            progression_criteria=_criteria(kb, spec.condition, spec.phase),
+            refer_when=_refer_when(kb, spec.condition),
+            notes=spec.notes.strip(),
+            change_summary=spec.change_summary.strip() or ("First plan" if number == 1 else ""),
+            knowledge_version=kb.version,
+            starts_on=starts_on,
             created_by=actor.user_id,
             created_at=now,
         )
-        session.add(plan)
-        session.flush()
-    previous = _version(session, plan.id, plan.current_version) if plan.current_version else None
-    starts_on = local_today(session, patient.clinic_id, now)
-    if previous is not None and previous.phase == spec.phase:
-        starts_on = previous.starts_on  # weeks in phase count from when the phase began
-    number = plan.current_version + 1
-    version = CarePlanVersion(
-        plan_id=plan.id,
-        number=number,
-        phase=spec.phase,
-        goal=spec.goal,
-        pain=spec.pain,
-        equipment=sorted(set(spec.equipment)),
-        minutes_per_day=spec.minutes_per_day,
-        exercises=[
-            {
-                "id": rx.exercise_id,
-                "name": kb.exercises[rx.exercise_id].name,
-                "sets": rx.sets,
-                "reps": rx.reps,
-                "hold_s": rx.hold_s,
-                "minutes": rx.minutes,
-                "per_week": rx.per_week,
-                "rest_s": rx.rest_s,
-                "note": rx.note.strip(),
-            }
-            for rx in spec.exercises
-        ],
-        treatments=_treatment_rows(kb, spec),
-        activity_limits=[lim.model_dump() for lim in spec.activity_limits],
-        progression_criteria=_criteria(kb, spec.condition, spec.phase),
-        refer_when=_refer_when(kb, spec.condition),
-        notes=spec.notes.strip(),
-        change_summary=spec.change_summary.strip() or ("First plan" if number == 1 else ""),
-        knowledge_version=kb.version,
-        starts_on=starts_on,
-        created_by=actor.user_id,
-        created_at=now,
-    )
-    session.add(version)
-    plan.current_version = number
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="create" if number == 1 else "update",
-        entity="care_plan",
-        entity_id=plan.id,
-        patient_id=patient.id,
-        detail={"version": number, "phase": spec.phase, "condition": spec.condition},
-    )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise PlanError(
-            "someone else changed this plan at the same time; reload and retry"
-        ) from None
-    return _read(session, kb, plan, version)
+        session.add(version)
+        plan.current_version = number
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="create" if number == 1 else "update",
+            entity="care_plan",
+            entity_id=plan.id,
+            patient_id=patient.id,
+            detail={"version": number, "phase": spec.phase, "condition": spec.condition},
+        )
+        read = _read(session, kb, plan, version)
+    return read
 
 
 def _active_plan(session: Session, patient_id: int) -> CarePlan | None:
@@ -364,22 +364,21 @@ def current_plan(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> PlanVersionRead | None:
     """The plan version the person follows now (None without an active plan); audited."""
-    patient = _patient(session, actor, patient_id)
-    plan = _active_plan(session, patient.id)
-    version = _version(session, plan.id, plan.current_version) if plan else None
-    if plan is None or version is None:
-        session.rollback()
-        return None
-    read = _read(session, kb, plan, version)
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="care_plan",
-        entity_id=plan.id,
-        patient_id=patient.id,
-    )
-    session.commit()
+    with transaction(session):
+        patient = _patient(session, actor, patient_id)
+        plan = _active_plan(session, patient.id)
+        version = _version(session, plan.id, plan.current_version) if plan else None
+        if plan is None or version is None:
+            return None  # nothing to read, nothing audited: the transaction ends empty
+        read = _read(session, kb, plan, version)
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="care_plan",
+            entity_id=plan.id,
+            patient_id=patient.id,
+        )
     return read
 
 
@@ -387,43 +386,42 @@ def plan_history(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> list[PlanVersionSummary]:
     """Every saved version of every plan of this patient, newest first (clinicians only)."""
-    accounts_service.require_staff(actor)
-    patient = _patient(session, actor, patient_id)
-    rows = session.execute(
-        select(CarePlanVersion, User.display_name)
-        .join(CarePlan, CarePlan.id == CarePlanVersion.plan_id)
-        .join(User, User.id == CarePlanVersion.created_by)
-        .where(CarePlan.patient_id == patient.id)
-        .order_by(CarePlanVersion.created_at.desc(), CarePlanVersion.id.desc())
-    ).all()
-    session.rollback()
-    return [
-        PlanVersionSummary(
-            number=v.number,
-            phase=v.phase,
-            exercise_count=len(v.exercises),
-            change_summary=v.change_summary,
-            created_at=v.created_at,
-            created_by_name=name,
-        )
-        for v, name in rows
-    ]
+    with reading(session):
+        accounts_service.require_staff(actor)
+        patient = _patient(session, actor, patient_id)
+        rows = session.execute(
+            select(CarePlanVersion, User.display_name)
+            .join(CarePlan, CarePlan.id == CarePlanVersion.plan_id)
+            .join(User, User.id == CarePlanVersion.created_by)
+            .where(CarePlan.patient_id == patient.id)
+            .order_by(CarePlanVersion.created_at.desc(), CarePlanVersion.id.desc())
+        ).all()
+        # Built inside the read: the rollback at its end expires the loaded versions.
+        return [
+            PlanVersionSummary(
+                number=v.number,
+                phase=v.phase,
+                exercise_count=len(v.exercises),
+                change_summary=v.change_summary,
+                created_at=v.created_at,
+                created_by_name=name,
+            )
+            for v, name in rows
+        ]
 
 
 def read_version(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, number: int
 ) -> PlanVersionRead:
     """One saved version of the patient's active plan (clinicians only)."""
-    accounts_service.require_staff(actor)
-    patient = _patient(session, actor, patient_id)
-    plan = _active_plan(session, patient.id)
-    version = _version(session, plan.id, number) if plan else None
-    if plan is None or version is None:
-        session.rollback()
-        raise NotAllowed("no such plan version")
-    read = _read(session, kb, plan, version)
-    session.rollback()
-    return read
+    with reading(session):
+        accounts_service.require_staff(actor)
+        patient = _patient(session, actor, patient_id)
+        plan = _active_plan(session, patient.id)
+        version = _version(session, plan.id, number) if plan else None
+        if plan is None or version is None:
+            raise NotAllowed("no such plan version")
+        return _read(session, kb, plan, version)
 
 
 def spec_from_draft(draft: rules.Draft, *, pain: int | None = None) -> PlanCreate:

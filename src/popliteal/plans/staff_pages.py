@@ -21,6 +21,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
+from popliteal.db import reading
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import EQUIPMENT, GOALS
@@ -371,8 +372,7 @@ def _save(
             raise HTTPException(404, str(exc)) from None
         except PlanProblems as exc:
             problems = [p[0].upper() + p[1:] for p in exc.problems]
-        except AccountError as exc:
-            session.rollback()
+        except AccountError as exc:  # save_plan has rolled back already
             problems = [str(exc)]
         else:
             target = f"/staff/patients/{patient.id}/plan?saved={saved.number}"
@@ -399,10 +399,9 @@ def plan_body(kb: Knowledge, plan: PlanVersionRead) -> dict[str, Any]:
 def clinic_timezone(session: Session, patient: Patient) -> str:
     from popliteal.accounts.models import Clinic
 
-    clinic = session.get(Clinic, patient.clinic_id)
-    tz = clinic.timezone if clinic else "UTC"
-    session.rollback()
-    return tz
+    with reading(session):
+        clinic = session.get(Clinic, patient.clinic_id)
+        return clinic.timezone if clinic else "UTC"
 
 
 @router.get(
