@@ -24,6 +24,7 @@ from popliteal.alerts.models import OutcomeAlert
 from popliteal.alerts.rules import SafetyCheck, check_safety, red_flag
 from popliteal.alerts.schemas import AlertRead
 from popliteal.clock import local_date, utcnow
+from popliteal.db import transaction
 from popliteal.errors import AccountError, NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RedFlagRead, urgency_rank
@@ -187,22 +188,20 @@ def refuse_check_in(
     now: datetime,
 ) -> NoReturn:
     """Refuse a check-in whose answers are invalid, yet keep the alerts its checklist raised:
-    they are committed (they must reach the clinician) and the rest is rolled back."""
-    red_flags = escalate_safety(
-        session,
-        kb=kb,
-        actor=actor,
-        patient=patient,
-        check=check,
-        origin=origin,
-        day=day,
-        ref=ref,
-        now=now,
-    )
-    if red_flags:
-        session.commit()
-    else:
-        session.rollback()
+    they are committed at once (they must reach the clinician), then CheckInRefused is raised.
+    Called before the check-in writes anything, so the alerts are all that is kept."""
+    with transaction(session):
+        red_flags = escalate_safety(
+            session,
+            kb=kb,
+            actor=actor,
+            patient=patient,
+            check=check,
+            origin=origin,
+            day=day,
+            ref=ref,
+            now=now,
+        )
     raise CheckInRefused(problems, red_flags)
 
 
@@ -289,25 +288,24 @@ def report_safety(
 
     Same rules and alerts as a stored check-in (`escalate_safety`); commits.
     """
-    patient = _patient(session, actor, patient_id)
-    check = check_safety(kb, safety)
-    if not check.fired:
-        session.rollback()
-        return []
-    now = now or utcnow()
-    day = clock.local_today(accounts_service.clinic_zone(session, patient.clinic_id), now)
-    flags = escalate_safety(
-        session,
-        kb=kb,
-        actor=actor,
-        patient=patient,
-        check=check,
-        origin=origin,
-        day=day,
-        ref={"answers_refused": True},
-        now=now,
-    )
-    session.commit()
+    with transaction(session):
+        patient = _patient(session, actor, patient_id)
+        check = check_safety(kb, safety)
+        if not check.fired:
+            return []
+        now = now or utcnow()
+        day = clock.local_today(accounts_service.clinic_zone(session, patient.clinic_id), now)
+        flags = escalate_safety(
+            session,
+            kb=kb,
+            actor=actor,
+            patient=patient,
+            check=check,
+            origin=origin,
+            day=day,
+            ref={"answers_refused": True},
+            now=now,
+        )
     return flags
 
 
@@ -341,36 +339,36 @@ def list_alerts(
     include_resolved: bool = False,
 ) -> list[AlertRead]:
     """The clinic's alerts, open ones only unless asked, most urgent first then newest."""
-    accounts_service.require_staff(actor)
-    query = (
-        select(OutcomeAlert, Patient.full_name)
-        .join(Patient, Patient.id == OutcomeAlert.patient_id)
-        .where(OutcomeAlert.clinic_id == actor.clinic_id)
-    )
-    if patient_id is not None:
-        _patient(session, actor, patient_id)
-        query = query.where(OutcomeAlert.patient_id == patient_id)
-    if not include_resolved:
-        query = query.where(OutcomeAlert.resolved_at.is_(None))
-    rows = session.execute(query).all()
-    reads = [_alert_read(a, name) for a, name in rows]
-    reads.sort(key=lambda r: r.created_at, reverse=True)
-    reads.sort(
-        key=lambda r: (
-            r.resolved_at is not None,
-            _KIND_ORDER.get(r.kind, 9),
-            urgency_rank(r.urgency, unknown=9),
+    with transaction(session):
+        accounts_service.require_staff(actor)
+        query = (
+            select(OutcomeAlert, Patient.full_name)
+            .join(Patient, Patient.id == OutcomeAlert.patient_id)
+            .where(OutcomeAlert.clinic_id == actor.clinic_id)
         )
-    )
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="outcome_alert",
-        entity_id="*",
-        patient_id=patient_id,
-    )
-    session.commit()
+        if patient_id is not None:
+            _patient(session, actor, patient_id)
+            query = query.where(OutcomeAlert.patient_id == patient_id)
+        if not include_resolved:
+            query = query.where(OutcomeAlert.resolved_at.is_(None))
+        rows = session.execute(query).all()
+        reads = [_alert_read(a, name) for a, name in rows]
+        reads.sort(key=lambda r: r.created_at, reverse=True)
+        reads.sort(
+            key=lambda r: (
+                r.resolved_at is not None,
+                _KIND_ORDER.get(r.kind, 9),
+                urgency_rank(r.urgency, unknown=9),
+            )
+        )
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="outcome_alert",
+            entity_id="*",
+            patient_id=patient_id,
+        )
     return reads
 
 
@@ -432,21 +430,19 @@ def resolve_alert(
     now: datetime | None = None,
 ) -> AlertRead:
     """Close an alert with what was done (a clinician of the person's clinic)."""
-    accounts_service.require_staff(actor)
-    alert = session.get(OutcomeAlert, alert_id)
-    if alert is None or alert.clinic_id != actor.clinic_id:
-        raise NotAllowed("no such alert")
-    patient = _patient(session, actor, alert.patient_id)
-    if alert.resolved_at is not None:
-        session.rollback()
-        raise AlreadyResolved("this alert is already resolved")
-    if not note.strip():
-        session.rollback()
-        raise AlertError("say what was done about the alert")
-    alert.resolved_at = now or utcnow()
-    alert.resolved_by = actor.user_id
-    alert.resolution_note = note.strip()
-    audit_alert(session, actor, alert, action="update")
-    read = _alert_read(alert, patient.full_name)
-    session.commit()
+    with transaction(session):
+        accounts_service.require_staff(actor)
+        alert = session.get(OutcomeAlert, alert_id)
+        if alert is None or alert.clinic_id != actor.clinic_id:
+            raise NotAllowed("no such alert")
+        patient = _patient(session, actor, alert.patient_id)
+        if alert.resolved_at is not None:
+            raise AlreadyResolved("this alert is already resolved")
+        if not note.strip():
+            raise AlertError("say what was done about the alert")
+        alert.resolved_at = now or utcnow()
+        alert.resolved_by = actor.user_id
+        alert.resolution_note = note.strip()
+        audit_alert(session, actor, alert, action="update")
+        read = _alert_read(alert, patient.full_name)
     return read

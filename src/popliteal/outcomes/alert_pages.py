@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import service as alerts_service
+from popliteal.db import reading
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.outcomes import alert_list
 from popliteal.outcomes._staff import NOTICES, clinic_timezone
@@ -31,9 +32,9 @@ def _alerts_page(
     status: int = 200,
 ) -> Response:
     include_resolved = request.query_params.get("all") == "1"
-    alerts = alerts_service.list_alerts(session, actor=actor, include_resolved=include_resolved)
-    timezone = clinic_timezone(session, actor.clinic_id)
-    session.rollback()
+    with reading(session):
+        alerts = alerts_service.list_alerts(session, actor=actor, include_resolved=include_resolved)
+        timezone = clinic_timezone(session, actor.clinic_id)
     return render(
         request,
         "outcomes_alerts.html",
@@ -84,7 +85,6 @@ def resolve_alert(
         except AccountError as exc:
             problem = sentence(str(exc))
     if problem:
-        session.rollback()
         status = 409 if "already resolved" in problem else 400
         return _alerts_page(request, session, actor, errors=[problem], status=status)
     target = _safe_next(form.get("next"))

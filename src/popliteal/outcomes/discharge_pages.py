@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.rules import Actor
+from popliteal.db import reading
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import chart, discharge_pdf, discharge_summary, discharges, score_results
@@ -44,14 +45,14 @@ def _discharge_page(
     form: PostedForm | None = None,
     status: int = 200,
 ) -> Response:
-    try:
-        check = discharges.discharge_check(session, kb=kb, actor=actor, patient_id=patient_id)
-        past = discharges.list_discharges(session, actor=actor, patient_id=patient_id)
-    except NotAllowed:
-        raise HTTPException(404, NOT_FOUND) from None
-    patient = patient_or_404(session, patient_id)
-    today = plans_service.local_today(session, patient.clinic_id)
-    session.rollback()
+    with reading(session):
+        try:
+            check = discharges.discharge_check(session, kb=kb, actor=actor, patient_id=patient_id)
+            past = discharges.list_discharges(session, actor=actor, patient_id=patient_id)
+        except NotAllowed:
+            raise HTTPException(404, NOT_FOUND) from None
+        patient = patient_or_404(session, patient_id)
+        today = plans_service.local_today(session, patient.clinic_id)
     return render(
         request,
         "outcomes_discharge.html",
@@ -147,41 +148,44 @@ def _summary_context(
     session: Session, kb: Knowledge, actor: Actor, patient_id: int
 ) -> dict[str, Any]:
     """The latest discharge as stored, or a draft from today's criteria when not discharged."""
-    try:
-        past = discharges.list_discharges(session, actor=actor, patient_id=patient_id)
-        check = (
-            None
-            if past
-            else discharges.discharge_check(session, kb=kb, actor=actor, patient_id=patient_id)
-        )
-    except NotAllowed:
-        raise HTTPException(404, NOT_FOUND) from None
-    patient = patient_or_404(session, patient_id)
-    clinic = session.get(Clinic, patient.clinic_id)
-    latest = past[0] if past else None
-    by = session.get(User, latest.discharged_by) if latest else None
-    today = plans_service.local_today(session, patient.clinic_id)
-    ctx = {
-        "patient_name": patient.full_name,
-        "patient_id": patient.id,
-        "date_of_birth": chart.long_day(patient.date_of_birth) if patient.date_of_birth else "",
-        "clinic_title": clinic.name if clinic else "",
-        "clinic_phone": clinic.phone if clinic else "",
-        "clinic_address": clinic.address if clinic else "",
-        "draft": latest is None,
-        "discharged_on": chart.long_day(latest.discharged_on) if latest else "",
-        "discharged_by": by.display_name if by else "",
-        "note": latest.note if latest else "",
-        "overridden": latest.overridden if latest else False,
-        "override_reason": latest.override_reason if latest else "",
-        "criteria": latest.criteria if latest else (check.criteria if check else []),
-        "summary": discharge_summary.summary_view(kb, latest.summary if latest else check.summary),  # type: ignore[union-attr]
-        "disclaimer": kb.advice.disclaimer.strip(),
-        "today": chart.long_day(today),
-        "number": chart.number,
-        "status_text": {"met": "Met", "not_met": "Not met", "unknown": "Unknown"},
-    }
-    session.rollback()
+    with reading(session):
+        try:
+            past = discharges.list_discharges(session, actor=actor, patient_id=patient_id)
+            check = (
+                None
+                if past
+                else discharges.discharge_check(session, kb=kb, actor=actor, patient_id=patient_id)
+            )
+        except NotAllowed:
+            raise HTTPException(404, NOT_FOUND) from None
+        patient = patient_or_404(session, patient_id)
+        clinic = session.get(Clinic, patient.clinic_id)
+        latest = past[0] if past else None
+        by = session.get(User, latest.discharged_by) if latest else None
+        today = plans_service.local_today(session, patient.clinic_id)
+        ctx = {
+            "patient_name": patient.full_name,
+            "patient_id": patient.id,
+            "date_of_birth": chart.long_day(patient.date_of_birth) if patient.date_of_birth else "",
+            "clinic_title": clinic.name if clinic else "",
+            "clinic_phone": clinic.phone if clinic else "",
+            "clinic_address": clinic.address if clinic else "",
+            "draft": latest is None,
+            "discharged_on": chart.long_day(latest.discharged_on) if latest else "",
+            "discharged_by": by.display_name if by else "",
+            "note": latest.note if latest else "",
+            "overridden": latest.overridden if latest else False,
+            "override_reason": latest.override_reason if latest else "",
+            "criteria": latest.criteria if latest else (check.criteria if check else []),
+            "summary": discharge_summary.summary_view(
+                kb,
+                latest.summary if latest else check.summary,  # type: ignore[union-attr]
+            ),
+            "disclaimer": kb.advice.disclaimer.strip(),
+            "today": chart.long_day(today),
+            "number": chart.number,
+            "status_text": {"met": "Met", "not_met": "Not met", "unknown": "Unknown"},
+        }
     return ctx
 
 

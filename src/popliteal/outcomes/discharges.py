@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
 from popliteal.clock import utcnow
+from popliteal.db import transaction
 from popliteal.errors import AccountError, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import discharge_rules, rules, schedule
@@ -145,42 +146,42 @@ def discharge_check(
 ) -> DischargeCheckRead:
     """Each discharge criterion (met, not met, unknown, with its evidence) and the before/after
     summary (clinicians)."""
-    require_staff(actor)
-    patient = visible_patient(session, actor, patient_id)
-    ctx = load_episode(session, kb, patient, now or utcnow())
-    criteria = _criteria(kb, ctx)
-    discharge_due = [
-        due_read(d)
-        for d in schedule.due(
-            ctx.today,
-            ctx.baseline_on,
-            {
-                i: [r.local_date for r in ctx.responses if r.instrument == i]
-                for i in ctx.instruments
-            },
-            ctx.interval_days,
-            ctx.discharged_on or ctx.today,
-            instruments=ctx.instruments,
-            settings=kb.followup,
+    with transaction(session):
+        require_staff(actor)
+        patient = visible_patient(session, actor, patient_id)
+        ctx = load_episode(session, kb, patient, now or utcnow())
+        criteria = _criteria(kb, ctx)
+        discharge_due = [
+            due_read(d)
+            for d in schedule.due(
+                ctx.today,
+                ctx.baseline_on,
+                {
+                    i: [r.local_date for r in ctx.responses if r.instrument == i]
+                    for i in ctx.instruments
+                },
+                ctx.interval_days,
+                ctx.discharged_on or ctx.today,
+                instruments=ctx.instruments,
+                settings=kb.followup,
+            )
+        ]
+        read = DischargeCheckRead(
+            patient_id=patient.id,
+            all_met=all(c.status == "met" for c in criteria),
+            criteria=[_criterion_read(c) for c in criteria],
+            summary=_summary(kb, ctx),
+            due=discharge_due,
+            discharged_on=ctx.discharged_on,
         )
-    ]
-    read = DischargeCheckRead(
-        patient_id=patient.id,
-        all_met=all(c.status == "met" for c in criteria),
-        criteria=[_criterion_read(c) for c in criteria],
-        summary=_summary(kb, ctx),
-        due=discharge_due,
-        discharged_on=ctx.discharged_on,
-    )
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="discharge",
-        entity_id="*",
-        patient_id=patient.id,
-    )
-    session.commit()
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="discharge",
+            entity_id="*",
+            patient_id=patient.id,
+        )
     return read
 
 
@@ -195,63 +196,59 @@ def discharge(
 ) -> DischargeRead:
     """Discharge the person, ending their care plan; with criteria unmet only when the
     clinician gives a reason (DischargeRefused lists the unmet criteria otherwise)."""
-    require_staff(actor)
-    patient = visible_patient(session, actor, patient_id)
-    now = now or utcnow()
-    ctx = load_episode(session, kb, patient, now)
-    if ctx.discharged_on is not None:
-        session.rollback()
-        raise OutcomeError(
-            f"already discharged on {ctx.discharged_on.isoformat()}; a new care plan starts a "
-            "new episode"
+    with transaction(session):
+        require_staff(actor)
+        patient = visible_patient(session, actor, patient_id)
+        now = now or utcnow()
+        ctx = load_episode(session, kb, patient, now)
+        if ctx.discharged_on is not None:
+            raise OutcomeError(
+                f"already discharged on {ctx.discharged_on.isoformat()}; a new care plan starts a "
+                "new episode"
+            )
+        day = body.discharged_on or ctx.today
+        if day > ctx.today:
+            raise OutcomeError("discharged_on: the date is in the future")
+        if ctx.baseline_on is not None and day < ctx.baseline_on:
+            raise OutcomeError("discharged_on: before the episode of care began")
+        criteria = _criteria(kb, ctx)
+        unmet = [c for c in criteria if c.status != "met"]
+        reason = (body.override_reason or "").strip()
+        if unmet and not reason:
+            raise DischargeRefused(
+                [f"{c.name}: {c.status.replace('_', ' ')}: {c.evidence}" for c in unmet]
+                + ["give an override_reason to discharge anyway"]
+            )
+        row = Discharge(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            discharged_on=day,
+            discharged_by=actor.user_id,
+            criteria=[discharge_rules.criterion_to_json(c) for c in criteria],
+            summary=_summary(kb, ctx),
+            note=body.note.strip(),
+            overridden=bool(unmet),
+            override_reason=reason if unmet else "",
+            knowledge_version=kb.version,
+            created_at=now,
         )
-    day = body.discharged_on or ctx.today
-    if day > ctx.today:
-        session.rollback()
-        raise OutcomeError("discharged_on: the date is in the future")
-    if ctx.baseline_on is not None and day < ctx.baseline_on:
-        session.rollback()
-        raise OutcomeError("discharged_on: before the episode of care began")
-    criteria = _criteria(kb, ctx)
-    unmet = [c for c in criteria if c.status != "met"]
-    reason = (body.override_reason or "").strip()
-    if unmet and not reason:
-        session.rollback()
-        raise DischargeRefused(
-            [f"{c.name}: {c.status.replace('_', ' ')}: {c.evidence}" for c in unmet]
-            + ["give an override_reason to discharge anyway"]
+        session.add(row)
+        for plan in session.scalars(
+            select(CarePlan).where(CarePlan.patient_id == patient.id, CarePlan.status == "active")
+        ):
+            plan.status = "ended"
+            plan.ended_at = now
+        session.flush()
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="create",
+            entity="discharge",
+            entity_id=row.id,
+            patient_id=patient.id,
+            detail={"overridden": row.overridden, "unmet": [c.id for c in unmet]},
         )
-    row = Discharge(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        discharged_on=day,
-        discharged_by=actor.user_id,
-        criteria=[discharge_rules.criterion_to_json(c) for c in criteria],
-        summary=_summary(kb, ctx),
-        note=body.note.strip(),
-        overridden=bool(unmet),
-        override_reason=reason if unmet else "",
-        knowledge_version=kb.version,
-        created_at=now,
-    )
-    session.add(row)
-    for plan in session.scalars(
-        select(CarePlan).where(CarePlan.patient_id == patient.id, CarePlan.status == "active")
-    ):
-        plan.status = "ended"
-        plan.ended_at = now
-    session.flush()
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="create",
-        entity="discharge",
-        entity_id=row.id,
-        patient_id=patient.id,
-        detail={"overridden": row.overridden, "unmet": [c.id for c in unmet]},
-    )
-    read = _discharge_read(row)
-    session.commit()
+        read = _discharge_read(row)
     return read
 
 
@@ -272,20 +269,20 @@ def _discharge_read(d: Discharge) -> DischargeRead:
 
 def list_discharges(session: Session, *, actor: Actor, patient_id: int) -> list[DischargeRead]:
     """A person's discharges, newest first (their own, or staff of their clinic)."""
-    patient = visible_patient(session, actor, patient_id)
-    rows = session.scalars(
-        select(Discharge)
-        .where(Discharge.patient_id == patient.id)
-        .order_by(Discharge.discharged_on.desc(), Discharge.id.desc())
-    ).all()
-    reads = [_discharge_read(d) for d in rows]
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="discharge",
-        entity_id="*",
-        patient_id=patient.id,
-    )
-    session.commit()
+    with transaction(session):
+        patient = visible_patient(session, actor, patient_id)
+        rows = session.scalars(
+            select(Discharge)
+            .where(Discharge.patient_id == patient.id)
+            .order_by(Discharge.discharged_on.desc(), Discharge.id.desc())
+        ).all()
+        reads = [_discharge_read(d) for d in rows]
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="discharge",
+            entity_id="*",
+            patient_id=patient.id,
+        )
     return reads

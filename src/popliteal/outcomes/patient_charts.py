@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
+from popliteal.db import transaction
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Instrument
 from popliteal.outcomes import chart, episode, questionnaires, range_of_motion, rules
@@ -47,20 +48,20 @@ def pain_records(
 
     The person's own, or staff of their clinic (NotAllowed otherwise); the read is audited.
     """
-    patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-    found = [
-        PainRecord(p.day, int(p.pain), p.source)
-        for p in episode.logged_pain(session, patient.id, since)
-    ]
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="pain_log",
-        entity_id="*",
-        patient_id=patient.id,
-    )
-    session.commit()
+    with transaction(session):
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+        found = [
+            PainRecord(p.day, int(p.pain), p.source)
+            for p in episode.logged_pain(session, patient.id, since)
+        ]
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="pain_log",
+            entity_id="*",
+            patient_id=patient.id,
+        )
     return sorted(found, key=lambda p: p.day)
 
 

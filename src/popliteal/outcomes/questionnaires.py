@@ -20,6 +20,7 @@ from popliteal.accounts.rules import Actor
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
 from popliteal.clock import local_date, utcnow
+from popliteal.db import transaction
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import rules
 from popliteal.outcomes._access import MAX_BACKDATE_DAYS, visible_patient
@@ -74,93 +75,98 @@ def submit_response(
     answers are refused (CheckInRefused then carries the red flags), so a bad answer never
     loses a safety answer.
     """
-    patient = visible_patient(session, actor, patient_id)
-    now = now or utcnow()
-    zone = accounts_service.clinic_zone(session, patient.clinic_id)
-    today = local_date(now, zone)
-    safety = dict(body.safety or {})
-    problems = alert_rules.safety_problems(kb.followup, safety)
-    day = today
-    if body.completed_on is not None:
-        if not actor.is_staff:
-            problems.append("completed_on: only a clinician entering a paper form sets the date")
-        elif body.completed_on > today:
-            problems.append("completed_on: the date is in the future")
-        elif body.completed_on < today - timedelta(days=MAX_BACKDATE_DAYS):
-            problems.append("completed_on: more than a year ago; add it to a visit note instead")
-        else:
-            day = body.completed_on
-    result: rules.Score | None = None
-    try:
-        result = rules.score(body.instrument, body.answers, kb.outcomes)
-    except rules.AnswerError as exc:
-        problems += [f"answers: {p}" for p in exc.problems]
-    check = alert_rules.check_safety(kb, safety)
-    if problems or result is None:
-        alerts_service.refuse_check_in(
+    with transaction(session):
+        patient = visible_patient(session, actor, patient_id)
+        now = now or utcnow()
+        zone = accounts_service.clinic_zone(session, patient.clinic_id)
+        today = local_date(now, zone)
+        safety = dict(body.safety or {})
+        problems = alert_rules.safety_problems(kb.followup, safety)
+        day = today
+        if body.completed_on is not None:
+            if not actor.is_staff:
+                problems.append(
+                    "completed_on: only a clinician entering a paper form sets the date"
+                )
+            elif body.completed_on > today:
+                problems.append("completed_on: the date is in the future")
+            elif body.completed_on < today - timedelta(days=MAX_BACKDATE_DAYS):
+                problems.append(
+                    "completed_on: more than a year ago; add it to a visit note instead"
+                )
+            else:
+                day = body.completed_on
+        result: rules.Score | None = None
+        try:
+            result = rules.score(body.instrument, body.answers, kb.outcomes)
+        except rules.AnswerError as exc:
+            problems += [f"answers: {p}" for p in exc.problems]
+        check = alert_rules.check_safety(kb, safety)
+        if problems or result is None:
+            # Commits the alerts the checklist raised, then raises: nothing else is kept.
+            alerts_service.refuse_check_in(
+                session,
+                problems,
+                kb=kb,
+                actor=actor,
+                patient=patient,
+                check=check,
+                origin="check_in",
+                day=day,
+                ref={"instrument": body.instrument, "answers_refused": True},
+                now=now,
+            )
+
+        ctx = load_episode(session, kb, patient, now)
+        occasion = body.occasion
+        if occasion is None:
+            found = next((d for d in due_now(ctx) if d.instrument == body.instrument), None)
+            occasion = found.occasion if found else "ad_hoc"
+        inst = kb.outcomes.instruments[body.instrument]
+        answers = {
+            (item.id if (item := inst.item(str(k))) else str(k)): v
+            for k, v in body.answers.items()
+            if v is not None
+        }
+        row = QuestionnaireResponse(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            instrument=body.instrument,
+            answers=answers,
+            scores=rules.score_to_json(result),
+            valid=result.valid,
+            knowledge_version=kb.version,
+            occasion=occasion,
+            safety={k: v for k, v in safety.items() if isinstance(v, bool)},
+            local_date=day,
+            submitted_at=now,
+            entered_by=actor.user_id,
+        )
+        session.add(row)
+        session.flush()
+        accounts_service.audit(
             session,
-            problems,
+            actor=actor,
+            action="create",
+            entity="questionnaire_response",
+            entity_id=row.id,
+            patient_id=patient.id,
+            detail={"instrument": body.instrument, "valid": result.valid, "occasion": occasion},
+        )
+        red_flags = alerts_service.escalate_safety(
+            session,
             kb=kb,
             actor=actor,
             patient=patient,
             check=check,
             origin="check_in",
             day=day,
-            ref={"instrument": body.instrument, "answers_refused": True},
+            ref={"response_id": row.id},
             now=now,
         )
-
-    ctx = load_episode(session, kb, patient, now)
-    occasion = body.occasion
-    if occasion is None:
-        found = next((d for d in due_now(ctx) if d.instrument == body.instrument), None)
-        occasion = found.occasion if found else "ad_hoc"
-    inst = kb.outcomes.instruments[body.instrument]
-    answers = {
-        (item.id if (item := inst.item(str(k))) else str(k)): v
-        for k, v in body.answers.items()
-        if v is not None
-    }
-    row = QuestionnaireResponse(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        instrument=body.instrument,
-        answers=answers,
-        scores=rules.score_to_json(result),
-        valid=result.valid,
-        knowledge_version=kb.version,
-        occasion=occasion,
-        safety={k: v for k, v in safety.items() if isinstance(v, bool)},
-        local_date=day,
-        submitted_at=now,
-        entered_by=actor.user_id,
-    )
-    session.add(row)
-    session.flush()
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="create",
-        entity="questionnaire_response",
-        entity_id=row.id,
-        patient_id=patient.id,
-        detail={"instrument": body.instrument, "valid": result.valid, "occasion": occasion},
-    )
-    red_flags = alerts_service.escalate_safety(
-        session,
-        kb=kb,
-        actor=actor,
-        patient=patient,
-        check=check,
-        origin="check_in",
-        day=day,
-        ref={"response_id": row.id},
-        now=now,
-    )
-    evaluate_reviews(session, kb=kb, actor=actor, patient=patient, now=now)
-    read = _response_read(row)
-    due_after = [due_read(d) for d in due_now(load_episode(session, kb, patient, now))]
-    session.commit()
+        evaluate_reviews(session, kb=kb, actor=actor, patient=patient, now=now)
+        read = _response_read(row)
+        due_after = [due_read(d) for d in due_now(load_episode(session, kb, patient, now))]
     return SubmitResult(response=read, red_flags=red_flags, due=due_after)
 
 
@@ -235,34 +241,36 @@ def outcomes(
     now: datetime | None = None,
 ) -> OutcomesRead:
     """The person's questionnaires, score history with change since baseline, and what is due."""
-    patient = visible_patient(session, actor, patient_id)
-    ctx = load_episode(session, kb, patient, now or utcnow())
-    all_responses = list(
-        session.scalars(
-            select(QuestionnaireResponse)
-            .where(QuestionnaireResponse.patient_id == patient.id)
-            .order_by(QuestionnaireResponse.local_date.desc(), QuestionnaireResponse.id.desc())
+    with transaction(session):
+        patient = visible_patient(session, actor, patient_id)
+        ctx = load_episode(session, kb, patient, now or utcnow())
+        all_responses = list(
+            session.scalars(
+                select(QuestionnaireResponse)
+                .where(QuestionnaireResponse.patient_id == patient.id)
+                .order_by(QuestionnaireResponse.local_date.desc(), QuestionnaireResponse.id.desc())
+            )
         )
-    )
-    read = OutcomesRead(
-        patient_id=patient.id,
-        main_instrument=ctx.main,
-        instruments=list(ctx.instruments),
-        interval_days=ctx.interval_days,
-        baseline_on=ctx.baseline_on,
-        discharged_on=ctx.discharged_on,
-        due=[due_read(d) for d in due_now(ctx)],
-        responses=[_response_read(r) for r in all_responses],
-        history=_history(kb, ctx.responses),
-        safety_checklist=[{"id": i.id, "text": i.text} for i in kb.followup.safety_checklist.items],
-    )
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="questionnaire_response",
-        entity_id="*",
-        patient_id=patient.id,
-    )
-    session.commit()
+        read = OutcomesRead(
+            patient_id=patient.id,
+            main_instrument=ctx.main,
+            instruments=list(ctx.instruments),
+            interval_days=ctx.interval_days,
+            baseline_on=ctx.baseline_on,
+            discharged_on=ctx.discharged_on,
+            due=[due_read(d) for d in due_now(ctx)],
+            responses=[_response_read(r) for r in all_responses],
+            history=_history(kb, ctx.responses),
+            safety_checklist=[
+                {"id": i.id, "text": i.text} for i in kb.followup.safety_checklist.items
+            ],
+        )
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="questionnaire_response",
+            entity_id="*",
+            patient_id=patient.id,
+        )
     return read

@@ -12,6 +12,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
 from popliteal.booking.models import Appointment
 from popliteal.clock import local_date, utcnow
+from popliteal.db import transaction
 from popliteal.errors import ProblemsError
 from popliteal.outcomes._access import MAX_BACKDATE_DAYS, require_staff, visible_patient
 from popliteal.outcomes.models import RangeOfMotion
@@ -45,54 +46,57 @@ def record_range_of_motion(
     now: datetime | None = None,
 ) -> RangeOfMotionRead:
     """Record a knee's flexion and extension measured at a visit (clinicians only)."""
-    require_staff(actor)
-    patient = visible_patient(session, actor, patient_id)
-    now = now or utcnow()
-    today = local_date(now, accounts_service.clinic_zone(session, patient.clinic_id))
-    problems = []
-    measured_on = body.measured_on or today
-    if measured_on > today:
-        problems.append("measured_on: the date is in the future")
-    elif measured_on < today - timedelta(days=MAX_BACKDATE_DAYS):
-        problems.append("measured_on: more than a year ago")
-    if body.appointment_id is not None:
-        appt = session.get(Appointment, body.appointment_id)
-        if appt is None or appt.patient_id != patient.id:
-            problems.append("appointment_id: not one of this person's visits")
-    if body.visit_note_id is not None:
-        note = session.get(VisitNote, body.visit_note_id)
-        if note is None or note.patient_id != patient.id:
-            problems.append("visit_note_id: not one of this person's visit notes")
-    if problems:
-        session.rollback()
-        raise ProblemsError(problems)
-    row = RangeOfMotion(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        side=body.side,
-        affected=body.affected,
-        flexion_deg=body.flexion_deg,
-        extension_deg=body.extension_deg,
-        measured_on=measured_on,
-        clinician_id=actor.user_id,
-        appointment_id=body.appointment_id,
-        visit_note_id=body.visit_note_id,
-        note=body.note.strip(),
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="create",
-        entity="range_of_motion",
-        entity_id=row.id,
-        patient_id=patient.id,
-        detail={"side": body.side, "flexion": body.flexion_deg, "extension": body.extension_deg},
-    )
-    read = _rom_read(row)
-    session.commit()
+    with transaction(session):
+        require_staff(actor)
+        patient = visible_patient(session, actor, patient_id)
+        now = now or utcnow()
+        today = local_date(now, accounts_service.clinic_zone(session, patient.clinic_id))
+        problems = []
+        measured_on = body.measured_on or today
+        if measured_on > today:
+            problems.append("measured_on: the date is in the future")
+        elif measured_on < today - timedelta(days=MAX_BACKDATE_DAYS):
+            problems.append("measured_on: more than a year ago")
+        if body.appointment_id is not None:
+            appt = session.get(Appointment, body.appointment_id)
+            if appt is None or appt.patient_id != patient.id:
+                problems.append("appointment_id: not one of this person's visits")
+        if body.visit_note_id is not None:
+            note = session.get(VisitNote, body.visit_note_id)
+            if note is None or note.patient_id != patient.id:
+                problems.append("visit_note_id: not one of this person's visit notes")
+        if problems:
+            raise ProblemsError(problems)
+        row = RangeOfMotion(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            side=body.side,
+            affected=body.affected,
+            flexion_deg=body.flexion_deg,
+            extension_deg=body.extension_deg,
+            measured_on=measured_on,
+            clinician_id=actor.user_id,
+            appointment_id=body.appointment_id,
+            visit_note_id=body.visit_note_id,
+            note=body.note.strip(),
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="create",
+            entity="range_of_motion",
+            entity_id=row.id,
+            patient_id=patient.id,
+            detail={
+                "side": body.side,
+                "flexion": body.flexion_deg,
+                "extension": body.extension_deg,
+            },
+        )
+        read = _rom_read(row)
     return read
 
 
@@ -100,20 +104,20 @@ def list_range_of_motion(
     session: Session, *, actor: Actor, patient_id: int
 ) -> list[RangeOfMotionRead]:
     """A person's knee measurements, oldest first (their own, or staff of their clinic)."""
-    patient = visible_patient(session, actor, patient_id)
-    rows = session.scalars(
-        select(RangeOfMotion)
-        .where(RangeOfMotion.patient_id == patient.id)
-        .order_by(RangeOfMotion.measured_on, RangeOfMotion.id)
-    ).all()
-    reads = [_rom_read(r) for r in rows]
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="range_of_motion",
-        entity_id="*",
-        patient_id=patient.id,
-    )
-    session.commit()
+    with transaction(session):
+        patient = visible_patient(session, actor, patient_id)
+        rows = session.scalars(
+            select(RangeOfMotion)
+            .where(RangeOfMotion.patient_id == patient.id)
+            .order_by(RangeOfMotion.measured_on, RangeOfMotion.id)
+        ).all()
+        reads = [_rom_read(r) for r in rows]
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="range_of_motion",
+            entity_id="*",
+            patient_id=patient.id,
+        )
     return reads

@@ -16,6 +16,7 @@ from popliteal.accounts.rules import Actor
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.models import OutcomeAlert
 from popliteal.clock import utcnow
+from popliteal.db import transaction
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import review_rules
 from popliteal.outcomes._access import require_staff
@@ -76,12 +77,12 @@ def refresh_review_flags(
 ) -> int:
     """Evaluate review flags for these patients of the clinic (all when None), for the
     clinician's patient list; returns how many alerts were opened. Commits."""
-    require_staff(actor)
-    query = select(Patient).where(Patient.clinic_id == actor.clinic_id)
-    if patient_ids is not None:
-        query = query.where(Patient.id.in_(list(patient_ids)))
-    opened = 0
-    for patient in session.scalars(query).all():
-        opened += len(evaluate_reviews(session, kb=kb, actor=actor, patient=patient, now=now))
-    session.commit()
+    with transaction(session):
+        require_staff(actor)
+        query = select(Patient).where(Patient.clinic_id == actor.clinic_id)
+        if patient_ids is not None:
+            query = query.where(Patient.id.in_(list(patient_ids)))
+        opened = 0
+        for patient in session.scalars(query).all():
+            opened += len(evaluate_reviews(session, kb=kb, actor=actor, patient=patient, now=now))
     return opened

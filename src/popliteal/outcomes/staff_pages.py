@@ -20,6 +20,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import service as alerts_service
+from popliteal.db import reading
 from popliteal.errors import NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import (
@@ -78,41 +79,43 @@ def _outcomes_page(
     rom_form: PostedForm | None = None,
     status: int = 200,
 ) -> Response:
-    try:
-        charts = patient_charts.outcome_charts(
-            session, kb=kb, actor=actor, patient_id=patient_id, prefix="staff"
-        )
-        alerts = alerts_service.list_alerts(session, actor=actor, patient_id=patient_id)
-        progress = sessions_service.progress(
-            session, kb=kb, actor=actor, patient_id=patient_id, weeks=12
-        )
-        running = running_service.running_view(session, kb=kb, actor=actor, patient_id=patient_id)
-    except NotAllowed:
-        raise HTTPException(404, NOT_FOUND) from None
-    patient = patient_or_404(session, patient_id)
-    today = plans_service.local_today(session, patient.clinic_id)
-    ctx: dict[str, Any] = {
-        "patient": patient,
-        "charts": charts,
-        "alerts": alerts,
-        "rows": score_results.score_rows(kb, charts.outcomes, patient.user_id),
-        "adherence": patient_charts.adherence_chart_for(
-            kb, progress.adherence, chart_id="staff-adh"
-        ),
-        "running": running_context(kb, running) if running.activities else None,
-        "instruments": [(i, kb.outcomes.instruments[i].name) for i in rules.INSTRUMENTS],  # type: ignore[index]
-        "errors": list(errors),
-        "rom_form": rom_form or PostedForm({}),
-        "today": today.isoformat(),
-        "notice": NOTICES.get(request.query_params.get("saved", "")),
-        "timezone": clinic_timezone(session, patient.clinic_id),
-        "kind_names": alert_list.KIND_NAMES,
-        "number": chart.number,
-        "long_day": chart.long_day,
-        "short_day": short_day,
-        "main": charts.outcomes.main_instrument,
-    }
-    session.rollback()
+    with reading(session):
+        try:
+            charts = patient_charts.outcome_charts(
+                session, kb=kb, actor=actor, patient_id=patient_id, prefix="staff"
+            )
+            alerts = alerts_service.list_alerts(session, actor=actor, patient_id=patient_id)
+            progress = sessions_service.progress(
+                session, kb=kb, actor=actor, patient_id=patient_id, weeks=12
+            )
+            running = running_service.running_view(
+                session, kb=kb, actor=actor, patient_id=patient_id
+            )
+        except NotAllowed:
+            raise HTTPException(404, NOT_FOUND) from None
+        patient = patient_or_404(session, patient_id)
+        today = plans_service.local_today(session, patient.clinic_id)
+        ctx: dict[str, Any] = {
+            "patient": patient,
+            "charts": charts,
+            "alerts": alerts,
+            "rows": score_results.score_rows(kb, charts.outcomes, patient.user_id),
+            "adherence": patient_charts.adherence_chart_for(
+                kb, progress.adherence, chart_id="staff-adh"
+            ),
+            "running": running_context(kb, running) if running.activities else None,
+            "instruments": [(i, kb.outcomes.instruments[i].name) for i in rules.INSTRUMENTS],  # type: ignore[index]
+            "errors": list(errors),
+            "rom_form": rom_form or PostedForm({}),
+            "today": today.isoformat(),
+            "notice": NOTICES.get(request.query_params.get("saved", "")),
+            "timezone": clinic_timezone(session, patient.clinic_id),
+            "kind_names": alert_list.KIND_NAMES,
+            "number": chart.number,
+            "long_day": chart.long_day,
+            "short_day": short_day,
+            "main": charts.outcomes.main_instrument,
+        }
     return render(request, "outcomes_staff.html", ctx, status)
 
 
@@ -138,13 +141,13 @@ def _paper_page(
     posted: PostedForm | None = None,
     status: int = 200,
 ) -> Response:
-    try:
-        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-    except NotAllowed:
-        raise HTTPException(404, NOT_FOUND) from None
+    with reading(session):
+        try:
+            patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+        except NotAllowed:
+            raise HTTPException(404, NOT_FOUND) from None
+        today = plans_service.local_today(session, patient.clinic_id)
     posted = posted or PostedForm({})
-    today = plans_service.local_today(session, patient.clinic_id)
-    session.rollback()
     return render(
         request,
         "outcomes_questionnaire.html",
@@ -264,7 +267,6 @@ def create_range_of_motion(
     except ValidationError as exc:
         problems += validation_messages(exc, ROM_FIELDS)
     if body is None or problems:
-        session.rollback()
         return _rom_problem(request, session, kb, actor, patient_id, problems, form)
     try:
         range_of_motion.record_range_of_motion(
