@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.deps import CurrentPatient, get_optional_user
 from popliteal.accounts.rules import Actor
+from popliteal.db import reading
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Urgency
@@ -181,12 +182,12 @@ def _prescribed(session: Session, session_id: int) -> dict[str, dict[str, Any]]:
     Read only after get_session has checked the session is the actor's: the session keeps
     the version it was started from even if the plan changed since.
     """
-    exercises = session.scalar(
-        select(CarePlanVersion.exercises)
-        .join(SessionLog, SessionLog.plan_version_id == CarePlanVersion.id)
-        .where(SessionLog.id == session_id)
-    )
-    session.rollback()  # end the read: on SQLite every transaction holds the write lock
+    with reading(session):
+        exercises = session.scalar(
+            select(CarePlanVersion.exercises)
+            .join(SessionLog, SessionLog.plan_version_id == CarePlanVersion.id)
+            .where(SessionLog.id == session_id)
+        )
     return {str(e["id"]): dict(e) for e in exercises or []}
 
 

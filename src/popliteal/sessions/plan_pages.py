@@ -140,10 +140,8 @@ def approve_plan_suggestions(
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     except PlanProblems as exc:
-        session.rollback()
         return _plan_page(request, session, kb, actor, patient_id, errors=exc.problems, status=400)
     except AccountError as exc:
-        session.rollback()
         message = str(exc)
         return _plan_page(
             request,

@@ -15,7 +15,6 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from popliteal import clock
@@ -26,6 +25,7 @@ from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
 from popliteal.booking.models import Appointment
 from popliteal.clock import utcnow
+from popliteal.db import reading, transaction
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RedFlagRead
@@ -120,31 +120,35 @@ def today(
 ) -> TodayView:
     """Today's home programme: due exercises, sessions already done, this morning's pain;
     nothing due while an open red flag pauses it (`paused`)."""
-    patient = visible_patient(session, actor, patient_id)
-    day = plans_service.local_today(session, patient.clinic_id, now)
-    paused = alerts_service.open_red_flags(session, patient_id=patient.id, kb=kb)
-    morning = session.scalar(
-        select(PainLog.pain).where(
-            PainLog.patient_id == patient.id, PainLog.local_date == day, PainLog.kind == "morning"
+    with reading(session):
+        patient = visible_patient(session, actor, patient_id)
+        day = plans_service.local_today(session, patient.clinic_id, now)
+        paused = alerts_service.open_red_flags(session, patient_id=patient.id, kb=kb)
+        morning = session.scalar(
+            select(PainLog.pain).where(
+                PainLog.patient_id == patient.id,
+                PainLog.local_date == day,
+                PainLog.kind == "morning",
+            )
         )
-    )
-    plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient.id)
-    if plan is None:
-        return TodayView(None, day, [], [], None, morning, None, paused)
-    exercises = [e.model_dump() for e in plan.exercises]
-    due = [
-        {**e, "times": rules.times_on_day(e["per_week"])}
-        for e in rules.due_exercises(exercises, plan.starts_on, day)
-    ]
-    logs = session.scalars(
-        select(SessionLog)
-        .where(SessionLog.patient_id == patient.id, SessionLog.local_date == day)
-        .order_by(SessionLog.started_at)
-    ).all()
-    numbers = version_numbers(session, [s.plan_version_id for s in logs])
-    reads = [session_read(s, numbers.get(s.plan_version_id, 0)) for s in logs]
-    week = adherence_weeks(session, patient.id, exercises, plan.starts_on, day, weeks=1)
-    session.rollback()
+        # current_plan commits its own audit row (a read of the plan); the reads after it
+        # are ended by this block.
+        plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient.id)
+        if plan is None:
+            return TodayView(None, day, [], [], None, morning, None, paused)
+        exercises = [e.model_dump() for e in plan.exercises]
+        due = [
+            {**e, "times": rules.times_on_day(e["per_week"])}
+            for e in rules.due_exercises(exercises, plan.starts_on, day)
+        ]
+        logs = session.scalars(
+            select(SessionLog)
+            .where(SessionLog.patient_id == patient.id, SessionLog.local_date == day)
+            .order_by(SessionLog.started_at)
+        ).all()
+        numbers = version_numbers(session, [s.plan_version_id for s in logs])
+        reads = [session_read(s, numbers.get(s.plan_version_id, 0)) for s in logs]
+        week = adherence_weeks(session, patient.id, exercises, plan.starts_on, day, weeks=1)
     return TodayView(
         plan=plan,
         today=day,
@@ -167,65 +171,61 @@ def start_session(
 ) -> SessionRead:
     """Start a guided session of the current plan (the person, or their clinician on a visit);
     refused (ProgrammePaused, 409) while an open red flag pauses the programme."""
-    patient = visible_patient(session, actor, patient_id)
-    if alerts_service.open_red_flags(session, patient_id=patient.id):
-        session.rollback()
-        raise ProgrammePaused(PAUSED_FOR_STAFF if actor.is_staff else PAUSED_FOR_PERSON)
-    active = active_plan(session, patient.id)
-    if active is None:
-        session.rollback()
-        raise SessionError("there is no plan to follow yet: your clinician will set one up")
-    _plan, version = active
-    if body.appointment_id is not None:
-        appt = session.get(Appointment, body.appointment_id)
-        if appt is None or appt.patient_id != patient.id:
-            session.rollback()
-            raise SessionError("that appointment is not one of this person's visits")
-    now = now or utcnow()
-    day = plans_service.local_today(session, patient.clinic_id, now)
-    existing = session.scalar(
-        select(SessionLog).where(
-            SessionLog.patient_id == patient.id,
-            SessionLog.status == "in_progress",
-            SessionLog.local_date == day,
+    with transaction(session):
+        patient = visible_patient(session, actor, patient_id)
+        if alerts_service.open_red_flags(session, patient_id=patient.id):
+            raise ProgrammePaused(PAUSED_FOR_STAFF if actor.is_staff else PAUSED_FOR_PERSON)
+        active = active_plan(session, patient.id)
+        if active is None:
+            raise SessionError("there is no plan to follow yet: your clinician will set one up")
+        _plan, version = active
+        if body.appointment_id is not None:
+            appt = session.get(Appointment, body.appointment_id)
+            if appt is None or appt.patient_id != patient.id:
+                raise SessionError("that appointment is not one of this person's visits")
+        now = now or utcnow()
+        day = plans_service.local_today(session, patient.clinic_id, now)
+        existing = session.scalar(
+            select(SessionLog).where(
+                SessionLog.patient_id == patient.id,
+                SessionLog.status == "in_progress",
+                SessionLog.local_date == day,
+            )
         )
-    )
-    if existing is not None:
-        session.rollback()
-        raise SessionError("a session is already under way today: finish it first")
-    log = SessionLog(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        plan_version_id=version.id,
-        mode=body.mode,
-        appointment_id=body.appointment_id,
-        local_date=day,
-        status="in_progress",
-        pain_before=body.pain_before,
-        entries=[
-            {
-                "id": e["id"],
-                "name": e["name"],
-                "sets_prescribed": int(e.get("sets") or 1) * rules.times_on_day(e["per_week"]),
-                "sets_done": 0,
-                "hurt": False,
-            }
-            for e in rules.due_exercises(version.exercises, version.starts_on, day)
-            or version.exercises
-        ],
-        started_at=now,
-    )
-    session.add(log)
-    session.flush()
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="create",
-        entity="session_log",
-        entity_id=log.id,
-        patient_id=patient.id,
-    )
-    session.commit()
+        if existing is not None:
+            raise SessionError("a session is already under way today: finish it first")
+        log = SessionLog(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            plan_version_id=version.id,
+            mode=body.mode,
+            appointment_id=body.appointment_id,
+            local_date=day,
+            status="in_progress",
+            pain_before=body.pain_before,
+            entries=[
+                {
+                    "id": e["id"],
+                    "name": e["name"],
+                    "sets_prescribed": int(e.get("sets") or 1) * rules.times_on_day(e["per_week"]),
+                    "sets_done": 0,
+                    "hurt": False,
+                }
+                for e in rules.due_exercises(version.exercises, version.starts_on, day)
+                or version.exercises
+            ],
+            started_at=now,
+        )
+        session.add(log)
+        session.flush()
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="create",
+            entity="session_log",
+            entity_id=log.id,
+            patient_id=patient.id,
+        )
     return session_read(log, version.number)
 
 
@@ -243,34 +243,31 @@ def record_exercise(
     session: Session, *, actor: Actor, session_id: int, body: ExerciseDone
 ) -> SessionRead:
     """Record the sets done of one exercise of an unfinished session, and whether it hurt."""
-    log = _own_session(session, actor, session_id)
-    if log.status != "in_progress":
-        session.rollback()
-        raise SessionError("this session is finished; start a new one")
-    entries = [dict(e) for e in log.entries]
-    for e in entries:
-        if e["id"] == body.exercise_id:
-            if body.sets_done > int(e["sets_prescribed"]) + 5:
-                session.rollback()
-                raise SessionError(f"{e['name']}: {body.sets_done} sets is more than planned")
-            e["sets_done"] = body.sets_done
-            e["hurt"] = body.hurt
-            break
-    else:
-        session.rollback()
-        raise SessionError(f"'{body.exercise_id}' is not part of this session")
-    log.entries = entries
-    read = read_log(session, log)
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="update",
-        entity="session_log",
-        entity_id=log.id,
-        patient_id=log.patient_id,
-        detail={"exercise": body.exercise_id, "sets_done": body.sets_done, "hurt": body.hurt},
-    )
-    session.commit()
+    with transaction(session):
+        log = _own_session(session, actor, session_id)
+        if log.status != "in_progress":
+            raise SessionError("this session is finished; start a new one")
+        entries = [dict(e) for e in log.entries]
+        for e in entries:
+            if e["id"] == body.exercise_id:
+                if body.sets_done > int(e["sets_prescribed"]) + 5:
+                    raise SessionError(f"{e['name']}: {body.sets_done} sets is more than planned")
+                e["sets_done"] = body.sets_done
+                e["hurt"] = body.hurt
+                break
+        else:
+            raise SessionError(f"'{body.exercise_id}' is not part of this session")
+        log.entries = entries
+        read = read_log(session, log)
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="session_log",
+            entity_id=log.id,
+            patient_id=log.patient_id,
+            detail={"exercise": body.exercise_id, "sets_done": body.sets_done, "hurt": body.hurt},
+        )
     return read
 
 
@@ -291,19 +288,36 @@ def finish_session(
     The answers are kept on the log: later forms that day need not ask the checklist again.
     `reviews`, when given, re-evaluates the review flags before the commit.
     """
-    log = _own_session(session, actor, session_id)
-    if log.status != "in_progress":
-        session.rollback()
-        raise SessionError("this session is already finished")
-    now = now or utcnow()
-    patient = visible_patient(session, actor, log.patient_id)
-    safety = dict(body.safety or {})
-    check = alert_rules.check_safety(kb, safety)
-    problems = alert_rules.safety_problems(kb.followup, safety)
-    if problems:
-        alerts_service.refuse_check_in(
+    with transaction(session):
+        log = _own_session(session, actor, session_id)
+        if log.status != "in_progress":
+            raise SessionError("this session is already finished")
+        now = now or utcnow()
+        patient = visible_patient(session, actor, log.patient_id)
+        safety = dict(body.safety or {})
+        check = alert_rules.check_safety(kb, safety)
+        problems = alert_rules.safety_problems(kb.followup, safety)
+        if problems:
+            # Commits the alerts the checklist raised, then raises: this block rolls back the rest.
+            alerts_service.refuse_check_in(
+                session,
+                problems,
+                kb=kb,
+                actor=actor,
+                patient=patient,
+                check=check,
+                origin="session",
+                day=log.local_date,
+                ref={"session_id": log.id},
+                now=now,
+            )
+        log.status = "done"
+        log.pain_after = body.pain_after
+        log.note = body.note.strip()
+        log.safety = {k: v for k, v in safety.items() if isinstance(v, bool)}
+        log.finished_at = now
+        red_flags = alerts_service.escalate_safety(
             session,
-            problems,
             kb=kb,
             actor=actor,
             patient=patient,
@@ -313,39 +327,22 @@ def finish_session(
             ref={"session_id": log.id},
             now=now,
         )
-    log.status = "done"
-    log.pain_after = body.pain_after
-    log.note = body.note.strip()
-    log.safety = {k: v for k, v in safety.items() if isinstance(v, bool)}
-    log.finished_at = now
-    red_flags = alerts_service.escalate_safety(
-        session,
-        kb=kb,
-        actor=actor,
-        patient=patient,
-        check=check,
-        origin="session",
-        day=log.local_date,
-        ref={"session_id": log.id},
-        now=now,
-    )
-    if reviews is not None:
-        reviews(session, kb=kb, actor=actor, patient=patient, now=now)
-    read = read_log(session, log).model_copy(update={"red_flags": red_flags})
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="update",
-        entity="session_log",
-        entity_id=log.id,
-        patient_id=log.patient_id,
-        detail={
-            "finished": True,
-            "pain_after": body.pain_after,
-            "red_flags": [r.id for r in red_flags],
-        },
-    )
-    session.commit()
+        if reviews is not None:
+            reviews(session, kb=kb, actor=actor, patient=patient, now=now)
+        read = read_log(session, log).model_copy(update={"red_flags": red_flags})
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="session_log",
+            entity_id=log.id,
+            patient_id=log.patient_id,
+            detail={
+                "finished": True,
+                "pain_after": body.pain_after,
+                "red_flags": [r.id for r in red_flags],
+            },
+        )
     return read
 
 
@@ -392,28 +389,30 @@ def todays_answers(
     date: a later form that day shows them instead of asking again. `checked_in` reads the
     checklists sent with the day's questionnaires (outcomes), which count as much as a
     session's."""
-    patient = visible_patient(session, actor, patient_id)
-    zone = accounts_service.clinic_zone(session, patient.clinic_id)
-    day = clock.local_today(zone, now)
-    start, end = clock.day_bounds(day, zone)
-    sent = [
-        *checked_in(session, patient.id, day, start, end),
-        *_finished_safety(session, patient.id, start, end),
-    ]
-    morning = session.scalar(
-        select(PainLog.pain).where(
-            PainLog.patient_id == patient.id, PainLog.local_date == day, PainLog.kind == "morning"
+    with reading(session):
+        patient = visible_patient(session, actor, patient_id)
+        zone = accounts_service.clinic_zone(session, patient.clinic_id)
+        day = clock.local_today(zone, now)
+        start, end = clock.day_bounds(day, zone)
+        sent = [
+            *checked_in(session, patient.id, day, start, end),
+            *_finished_safety(session, patient.id, start, end),
+        ]
+        morning = session.scalar(
+            select(PainLog.pain).where(
+                PainLog.patient_id == patient.id,
+                PainLog.local_date == day,
+                PainLog.kind == "morning",
+            )
         )
-    )
-    session.rollback()
     items = [i.id for i in kb.followup.safety_checklist.items]
     return TodaysAnswers(day, zone, rules.safety_today(sent, items), morning)
 
 
 def get_session(session: Session, *, actor: Actor, session_id: int) -> SessionRead:
-    log = _own_session(session, actor, session_id)
-    read = read_log(session, log)
-    session.rollback()
+    with reading(session):
+        log = _own_session(session, actor, session_id)
+        read = read_log(session, log)
     return read
 
 
@@ -432,41 +431,40 @@ def log_pain(
     `reviews`, when given, re-evaluates the review flags before the commit: a rise of pain
     over two weeks may open a review alert for the clinician (workspace/flows.py).
     """
-    patient = visible_patient(session, actor, patient_id)
-    now = now or utcnow()
-    day = plans_service.local_today(session, patient.clinic_id, now)
-    row = None
-    if body.kind == "morning":
-        row = session.scalar(
-            select(PainLog).where(
-                PainLog.patient_id == patient.id,
-                PainLog.local_date == day,
-                PainLog.kind == "morning",
-            )
-        )
-    if row is None:
-        row = PainLog(patient_id=patient.id, local_date=day, kind=body.kind, pain=body.pain)
-        session.add(row)
-    row.pain = body.pain
-    row.note = body.note.strip()
-    row.recorded_at = now
-    session.flush()
-    accounts_service.audit(
+    with transaction(
         session,
-        actor=actor,
-        action="create",
-        entity="pain_log",
-        entity_id=row.id,
-        patient_id=patient.id,
-        detail={"pain": body.pain, "kind": body.kind},
-    )
-    try:
+        on_conflict=lambda: SessionError("this morning's pain was just logged; reload to see it"),
+    ):
+        patient = visible_patient(session, actor, patient_id)
+        now = now or utcnow()
+        day = plans_service.local_today(session, patient.clinic_id, now)
+        row = None
+        if body.kind == "morning":
+            row = session.scalar(
+                select(PainLog).where(
+                    PainLog.patient_id == patient.id,
+                    PainLog.local_date == day,
+                    PainLog.kind == "morning",
+                )
+            )
+        if row is None:
+            row = PainLog(patient_id=patient.id, local_date=day, kind=body.kind, pain=body.pain)
+            session.add(row)
+        row.pain = body.pain
+        row.note = body.note.strip()
+        row.recorded_at = now
+        session.flush()
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="create",
+            entity="pain_log",
+            entity_id=row.id,
+            patient_id=patient.id,
+            detail={"pain": body.pain, "kind": body.kind},
+        )
         if reviews is not None:
             reviews(session, kb=kb, actor=actor, patient=patient, now=now)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise SessionError("this morning's pain was just logged; reload to see it") from None
     return row.id
 
 
@@ -501,56 +499,56 @@ def progress(
     weeks: int = 8,
 ) -> ProgressRead:
     """Session logs, weekly adherence and weekly pain for the last `weeks` weeks; audited."""
-    patient = visible_patient(session, actor, patient_id)
-    day = plans_service.local_today(session, patient.clinic_id, now)
-    since = day - timedelta(days=7 * weeks)
-    logs = logs_since(session, patient.id, since)
-    numbers = version_numbers(session, list({s.plan_version_id for s in logs}))
-    active = active_plan(session, patient.id)
-    adherence: list[rules.WeekAdherence] = []
-    if active is not None:
-        _, version = active
-        adherence = adherence_weeks(
-            session, patient.id, version.exercises, version.starts_on, day, weeks=min(weeks, 8)
-        )
-    points = [
-        rules.PainPoint(d, p, "morning")
-        for d, p in morning_pain(session, patient.id, since).items()
-    ]
-    for s in logs:
-        if s.pain_before is not None:
-            points.append(rules.PainPoint(s.local_date, s.pain_before, "before"))
-        if s.pain_after is not None:
-            points.append(rules.PainPoint(s.local_date, s.pain_after, "after"))
-    weekly = rules.weekly_pain(points, today=day, weeks=weeks)
-    hurt = [
-        {"date": s.local_date.isoformat(), "exercise": e["id"], "name": e["name"]}
-        for s in logs
-        for e in s.entries
-        if e.get("hurt")
-    ]
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="session_log",
-        entity_id="*",
-        patient_id=patient.id,
-    )
-    read = ProgressRead(
-        sessions=[session_read(s, numbers.get(s.plan_version_id, 0)) for s in logs],
-        adherence=[
-            AdherenceRead(
-                week_start=w.week_start,
-                due_days=w.due_days,
-                done_days=w.done_days,
-                percent=w.percent,
+    with transaction(session):
+        patient = visible_patient(session, actor, patient_id)
+        day = plans_service.local_today(session, patient.clinic_id, now)
+        since = day - timedelta(days=7 * weeks)
+        logs = logs_since(session, patient.id, since)
+        numbers = version_numbers(session, list({s.plan_version_id for s in logs}))
+        active = active_plan(session, patient.id)
+        adherence: list[rules.WeekAdherence] = []
+        if active is not None:
+            _, version = active
+            adherence = adherence_weeks(
+                session, patient.id, version.exercises, version.starts_on, day, weeks=min(weeks, 8)
             )
-            for w in adherence
-        ],
-        weekly_pain=weekly,
-        pain_trend=rules.pain_trend(weekly, change=kb.progression.session_pain_rise),
-        hurt_flags=hurt,
-    )
-    session.commit()
+        points = [
+            rules.PainPoint(d, p, "morning")
+            for d, p in morning_pain(session, patient.id, since).items()
+        ]
+        for s in logs:
+            if s.pain_before is not None:
+                points.append(rules.PainPoint(s.local_date, s.pain_before, "before"))
+            if s.pain_after is not None:
+                points.append(rules.PainPoint(s.local_date, s.pain_after, "after"))
+        weekly = rules.weekly_pain(points, today=day, weeks=weeks)
+        hurt = [
+            {"date": s.local_date.isoformat(), "exercise": e["id"], "name": e["name"]}
+            for s in logs
+            for e in s.entries
+            if e.get("hurt")
+        ]
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="session_log",
+            entity_id="*",
+            patient_id=patient.id,
+        )
+        read = ProgressRead(
+            sessions=[session_read(s, numbers.get(s.plan_version_id, 0)) for s in logs],
+            adherence=[
+                AdherenceRead(
+                    week_start=w.week_start,
+                    due_days=w.due_days,
+                    done_days=w.done_days,
+                    percent=w.percent,
+                )
+                for w in adherence
+            ],
+            weekly_pain=weekly,
+            pain_trend=rules.pain_trend(weekly, change=kb.progression.session_pain_rise),
+            hurt_flags=hurt,
+        )
     return read

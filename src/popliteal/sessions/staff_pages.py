@@ -334,7 +334,6 @@ def create_visit_note(
         except VisitNoteProblems as exc:
             problems = exc.problems
         except AccountError as exc:
-            session.rollback()
             problems = [str(exc)]
         else:
             return RedirectResponse(
@@ -412,7 +411,6 @@ def update_visit_note(
         except VisitNoteProblems as exc:
             problems = exc.problems
         except AccountError as exc:
-            session.rollback()
             problems = [str(exc)]
         else:
             return RedirectResponse(

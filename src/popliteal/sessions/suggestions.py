@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
+from popliteal.db import reading
 from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import progression
@@ -26,38 +27,41 @@ def suggestions(
     """Progress / hold / regress for each exercise and the phase (clinicians only)."""
     if not actor.is_staff:
         raise NotAllowed("only clinicians can do this")
-    patient = visible_patient(session, actor, patient_id)
-    active = active_plan(session, patient.id)
-    if active is None:
-        session.rollback()
-        return None
-    plan, version = active
-    day = plans_service.local_today(session, patient.clinic_id, now)
-    logs = [s for s in logs_since(session, patient.id, version.starts_on) if s.status == "done"]
-    mornings = morning_pain(session, patient.id, version.starts_on - timedelta(days=1))
-    week = adherence_weeks(session, patient.id, version.exercises, version.starts_on, day, weeks=1)
-    session.rollback()
-    return progression.suggest(
-        kb,
-        condition=plan.condition_id,
-        phase=version.phase,
-        exercises=version.exercises,
-        criteria=version.progression_criteria,
-        sessions=[
-            progression.LoggedSession(
-                day=s.local_date,
-                pain_before=s.pain_before,
-                pain_after=s.pain_after,
-                entries=tuple(s.entries),
-            )
-            for s in logs
-        ],
-        mornings=mornings,
-        starts_on=version.starts_on,
-        today=day,
-        adherence_percent=week[-1].percent if week else None,
-        equipment=frozenset(version.equipment),
-    )
+    with reading(session):
+        patient = visible_patient(session, actor, patient_id)
+        active = active_plan(session, patient.id)
+        if active is None:
+            return None
+        plan, version = active
+        day = plans_service.local_today(session, patient.clinic_id, now)
+        logs = [s for s in logs_since(session, patient.id, version.starts_on) if s.status == "done"]
+        mornings = morning_pain(session, patient.id, version.starts_on - timedelta(days=1))
+        week = adherence_weeks(
+            session, patient.id, version.exercises, version.starts_on, day, weeks=1
+        )
+        # Inside the read: the rollback expires the plan and logs, so reading them after it
+        # would begin another transaction.
+        return progression.suggest(
+            kb,
+            condition=plan.condition_id,
+            phase=version.phase,
+            exercises=version.exercises,
+            criteria=version.progression_criteria,
+            sessions=[
+                progression.LoggedSession(
+                    day=s.local_date,
+                    pain_before=s.pain_before,
+                    pain_after=s.pain_after,
+                    entries=tuple(s.entries),
+                )
+                for s in logs
+            ],
+            mornings=mornings,
+            starts_on=version.starts_on,
+            today=day,
+            adherence_percent=week[-1].percent if week else None,
+            equipment=frozenset(version.equipment),
+        )
 
 
 def apply_suggestions(
@@ -76,12 +80,11 @@ def apply_suggestions(
     otherwise each approved exercise is swapped for its variant or given its new dose.
     """
     found = suggestions(session, kb=kb, actor=actor, patient_id=patient_id, now=now)
-    active = active_plan(session, patient_id)
-    if found is None or active is None:
-        session.rollback()
-        raise SessionError("there is no plan to change")
-    plan, version = active
-    session.rollback()
+    with reading(session):
+        active = active_plan(session, patient_id)
+        if found is None or active is None:
+            raise SessionError("there is no plan to change")
+        plan, version = active
     if phase:
         target = found.phase.to_phase
         if target is None:

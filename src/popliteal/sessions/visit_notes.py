@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
@@ -17,6 +16,7 @@ from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.booking.models import Appointment
 from popliteal.clock import local_date, utcnow
+from popliteal.db import reading, transaction
 from popliteal.errors import NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions.models import VisitNote
@@ -79,22 +79,22 @@ def list_notes(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> list[VisitNoteRead]:
     """The patient's visit notes, newest visit first; audited as a read."""
-    patient = _staff_patient(session, actor, patient_id)
-    notes = session.scalars(
-        select(VisitNote)
-        .where(VisitNote.patient_id == patient.id)
-        .order_by(VisitNote.visit_date.desc(), VisitNote.id.desc())
-    ).all()
-    reads = [_read(session, kb, n) for n in notes]
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="visit_note",
-        entity_id="*",
-        patient_id=patient.id,
-    )
-    session.commit()
+    with transaction(session):
+        patient = _staff_patient(session, actor, patient_id)
+        notes = session.scalars(
+            select(VisitNote)
+            .where(VisitNote.patient_id == patient.id)
+            .order_by(VisitNote.visit_date.desc(), VisitNote.id.desc())
+        ).all()
+        reads = [_read(session, kb, n) for n in notes]
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="visit_note",
+            entity_id="*",
+            patient_id=patient.id,
+        )
     return reads
 
 
@@ -131,54 +131,52 @@ def create_note(
     now: datetime | None = None,
 ) -> VisitNoteRead:
     """Write a visit note (one per appointment); audited."""
-    patient = _staff_patient(session, actor, patient_id)
-    problems = _problems(kb, body)
-    if problems:
-        session.rollback()
-        raise VisitNoteProblems(problems)
-    now = now or utcnow()
-    note = VisitNote(clinic_id=patient.clinic_id, patient_id=patient.id, clinician_id=actor.user_id)
-    try:
-        _fill(session, note, body, patient, now)
-    except VisitNoteProblems:
-        session.rollback()
-        raise
-    note.created_at = now
-    session.add(note)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise VisitNoteProblems(["this visit already has a note: open it to amend it"]) from None
-    accounts_service.audit(
+    with transaction(
         session,
-        actor=actor,
-        action="create",
-        entity="visit_note",
-        entity_id=note.id,
-        patient_id=patient.id,
-    )
-    read = _read(session, kb, note)  # before commit: no read transaction left open
-    session.commit()
+        on_conflict=lambda: VisitNoteProblems(
+            ["this visit already has a note: open it to amend it"]
+        ),
+    ):
+        patient = _staff_patient(session, actor, patient_id)
+        problems = _problems(kb, body)
+        if problems:
+            raise VisitNoteProblems(problems)
+        now = now or utcnow()
+        note = VisitNote(
+            clinic_id=patient.clinic_id, patient_id=patient.id, clinician_id=actor.user_id
+        )
+        _fill(session, note, body, patient, now)
+        note.created_at = now
+        session.add(note)
+        session.flush()  # the note's id, for the audit; a second note of the visit fails here
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="create",
+            entity="visit_note",
+            entity_id=note.id,
+            patient_id=patient.id,
+        )
+        read = _read(session, kb, note)  # before commit: no read transaction left open
     return read
 
 
 def get_note(session: Session, *, kb: Knowledge, actor: Actor, note_id: int) -> VisitNoteRead:
     """One visit note of the clinic; audited."""
-    note = session.get(VisitNote, note_id)
-    if note is None:
-        raise NotAllowed("no such visit note")
-    _staff_patient(session, actor, note.patient_id)
-    read = _read(session, kb, note)
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="visit_note",
-        entity_id=note.id,
-        patient_id=note.patient_id,
-    )
-    session.commit()
+    with transaction(session):
+        note = session.get(VisitNote, note_id)
+        if note is None:
+            raise NotAllowed("no such visit note")
+        _staff_patient(session, actor, note.patient_id)
+        read = _read(session, kb, note)
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="visit_note",
+            entity_id=note.id,
+            patient_id=note.patient_id,
+        )
     return read
 
 
@@ -192,42 +190,35 @@ def update_note(
     now: datetime | None = None,
 ) -> VisitNoteRead:
     """Amend a note (its author only); the audit keeps which fields changed."""
-    note = session.get(VisitNote, note_id)
-    if note is None:
-        raise NotAllowed("no such visit note")
-    patient = _staff_patient(session, actor, note.patient_id)
-    if note.clinician_id != actor.user_id:
-        session.rollback()
-        raise VisitNoteProblems(["only the clinician who wrote this note can amend it"])
-    problems = _problems(kb, body)
-    if problems:
-        session.rollback()
-        raise VisitNoteProblems(problems)
-    before = _read(session, kb, note).model_dump(mode="json")
-    try:
+    with transaction(
+        session, on_conflict=lambda: VisitNoteProblems(["that visit already has another note"])
+    ):
+        note = session.get(VisitNote, note_id)
+        if note is None:
+            raise NotAllowed("no such visit note")
+        patient = _staff_patient(session, actor, note.patient_id)
+        if note.clinician_id != actor.user_id:
+            raise VisitNoteProblems(["only the clinician who wrote this note can amend it"])
+        problems = _problems(kb, body)
+        if problems:
+            raise VisitNoteProblems(problems)
+        before = _read(session, kb, note).model_dump(mode="json")
         _fill(session, note, body, patient, now or utcnow())
-        session.flush()
-    except VisitNoteProblems:
-        session.rollback()
-        raise
-    except IntegrityError:
-        session.rollback()
-        raise VisitNoteProblems(["that visit already has another note"]) from None
-    after = _read(session, kb, note).model_dump(mode="json")
-    changed = sorted(
-        k for k in after if k not in ("updated_at", "name") and after[k] != before.get(k)
-    )
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="update",
-        entity="visit_note",
-        entity_id=note.id,
-        patient_id=note.patient_id,
-        detail={"changed": changed},
-    )
-    read = _read(session, kb, note)  # before commit: no read transaction left open
-    session.commit()
+        session.flush()  # a move to a visit that already has a note fails here
+        after = _read(session, kb, note).model_dump(mode="json")
+        changed = sorted(
+            k for k in after if k not in ("updated_at", "name") and after[k] != before.get(k)
+        )
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="visit_note",
+            entity_id=note.id,
+            patient_id=note.patient_id,
+            detail={"changed": changed},
+        )
+        read = _read(session, kb, note)  # before commit: no read transaction left open
     return read
 
 
@@ -235,17 +226,17 @@ def visits_without_note(
     session: Session, *, actor: Actor, patient_id: int, now: datetime | None = None
 ) -> list[Appointment]:
     """Booked visits that have started and have no note yet, newest first."""
-    patient = _staff_patient(session, actor, patient_id)
-    noted = select(VisitNote.appointment_id).where(VisitNote.appointment_id.is_not(None))
-    rows = session.scalars(
-        select(Appointment)
-        .where(
-            Appointment.patient_id == patient.id,
-            Appointment.status == "booked",
-            Appointment.starts_at <= (now or utcnow()),
-            Appointment.id.not_in(noted),
-        )
-        .order_by(Appointment.starts_at.desc())
-    ).all()
-    session.rollback()
+    with reading(session):
+        patient = _staff_patient(session, actor, patient_id)
+        noted = select(VisitNote.appointment_id).where(VisitNote.appointment_id.is_not(None))
+        rows = session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.patient_id == patient.id,
+                Appointment.status == "booked",
+                Appointment.starts_at <= (now or utcnow()),
+                Appointment.id.not_in(noted),
+            )
+            .order_by(Appointment.starts_at.desc())
+        ).all()
     return list(rows)
