@@ -25,6 +25,7 @@ from popliteal.accounts.models import (
 from popliteal.accounts.rules import Actor, Role
 from popliteal.clock import utcnow, zone
 from popliteal.config import Settings
+from popliteal.db import reading, transaction
 from popliteal.errors import AccountError, NotAllowed
 
 _hasher = PasswordHash((Argon2Hasher(),))
@@ -122,7 +123,7 @@ def authenticate(
     email = rules.normalise_email(email)
     now = utcnow()
     since = now - timedelta(minutes=settings.login_window_minutes)
-    try:
+    with transaction(session):
         _serialise_attempts(session, email=email, address=address)
         by_account, by_address = _recent_failures(
             session, since=since, email=email, address=address
@@ -139,15 +140,11 @@ def authenticate(
         user = session.scalar(select(User).where(User.email == email))
         attempt = LoginAttempt(email=email, address=address, at=now, success=False)
         session.add(attempt)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
     if not ok or user is None or not user.is_active:
         raise AccountError("wrong email or password")
-    attempt.success = True
-    session.commit()
+    with transaction(session):
+        attempt.success = True
     return user
 
 
@@ -155,16 +152,16 @@ def start_session(session: Session, *, settings: Settings, user: User) -> str:
     """Create a login session and return the cookie token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(
-        LoginSession(
-            token_hash=token_hash(token),
-            user_id=user.id,
-            created_at=now,
-            expires_at=now + timedelta(hours=settings.session_hours),
+    with transaction(session):
+        session.add(
+            LoginSession(
+                token_hash=token_hash(token),
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + timedelta(hours=settings.session_hours),
+            )
         )
-    )
-    session.execute(delete(LoginSession).where(LoginSession.expires_at < now))
-    session.commit()
+        session.execute(delete(LoginSession).where(LoginSession.expires_at < now))
     return token
 
 
@@ -177,8 +174,8 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 
 def end_session(session: Session, token: str) -> None:
-    session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
-    session.commit()
+    with transaction(session):
+        session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
 
 
 def actor_for(session: Session, user: User, *, address: str = "") -> Actor:
@@ -336,9 +333,11 @@ def admin_clinic(session: Session, *, actor: Actor) -> Clinic:
 
 
 def read_clinic(session: Session, *, actor: Actor) -> Clinic:
-    """The administrator's clinic, for its settings form (ends the read transaction)."""
-    clinic = admin_clinic(session, actor=actor)
-    session.commit()
+    """The administrator's clinic, for its settings form (ends the read transaction; the clinic
+    is detached with its fields loaded, so the page renders without reopening it)."""
+    with reading(session):
+        clinic = admin_clinic(session, actor=actor)
+        session.expunge(clinic)
     return clinic
 
 
@@ -394,63 +393,65 @@ def update_clinic(
 
     The follow-up interval and preferred instrument stay as they are when not given.
     """
-    clinic = admin_clinic(session, actor=actor)
-    timezone = timezone.strip()
-    if followup_interval_days is None:
-        followup_interval_days = clinic.followup_interval_days
-    if preferred_instrument is None:
-        preferred_instrument = clinic.preferred_instrument
-    problems = clinic_settings_problems(
-        name=name,
-        timezone=timezone,
-        cancel_notice_hours=cancel_notice_hours,
-        min_booking_notice_hours=min_booking_notice_hours,
-        booking_horizon_days=booking_horizon_days,
-        followup_interval_days=followup_interval_days,
-        preferred_instrument=preferred_instrument,
-    )
-    if problems:
-        raise InvalidSettings(problems)
-    before = {
-        "name": clinic.name,
-        "timezone": clinic.timezone,
-        "cancel_notice_hours": clinic.cancel_notice_hours,
-        "min_booking_notice_hours": clinic.min_booking_notice_hours,
-        "booking_horizon_days": clinic.booking_horizon_days,
-        "followup_interval_days": clinic.followup_interval_days,
-        "preferred_instrument": clinic.preferred_instrument,
-    }
-    clinic.name = name.strip()
-    clinic.timezone = timezone
-    clinic.cancel_notice_hours = cancel_notice_hours
-    clinic.min_booking_notice_hours = min_booking_notice_hours
-    clinic.booking_horizon_days = booking_horizon_days
-    clinic.followup_interval_days = followup_interval_days
-    clinic.preferred_instrument = preferred_instrument
-    audit(
-        session,
-        actor=actor,
-        action="update",
-        entity="clinic",
-        entity_id=clinic.id,
-        patient_id=None,
-        detail={"before": before},
-    )
-    session.commit()
+    with transaction(session):
+        clinic = admin_clinic(session, actor=actor)
+        timezone = timezone.strip()
+        if followup_interval_days is None:
+            followup_interval_days = clinic.followup_interval_days
+        if preferred_instrument is None:
+            preferred_instrument = clinic.preferred_instrument
+        problems = clinic_settings_problems(
+            name=name,
+            timezone=timezone,
+            cancel_notice_hours=cancel_notice_hours,
+            min_booking_notice_hours=min_booking_notice_hours,
+            booking_horizon_days=booking_horizon_days,
+            followup_interval_days=followup_interval_days,
+            preferred_instrument=preferred_instrument,
+        )
+        if problems:
+            raise InvalidSettings(problems)
+        before = {
+            "name": clinic.name,
+            "timezone": clinic.timezone,
+            "cancel_notice_hours": clinic.cancel_notice_hours,
+            "min_booking_notice_hours": clinic.min_booking_notice_hours,
+            "booking_horizon_days": clinic.booking_horizon_days,
+            "followup_interval_days": clinic.followup_interval_days,
+            "preferred_instrument": clinic.preferred_instrument,
+        }
+        clinic.name = name.strip()
+        clinic.timezone = timezone
+        clinic.cancel_notice_hours = cancel_notice_hours
+        clinic.min_booking_notice_hours = min_booking_notice_hours
+        clinic.booking_horizon_days = booking_horizon_days
+        clinic.followup_interval_days = followup_interval_days
+        clinic.preferred_instrument = preferred_instrument
+        audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="clinic",
+            entity_id=clinic.id,
+            patient_id=None,
+            detail={"before": before},
+        )
     return clinic
 
 
 def list_staff(session: Session, *, actor: Actor) -> list[User]:
     """The clinic's clinicians and administrators, active ones first."""
-    _require_admin(actor)
-    staff = list(
-        session.scalars(
-            select(User)
-            .where(User.clinic_id == actor.clinic_id, User.role.in_(STAFF_ROLES))
-            .order_by(User.is_active.desc(), User.display_name)
+    with reading(session):  # on SQLite a read transaction holds the write lock: end it
+        _require_admin(actor)
+        staff = list(
+            session.scalars(
+                select(User)
+                .where(User.clinic_id == actor.clinic_id, User.role.in_(STAFF_ROLES))
+                .order_by(User.is_active.desc(), User.display_name)
+            )
         )
-    )
-    session.commit()  # end the read transaction (on SQLite it holds the write lock)
+        for user in staff:
+            session.expunge(user)  # keep their loaded fields for the page
     return staff
 
 
@@ -465,57 +466,57 @@ def add_clinician(
     password: str,
 ) -> User:
     """Add a clinician or administrator to the admin's clinic; raise AccountError. Commits."""
-    _require_admin(actor)
-    problems = []
-    if not display_name.strip():
-        problems.append("name: enter the clinician's name")
-    if profession not in PROFESSIONS:
-        problems.append("profession: choose " + ", ".join(PROFESSIONS))
-    if role not in STAFF_ROLES:
-        problems.append("role: choose clinician or admin")
-    if problems:
-        raise InvalidSettings(problems)
-    user = create_user(
-        session,
-        clinic_id=actor.clinic_id,
-        email=email,
-        password=password,
-        role=role,
-        display_name=display_name,
-        profession=profession,
-    )
-    audit(
-        session,
-        actor=actor,
-        action="create",
-        entity="user",
-        entity_id=user.id,
-        patient_id=None,
-        detail={"role": role},
-    )
-    session.commit()
+    with transaction(session):
+        _require_admin(actor)
+        problems = []
+        if not display_name.strip():
+            problems.append("name: enter the clinician's name")
+        if profession not in PROFESSIONS:
+            problems.append("profession: choose " + ", ".join(PROFESSIONS))
+        if role not in STAFF_ROLES:
+            problems.append("role: choose clinician or admin")
+        if problems:
+            raise InvalidSettings(problems)
+        user = create_user(
+            session,
+            clinic_id=actor.clinic_id,
+            email=email,
+            password=password,
+            role=role,
+            display_name=display_name,
+            profession=profession,
+        )
+        audit(
+            session,
+            actor=actor,
+            action="create",
+            entity="user",
+            entity_id=user.id,
+            patient_id=None,
+            detail={"role": role},
+        )
     return user
 
 
 def set_staff_active(session: Session, *, actor: Actor, user_id: int, active: bool) -> User:
     """Deactivate (ending their sessions) or reactivate a clinician of the admin's clinic."""
-    _require_admin(actor)
-    user = session.get(User, user_id)
-    if user is None or user.clinic_id != actor.clinic_id or not user.is_staff:
-        raise NotAllowed("no such clinician")
-    if user.id == actor.user_id and not active:
-        raise AccountError("you can not deactivate your own account")
-    user.is_active = active
-    if not active:
-        session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
-    audit(
-        session,
-        actor=actor,
-        action="update",
-        entity="user",
-        entity_id=user.id,
-        patient_id=None,
-        detail={"active": active},
-    )
-    session.commit()
+    with transaction(session):
+        _require_admin(actor)
+        user = session.get(User, user_id)
+        if user is None or user.clinic_id != actor.clinic_id or not user.is_staff:
+            raise NotAllowed("no such clinician")
+        if user.id == actor.user_id and not active:
+            raise AccountError("you can not deactivate your own account")
+        user.is_active = active
+        if not active:
+            session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+        audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="user",
+            entity_id=user.id,
+            patient_id=None,
+            detail={"active": active},
+        )
     return user

@@ -374,11 +374,9 @@ async def update_screening_answer(
         except NotAllowed:
             raise _not_found() from None
         except screening_service.ScreeningClosed:
-            session.rollback()
             return _to_result(request, await _read(request, session, screening_id, actor))
         except screening_service.StaleStep:
             # A double submit or an old page: show whatever step is current now, and say so.
-            session.rollback()
             return _to_step(
                 request, await _read(request, session, screening_id, actor), kb, stale=True
             )
@@ -398,7 +396,6 @@ async def update_screening_answer(
             if screening.status == "complete":
                 return _to_result(request, screening)
             return _to_step(request, screening, kb)
-    session.rollback()
     screening = await _read(request, session, screening_id, actor)
     if screening.status != "in_progress":
         return _to_result(request, screening)
@@ -425,7 +422,6 @@ async def update_screening_back(
     except NotAllowed:
         raise _not_found() from None
     except screening_service.ScreeningClosed:
-        session.rollback()
         return _to_result(request, await _read(request, session, screening_id, actor))
     return _to_step(request, screening, kb)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor, Role
 from popliteal.clock import utcnow
+from popliteal.db import transaction
 from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer
@@ -122,19 +123,18 @@ _SQLITE_WRITER = threading.Lock()
 
 @contextmanager
 def _sqlite_writer(session: Session) -> Iterator[None]:
+    """On SQLite, hold this process's screening-writer lock for the block (the transaction
+    inside it commits or rolls back before the lock is let go)."""
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
     if session.in_transaction():
         # Only reads so far (who is asking); end them so this thread does not hold SQLite's
-        # lock while it waits for ours.
+        # lock while it waits for ours. Hand-written: this ends the caller's reads, it is no
+        # unit of work of its own (a commit, as before, so nothing loaded is expired).
         session.commit()
     with _SQLITE_WRITER:
-        try:
-            yield
-        except BaseException:
-            session.rollback()
-            raise
+        yield
 
 
 def _role_for(actor: Actor | None, requested: str) -> str:
@@ -225,12 +225,11 @@ def create_complete(
     screening.history = [list(answers)] if answers else []
     _refresh_result(kb, screening)
     screening.status = "complete"
-    with _sqlite_writer(session):
+    with _sqlite_writer(session), transaction(session):
         screening.clinic_id = accounts_service.default_clinic(session).id
         session.add(screening)
         session.flush()
         _audit_change(session, screening=screening, actor=actor, action="create", address=address)
-        session.commit()
     return screening
 
 
@@ -249,10 +248,10 @@ def start_interview(
     )
     _refresh_result(kb, screening)
     screening.status = "in_progress"
-    session.add(screening)
-    session.flush()
-    _audit_change(session, screening=screening, actor=actor, action="create", address=address)
-    session.commit()
+    with transaction(session):
+        session.add(screening)
+        session.flush()
+        _audit_change(session, screening=screening, actor=actor, action="create", address=address)
     return screening
 
 
@@ -265,14 +264,14 @@ def read(
     address: str = "",
 ) -> Screening:
     """The screening if visible (NotAllowed otherwise); the read is audited and committed."""
-    screening = get_visible(
-        session,
-        screening_id=screening_id,
-        visitor_token=visitor_token,
-        actor=actor,
-        address=address,
-    )
-    session.commit()
+    with transaction(session):
+        screening = get_visible(
+            session,
+            screening_id=screening_id,
+            visitor_token=visitor_token,
+            actor=actor,
+            address=address,
+        )
     return screening
 
 
@@ -309,25 +308,25 @@ def record_step(
     findings that may all be asked now is accepted. Raises InvalidAnswers, StaleStep,
     ScreeningClosed or NotAllowed; nothing is stored then.
     """
-    screening = _load_for_change(
-        session, screening_id=screening_id, visitor_token=visitor_token, actor=actor
-    )
-    if not raw:
-        raise StepError("this step had no questions in it")
-    parsed = parse_answers(kb, raw)
-    current: dict[str, Answer | None] = dict(screening.answers)
-    again = set(to_recheck(kb, current, asked_once(screening), screening.role))
-    if not all(
-        fid in again or askable(kb.findings[fid], current, screening.role) for fid in parsed
-    ):
-        raise StaleStep("these questions were answered already or no longer apply")
-    # Assign new objects: JSON columns notice reassignment, not in-place changes.
-    screening.answers = {**current, **parsed}
-    screening.history = [*screening.history, [fid for fid in raw if fid in parsed]]
-    if _refresh_result(kb, screening):
-        screening.status = "complete"
-    _audit_change(session, screening=screening, actor=actor, action="update", address=address)
-    session.commit()
+    with transaction(session):
+        screening = _load_for_change(
+            session, screening_id=screening_id, visitor_token=visitor_token, actor=actor
+        )
+        if not raw:
+            raise StepError("this step had no questions in it")
+        parsed = parse_answers(kb, raw)
+        current: dict[str, Answer | None] = dict(screening.answers)
+        again = set(to_recheck(kb, current, asked_once(screening), screening.role))
+        if not all(
+            fid in again or askable(kb.findings[fid], current, screening.role) for fid in parsed
+        ):
+            raise StaleStep("these questions were answered already or no longer apply")
+        # Assign new objects: JSON columns notice reassignment, not in-place changes.
+        screening.answers = {**current, **parsed}
+        screening.history = [*screening.history, [fid for fid in raw if fid in parsed]]
+        if _refresh_result(kb, screening):
+            screening.status = "complete"
+        _audit_change(session, screening=screening, actor=actor, action="update", address=address)
     return screening
 
 
@@ -341,24 +340,24 @@ def go_back(
     address: str = "",
 ) -> Screening:
     """Undo the last answered step: its answers are removed and it is asked again."""
-    screening = _load_for_change(
-        session, screening_id=screening_id, visitor_token=visitor_token, actor=actor
-    )
-    if not screening.history:
-        return screening
-    *earlier, last = screening.history
-    before = {fid for step in earlier for fid in step}
-    # A finding asked again after "not sure" goes back to that "not sure", not to unasked.
-    undone = set(last)
-    screening.answers = {
-        k: (None if k in undone else v)
-        for k, v in screening.answers.items()
-        if k not in undone or k in before
-    }
-    screening.history = list(earlier)
-    _refresh_result(kb, screening)
-    _audit_change(session, screening=screening, actor=actor, action="update", address=address)
-    session.commit()
+    with transaction(session):
+        screening = _load_for_change(
+            session, screening_id=screening_id, visitor_token=visitor_token, actor=actor
+        )
+        if not screening.history:
+            return screening
+        *earlier, last = screening.history
+        before = {fid for step in earlier for fid in step}
+        # A finding asked again after "not sure" goes back to that "not sure", not to unasked.
+        undone = set(last)
+        screening.answers = {
+            k: (None if k in undone else v)
+            for k, v in screening.answers.items()
+            if k not in undone or k in before
+        }
+        screening.history = list(earlier)
+        _refresh_result(kb, screening)
+        _audit_change(session, screening=screening, actor=actor, action="update", address=address)
     return screening
 
 

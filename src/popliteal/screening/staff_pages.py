@@ -113,7 +113,6 @@ def create_exam(
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     except InvalidAnswers as exc:
-        session.rollback()
         problems += [str(p) for p in exc.problems]
     try:
         form = staff_service.exam_form(session, kb=kb, actor=actor, patient_id=patient_id)

@@ -25,6 +25,7 @@ from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import AnswerRead, WorkingDiagnosisRead
 from popliteal.clock import utcnow
+from popliteal.db import transaction
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer, Urgency
@@ -138,26 +139,28 @@ class ExamForm:
 
 def exam_form(session: Session, *, kb: Knowledge, actor: Actor, patient_id: int) -> ExamForm:
     """The exam form's starting values: the latest value of each finding at earlier exams."""
-    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
-    values: dict[str, Any] = {}
-    for row in session.scalars(
-        select(ExamFinding)
-        .where(ExamFinding.patient_id == patient.id)
-        .order_by(ExamFinding.recorded_at, ExamFinding.id)
-    ):
-        if row.finding_id in kb.findings:
-            values[row.finding_id] = row.value
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="patient",
-        entity_id=patient.id,
-        patient_id=patient.id,
-        detail={"view": "exam_form"},
-    )
-    session.commit()
-    return ExamForm(patient=patient, values=values, based_on=_latest_screening(session, patient.id))
+    with transaction(session):
+        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        values: dict[str, Any] = {}
+        for row in session.scalars(
+            select(ExamFinding)
+            .where(ExamFinding.patient_id == patient.id)
+            .order_by(ExamFinding.recorded_at, ExamFinding.id)
+        ):
+            if row.finding_id in kb.findings:
+                values[row.finding_id] = row.value
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="patient",
+            entity_id=patient.id,
+            patient_id=patient.id,
+            detail={"view": "exam_form"},
+        )
+        # Read in the same transaction, so none is left open while the form renders.
+        based_on = _latest_screening(session, patient.id)
+    return ExamForm(patient=patient, values=values, based_on=based_on)
 
 
 def record_exam(
@@ -177,72 +180,72 @@ def record_exam(
     pauses the programme), in one transaction. Raises InvalidAnswers (CLI messages) or
     NotAllowed.
     """
-    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
-    exam = parse_answers(kb, raw_answers)
-    not_exam = [
-        AnswerProblem(fid, "not a clinician exam finding (the patient answers it)")
-        for fid in exam
-        if "C" not in kb.findings[fid].who
-    ]
-    if not_exam:
-        raise InvalidAnswers(not_exam)
-    if not exam:
-        raise InvalidAnswers([AnswerProblem("answers", "record at least one exam finding")])
-    base = _latest_screening(session, patient.id)
-    merged: dict[str, Answer | None] = dict(base.answers) if base else {}
-    merged.update(exam)
-    outcome = screen(kb, merged, role="clinician")
-    result = to_json(kb, outcome)
-    previous_exam = _latest_exam(session, patient.id)
-    now = now or utcnow()
-    screening = Screening(
-        id=secrets.token_hex(16),
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        role="clinician",
-        status="complete",
-        answers=merged,
-        history=[*(base.history if base else []), sorted(exam)],
-        result=result,
-        urgency=result["urgency"],
-        knowledge_version=kb.version,
-        based_on_id=base.id if base else None,
-        created_by_user_id=actor.user_id,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(screening)
-    session.flush()
-    for fid in sorted(exam):
-        session.add(
-            ExamFinding(
-                patient_id=patient.id,
-                screening_id=screening.id,
-                finding_id=fid,
-                value=exam[fid],
-                recorded_by=actor.user_id,
-                recorded_at=now,
-            )
+    with transaction(session):
+        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        exam = parse_answers(kb, raw_answers)
+        not_exam = [
+            AnswerProblem(fid, "not a clinician exam finding (the patient answers it)")
+            for fid in exam
+            if "C" not in kb.findings[fid].who
+        ]
+        if not_exam:
+            raise InvalidAnswers(not_exam)
+        if not exam:
+            raise InvalidAnswers([AnswerProblem("answers", "record at least one exam finding")])
+        base = _latest_screening(session, patient.id)
+        merged: dict[str, Answer | None] = dict(base.answers) if base else {}
+        merged.update(exam)
+        outcome = screen(kb, merged, role="clinician")
+        result = to_json(kb, outcome)
+        previous_exam = _latest_exam(session, patient.id)
+        now = now or utcnow()
+        screening = Screening(
+            id=secrets.token_hex(16),
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            role="clinician",
+            status="complete",
+            answers=merged,
+            history=[*(base.history if base else []), sorted(exam)],
+            result=result,
+            urgency=result["urgency"],
+            knowledge_version=kb.version,
+            based_on_id=base.id if base else None,
+            created_by_user_id=actor.user_id,
+            created_at=now,
+            updated_at=now,
         )
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="create",
-        entity="screening",
-        entity_id=screening.id,
-        patient_id=patient.id,
-        detail={"exam_findings": sorted(exam), "based_on": screening.based_on_id},
-    )
-    escalate(
-        session,
-        kb=kb,
-        actor=actor,
-        patient=patient,
-        fired=new_red_flags(outcome.triage.fired, previous_exam),
-        screening_id=screening.id,
-        now=now,
-    )
-    session.commit()
+        session.add(screening)
+        session.flush()
+        for fid in sorted(exam):
+            session.add(
+                ExamFinding(
+                    patient_id=patient.id,
+                    screening_id=screening.id,
+                    finding_id=fid,
+                    value=exam[fid],
+                    recorded_by=actor.user_id,
+                    recorded_at=now,
+                )
+            )
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="create",
+            entity="screening",
+            entity_id=screening.id,
+            patient_id=patient.id,
+            detail={"exam_findings": sorted(exam), "based_on": screening.based_on_id},
+        )
+        escalate(
+            session,
+            kb=kb,
+            actor=actor,
+            patient=patient,
+            fired=new_red_flags(outcome.triage.fired, previous_exam),
+            screening_id=screening.id,
+            now=now,
+        )
     return screening
 
 
@@ -330,41 +333,43 @@ def exam_comparison(
     screening_id: str,
 ) -> ExamComparison:
     """The exam screening side by side with the screening it was based on; audited."""
-    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
-    screening = session.get(Screening, screening_id)
-    if screening is None or screening.patient_id != patient.id or screening.role != "clinician":
-        raise NotAllowed("no such exam")
-    base = session.get(Screening, screening.based_on_id) if screening.based_on_id else None
-    recorded_rows = session.scalars(
-        select(ExamFinding).where(ExamFinding.screening_id == screening.id).order_by(ExamFinding.id)
-    ).all()
-    exam_ids = {r.finding_id for r in recorded_rows}
-    changes, added, removed, kept = compare(base.result if base else None, screening.result)
-    evidence = [
-        ExamEvidence(
-            finding=str(e["finding"]),
-            question=question_text(kb, e["finding"], "clinician")
-            if e["finding"] in kb.findings or e["finding"] in kb.predicates
-            else str(e["finding"]),
-            answer=answer_text(kb, e["finding"], e["value"]),
-            condition=str(c["id"]),
-            condition_name=str(c["name"]),
-            lr=float(e["lr"]),
+    with transaction(session):
+        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        screening = session.get(Screening, screening_id)
+        if screening is None or screening.patient_id != patient.id or screening.role != "clinician":
+            raise NotAllowed("no such exam")
+        base = session.get(Screening, screening.based_on_id) if screening.based_on_id else None
+        recorded_rows = session.scalars(
+            select(ExamFinding)
+            .where(ExamFinding.screening_id == screening.id)
+            .order_by(ExamFinding.id)
+        ).all()
+        exam_ids = {r.finding_id for r in recorded_rows}
+        changes, added, removed, kept = compare(base.result if base else None, screening.result)
+        evidence = [
+            ExamEvidence(
+                finding=str(e["finding"]),
+                question=question_text(kb, e["finding"], "clinician")
+                if e["finding"] in kb.findings or e["finding"] in kb.predicates
+                else str(e["finding"]),
+                answer=answer_text(kb, e["finding"], e["value"]),
+                condition=str(c["id"]),
+                condition_name=str(c["name"]),
+                lr=float(e["lr"]),
+            )
+            for c in screening.result.get("conditions", [])
+            for e in c.get("evidence", [])
+            if e["finding"] in exam_ids and float(e["lr"]) != 1.0
+        ]
+        evidence.sort(key=lambda e: -abs(math.log(e.lr)))
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="screening",
+            entity_id=screening.id,
+            patient_id=patient.id,
         )
-        for c in screening.result.get("conditions", [])
-        for e in c.get("evidence", [])
-        if e["finding"] in exam_ids and float(e["lr"]) != 1.0
-    ]
-    evidence.sort(key=lambda e: -abs(math.log(e.lr)))
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="screening",
-        entity_id=screening.id,
-        patient_id=patient.id,
-    )
-    session.commit()
     return ExamComparison(
         patient=patient,
         screening=screening,
@@ -404,26 +409,28 @@ def set_working_diagnosis(
     now: datetime | None = None,
 ) -> WorkingDiagnosisRead:
     """Record (or clear, with no condition) the clinician's working diagnosis; audited."""
-    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
-    condition = (condition or "").strip() or None
-    if condition is not None and condition not in kb.conditions:
-        raise AccountError(f"unknown condition {condition!r}: choose one from the list")
-    note = note.strip()
-    if len(note) > MAX_NOTE:
-        raise AccountError(f"the note is too long ({MAX_NOTE} characters at most)")
-    before = patient.working_diagnosis
-    patient.working_diagnosis = condition
-    patient.working_diagnosis_note = note
-    patient.working_diagnosis_by = actor.user_id
-    patient.working_diagnosis_at = now or utcnow()
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="update",
-        entity="patient",
-        entity_id=patient.id,
-        patient_id=patient.id,
-        detail={"working_diagnosis": {"before": before, "after": condition}},
-    )
-    session.commit()
-    return working_diagnosis_read(session, kb, patient)
+    with transaction(session):
+        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        condition = (condition or "").strip() or None
+        if condition is not None and condition not in kb.conditions:
+            raise AccountError(f"unknown condition {condition!r}: choose one from the list")
+        note = note.strip()
+        if len(note) > MAX_NOTE:
+            raise AccountError(f"the note is too long ({MAX_NOTE} characters at most)")
+        before = patient.working_diagnosis
+        patient.working_diagnosis = condition
+        patient.working_diagnosis_note = note
+        patient.working_diagnosis_by = actor.user_id
+        patient.working_diagnosis_at = now or utcnow()
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="patient",
+            entity_id=patient.id,
+            patient_id=patient.id,
+            detail={"working_diagnosis": {"before": before, "after": condition}},
+        )
+        # Read in the same transaction (who set it), so none is left open afterwards.
+        diagnosis = working_diagnosis_read(session, kb, patient)
+    return diagnosis

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, get_optional_user
 from popliteal.accounts.service import InvalidSettings
+from popliteal.db import reading
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.outcomes import alert_list, score_results
 from popliteal.running import service as running_service
@@ -141,7 +142,6 @@ def update_diagnosis(
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     except AccountError as exc:
-        session.rollback()
         return _patient_page(request, session, kb, actor, patient_id, errors=[str(exc)], status=400)
     return RedirectResponse(
         f"/staff/patients/{patient_id}?saved=diagnosis#diagnosis", status_code=303
@@ -234,21 +234,22 @@ def update_clinic_settings(
     )
     instrument = preferred_instrument.strip() or None
     try:
-        clinic = accounts_service.admin_clinic(session, actor=actor)
-        if problems:
-            # Report the other fields too; a field that is not a number was reported above.
-            in_range = {
-                k: (v if f"{k}:" not in " ".join(problems) else 1) for k, v in numbers.items()
-            }
-            if interval is not None and "followup_interval_days:" not in " ".join(problems):
-                in_range["followup_interval_days"] = interval
-            problems += accounts_service.clinic_settings_problems(
-                name=name,
-                timezone=timezone.strip(),
-                preferred_instrument=instrument or clinic.preferred_instrument,
-                **in_range,
-            )
-            raise InvalidSettings(problems)
+        with reading(session):  # the read ends before the page renders or the update begins
+            clinic = accounts_service.admin_clinic(session, actor=actor)
+            if problems:
+                # Report the other fields too; a field that is not a number was reported above.
+                in_range = {
+                    k: (v if f"{k}:" not in " ".join(problems) else 1) for k, v in numbers.items()
+                }
+                if interval is not None and "followup_interval_days:" not in " ".join(problems):
+                    in_range["followup_interval_days"] = interval
+                problems += accounts_service.clinic_settings_problems(
+                    name=name,
+                    timezone=timezone.strip(),
+                    preferred_instrument=instrument or clinic.preferred_instrument,
+                    **in_range,
+                )
+                raise InvalidSettings(problems)
         accounts_service.update_clinic(
             session,
             actor=actor,
@@ -261,7 +262,6 @@ def update_clinic_settings(
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     except InvalidSettings as exc:
-        session.rollback()
         return _admin_page(request, clinic, form, exc.problems, 400)
     # The nav bar's cached name: set it to the new one rather than clearing it, so the next
     # page need not read it in a second session while its own transaction is open (SQLite).
@@ -328,7 +328,6 @@ def create_clinician(
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     except AccountError as exc:
-        session.rollback()
         problems = exc.problems if isinstance(exc, InvalidSettings) else [str(exc)]
         form = {
             "display_name": display_name,
@@ -348,7 +347,6 @@ def _set_active(
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     except AccountError as exc:
-        session.rollback()
         return _clinicians_page(request, session, actor, errors=[str(exc)], status=400)
     done = "activated" if active else "deactivated"
     return RedirectResponse(f"/staff/admin/clinicians?done={done}", status_code=303)

@@ -27,6 +27,7 @@ from popliteal.accounts.schemas import (
 )
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import utcnow
+from popliteal.db import transaction
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import urgency_rank
 from popliteal.screening import exam_layout, staff_service
@@ -76,83 +77,85 @@ def list_patients(
     now: datetime | None = None,
 ) -> list[PatientSummaryRead]:
     """The clinic's patients, most urgent first, optionally filtered by name or email."""
-    accounts_service.require_staff(actor, "this is for the clinic's clinicians")
-    clinic = accounts_service.staff_clinic(session, actor)
-    now = now or utcnow()
-    query = (
-        select(Patient, User.email)
-        .join(User, User.id == Patient.user_id)
-        .where(Patient.clinic_id == clinic.id)
-    )
-    q = q.strip()
-    if q:
-        pattern = (
-            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with transaction(session):
+        accounts_service.require_staff(actor, "this is for the clinic's clinicians")
+        clinic = accounts_service.staff_clinic(session, actor)
+        now = now or utcnow()
+        query = (
+            select(Patient, User.email)
+            .join(User, User.id == Patient.user_id)
+            .where(Patient.clinic_id == clinic.id)
         )
-        query = query.where(
-            or_(
-                func.lower(Patient.full_name).like(pattern, escape="\\"),
-                func.lower(User.email).like(pattern, escape="\\"),
+        q = q.strip()
+        if q:
+            pattern = (
+                "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             )
-        )
-    rows = session.execute(query).all()
-    ids = [p.id for p, _ in rows]
-
-    standing = screening_standing.patient_standing(session, ids)
-
-    upcoming: dict[int, AppointmentRead] = {}
-    if ids:
-        for appointment, kind, clinician in session.execute(
-            _appointments_query()
-            .where(
-                Appointment.patient_id.in_(ids),
-                Appointment.status == "booked",
-                Appointment.starts_at >= now,
-            )
-            .order_by(Appointment.starts_at)
-        ).all():
-            if appointment.patient_id not in upcoming:
-                upcoming[appointment.patient_id] = _appointment_read(
-                    appointment, kind, clinician, clinic.timezone
+            query = query.where(
+                or_(
+                    func.lower(Patient.full_name).like(pattern, escape="\\"),
+                    func.lower(User.email).like(pattern, escape="\\"),
                 )
+            )
+        rows = session.execute(query).all()
+        ids = [p.id for p, _ in rows]
 
-    out = []
-    for patient, email in rows:
-        current = standing.get(patient.id)
-        last = current.latest if current else None
-        out.append(
-            PatientSummaryRead(
-                id=patient.id,
-                full_name=patient.full_name,
-                email=email,
-                urgency=current.urgency if current else None,
-                latest_screening_id=last.id if last else None,
-                latest_screening_at=last.created_at if last else None,
-                red_flags=current.red_flags if current else [],
-                next_appointment=upcoming.get(patient.id),
-                working_diagnosis=patient.working_diagnosis,
-                working_diagnosis_name=staff_service.condition_name(kb, patient.working_diagnosis),
-                safety_not_ruled_out=screening_standing.not_completed(last),
+        standing = screening_standing.patient_standing(session, ids)
+
+        upcoming: dict[int, AppointmentRead] = {}
+        if ids:
+            for appointment, kind, clinician in session.execute(
+                _appointments_query()
+                .where(
+                    Appointment.patient_id.in_(ids),
+                    Appointment.status == "booked",
+                    Appointment.starts_at >= now,
+                )
+                .order_by(Appointment.starts_at)
+            ).all():
+                if appointment.patient_id not in upcoming:
+                    upcoming[appointment.patient_id] = _appointment_read(
+                        appointment, kind, clinician, clinic.timezone
+                    )
+
+        out = []
+        for patient, email in rows:
+            current = standing.get(patient.id)
+            last = current.latest if current else None
+            out.append(
+                PatientSummaryRead(
+                    id=patient.id,
+                    full_name=patient.full_name,
+                    email=email,
+                    urgency=current.urgency if current else None,
+                    latest_screening_id=last.id if last else None,
+                    latest_screening_at=last.created_at if last else None,
+                    red_flags=current.red_flags if current else [],
+                    next_appointment=upcoming.get(patient.id),
+                    working_diagnosis=patient.working_diagnosis,
+                    working_diagnosis_name=staff_service.condition_name(
+                        kb, patient.working_diagnosis
+                    ),
+                    safety_not_ruled_out=screening_standing.not_completed(last),
+                )
+            )
+        far_future = datetime.max.replace(tzinfo=now.tzinfo)
+        out.sort(
+            key=lambda p: (
+                urgency_rank(p.urgency),
+                p.next_appointment.starts_at if p.next_appointment else far_future,
+                p.full_name.lower(),
             )
         )
-    far_future = datetime.max.replace(tzinfo=now.tzinfo)
-    out.sort(
-        key=lambda p: (
-            urgency_rank(p.urgency),
-            p.next_appointment.starts_at if p.next_appointment else far_future,
-            p.full_name.lower(),
-        )
-    )
-    for listed in out:  # one event per patient, so "who saw patient X" finds list views too
-        accounts_service.audit(
-            session,
-            actor=actor,
-            action="read",
-            entity="patient_list",
-            entity_id=clinic.id,
-            patient_id=listed.id,
-        )
-    session.commit()
+        for listed in out:  # one event per patient, so "who saw patient X" finds list views too
+            accounts_service.audit(
+                session,
+                actor=actor,
+                action="read",
+                entity="patient_list",
+                entity_id=clinic.id,
+                patient_id=listed.id,
+            )
     return out
 
 
@@ -183,43 +186,43 @@ def patient_record(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> PatientRecordRead:
     """The patient's details, screenings (newest first) and appointments; audited as a read."""
-    patient = _staff_patient(session, actor=actor, patient_id=patient_id)
-    clinic = accounts_service.staff_clinic(session, actor)
-    user = session.get(User, patient.user_id)
-    screenings = session.scalars(
-        select(Screening)
-        .where(Screening.patient_id == patient.id)
-        .order_by(Screening.created_at.desc(), Screening.id.desc())
-    ).all()
-    appointments = [
-        _appointment_read(a, kind, clinician, clinic.timezone)
-        for a, kind, clinician in session.execute(
-            _appointments_query()
-            .where(Appointment.patient_id == patient.id)
-            .order_by(Appointment.starts_at.desc())
+    with transaction(session):
+        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        clinic = accounts_service.staff_clinic(session, actor)
+        user = session.get(User, patient.user_id)
+        screenings = session.scalars(
+            select(Screening)
+            .where(Screening.patient_id == patient.id)
+            .order_by(Screening.created_at.desc(), Screening.id.desc())
         ).all()
-    ]
-    record = PatientRecordRead(
-        patient=PatientRead(
-            id=patient.id,
-            full_name=patient.full_name,
-            email=user.email if user else "",
-            phone=patient.phone,
-            address=patient.address,
-            date_of_birth=patient.date_of_birth,
-            working_diagnosis=staff_service.working_diagnosis_read(session, kb, patient),
-        ),
-        timezone=clinic.timezone,
-        screenings=[_screening_read(kb, s) for s in screenings],
-        appointments=appointments,
-    )
-    accounts_service.audit(
-        session,
-        actor=actor,
-        action="read",
-        entity="patient",
-        entity_id=patient.id,
-        patient_id=patient.id,
-    )
-    session.commit()
+        appointments = [
+            _appointment_read(a, kind, clinician, clinic.timezone)
+            for a, kind, clinician in session.execute(
+                _appointments_query()
+                .where(Appointment.patient_id == patient.id)
+                .order_by(Appointment.starts_at.desc())
+            ).all()
+        ]
+        record = PatientRecordRead(
+            patient=PatientRead(
+                id=patient.id,
+                full_name=patient.full_name,
+                email=user.email if user else "",
+                phone=patient.phone,
+                address=patient.address,
+                date_of_birth=patient.date_of_birth,
+                working_diagnosis=staff_service.working_diagnosis_read(session, kb, patient),
+            ),
+            timezone=clinic.timezone,
+            screenings=[_screening_read(kb, s) for s in screenings],
+            appointments=appointments,
+        )
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="patient",
+            entity_id=patient.id,
+            patient_id=patient.id,
+        )
     return record
