@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import AuditEvent, User
 from popliteal.accounts.rules import Actor, Role
 from popliteal.demo import ADMIN, CHIRO, PATIENT
+from popliteal.errors import NotAllowed
 from tests.conftest import login
 
 
@@ -71,3 +73,10 @@ def test_a_request_audits_with_the_address_it_came_from(app: Any, client: Any, d
     ).all()
     assert events
     assert {e.address for e in events} == {"testclient"}
+
+
+def test_only_a_patient_has_an_own_record() -> None:
+    """The "me" routes read the caller's own record; a staff caller has none and is refused."""
+    assert Actor(user_id=1, role=Role.PATIENT, clinic_id=1, patient_id=7).own_patient_id == 7
+    with pytest.raises(NotAllowed):
+        _ = Actor(user_id=2, role=Role.CLINICIAN, clinic_id=1).own_patient_id

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from popliteal.errors import NotAllowed
+
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 
@@ -47,6 +49,14 @@ class Actor:
     clinic_id: int
     patient_id: int | None = None
     address: str = ""
+
+    @property
+    def own_patient_id(self) -> int:
+        """The person's own patient record, for a patient's "me" routes (CurrentPatient only
+        lets a patient with a record through; anyone else is refused, never served)."""
+        if self.patient_id is None:
+            raise NotAllowed("this is for patients")
+        return self.patient_id
 
     @property
     def is_staff(self) -> bool:

@@ -37,6 +37,9 @@ class LoginThrottled(AccountError):
     pass
 
 
+EMAIL_TAKEN = "an account with this email already exists"
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -67,7 +70,7 @@ def create_user(
         raise AccountError(f"unknown role {role!r}")
     email = rules.normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise AccountError("an account with this email already exists: log in instead")
+        raise AccountError(f"{EMAIL_TAKEN}: log in instead")
     user = User(
         clinic_id=clinic_id,
         email=email,
@@ -465,8 +468,9 @@ def add_clinician(
     role: str,
     password: str,
 ) -> User:
-    """Add a clinician or administrator to the admin's clinic; raise AccountError. Commits."""
-    with transaction(session):
+    """Add a clinician or administrator to the admin's clinic; raise AccountError. Commits.
+    Two admins adding the same address at once: the second gets the duplicate message."""
+    with transaction(session, on_conflict=lambda: AccountError(EMAIL_TAKEN)):
         _require_admin(actor)
         problems = []
         if not display_name.strip():

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -19,6 +18,7 @@ from popliteal.booking.errors import BookingError
 from popliteal.booking.slots import SlotView
 from popliteal.clock import local_today
 from popliteal.web.deps import DbSession
+from popliteal.web.templating import render
 
 
 def page_setup(request: Request, session: DbSession, clinic: ClinicDep, user: OptionalUser) -> None:
@@ -50,14 +50,6 @@ class SlotChoice:
 class Day:
     label: str
     slots: list[SlotChoice]
-
-
-def render(request: Request, name: str, ctx: dict[str, Any], status_code: int = 200) -> Response:
-    """Render one of the templates with this context."""
-    response: Response = request.app.state.templates.TemplateResponse(
-        request, name, ctx, status_code=status_code
-    )
-    return response
 
 
 def error_page(request: Request, status: int, title: str, message: str) -> Response:

@@ -24,13 +24,13 @@ from popliteal.booking._pages import (
     page_setup,
     parse_clinician,
     parse_start,
-    render,
 )
 from popliteal.booking.api import ics_response
 from popliteal.booking.errors import BookingError
 from popliteal.booking.views import AppointmentView
 from popliteal.errors import NotAllowed
 from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
+from popliteal.web.templating import render
 
 router = APIRouter(
     tags=["booking pages"],
@@ -191,7 +191,7 @@ def _reschedule_page(
             "earlier": (first - timedelta(days=DAYS_SHOWN)).isoformat() if first > today else None,
             "later": (last + timedelta(days=1)).isoformat() if last < horizon_end else None,
         },
-        status_code=status_code,
+        status=status_code,
     )
 
 

@@ -30,7 +30,6 @@ from popliteal.booking._pages import (
     page_setup,
     parse_clinician,
     parse_start,
-    render,
 )
 from popliteal.booking.errors import BookingError
 from popliteal.booking.models import MODES
@@ -43,6 +42,7 @@ from popliteal.screening.models import Screening
 from popliteal.screening.service import VISITOR_COOKIE
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, SettingsDep, client_address
 from popliteal.web.session_cookie import clear_visitor_cookie, set_login_cookie
+from popliteal.web.templating import render
 
 router = APIRouter(
     tags=["booking pages"],
@@ -332,7 +332,7 @@ def _confirm_page(
         login_url="/login?"
         + urlencode({"next": _confirm_url(type_ref, mode, start, clinician, screening)}),
     )
-    return render(request, "booking_confirm.html", ctx, status_code=status_code)
+    return render(request, "booking_confirm.html", ctx, status=status_code)
 
 
 @router.post("/book/confirm", include_in_schema=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -22,6 +22,7 @@ from popliteal.clock import local_date, local_today
 from popliteal.errors import NotAllowed
 from popliteal.screening import standing as screening_standing
 from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
+from popliteal.web.templating import render
 
 router = APIRouter(
     tags=["staff pages"],
@@ -31,15 +32,8 @@ router = APIRouter(
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _render(request: Request, name: str, ctx: dict[str, Any], status_code: int = 200) -> Response:
-    response: Response = request.app.state.templates.TemplateResponse(
-        request, name, ctx, status_code=status_code
-    )
-    return response
-
-
 def _error(request: Request, status: int, title: str, message: str) -> Response:
-    return _render(
+    return render(
         request, "error.html", {"title": title, "messages": [message], "status": status}, status
     )
 
@@ -101,7 +95,7 @@ def read_schedule(
             {"view": view, "date": target.isoformat(), "clinician": who}
         )
 
-    return _render(
+    return render(
         request,
         "booking_schedule.html",
         {
@@ -130,7 +124,7 @@ def read_admin_types(
 ) -> Response:
     """Show the clinic's appointment types for editing."""
     types = booking_slots.list_types(session, clinic_id=clinic.id, include_inactive=True)
-    return _render(
+    return render(
         request,
         "booking_admin_types.html",
         {"types": types, "modes": MODE_NAMES, "saved": request.query_params.get("saved")},
@@ -174,7 +168,7 @@ def read_admin_availability(
     clinicians = booking_slots.list_clinicians(session, clinic_id=clinic.id)
     blocks = booking_admin.list_availability(session, clinic_id=clinic.id)
     per_clinician = [(c, [b for b in blocks if b.clinician_id == c.id]) for c in clinicians]
-    return _render(
+    return render(
         request,
         "booking_admin_availability.html",
         {

@@ -16,9 +16,10 @@ from popliteal.db import reading
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.outcomes import alert_list
 from popliteal.outcomes._staff import NOTICES, clinic_timezone
-from popliteal.outcomes.pages import render, sentence
+from popliteal.outcomes.pages import sentence
 from popliteal.sessions.pages import Posted
 from popliteal.web.deps import CsrfProtected, DbSession, RowId
+from popliteal.web.templating import render
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

@@ -34,11 +34,6 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _me(actor: Actor) -> int:
-    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    return actor.patient_id
-
-
 def _submit(
     session: DbSession,
     kb: Kb,
@@ -60,7 +55,7 @@ def _submit(
 @router.get("/me/outcomes", response_model=OutcomesRead)
 def read_my_outcomes(session: DbSession, kb: Kb, actor: CurrentPatient) -> OutcomesRead:
     """Your questionnaires, scores over time with the change since your first, and what is due."""
-    return questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=_me(actor))
+    return questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=actor.own_patient_id)
 
 
 @router.post("/me/questionnaires", response_model=SubmitResult, status_code=201, responses=REFUSED)
@@ -69,7 +64,7 @@ def create_my_questionnaire(
 ) -> SubmitResult | JSONResponse:
     """Answer a questionnaire with the safety checklist; returns your scores and, if a warning
     sign was ticked, what to do now."""
-    return _submit(session, kb, actor, _me(actor), body)
+    return _submit(session, kb, actor, actor.own_patient_id, body)
 
 
 @router.get("/patients/{patient_id}/outcomes", response_model=OutcomesRead)

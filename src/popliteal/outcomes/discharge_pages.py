@@ -23,11 +23,12 @@ from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import chart, discharge_pdf, discharge_summary, discharges, score_results
 from popliteal.outcomes._staff import NOT_FOUND, date_field, patient_or_404, validation_messages
-from popliteal.outcomes.pages import render, sentence
+from popliteal.outcomes.pages import sentence
 from popliteal.outcomes.schemas import DischargeCreate
 from popliteal.plans import service as plans_service
 from popliteal.sessions.pages import Posted, PostedForm
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.templating import render
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

@@ -37,6 +37,7 @@ from popliteal.outcomes import (
 from popliteal.outcomes.schemas import QuestionnaireCreate
 from popliteal.sessions.pages import Posted, PostedForm
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.templating import render
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 log = logging.getLogger("popliteal")
@@ -50,17 +51,6 @@ def sentence(message: str) -> str:
     text = message.strip()
     text = text[:1].upper() + text[1:]
     return text if not text or text.endswith((".", "!", "?")) else text + "."
-
-
-def _me(actor: Actor) -> int:
-    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    return actor.patient_id
-
-
-def render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, name, ctx, status_code=status
-    )
 
 
 def clinic_wording(request: Request) -> dict[str, wording.Wording]:
@@ -118,7 +108,9 @@ def _form_page(
     status: int = 200,
 ) -> Response:
     posted = posted or PostedForm({})
-    prompt = questionnaire_forms.safety_prompt(session, kb=kb, actor=actor, patient_id=_me(actor))
+    prompt = questionnaire_forms.safety_prompt(
+        session, kb=kb, actor=actor, patient_id=actor.own_patient_id
+    )
     return render(
         request,
         "outcomes_questionnaire.html",
@@ -228,7 +220,7 @@ def create_my_questionnaire(
         session,
         kb,
         actor,
-        patient_id=_me(actor),
+        patient_id=actor.own_patient_id,
         instrument=name,
         form=form,
         require_all=True,
@@ -251,7 +243,7 @@ def read_my_result(
     response_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> Response:
     """Show one of your questionnaires: scores and the change since your first."""
-    outcomes = questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=_me(actor))
+    outcomes = questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=actor.own_patient_id)
     result = score_results.response_result(kb, outcomes, response_id)
     if result is None:
         raise HTTPException(404, "We could not find that questionnaire.")

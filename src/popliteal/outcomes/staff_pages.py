@@ -44,7 +44,6 @@ from popliteal.outcomes.pages import (
     form_for,
     form_values,
     instrument_or_404,
-    render,
     sentence,
     submit_check_in,
 )
@@ -55,6 +54,7 @@ from popliteal.running.pages import running_context
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.pages import Posted, PostedForm, short_day
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.templating import render
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

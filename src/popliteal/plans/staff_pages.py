@@ -52,16 +52,11 @@ from popliteal.plans.builder import (
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.plans.service import GOAL_NAMES, PHASE_NAMES, PlanError, PlanProblems
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.templating import render
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
 URGENCY_WORDS = {"emergency": "emergency", "urgent": "urgent"}
-
-
-def render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, name, ctx, status_code=status
-    )
 
 
 def staff_patient(session: Session, actor: Actor, patient_id: int) -> Patient:

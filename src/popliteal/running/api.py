@@ -52,11 +52,6 @@ class RunningRead(BaseModel):
     activities: list[ActivityRead]
 
 
-def _me(actor: Actor) -> int:
-    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    return actor.patient_id
-
-
 def _running(view: running_service.RunningView) -> RunningRead:
     advice = view.walk_run
     return RunningRead(
@@ -144,7 +139,9 @@ SurfaceForm = Annotated[Surface | None, Form(description="the surface of these r
 @router.get("/me/running", response_model=RunningRead)
 def read_my_running(session: DbSession, kb: Kb, actor: CurrentPatient) -> RunningRead:
     """Your runs of the last year, weekly load, flags and the walk-run programme step."""
-    view = running_service.running_view(session, kb=kb, actor=actor, patient_id=_me(actor))
+    view = running_service.running_view(
+        session, kb=kb, actor=actor, patient_id=actor.own_patient_id
+    )
     return _running(view)
 
 
@@ -153,7 +150,9 @@ def create_my_activity(
     body: ActivityCreate, session: DbSession, actor: CurrentPatient
 ) -> ActivityRead:
     """Log a run by hand (distance in `unit`, or your preferred unit when left out)."""
-    return running_service.add_activity(session, actor=actor, patient_id=_me(actor), body=body)
+    return running_service.add_activity(
+        session, actor=actor, patient_id=actor.own_patient_id, body=body
+    )
 
 
 @router.post("/me/activities/import", response_model=ImportResult)
@@ -167,7 +166,7 @@ async def import_my_activities(
 ) -> ImportResult:
     """Import GPX, TCX or FIT files; each file is reported as imported, duplicate or rejected."""
     uploads = await read_uploads(request, files, settings.max_upload_bytes)
-    return await run_in_threadpool(_import, session, actor, _me(actor), uploads, surface)
+    return await run_in_threadpool(_import, session, actor, actor.own_patient_id, uploads, surface)
 
 
 @router.put("/me/distance-unit", response_model=UnitUpdate)
@@ -178,7 +177,7 @@ def update_my_distance_unit(
     unit = running_service.set_unit(
         session,
         actor=actor,
-        patient_id=_me(actor),
+        patient_id=actor.own_patient_id,
         unit=body.unit,
     )
     return UnitUpdate(unit=unit)

@@ -32,6 +32,7 @@ from popliteal.running.schemas import (
 )
 from popliteal.sessions.pages import Posted, PostedForm, parse_pain, short_day
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
+from popliteal.web.templating import render
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -55,17 +56,6 @@ NOTICES = {
     "unit": "Distances now show in your chosen unit.",
 }
 MAX_FILES = 400
-
-
-def _me(actor: Actor) -> int:
-    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    return actor.patient_id
-
-
-def _render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, name, ctx, status_code=status
-    )
 
 
 def _sentence(message: str) -> str:
@@ -136,7 +126,9 @@ def _page(
     imported: ImportResult | None = None,
     status: int = 200,
 ) -> Response:
-    view = running_service.running_view(session, kb=kb, actor=actor, patient_id=_me(actor))
+    view = running_service.running_view(
+        session, kb=kb, actor=actor, patient_id=actor.own_patient_id
+    )
     ctx = running_context(kb, view)
     ctx.update(
         {
@@ -146,7 +138,7 @@ def _page(
             "notice": NOTICES.get(request.query_params.get("saved", "")),
         }
     )
-    return _render(request, "running_log.html", ctx, status)
+    return render(request, "running_log.html", ctx, status)
 
 
 @router.get("/my/running", response_class=HTMLResponse, include_in_schema=False)
@@ -189,7 +181,9 @@ def create_my_run(
     if problems:
         return _page(request, session, kb, actor, errors=problems, form=form, status=400)
     try:
-        running_service.add_activity(session, actor=actor, patient_id=_me(actor), body=body)
+        running_service.add_activity(
+            session, actor=actor, patient_id=actor.own_patient_id, body=body
+        )
     except AccountError as exc:
         return _page(
             request, session, kb, actor, errors=[_sentence(str(exc))], form=form, status=400
@@ -237,7 +231,7 @@ async def import_my_runs(
         result = running_service.import_files(
             session,
             actor=actor,
-            patient_id=_me(actor),
+            patient_id=actor.own_patient_id,
             files=files,
             surface=surface,
         )
@@ -316,5 +310,5 @@ def update_my_unit(
     if raw not in ("km", "mi"):
         return _page(request, session, kb, actor, errors=["Choose km or miles."], status=400)
     unit: Unit = "km" if raw == "km" else "mi"
-    running_service.set_unit(session, actor=actor, patient_id=_me(actor), unit=unit)
+    running_service.set_unit(session, actor=actor, patient_id=actor.own_patient_id, unit=unit)
     return RedirectResponse("/my/running?saved=unit", status_code=303)

@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter
 
 from popliteal.accounts.deps import CurrentActor, CurrentClinician, CurrentPatient
-from popliteal.accounts.rules import Actor
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import (
@@ -24,16 +23,11 @@ from popliteal.web.deps import DbSession, Kb, RowId
 router = APIRouter(prefix="/api", tags=["sessions"])
 
 
-def _me(actor: Actor) -> int:
-    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    return actor.patient_id
-
-
 @router.get("/me/today")
 def read_my_today(session: DbSession, kb: Kb, actor: CurrentPatient) -> dict[str, Any]:
     """Today's home programme: exercises due, sessions done, this morning's pain. While an
     open red flag pauses it, `paused` is true, `red_flags` say what to do and nothing is due."""
-    view = sessions_service.today(session, kb=kb, actor=actor, patient_id=_me(actor))
+    view = sessions_service.today(session, kb=kb, actor=actor, patient_id=actor.own_patient_id)
     return {
         "date": view.today.isoformat(),
         "plan_version": view.plan.number if view.plan else None,
@@ -51,7 +45,7 @@ def read_my_today(session: DbSession, kb: Kb, actor: CurrentPatient) -> dict[str
 @router.get("/me/progress", response_model=ProgressRead)
 def read_my_progress(session: DbSession, kb: Kb, actor: CurrentPatient) -> ProgressRead:
     """Your sessions, weekly adherence and weekly pain."""
-    return sessions_service.progress(session, kb=kb, actor=actor, patient_id=_me(actor))
+    return sessions_service.progress(session, kb=kb, actor=actor, patient_id=actor.own_patient_id)
 
 
 @router.post("/me/sessions", response_model=SessionRead, status_code=201)
@@ -59,7 +53,9 @@ def create_my_session(
     body: SessionCreate, session: DbSession, actor: CurrentPatient
 ) -> SessionRead:
     """Start a guided session of your plan with your pain before it (409 while paused)."""
-    return sessions_service.start_session(session, actor=actor, patient_id=_me(actor), body=body)
+    return sessions_service.start_session(
+        session, actor=actor, patient_id=actor.own_patient_id, body=body
+    )
 
 
 @router.post("/patients/{patient_id}/sessions", response_model=SessionRead, status_code=201)

@@ -33,6 +33,7 @@ from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.schemas import ExerciseDone, SessionRead
 from popliteal.web.deps import CsrfProtected, DbSession, RowId
+from popliteal.web.templating import render
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -93,17 +94,6 @@ def sentence(message: str) -> str:
         return text
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _me(actor: Actor) -> int:
-    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    return actor.patient_id
-
-
-def render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, name, ctx, status_code=status
-    )
 
 
 def problem_page(request: Request, status: int, title: str, message: str, link: str) -> Response:

@@ -22,16 +22,11 @@ from popliteal.plans import rules
 from popliteal.plans import service as plans_service
 from popliteal.plans.builder import clip, exercise_name
 from popliteal.plans.service import PHASE_NAMES, PlanProblems
-from popliteal.plans.staff_pages import (
-    BuilderForm,
-    clinic_timezone,
-    plan_body,
-    render,
-    staff_patient,
-)
+from popliteal.plans.staff_pages import BuilderForm, clinic_timezone, plan_body, staff_patient
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions import suggestions as suggestions_service
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.templating import render
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 

@@ -28,7 +28,7 @@ from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import TreatmentGiven, VisitNoteCreate, VisitNoteRead
 from popliteal.sessions.visit_notes import VisitNoteProblems
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
-from popliteal.web.templating import local_time
+from popliteal.web.templating import local_time, render
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -48,12 +48,6 @@ NOT_A_VISIT_TREATMENT = {"free_screening", "individualized_plan", "virtual_thera
 GRADES = ("I", "II", "III", "IV", "V")
 VISIT_MODE_NAMES = {"in_clinic": "In the clinic", "virtual": "Video call", "at_home": "At home"}
 TEXT_FIELDS = {"subjective": 4000, "objective": 4000, "assessment": 4000, "plan": 4000}
-
-
-def _render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, name, ctx, status_code=status
-    )
 
 
 def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
@@ -238,7 +232,7 @@ def _note_page(
         "modes": VISIT_MODE_NAMES,
         "timezone": tz,
     }
-    return _render(request, "sessions_staff_note.html", ctx, status)
+    return render(request, "sessions_staff_note.html", ctx, status)
 
 
 # ------------------------------------------------------------------ routes
@@ -274,7 +268,7 @@ def read_visit_notes(
         "saved": int(saved) if saved.isdigit() and len(saved) < 10 else None,
         "timezone": tz,
     }
-    return _render(request, "sessions_staff_notes.html", ctx)
+    return render(request, "sessions_staff_notes.html", ctx)
 
 
 @router.get(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
@@ -109,3 +111,11 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["local_time"] = local_time
     templates.env.filters["pct10"] = lambda p: max(0, min(10, round(float(p) * 10)))
     return templates
+
+
+def render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
+    """The one way a page answers: the app's templates, this request, this context."""
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, name, ctx, status_code=status
+    )
+    return response

@@ -20,15 +20,10 @@ from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
 from popliteal.sessions.plan_pages import care_summary
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.templating import render
 from popliteal.workspace import service as workspace_service
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
-
-
-def _render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, name, ctx, status_code=status
-    )
 
 
 def _conditions(kb: Any) -> list[tuple[str, str]]:
@@ -55,7 +50,7 @@ def read_patients(
         actor=actor,
         patient_ids=[p.id for p in patients],
     )
-    return _render(
+    return render(
         request,
         "workspace_patients.html",
         {
@@ -89,7 +84,7 @@ def _patient_page(
     care = care_summary(session, kb=kb, actor=actor, patient_id=patient_id)
     running = running_summary(session, kb=kb, actor=actor, patient_id=patient_id)
     outcomes = score_results.outcomes_card(session, kb=kb, actor=actor, patient_id=patient_id)
-    return _render(
+    return render(
         request,
         "workspace_patient.html",
         {
@@ -175,7 +170,7 @@ def _admin_page(
         "followup_interval_days": clinic.followup_interval_days,
         "preferred_instrument": clinic.preferred_instrument,
     }
-    return _render(
+    return render(
         request,
         "accounts_admin.html",
         {
@@ -282,7 +277,7 @@ def _clinicians_page(
         staff = accounts_service.list_staff(session, actor=actor)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
-    return _render(
+    return render(
         request,
         "accounts_clinicians.html",
         {

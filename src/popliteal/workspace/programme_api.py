@@ -7,17 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from popliteal.accounts.deps import CurrentActor, CurrentPatient
-from popliteal.accounts.rules import Actor
 from popliteal.sessions.schemas import PainCreate, SessionFinish, SessionRead
 from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.workspace import flows
 
 router = APIRouter(prefix="/api", tags=["sessions"])
-
-
-def _me(actor: Actor) -> int:
-    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    return actor.patient_id
 
 
 @router.post("/me/pain", status_code=201)
@@ -29,7 +23,7 @@ def create_my_pain(
         session,
         kb=kb,
         actor=actor,
-        patient_id=_me(actor),
+        patient_id=actor.own_patient_id,
         body=body,
     )
     return {"id": row, "pain": body.pain}

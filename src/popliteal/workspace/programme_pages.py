@@ -41,7 +41,6 @@ from popliteal.sessions.pages import (
     pain_chart,
     parse_pain,
     problem_page,
-    render,
     resume_step,
     sentence,
     session_or_404,
@@ -50,6 +49,7 @@ from popliteal.sessions.pages import (
 )
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish, SessionRead
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.templating import render
 from popliteal.workspace import flows
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
@@ -66,11 +66,6 @@ NOTICES = {
 }
 
 
-def _me(actor: Actor) -> int:
-    assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
-    return actor.patient_id
-
-
 # ------------------------------------------------------------------ today
 
 
@@ -84,7 +79,7 @@ def _today_page(
     status: int = 200,
     form: PostedForm | None = None,
 ) -> Response:
-    view = sessions_service.today(session, kb=kb, actor=actor, patient_id=_me(actor))
+    view = sessions_service.today(session, kb=kb, actor=actor, patient_id=actor.own_patient_id)
     return render(
         request,
         "sessions_today.html",
@@ -135,7 +130,7 @@ def create_my_pain(
             session,
             kb=kb,
             actor=actor,
-            patient_id=_me(actor),
+            patient_id=actor.own_patient_id,
             body=PainCreate(pain=pain, kind="morning"),
         )
     except AccountError as exc:
@@ -163,7 +158,7 @@ def create_my_session(
         started = sessions_service.start_session(
             session,
             actor=actor,
-            patient_id=_me(actor),
+            patient_id=actor.own_patient_id,
             body=SessionCreate.model_validate({"mode": mode, "pain_before": pain}),
         )
     except AccountError as exc:
@@ -321,7 +316,9 @@ def read_my_progress(
     request: Request, session: DbSession, kb: Kb, actor: CurrentPatient
 ) -> Response:
     """Show how often you did your exercises, your pain week by week, and your sessions."""
-    progress = sessions_service.progress(session, kb=kb, actor=actor, patient_id=_me(actor))
+    progress = sessions_service.progress(
+        session, kb=kb, actor=actor, patient_id=actor.own_patient_id
+    )
     # Weeks before the plan began (or before the first score) would only fill the page.
     weekly = from_first(progress.weekly_pain, lambda week: week[1] is not None)
     return render(
@@ -340,7 +337,7 @@ def read_my_progress(
                 session,
                 kb=kb,
                 actor=actor,
-                patient_id=_me(actor),
+                patient_id=actor.own_patient_id,
                 prefix="my",
                 compact=True,
             ),
