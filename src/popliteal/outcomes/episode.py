@@ -1,5 +1,6 @@
 """One person's current episode of care, loaded once for the follow-up rules (what is due, the
-review flags, the discharge criteria and summary).
+review flags, the discharge criteria and summary). One loader serves one person and the patient
+list (load_episodes; its queries are in episode_rows.py), so the two always agree.
 
 An episode of care starts at the first visit and ends at discharge; a care plan saved after a
 discharge starts a new episode, and only its own records count from then on.
@@ -12,23 +13,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from popliteal import clock
 from popliteal.accounts.models import Clinic, Patient
-from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import local_date
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import FollowupSettings
-from popliteal.outcomes import review_rules, schedule
+from popliteal.outcomes import episode_rows, review_rules, schedule
 from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.plans.models import CarePlan, CarePlanVersion
-from popliteal.running.models import Activity
 from popliteal.running.rules import Run
-from popliteal.sessions.models import PainLog, SessionLog
 
-INITIAL_EVALUATION = "initial_evaluation"
 RUN_HISTORY_DAYS = 365
 
 
@@ -105,140 +101,147 @@ def followed_version(
 def logged_pain(session: Session, patient_id: int, since: date) -> list[review_rules.PainScore]:
     """Pain logged on its own (morning or other) and before/after sessions since `since`:
     what the review rules read and the pain chart shows (NPRS answers are added by callers)."""
-    pain = [
-        review_rules.PainScore(day, float(value), kind)
-        for day, value, kind in session.execute(
-            select(PainLog.local_date, PainLog.pain, PainLog.kind).where(
-                PainLog.patient_id == patient_id, PainLog.local_date >= since
-            )
-        ).all()
-    ]
-    for day, before, after in session.execute(
-        select(SessionLog.local_date, SessionLog.pain_before, SessionLog.pain_after).where(
-            SessionLog.patient_id == patient_id, SessionLog.local_date >= since
-        )
-    ).all():
-        if before is not None:
-            pain.append(review_rules.PainScore(day, float(before), "before"))
-        if after is not None:
-            pain.append(review_rules.PainScore(day, float(after), "after"))
+    bound = {patient_id: since}
+    logged = episode_rows.pain_logs(session, bound)[patient_id]
+    return logged + session_pain(episode_rows.session_marks(session, bound)[patient_id])
+
+
+def session_pain(marks: Sequence[episode_rows.SessionMark]) -> list[review_rules.PainScore]:
+    """The pain scores entered before and after sessions."""
+    pain = []
+    for m in marks:
+        if m.pain_before is not None:
+            pain.append(review_rules.PainScore(m.day, float(m.pain_before), "before"))
+        if m.pain_after is not None:
+            pain.append(review_rules.PainScore(m.day, float(m.pain_after), "after"))
     return pain
 
 
-def load_episode(session: Session, kb: Knowledge, patient: Patient, now: datetime) -> Episode:
-    """Read the person's current episode of care as of `now`."""
-    clinic = session.get(Clinic, patient.clinic_id)
-    zone = clinic.zone if clinic else clock.zone(None)
-    today = local_date(now, zone)
-    last_discharge = session.scalar(
-        select(Discharge)
-        .where(Discharge.patient_id == patient.id)
-        .order_by(Discharge.discharged_on.desc(), Discharge.id.desc())
-        .limit(1)
-    )
-    plans = list(
-        session.scalars(
-            select(CarePlan).where(CarePlan.patient_id == patient.id).order_by(CarePlan.created_at)
-        )
-    )
-    episode_since, discharged_on, plans = current_episode(plans, last_discharge)
-    since = episode_since or date.min
-
-    visits = (
-        select(func.min(Appointment.starts_at))
-        .join(AppointmentType, AppointmentType.id == Appointment.type_id)
-        .where(
-            Appointment.patient_id == patient.id,
-            Appointment.status == "booked",
-            AppointmentType.code == INITIAL_EVALUATION,
-        )
-    )
-    if episode_since is not None:
-        visits = visits.where(Appointment.starts_at >= clock.day_start(episode_since, zone))
-    baseline_on = baseline_day(plans, session.scalar(visits), zone)
-
-    versions = session.execute(
-        select(CarePlanVersion, CarePlan)
-        .join(CarePlan, CarePlan.id == CarePlanVersion.plan_id)
-        .where(CarePlan.id.in_([p.id for p in plans]))
-        .order_by(CarePlanVersion.starts_on, CarePlanVersion.id)
-    ).all()
-    periods = [
-        review_rules.PlanPeriod(
-            starts_on=v.starts_on,
-            exercises=v.exercises,
-            ends_on=local_date(p.ended_at, zone) if p.ended_at else None,
-        )
-        for v, p in versions
-    ]
-    current = followed_version(versions)
-    condition = current[1].condition_id if current else patient.working_diagnosis
-    goal = current[0].goal if current else None
-
-    responses = list(
-        session.scalars(
-            select(QuestionnaireResponse)
-            .where(
-                QuestionnaireResponse.patient_id == patient.id,
-                QuestionnaireResponse.local_date >= since,
-            )
-            .order_by(QuestionnaireResponse.local_date, QuestionnaireResponse.id)
-        )
-    )
-    pain = logged_pain(session, patient.id, since)
-    logs = session.execute(
-        select(SessionLog.local_date, SessionLog.status).where(
-            SessionLog.patient_id == patient.id, SessionLog.local_date >= since
-        )
-    ).all()
+def nprs_pain(
+    kb: Knowledge, responses: Sequence[QuestionnaireResponse]
+) -> list[review_rules.PainScore]:
+    """The pain scores of NPRS answers."""
     pain_scale = kb.outcomes.instruments["nprs"].scales[0].key
+    pain = []
     for r in responses:
         value = (r.scores or {}).get("scores", {}).get(pain_scale)
         if r.instrument == "nprs" and value is not None:
             pain.append(review_rules.PainScore(r.local_date, float(value), "nprs"))
-    pain.sort(key=lambda p: p.day)
-    rom = list(
-        session.scalars(
-            select(RangeOfMotion)
-            .where(RangeOfMotion.patient_id == patient.id, RangeOfMotion.measured_on >= since)
-            .order_by(RangeOfMotion.measured_on, RangeOfMotion.id)
-        )
+    return pain
+
+
+@dataclass(frozen=True)
+class _Start:
+    """Where a person's current episode starts: from their clinic, discharges and plans."""
+
+    clinic: Clinic | None
+    zone: ZoneInfo
+    today: date
+    episode_since: date | None
+    discharged_on: date | None
+    plans: list[CarePlan]
+    versions: list[tuple[CarePlanVersion, CarePlan]]  # of the episode's plans, by start
+
+    @property
+    def since(self) -> date:
+        return self.episode_since or date.min
+
+    @property
+    def visits_since(self) -> datetime | None:
+        if self.episode_since is None:
+            return None
+        return clock.day_start(self.episode_since, self.zone)
+
+    @property
+    def runs_since(self) -> date:
+        return max(self.since, self.today - timedelta(days=RUN_HISTORY_DAYS))
+
+
+def _start(
+    clinic: Clinic | None,
+    now: datetime,
+    last_discharge: Discharge | None,
+    plans: episode_rows.Plans,
+    patient_id: int,
+) -> _Start:
+    """The person's episode bounds and plans, before the rest of their rows are read."""
+    zone = clinic.zone if clinic else clock.zone(None)
+    episode_since, discharged_on, current = current_episode(
+        plans.by_person[patient_id], last_discharge
     )
-    activities = session.scalars(
-        select(Activity).where(
-            Activity.patient_id == patient.id,
-            Activity.local_date >= max(since, today - timedelta(days=RUN_HISTORY_DAYS)),
+    versions = sorted(
+        ((v, p) for p in current for v in plans.versions[p.id]),
+        key=lambda vp: (vp[0].starts_on, vp[0].id),
+    )
+    return _Start(
+        clinic, zone, local_date(now, zone), episode_since, discharged_on, current, versions
+    )
+
+
+def _episode(
+    kb: Knowledge, patient: Patient, start: _Start, rows: episode_rows.EpisodeRows
+) -> Episode:
+    """The episode rules applied to the person's rows."""
+    pid = patient.id
+    periods = [
+        review_rules.PlanPeriod(
+            starts_on=v.starts_on,
+            exercises=v.exercises,
+            ends_on=local_date(p.ended_at, start.zone) if p.ended_at else None,
         )
-    ).all()
-    runs = [
-        Run(
-            day=a.local_date,
-            distance_km=a.distance_km,
-            surface=a.surface,
-            pain_during=a.pain_during,
-            pain_next_morning=a.pain_next_morning,
-            walk_run_level=a.walk_run_level,
-        )
-        for a in activities
+        for v, p in start.versions
     ]
+    current = followed_version(start.versions)
+    responses = rows.responses[pid]
+    pain = rows.pain[pid] + session_pain(rows.sessions[pid]) + nprs_pain(kb, responses)
+    pain.sort(key=lambda p: p.day)
     return Episode(
         settings=kb.followup,
         patient=patient,
-        today=today,
-        interval_days=clinic.followup_interval_days if clinic else 14,
-        preferred=clinic.preferred_instrument if clinic else "koos",
-        condition=condition,
-        goal=goal,
-        episode_since=episode_since,
-        baseline_on=baseline_on,
-        discharged_on=discharged_on,
+        today=start.today,
+        interval_days=start.clinic.followup_interval_days if start.clinic else 14,
+        preferred=start.clinic.preferred_instrument if start.clinic else "koos",
+        condition=current[1].condition_id if current else patient.working_diagnosis,
+        goal=current[0].goal if current else None,
+        episode_since=start.episode_since,
+        baseline_on=baseline_day(start.plans, rows.first_visit[pid], start.zone),
+        discharged_on=start.discharged_on,
         responses=responses,
         pain=pain,
         periods=periods,
-        done_days=[d for d, status in logs if status == "done"],
-        rom=rom,
-        runs=runs,
+        done_days=[m.day for m in rows.sessions[pid] if m.status == "done"],
+        rom=rows.rom[pid],
+        runs=rows.runs[pid],
     )
+
+
+def load_episodes(
+    session: Session, kb: Knowledge, patients: Sequence[Patient], now: datetime
+) -> dict[int, Episode]:
+    """Read these people's current episodes of care as of `now` (by person, in their order), in
+    a fixed number of statements whatever their number (one per table per chunk of people)."""
+    people = list({p.id: p for p in patients}.values())
+    if not people:
+        return {}
+    ids = [p.id for p in people]
+    clinics = {cid: session.get(Clinic, cid) for cid in dict.fromkeys(p.clinic_id for p in people)}
+    discharges = episode_rows.last_discharges(session, ids)
+    plans = episode_rows.plans(session, ids)
+    starts = {
+        p.id: _start(clinics[p.clinic_id], now, discharges.get(p.id), plans, p.id) for p in people
+    }
+    rows = episode_rows.episode_rows(
+        session,
+        since={pid: s.since for pid, s in starts.items()},
+        visits_since={pid: s.visits_since for pid, s in starts.items()},
+        runs_since={pid: s.runs_since for pid, s in starts.items()},
+    )
+    return {p.id: _episode(kb, p, starts[p.id], rows) for p in people}
+
+
+def load_episode(session: Session, kb: Knowledge, patient: Patient, now: datetime) -> Episode:
+    """Read the person's current episode of care as of `now` (the list's loader, for one)."""
+    return load_episodes(session, kb, [patient], now)[patient.id]
 
 
 def due_now(ctx: Episode) -> list[schedule.Due]:

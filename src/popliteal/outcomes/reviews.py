@@ -20,7 +20,13 @@ from popliteal.db import transaction
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import review_rules
 from popliteal.outcomes._access import require_staff
-from popliteal.outcomes.episode import episode_adherence, load_episode, scored_response
+from popliteal.outcomes.episode import (
+    Episode,
+    episode_adherence,
+    load_episode,
+    load_episodes,
+    scored_response,
+)
 
 
 def evaluate_reviews(
@@ -33,7 +39,19 @@ def evaluate_reviews(
 ) -> list[OutcomeAlert]:
     """Open the review and surgical-consult alerts that hold today. The caller commits."""
     now = now or utcnow()
-    ctx = load_episode(session, kb, patient, now)
+    return _open_review_alerts(
+        session,
+        kb=kb,
+        actor=actor,
+        ctx=load_episode(session, kb, patient, now),
+        now=now,
+    )
+
+
+def _open_review_alerts(
+    session: Session, *, kb: Knowledge, actor: Actor, ctx: Episode, now: datetime
+) -> list[OutcomeAlert]:
+    """Open the alerts of the review flags that hold in this episode today."""
     if ctx.discharged_on is not None:
         return []
     main = [scored_response(r) for r in ctx.responses if r.instrument == ctx.main]
@@ -51,7 +69,7 @@ def evaluate_reviews(
         alert = alerts_service.open_alert(
             session,
             kb=kb,
-            patient=patient,
+            patient=ctx.patient,
             kind=flag.kind,
             rule_id=flag.rule_id,
             urgency="surgical_consult" if flag.kind == "surgical_consult" else None,
@@ -82,7 +100,9 @@ def refresh_review_flags(
         query = select(Patient).where(Patient.clinic_id == actor.clinic_id)
         if patient_ids is not None:
             query = query.where(Patient.id.in_(list(patient_ids)))
+        now = now or utcnow()
+        episodes = load_episodes(session, kb, session.scalars(query).all(), now)
         opened = 0
-        for patient in session.scalars(query).all():
-            opened += len(evaluate_reviews(session, kb=kb, actor=actor, patient=patient, now=now))
+        for ctx in episodes.values():
+            opened += len(_open_review_alerts(session, kb=kb, actor=actor, ctx=ctx, now=now))
     return opened
