@@ -16,7 +16,8 @@ from popliteal.demo import PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.models import CarePlanVersion
 from popliteal.sessions.models import PainLog, SessionLog
-from popliteal.sessions.pages import ease_off, pain_chart, parse_pain
+from popliteal.sessions.pages import ease_off, pain_chart
+from popliteal.web.forms import parse_pain
 from tests.conftest import csrf_from, login
 from tests.running.factories import demo_records, neighbour_patient
 from tests.sessions.factories import DEFAULT_EXERCISES, save_demo_plan

@@ -26,8 +26,8 @@ from popliteal.outcomes._staff import NOT_FOUND, date_field, patient_or_404, val
 from popliteal.outcomes.pages import sentence
 from popliteal.outcomes.schemas import DischargeCreate
 from popliteal.plans import service as plans_service
-from popliteal.sessions.pages import Posted, PostedForm
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.forms import Posted, PostedForm
 from popliteal.web.templating import render
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])

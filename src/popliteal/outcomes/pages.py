@@ -35,8 +35,8 @@ from popliteal.outcomes import (
     wording,
 )
 from popliteal.outcomes.schemas import QuestionnaireCreate
-from popliteal.sessions.pages import Posted, PostedForm
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.forms import Posted, PostedForm
 from popliteal.web.templating import render
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])

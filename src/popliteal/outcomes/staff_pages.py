@@ -52,8 +52,9 @@ from popliteal.plans import service as plans_service
 from popliteal.running import service as running_service
 from popliteal.running.pages import running_context
 from popliteal.sessions import service as sessions_service
-from popliteal.sessions.pages import Posted, PostedForm, short_day
+from popliteal.sessions.pages import short_day
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.forms import Posted, PostedForm
 from popliteal.web.templating import render
 
 router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])

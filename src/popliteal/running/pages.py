@@ -30,8 +30,9 @@ from popliteal.running.schemas import (
     ImportSkipped,
     Unit,
 )
-from popliteal.sessions.pages import Posted, PostedForm, parse_pain, short_day
+from popliteal.sessions.pages import short_day
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
+from popliteal.web.forms import Posted, PostedForm, parse_pain
 from popliteal.web.templating import render
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])

@@ -9,11 +9,10 @@ outcome charts, review flags), so their routes are on the top floor
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -33,11 +32,11 @@ from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.schemas import ExerciseDone, SessionRead
 from popliteal.web.deps import CsrfProtected, DbSession, RowId
+from popliteal.web.forms import Posted
 from popliteal.web.templating import render
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
-MAX_FIELD = 4000
 PAIN_HELP = "choose a number from 0 (no pain) to 10 (the worst pain you can imagine)."
 # Where a session happens, as the person says it (the form) and in the log (short).
 MODE_CHOICES = (
@@ -49,42 +48,6 @@ MODE_SHORT = {"home": "At home", "virtual": "Video visit", "at_home_visit": "Hom
 
 
 # ------------------------------------------------------------------ forms
-
-
-@dataclass(frozen=True)
-class PostedForm:
-    """A posted form as plain strings; a field that was not sent reads as ""."""
-
-    fields: dict[str, list[str]]
-
-    def get(self, name: str) -> str:
-        values = self.fields.get(name)
-        return values[0] if values else ""
-
-    def getlist(self, name: str) -> list[str]:
-        return self.fields.get(name, [])
-
-
-async def posted_form(request: Request) -> PostedForm:
-    """Read the posted form (the CSRF check has already parsed it; files are ignored)."""
-    form = await request.form()
-    fields: dict[str, list[str]] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str):
-            fields.setdefault(key, []).append(value[:MAX_FIELD])
-    return PostedForm(fields)
-
-
-Posted = Annotated[PostedForm, Depends(posted_form)]
-
-
-def parse_pain(raw: str) -> int | None:
-    """A 0-10 pain score from a form field, or None when it is not one."""
-    text = raw.strip()
-    if not re.fullmatch(r"[0-9]{1,2}", text):
-        return None
-    value = int(text)
-    return value if value <= 10 else None
 
 
 def sentence(message: str) -> str:

@@ -32,14 +32,11 @@ from popliteal.sessions.pages import (
     MODE_CHOICES,
     MODE_SHORT,
     PAIN_HELP,
-    Posted,
-    PostedForm,
     condition_name,
     day_label,
     done_page,
     from_first,
     pain_chart,
-    parse_pain,
     problem_page,
     resume_step,
     sentence,
@@ -49,6 +46,7 @@ from popliteal.sessions.pages import (
 )
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish, SessionRead
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.forms import Posted, PostedForm, parse_pain
 from popliteal.web.templating import render
 from popliteal.workspace import flows
 

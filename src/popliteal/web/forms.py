@@ -1,0 +1,49 @@
+"""Posted page forms, read once for every area: plain strings, each field capped, the files
+left to the upload routes. A form the person must correct is shown again with what they typed
+(`PostedForm.get`), so forms are read as strings and parsed by the page that knows the field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+MAX_FIELD = 4000
+
+
+@dataclass(frozen=True)
+class PostedForm:
+    """A posted form as plain strings; a field that was not sent reads as ""."""
+
+    fields: dict[str, list[str]]
+
+    def get(self, name: str) -> str:
+        values = self.fields.get(name)
+        return values[0] if values else ""
+
+    def getlist(self, name: str) -> list[str]:
+        return self.fields.get(name, [])
+
+
+async def posted_form(request: Request) -> PostedForm:
+    """Read the posted form (the CSRF check has already parsed it; files are ignored)."""
+    form = await request.form()
+    fields: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            fields.setdefault(key, []).append(value[:MAX_FIELD])
+    return PostedForm(fields)
+
+
+Posted = Annotated[PostedForm, Depends(posted_form)]
+
+
+def parse_pain(raw: str) -> int | None:
+    """A 0-10 pain score from a form field, or None when it is not one."""
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,2}", text):
+        return None
+    value = int(text)
+    return value if value <= 10 else None
