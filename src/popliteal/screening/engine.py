@@ -13,7 +13,12 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Urgency
 from popliteal.screening.differential import RankedCondition, rank
 from popliteal.screening.interview import InterviewState, plan
-from popliteal.screening.safety import must_rule_out, not_ruled_out, red_flag_suspects_first
+from popliteal.screening.safety import (
+    must_rule_out,
+    not_ruled_out,
+    open_rules,
+    red_flag_suspects_first,
+)
 from popliteal.screening.triage import TriageResult, triage
 
 SELF_CARE_FROM_TOP = 3
@@ -54,6 +59,7 @@ def screen(
     `asked_once` is for a step-by-step interview: see interview.plan."""
     tri = triage(kb, answers, role=role)
     ranked = red_flag_suspects_first(rank(kb, answers), tri.fired, answers)
+    opened = open_rules(kb, answers, role)
     return ScreeningResult(
         knowledge_version=kb.version,
         role=role,
@@ -62,8 +68,8 @@ def screen(
         interview=plan(kb, answers, role=role, urgency=tri.urgency, asked_once=asked_once),
         advice=_advice(kb, tri.urgency, ranked),
         disclaimer=kb.advice.disclaimer.strip(),
-        safety_not_ruled_out=not_ruled_out(kb, answers, role),
-        must_rule_out=must_rule_out(kb, answers, tri.fired, ranked, role),
+        safety_not_ruled_out=not_ruled_out(kb, answers, role, opened),
+        must_rule_out=must_rule_out(kb, answers, tri.fired, ranked, role, opened),
     )
 
 

@@ -63,17 +63,19 @@ def _kleene_children(
     still_open: Callable[[str], bool],
 ) -> Tri:
     """`all` (decisive False) or `any` (decisive True) over children in Kleene logic."""
-    results: list[tuple[Tri, set[str]]] = []
+    undecided: set[str] = set()
+    open_child = False
     for child in children:
         sub: set[str] = set()
-        results.append((kleene(kb, child, answers, role, sub, still_open), sub))
-    if any(r is decisive for r, _ in results):
-        return decisive
-    if all(r is (not decisive) for r, _ in results):
-        return not decisive
-    for r, sub in results:
+        r = kleene(kb, child, answers, role, sub, still_open)
+        if r is decisive:
+            return decisive  # settled whatever the other children are
         if r is None:
-            out |= sub
+            open_child = True
+            undecided |= sub
+    if not open_child:
+        return not decisive
+    out |= undecided
     return None
 
 

@@ -34,10 +34,11 @@ def _answerable(kb: Knowledge, finding_id: str, role: str) -> bool:
     return role == "clinician" or "P" in kb.findings[finding_id].who
 
 
-def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, set[str]]:
+def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, frozenset[str]]:
     """Emergency and urgent rules not fired that unknown answers could still fire, each with
-    the unanswered findings that could decide it."""
-    found: dict[str, set[str]] = {}
+    the unanswered findings that could decide it (a screening computes it once and hands it
+    to not_ruled_out and must_rule_out)."""
+    found: dict[str, frozenset[str]] = {}
 
     def still_open(finding_id: str) -> bool:  # not answered, or answered "not sure"
         return answers.get(finding_id) is None and _answerable(kb, finding_id, role)
@@ -46,14 +47,21 @@ def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, set[str]
         if rule.urgency in SAFETY_LEVELS and not evaluate(kb, rule.when, answers, role)[0]:
             deciding: set[str] = set()
             if kleene(kb, rule.when, answers, role, deciding, still_open) is None:
-                found[rule.id] = deciding
+                found[rule.id] = frozenset(deciding)
     return found
 
 
-def not_ruled_out(kb: Knowledge, answers: Answers, role: str = "patient") -> tuple[str, ...]:
+def not_ruled_out(
+    kb: Knowledge,
+    answers: Answers,
+    role: str = "patient",
+    opened: Mapping[str, frozenset[str]] | None = None,
+) -> tuple[str, ...]:
     """Findings answered "not sure" (`null`) that could still fire an emergency or urgent rule,
     in question order. Never one that was not asked: an absent finding is not listed."""
-    deciding = set().union(*open_rules(kb, answers, role).values())
+    if opened is None:
+        opened = open_rules(kb, answers, role)
+    deciding = set().union(*opened.values())
     return tuple(
         fid for fid in kb.findings if fid in deciding and fid in answers and answers[fid] is None
     )
@@ -73,6 +81,7 @@ def must_rule_out(
     fired: tuple[FiredRule, ...],
     ranked: list[RankedCondition],
     role: str = "patient",
+    opened: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[str, ...]:
     """Causes the clinic must rule out: those a fired emergency or urgent rule names (and the
     can't-miss ones any fired rule names), those a rule left open by a "not sure" answer names,
@@ -91,7 +100,7 @@ def must_rule_out(
         else:  # a surgical-consult rule naming a can't-miss cause (a mass over 50)
             add([c for c in rule.suspects if c in cant_miss])
     unsure = {fid for fid, value in answers.items() if value is None}
-    still_open = open_rules(kb, answers, role)
+    still_open = opened if opened is not None else open_rules(kb, answers, role)
     for open_rule in kb.rules:
         if still_open.get(open_rule.id, set()) & unsure:
             add(open_rule.suspects)
