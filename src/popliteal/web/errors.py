@@ -120,6 +120,23 @@ def install(app: FastAPI) -> None:
             return await _out_of_range(request, exc)
         return await _crash(request, exc)
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, exc: RecursionError) -> Response:
+        # The JSON parser gives up on a body nested hundreds of levels deep.
+        message = "the data you sent is nested too deeply"
+        log.info("refused deeply nested input on %s", request.url.path)
+        if is_api(request):
+            return JSONResponse({"detail": message}, status_code=400)
+        return error_page(request, 400, "Please check what you entered", [message])
+
+    @app.exception_handler(ValueError)
+    async def _value(request: Request, exc: ValueError) -> Response:
+        # Python refuses to read an integer of more than 4300 digits (a guard against slow
+        # parsing); any other ValueError that gets this far is a bug, reported as one.
+        if "integer string conversion" in str(exc):
+            return await _out_of_range(request, exc)
+        return await _crash(request, exc)
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
