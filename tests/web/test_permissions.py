@@ -611,3 +611,21 @@ def _every_route_answers_4xx(app: Any, junk: str) -> None:
                 if not 400 <= response.status_code < 500:
                     problems.append(f"{endpoint} ({url}) -> {response.status_code}")
             assert not problems, f"as {email}:\n" + "\n".join(problems)
+
+
+def test_a_second_clinics_admin_sees_only_their_own_clinic(
+    app: Any, other: tuple[Records, str]
+) -> None:
+    """Clinic admin and schedule pages show the admin's own clinic, not the server's first."""
+    _, email = other
+    client = logged_in(app, email, PASSWORD)
+    availability = client.get("/staff/admin/availability")
+    assert availability.status_code == 200
+    assert "Other Admin, PT" in availability.text
+    assert ADMIN.name not in availability.text
+    assert CHIRO.name not in availability.text
+    schedule = client.get("/staff/schedule")
+    assert schedule.status_code == 200
+    assert "Other Admin, PT" in schedule.text
+    assert ADMIN.name not in schedule.text
+    assert CHIRO.name not in schedule.text

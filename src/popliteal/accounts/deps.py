@@ -84,3 +84,15 @@ def get_clinic(session: DbSession) -> Clinic:
 
 
 ClinicDep = Annotated[Clinic, Depends(get_clinic)]
+
+
+def get_staff_clinic(session: DbSession, actor: CurrentClinician) -> Clinic:
+    """The signed-in staff member's own clinic (never the server's first clinic): a second
+    clinic's admin sees and edits only their clinic's people, hours and visit types."""
+    clinic = session.get(Clinic, actor.clinic_id)
+    if clinic is None:
+        raise Forbidden("your clinic is not set up")
+    return clinic
+
+
+StaffClinic = Annotated[Clinic, Depends(get_staff_clinic)]

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from popliteal.accounts.deps import ClinicDep, CurrentAdmin, CurrentClinician, get_optional_user
+from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, StaffClinic, get_optional_user
 from popliteal.booking import admin as booking_admin
 from popliteal.booking import rules
 from popliteal.booking import service as booking_service
@@ -43,7 +43,7 @@ def read_schedule(
     request: Request,
     session: DbSession,
     actor: CurrentClinician,
-    clinic: ClinicDep,
+    clinic: StaffClinic,
     now: Now,
     view: Literal["day", "week"] = "day",
     day: Annotated[date | None, Query(alias="date")] = None,
@@ -120,7 +120,7 @@ def read_schedule(
 
 @router.get("/staff/admin/appointment-types", response_class=HTMLResponse, include_in_schema=False)
 def read_admin_types(
-    request: Request, session: DbSession, actor: CurrentAdmin, clinic: ClinicDep
+    request: Request, session: DbSession, actor: CurrentAdmin, clinic: StaffClinic
 ) -> Response:
     """Show the clinic's appointment types for editing."""
     types = booking_slots.list_types(session, clinic_id=clinic.id, include_inactive=True)
@@ -162,7 +162,7 @@ def update_admin_type(
 
 @router.get("/staff/admin/availability", response_class=HTMLResponse, include_in_schema=False)
 def read_admin_availability(
-    request: Request, session: DbSession, actor: CurrentAdmin, clinic: ClinicDep
+    request: Request, session: DbSession, actor: CurrentAdmin, clinic: StaffClinic
 ) -> Response:
     """Show each clinician's weekly availability, with forms to add and remove blocks."""
     clinicians = booking_slots.list_clinicians(session, clinic_id=clinic.id)
