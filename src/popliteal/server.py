@@ -172,6 +172,6 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     app.state.escalate_exam = alerts_service.escalate_exam
 
     app.add_middleware(CsrfSeedMiddleware, secure=settings.secure_cookies)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
     app.add_middleware(RejectNulMiddleware)
     return app

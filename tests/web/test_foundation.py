@@ -97,3 +97,28 @@ def test_unknown_page_is_a_friendly_404(client: Any) -> None:
 def test_login_helper_works_for_staff(client: Any) -> None:
     login(client, ADMIN.email, ADMIN.password)
     assert client.get("/api/auth/me").json()["role"] == "admin"
+
+
+def test_health_data_is_never_cached_but_static_files_may_be(client: Any) -> None:
+    """Pages and APIs say no-store (a shared computer or a proxy keeps no copy of a record);
+    the stylesheet may be cached. No camera, microphone or location for any page."""
+    login(client, PATIENT.email, PATIENT.password)
+    for path in ("/", "/my/today", "/api/auth/me"):
+        response = client.get(path)
+        assert response.headers["cache-control"] == "no-store", path
+        assert "camera=()" in response.headers["permissions-policy"]
+    assert "no-store" not in client.get("/static/site.css").headers.get("cache-control", "")
+
+
+def test_hsts_only_when_served_over_https(settings: Any, kb: Any) -> None:
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from popliteal.server import create_app
+
+    with TestClient(create_app(settings, kb=kb)) as plain:
+        assert "strict-transport-security" not in plain.get("/healthz").headers
+    secure = replace(settings, secure_cookies=True)
+    with TestClient(create_app(secure, kb=kb), base_url="https://testserver") as https:
+        assert "max-age=" in https.get("/healthz").headers["strict-transport-security"]
