@@ -45,7 +45,9 @@ ELSEWHERE = {
 
 
 def _visible(page: str) -> str:
-    body = page.split("<body", 1)[-1]
+    # Past the <body ...> tag itself: its hx-headers hold the random CSRF token, which may
+    # contain "911" by chance.
+    body = page.split("<body", 1)[-1].split(">", 1)[-1]
     body = re.sub(r"<script.*?</script>", " ", body, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
