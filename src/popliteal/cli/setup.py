@@ -87,7 +87,8 @@ def _read_password(password_stdin: bool) -> str:
     if password_stdin:
         line = typer.get_text_stream("stdin").readline()
         return line.removesuffix("\n").removesuffix("\r")
-    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    # On stderr, so `ID=$(popliteal user create ...)` captures only the id.
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     return password
 
 
