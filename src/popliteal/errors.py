@@ -28,3 +28,11 @@ class ProblemsError(AccountError):
 
 class NotAllowed(PermissionError):
     """The actor may not see or change this record (shown as 404 so ids are not probed)."""
+
+
+class NotSetUp(LookupError):
+    """No clinic exists yet (a new database before `popliteal clinic create`): a state of the
+    deployment, not of the request, so it is shown as 503 "not set up yet", never as a crash
+    or as something the visitor entered wrong."""
+
+    message = "This service is not set up yet"

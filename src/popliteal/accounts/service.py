@@ -26,7 +26,7 @@ from popliteal.accounts.rules import Actor, Role
 from popliteal.clock import utcnow, zone
 from popliteal.config import Settings
 from popliteal.db import reading, transaction
-from popliteal.errors import AccountError, NotAllowed
+from popliteal.errors import AccountError, NotAllowed, NotSetUp
 
 _hasher = PasswordHash((Argon2Hasher(),))
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
@@ -257,10 +257,11 @@ def clinic_zone(session: Session, clinic_id: int) -> ZoneInfo:
 
 
 def default_clinic(session: Session) -> Clinic:
-    """The clinic this server runs for (the first one; one clinic per deployment for now)."""
+    """The clinic this server runs for (the first one; one clinic per deployment for now).
+    NotSetUp (503 on the web) while there is none."""
     clinic = session.scalar(select(Clinic).order_by(Clinic.id).limit(1))
     if clinic is None:
-        raise AccountError("no clinic is set up: run `popliteal demo load` or create one")
+        raise NotSetUp(NotSetUp.message)
     return clinic
 
 

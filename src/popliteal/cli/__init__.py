@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from popliteal.cli import knowledge, load, outcomes, plan, screen, serve, validate
+from popliteal.cli import knowledge, load, outcomes, plan, screen, serve, setup, validate
 
 app = typer.Typer(
     help="popliteal: decision support for pain behind the knee.",
@@ -21,6 +21,14 @@ db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 demo_app = typer.Typer(help="The demo clinic.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+clinic_app = typer.Typer(
+    help="Set up a clinic (first run, without the demo).", no_args_is_help=True
+)
+app.add_typer(clinic_app, name="clinic")
+user_app = typer.Typer(
+    help="Staff accounts: a clinic's administrators and clinicians.", no_args_is_help=True
+)
+app.add_typer(user_app, name="user")
 plan_app = typer.Typer(
     help="Care plans drafted from the condition protocols.", no_args_is_help=True
 )
@@ -40,6 +48,8 @@ app.command("validate")(validate.validate_command)
 knowledge_app.command("show")(knowledge.knowledge_show)
 db_app.command("upgrade")(serve.db_upgrade)
 demo_app.command("load")(serve.demo_load)
+clinic_app.command("create")(setup.clinic_create)
+user_app.command("create")(setup.user_create)
 app.command("serve")(serve.serve)
 
 

@@ -1,7 +1,7 @@
 """Errors as the person or program expects them: JSON under /api, a friendly page elsewhere.
 
 The one error map: services raise the domain errors of popliteal/errors.py (NotAllowed,
-AccountError and its kinds) and routes let them through; the handlers here turn them into
+AccountError and its kinds, NotSetUp) and routes let them through; the handlers here turn them into
 HTTP answers, so no route wraps its call."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from popliteal.errors import AccountError, NotAllowed
+from popliteal.errors import AccountError, NotAllowed, NotSetUp
 
 log = logging.getLogger("popliteal")
 
@@ -84,6 +84,17 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         messages = exc.detail if isinstance(exc.detail, list) else [exc.detail]
         return error_page(request, exc.status_code, "Please check what you entered", messages)
+
+    @app.exception_handler(NotSetUp)
+    async def _not_set_up(request: Request, exc: NotSetUp) -> Response:
+        # A new database before the first clinic: tell the operator how, the visitor to wait.
+        log.warning(
+            "no clinic is set up: run `popliteal clinic create` (README, 'Running it for real')"
+        )
+        if is_api(request):
+            return JSONResponse({"detail": NotSetUp.message}, status_code=503)
+        messages = ["The clinic has not finished setting up this website. Please come back later."]
+        return error_page(request, 503, NotSetUp.message, messages)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -71,7 +71,8 @@ def clinic_name(request: Request) -> str:
         else:
             with state.sessionmaker() as own:
                 name = read_clinic_name(own)
-        name = name or "popliteal"
+        if name is None:
+            return "popliteal"  # not cached: the clinic may be created while the server runs
         state.clinic_name = name
     return str(name)
 
