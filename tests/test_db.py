@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -216,3 +217,17 @@ def test_the_follow_up_migration_keeps_existing_clinics_and_their_users(tmp_path
         columns = [r[1] for r in conn.execute("PRAGMA table_info(clinics)")]
         assert "followup_interval_days" not in columns
     conn.close()
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The file holds health records: mode 0600, whatever the umask."""
+    import stat
+
+    from popliteal.db import make_engine
+
+    path = tmp_path / "clinic.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -6,6 +6,7 @@ of higher ones they need (`app.state`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -101,6 +102,8 @@ DOCS_HTML = """<!doctype html>
 <script src="/static/swagger/swagger-ui-bundle.js"></script>
 <script src="/static/swagger/init.js"></script></body></html>"""
 
+log = logging.getLogger("popliteal")
+
 
 def clinic_wording(settings: Settings, kb: Knowledge) -> dict[str, Wording]:
     """The clinic's licensed questionnaire wording (POPLITEAL_WORDING_DIR), checked at start
@@ -148,8 +151,10 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception as exc:  # the database is down: say so, do not crash
-            return JSONResponse({"status": "error", "database": str(exc)[:200]}, 503)
+        except Exception:  # the database is down: say so, do not crash
+            # The reason goes to the log, not to whoever asks: it can name hosts and users.
+            log.exception("health check: the database does not answer")
+            return JSONResponse({"status": "error", "database": "unavailable"}, 503)
         return JSONResponse(
             {"status": "ok", "knowledge_version": app.state.kb.version, "version": __version__}
         )

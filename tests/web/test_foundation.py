@@ -122,3 +122,19 @@ def test_hsts_only_when_served_over_https(settings: Any, kb: Any) -> None:
     secure = replace(settings, secure_cookies=True)
     with TestClient(create_app(secure, kb=kb), base_url="https://testserver") as https:
         assert "max-age=" in https.get("/healthz").headers["strict-transport-security"]
+
+
+def test_a_failed_health_check_names_no_database_detail(settings: Any, kb: Any) -> None:
+    """/healthz answers 503 when the database does not answer, without its error text (which
+    can name hosts, users and paths) for anyone who asks."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from popliteal.server import create_app
+
+    broken = replace(settings, database_url="sqlite:////nonexistent-dir/popliteal.db")
+    with TestClient(create_app(broken, kb=kb)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unavailable"}
