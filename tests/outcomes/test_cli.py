@@ -206,3 +206,14 @@ def test_an_unreadable_file_exits_2(run_cli: RunCli, tmp_path: Path) -> None:
     done = run_cli("score", "koos", str(binary))
     assert (done.returncode, done.stdout) == (2, "")
     assert "not UTF-8" in done.stderr
+
+
+def test_an_id_a_spreadsheet_would_run_as_a_formula_is_written_as_text(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """OWASP CSV injection: an id starting with =, +, - or @ gets a leading quote in the CSV."""
+    path = write(tmp_path, "pain.csv", 'id,pain\n"=HYPERLINK(""x"")",7\n@SUM(1),3\nplain,2\n')
+    done = run_cli("score", "nprs", str(path))
+    assert done.returncode == 0, done.stderr
+    ids = [row[0] for row in csv.reader(io.StringIO(done.stdout))][1:]
+    assert ids == ['\'=HYPERLINK("x")', "'@SUM(1)", "plain"]
