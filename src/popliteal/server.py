@@ -51,7 +51,11 @@ from popliteal.sessions import progression_api as sessions_progression_api
 from popliteal.sessions import staff_pages as sessions_staff_pages
 from popliteal.web import errors
 from popliteal.web.csrf import CsrfSeedMiddleware
-from popliteal.web.middleware import RejectNulMiddleware, SecurityHeadersMiddleware
+from popliteal.web.middleware import (
+    RejectNulMiddleware,
+    SecurityHeadersMiddleware,
+    TooLargeMiddleware,
+)
 from popliteal.web.templating import make_templates
 from popliteal.workspace import api as workspace_api
 from popliteal.workspace import pages as workspace_pages
@@ -93,6 +97,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     outcomes_alert_pages.router,
     outcomes_discharge_pages.router,
 )
+
+# The watch-file imports, whose body limit is the upload cap, not the JSON limit.
+IMPORT_ROUTERS: tuple[APIRouter, ...] = (running_api.import_router, running_pages.import_router)
+# Every other body (JSON, forms) is small: a whole screening is a few kilobytes. The limit is
+# counted as the body streams in, so a chunked upload without a length is stopped too.
+MAX_BODY_BYTES = 1024 * 1024
 
 DOCS_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>popliteal API</title>
@@ -164,8 +174,16 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
         """The API documentation (Swagger UI, served from this site: no CDN needed)."""
         return HTMLResponse(DOCS_HTML)
 
+    # Limits set where the routers are included, so the 413 passes through the middlewares
+    # below (security headers, the plain-words message) like any other answer.
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, max_body_size=MAX_BODY_BYTES)
+    # The import checks the declared size itself and names the limit in the person's words;
+    # the framework's limit, counted as the body streams in, sits just above it and also
+    # stops a chunked upload that declares no size.
+    upload_cap = settings.max_upload_bytes * running_api.FILES_PER_LIMIT + MAX_BODY_BYTES
+    for router in IMPORT_ROUTERS:
+        app.include_router(router, max_body_size=upload_cap)
 
     # Lower floors are handed what they need from higher ones. The staff navigation's
     # open-alert count (web/templating.py `nav_alert_count`) and every page header's clinic
@@ -177,6 +195,7 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     app.state.escalate_exam = alerts_service.escalate_exam
 
     app.add_middleware(CsrfSeedMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(TooLargeMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
     app.add_middleware(RejectNulMiddleware)
     return app

@@ -23,3 +23,28 @@ def test_a_hostile_screening_body_is_refused_not_crashed(client: Any, body: str)
     )
     assert 400 <= response.status_code < 500, response.text[:300]
     assert len(response.content) < 5000  # the bad value is not echoed back whole
+
+
+def test_a_body_over_the_limit_is_refused_with_413_even_without_a_length(client: Any) -> None:
+    """A 2 MB JSON body is refused (413) whether it declares its length or streams in chunks;
+    the screening's own small body still works."""
+    big = '{"answers": {"x": "' + "a" * (2 * 1024 * 1024) + '"}}'
+    declared = client.post(
+        "/api/screenings", content=big, headers={"Content-Type": "application/json"}
+    )
+    assert declared.status_code == 413, (declared.headers, declared.text[:200])
+    assert declared.json() == {
+        "detail": "the request is too large: send fewer or smaller files at once"
+    }
+    assert declared.headers["cache-control"] == "no-store"
+
+    def chunks() -> Any:
+        for i in range(0, len(big), 64 * 1024):
+            yield big[i : i + 64 * 1024].encode()
+
+    streamed = client.post(
+        "/api/screenings", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    ok = client.post("/api/screenings", json={"answers": {"age_years": 40}})
+    assert ok.status_code == 201

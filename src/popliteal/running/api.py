@@ -24,6 +24,9 @@ from popliteal.running.schemas import (
 from popliteal.web.deps import DbSession, Kb, RowId, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["running"])
+# The watch-file imports: the app includes them with the upload cap as their body limit
+# (server.py); every other route keeps the app's small JSON limit.
+import_router = APIRouter(prefix="/api", tags=["running"])
 
 # One request may carry a year of runs; each file is still held to the per-file limit.
 MAX_FILES = 400
@@ -155,7 +158,7 @@ def create_my_activity(
     )
 
 
-@router.post("/me/activities/import", response_model=ImportResult)
+@import_router.post("/me/activities/import", response_model=ImportResult)
 async def import_my_activities(
     files: Files,
     request: Request,
@@ -203,7 +206,7 @@ def create_patient_activity(
     return running_service.add_activity(session, actor=actor, patient_id=patient_id, body=body)
 
 
-@router.post("/patients/{patient_id}/activities/import", response_model=ImportResult)
+@import_router.post("/patients/{patient_id}/activities/import", response_model=ImportResult)
 async def import_patient_activities(
     patient_id: RowId,
     files: Files,

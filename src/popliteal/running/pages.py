@@ -36,6 +36,10 @@ from popliteal.web.forms import Posted, PostedForm, parse_pain
 from popliteal.web.templating import render
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
+# The import form: included with the upload cap as its body limit (server.py).
+import_router = APIRouter(
+    tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected]
+)
 
 SURFACE_NAMES = {
     "road_or_concrete": "Road or concrete",
@@ -192,7 +196,7 @@ def create_my_run(
     return RedirectResponse("/my/running?saved=run", status_code=303)
 
 
-@router.post("/my/running/import", response_class=HTMLResponse, include_in_schema=False)
+@import_router.post("/my/running/import", response_class=HTMLResponse, include_in_schema=False)
 async def import_my_runs(
     request: Request, session: DbSession, kb: Kb, settings: SettingsDep, actor: CurrentPatient
 ) -> Response:

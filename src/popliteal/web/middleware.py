@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = [
@@ -63,3 +63,38 @@ class RejectNulMiddleware:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class TooLargeMiddleware:
+    """The framework's body limit answers 413 with the plain text "Content Too Large"; an API
+    client gets the usual JSON `detail` instead, and a person a sentence they can act on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope.get("path", "").startswith("/api/")
+        replaced = False
+
+        async def send_friendly(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                headers = dict(message.get("headers", []))
+                if headers.get(b"content-type", b"").startswith(b"text/plain"):
+                    replaced = True
+                    text = "the request is too large: send fewer or smaller files at once"
+                    response: Response = (
+                        JSONResponse({"detail": text}, status_code=413)
+                        if api
+                        else PlainTextResponse(text[0].upper() + text[1:] + ".", 413)
+                    )
+                    await response(scope, receive, send)
+                    return
+            if replaced:
+                return  # the original body of the replaced response
+            await send(message)
+
+        await self.app(scope, receive, send_friendly)
