@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -67,6 +68,14 @@ def parse_whole_number(raw: str) -> int | None:
     """A whole number typed in a field (spaces around it allowed), or None when it is not one."""
     try:
         return int(raw.strip())
+    except ValueError:
+        return None
+
+
+def parse_iso_date(raw: str) -> date | None:
+    """A date typed as YYYY-MM-DD (spaces around it allowed), or None when it is not one."""
+    try:
+        return date.fromisoformat(raw.strip())
     except ValueError:
         return None
 
