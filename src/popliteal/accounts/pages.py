@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import OptionalUser, get_optional_user
 from popliteal.errors import AccountError
 from popliteal.web.deps import SESSION_COOKIE, CsrfProtected, DbSession, SettingsDep, client_address
+from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import (
     clear_login_cookie,
     clear_visitor_cookie,
@@ -35,40 +37,46 @@ async def read_login(request: Request, user: OptionalUser, next: str = "") -> Re
     )
 
 
+class LoginForm(FormModel):
+    """The login form; `next` is where to go after (checked by safe_next)."""
+
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+    next: str = Field("", max_length=500)
+
+
 @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
 def create_login(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
-    email: Annotated[str, Form(max_length=254)],
-    password: Annotated[str, Form(max_length=256)],
-    next: Annotated[str, Form(max_length=500)] = "",
+    form: Annotated[LoginForm, Form()],
 ) -> Response:
     """Check the credentials and start a session."""
     try:
         user = accounts_service.authenticate(
             session,
             settings=settings,
-            email=email,
-            password=password,
+            email=form.email,
+            password=form.password,
             address=client_address(request),
         )
     except accounts_service.LoginThrottled as exc:
         return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
             request,
             "login.html",
-            {"next": next, "error": str(exc), "email": email},
+            {"next": form.next, "error": str(exc), "email": form.email},
             status_code=429,
         )
     except AccountError as exc:
         return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
             request,
             "login.html",
-            {"next": next, "error": str(exc), "email": email},
+            {"next": form.next, "error": str(exc), "email": form.email},
             status_code=400,
         )
     token = accounts_service.start_session(session, settings=settings, user=user)
-    response = RedirectResponse(safe_next(next, home_for(user.role)), status_code=303)
+    response = RedirectResponse(safe_next(form.next, home_for(user.role)), status_code=303)
     set_login_cookie(response, request=request, settings=settings, token=token)
     return response
 

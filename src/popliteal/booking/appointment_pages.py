@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 
 from popliteal.accounts.deps import ClinicDep, CurrentActor, CurrentPatient, get_optional_user
 from popliteal.accounts.models import Clinic
@@ -30,6 +31,7 @@ from popliteal.booking.errors import BookingError
 from popliteal.booking.views import AppointmentView
 from popliteal.errors import NotAllowed
 from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
+from popliteal.web.forms import FormModel
 from popliteal.web.templating import render
 
 router = APIRouter(
@@ -219,6 +221,12 @@ def read_reschedule(
     return _reschedule_page(request, session, clinic, view, first_day)
 
 
+class RescheduleForm(FormModel):
+    """The chosen new time, sent as one radio value "start|clinician"."""
+
+    slot: str = Field("", max_length=60)
+
+
 @router.post("/my/appointments/{appointment_id:int}/reschedule", include_in_schema=False)
 def reschedule_my_appointment(
     request: Request,
@@ -226,10 +234,10 @@ def reschedule_my_appointment(
     actor: CurrentActor,
     clinic: ClinicDep,
     appointment_id: RowId,
-    slot: Annotated[str, Form(max_length=60)] = "",
+    form: Annotated[RescheduleForm, Form()],
 ) -> Response:
     """Move one of your appointments to the chosen time."""
-    start, _, clinician = slot.partition("|")
+    start, _, clinician = form.slot.partition("|")
     starts_at = parse_start(start)
     try:
         if starts_at is None:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import ClinicDep, OptionalActor, get_optional_user
@@ -41,6 +42,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
 from popliteal.screening.service import VISITOR_COOKIE
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, SettingsDep, client_address
+from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import clear_visitor_cookie, set_login_cookie
 from popliteal.web.templating import render
 
@@ -335,6 +337,29 @@ def _confirm_page(
     return render(request, "booking_confirm.html", ctx, status=status_code)
 
 
+class BookingForm(FormModel):
+    """The confirm form: the chosen visit (from the page) and the person's details."""
+
+    type: str = Field(max_length=40)
+    mode: str = Field(max_length=16)
+    start: str = Field(max_length=40)
+    clinician: str = Field("any", max_length=12)
+    screening: str = Field("", max_length=32)
+    address: str = Field("", max_length=500)
+    full_name: str = Field("", max_length=200)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    password: str = Field("", max_length=256)
+
+    def choice(self) -> tuple[str, str, str, str, str]:
+        """The chosen (type, mode, start, clinician, screening), as the confirm page takes it."""
+        return (self.type, self.mode, self.start, self.clinician, self.screening)
+
+    def typed(self) -> dict[str, str]:
+        """What the person typed, shown again with a problem (never the password)."""
+        return self.model_dump(include={"address", "full_name", "email", "phone"})
+
+
 @router.post("/book/confirm", include_in_schema=False)
 def create_booking(
     request: Request,
@@ -343,38 +368,29 @@ def create_booking(
     clinic: ClinicDep,
     actor: OptionalActor,
     kb: Kb,
-    type: Annotated[str, Form(max_length=40)],
-    mode: Annotated[str, Form(max_length=16)],
-    start: Annotated[str, Form(max_length=40)],
-    clinician: Annotated[str, Form(max_length=12)] = "any",
-    screening: Annotated[str, Form(max_length=32)] = "",
-    address: Annotated[str, Form(max_length=500)] = "",
-    full_name: Annotated[str, Form(max_length=200)] = "",
-    email: Annotated[str, Form(max_length=254)] = "",
-    phone: Annotated[str, Form(max_length=40)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
+    form: Annotated[BookingForm, Form()],
 ) -> Response:
     """Book the chosen visit (creating the account when needed) and show the confirmation."""
     new_account = None
     if actor is None:
         new_account = booking_service.NewAccount(
-            email=email, password=password, full_name=full_name, phone=phone
+            email=form.email, password=form.password, full_name=form.full_name, phone=form.phone
         )
     status = 422
     try:
-        starts_at = parse_start(start)
+        starts_at = parse_start(form.start)
         if starts_at is None:
             raise BookingError("that time is not valid; please pick a time from the list")
         booked = booking_service.book(
             session,
             clinic=clinic,
             actor=actor,
-            type_ref=type,
-            mode=mode,
+            type_ref=form.type,
+            mode=form.mode,
             starts_at=starts_at,
-            clinician_id=parse_clinician(clinician),
-            address=address,
-            screening_id=screening or None,
+            clinician_id=parse_clinician(form.clinician),
+            address=form.address,
+            screening_id=form.screening or None,
             visitor_token=request.cookies.get(VISITOR_COOKIE),
             new_account=new_account,
             client_address=client_address(request),
@@ -401,8 +417,8 @@ def create_booking(
         clinic,
         actor,
         kb,
-        choice=(type, mode, start, clinician, screening),
+        choice=form.choice(),
         error=message,
         status_code=status,
-        form={"address": address, "full_name": full_name, "email": email, "phone": phone},
+        form=form.typed(),
     )

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 
 from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, StaffClinic, get_optional_user
 from popliteal.booking import admin as booking_admin
@@ -22,6 +23,7 @@ from popliteal.clock import local_date, local_today
 from popliteal.errors import NotAllowed
 from popliteal.screening import standing as screening_standing
 from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
+from popliteal.web.forms import FormModel
 from popliteal.web.templating import render
 
 router = APIRouter(
@@ -131,16 +133,23 @@ def read_admin_types(
     )
 
 
+class AppointmentTypeForm(FormModel):
+    """One appointment type's row on the admin page (typed: the page is not shown again, a
+    value that does not fit is FastAPI's "Please check what you entered" page)."""
+
+    name: str = Field(max_length=120)
+    minutes: int
+    modes: list[str] | None = None
+    active: bool = False
+
+
 @router.post("/staff/admin/appointment-types/{type_id:int}", include_in_schema=False)
 def update_admin_type(
     request: Request,
     session: DbSession,
     actor: CurrentAdmin,
     type_id: RowId,
-    name: Annotated[str, Form(max_length=120)],
-    minutes: Annotated[int, Form()],
-    modes: Annotated[list[str] | None, Form()] = None,
-    active: Annotated[bool, Form()] = False,
+    form: Annotated[AppointmentTypeForm, Form()],
 ) -> Response:
     """Save an appointment type's name, length, modes and whether it can be booked."""
     try:
@@ -148,10 +157,10 @@ def update_admin_type(
             session,
             actor=actor,
             type_id=type_id,
-            name=name,
-            minutes=minutes,
-            modes=modes or [],
-            active=active,
+            name=form.name,
+            minutes=form.minutes,
+            modes=form.modes or [],
+            active=form.active,
         )
     except NotAllowed:
         return _error(request, 404, "Not found", "no such appointment type")
@@ -182,27 +191,33 @@ def read_admin_availability(
     )
 
 
+class AvailabilityForm(FormModel):
+    """A new weekly availability block (typed, as AppointmentTypeForm)."""
+
+    clinician_id: int
+    weekday: int
+    start: time
+    end: time
+    modes: list[str] | None = None
+
+
 @router.post("/staff/admin/availability", include_in_schema=False)
 def create_admin_availability(
     request: Request,
     session: DbSession,
     actor: CurrentAdmin,
-    clinician_id: Annotated[int, Form()],
-    weekday: Annotated[int, Form()],
-    start: Annotated[time, Form()],
-    end: Annotated[time, Form()],
-    modes: Annotated[list[str] | None, Form()] = None,
+    form: Annotated[AvailabilityForm, Form()],
 ) -> Response:
     """Add a weekly availability block."""
     try:
         booking_admin.add_availability(
             session,
             actor=actor,
-            clinician_id=clinician_id,
-            weekday=weekday,
-            start=start,
-            end=end,
-            modes=modes or [],
+            clinician_id=form.clinician_id,
+            weekday=form.weekday,
+            start=form.start,
+            end=form.end,
+            modes=form.modes or [],
         )
     except BookingError as exc:
         return _error(request, 422, "Please check what you entered", exc.message)

@@ -3,14 +3,13 @@ after a save, the clinic's time zone, and messages for form fields."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import HTTPException
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Clinic, Patient
 from popliteal.outcomes.pages import sentence
+from popliteal.web.forms import parse_iso_date
 
 NOT_FOUND = "no such patient"
 NOTICES = {
@@ -49,8 +48,8 @@ def date_field(raw: str, label: str, problems: list[str]) -> str | None:
     text = raw.strip()
     if not text:
         return None
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
+    day = parse_iso_date(text)
+    if day is None:
         problems.append(f"{label}: enter a date as YYYY-MM-DD.")
         return None
+    return day.isoformat()

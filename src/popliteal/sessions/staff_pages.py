@@ -28,6 +28,7 @@ from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import TreatmentGiven, VisitNoteCreate, VisitNoteRead
 from popliteal.sessions.visit_notes import VisitNoteProblems
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.forms import parse_iso_date
 from popliteal.web.templating import local_time, render
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
@@ -153,9 +154,8 @@ def to_body(kb: Knowledge, f: NoteForm) -> tuple[VisitNoteCreate | None, list[st
             problems.append("Pain: choose a number from 0 to 10.")
     visit_day: date | None = None
     if f.appointment_id is None and f.visit_date:
-        try:
-            visit_day = date.fromisoformat(f.visit_date)
-        except ValueError:
+        visit_day = parse_iso_date(f.visit_date)
+        if visit_day is None:
             problems.append("Visit date: enter a date like 2026-03-14.")
     treatments = []
     for tid, extra in f.given.items():

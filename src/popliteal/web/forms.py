@@ -1,16 +1,31 @@
 """Posted page forms, read once for every area: plain strings, each field capped, the files
-left to the upload routes. A form the person must correct is shown again with what they typed
-(`PostedForm.get`), so forms are read as strings and parsed by the page that knows the field."""
+left to the upload routes. A form the person must correct is shown again with what they typed,
+so forms are read as strings and parsed by the page that knows the field.
+
+Two readers: `FormModel` for a page's fixed set of fields (read as `Annotated[M, Form()]`),
+and `PostedForm` for forms whose field names are only known at run time (questionnaires, the
+exam). The small parse functions below are shared by both."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import BaseModel, ConfigDict
 
 MAX_FIELD = 4000
+
+
+class FormModel(BaseModel):
+    """A page's fixed form. Fields are capped strings defaulting to "" (a field not sent, as
+    from an older page or an htmx partial post, reads as ""), so a mistyped value comes back
+    to the page rather than to FastAPI's error page; the model's own methods parse it.
+    Fields it does not name (the CSRF token, buttons) are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 @dataclass(frozen=True)
@@ -47,3 +62,24 @@ def parse_pain(raw: str) -> int | None:
         return None
     value = int(text)
     return value if value <= 10 else None
+
+
+def parse_whole_number(raw: str) -> int | None:
+    """A whole number typed in a field (spaces around it allowed), or None when it is not one."""
+    try:
+        return int(raw.strip())
+    except ValueError:
+        return None
+
+
+def parse_iso_date(raw: str) -> date | None:
+    """A date typed as YYYY-MM-DD (spaces around it allowed), or None when it is not one."""
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def whole_number_problem(name: str, raw: str) -> str:
+    """What the page says about a field that should hold a whole number but does not."""
+    return f"{name}: enter a whole number (got {raw!r})"

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, get_optional_user
@@ -20,6 +21,7 @@ from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
 from popliteal.sessions.plan_pages import care_summary
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.forms import FormModel, parse_whole_number, whole_number_problem
 from popliteal.web.templating import render
 from popliteal.workspace import service as workspace_service
 
@@ -112,6 +114,13 @@ def read_patient(
     return _patient_page(request, session, kb, actor, patient_id)
 
 
+class DiagnosisForm(FormModel):
+    """The working diagnosis box on a patient's record ("" condition clears it)."""
+
+    condition: str = Field("", max_length=80)
+    note: str = Field("", max_length=4000)
+
+
 @router.post(
     "/staff/patients/{patient_id}/diagnosis", response_class=HTMLResponse, include_in_schema=False
 )
@@ -121,8 +130,7 @@ def update_diagnosis(
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
-    condition: Annotated[str, Form(max_length=80)] = "",
-    note: Annotated[str, Form(max_length=4000)] = "",
+    form: Annotated[DiagnosisForm, Form()],
 ) -> Response:
     """Record or clear the working diagnosis."""
     try:
@@ -131,8 +139,8 @@ def update_diagnosis(
             kb=kb,
             actor=actor,
             patient_id=patient_id,
-            condition=condition,
-            note=note,
+            condition=form.condition,
+            note=form.note,
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
@@ -146,12 +154,46 @@ def update_diagnosis(
 # ------------------------------------------------------------------ clinic admin
 
 
-def _int_field(name: str, raw: str, problems: list[str]) -> int:
-    try:
-        return int(raw.strip())
-    except ValueError:
-        problems.append(f"{name}: enter a whole number (got {raw!r})")
-        return 0
+BOOKING_NUMBERS = ("cancel_notice_hours", "min_booking_notice_hours", "booking_horizon_days")
+
+
+class ClinicSettingsForm(FormModel):
+    """The clinic settings form; the numbers stay text so a mistyped one is shown again."""
+
+    name: str = Field("", max_length=300)
+    timezone: str = Field("", max_length=80)
+    cancel_notice_hours: str = Field("", max_length=20)
+    min_booking_notice_hours: str = Field("", max_length=20)
+    booking_horizon_days: str = Field("", max_length=20)
+    followup_interval_days: str = Field("", max_length=20)
+    preferred_instrument: str = Field("", max_length=20)
+
+    def problems(self) -> list[str]:
+        """The number fields that are not whole numbers, as the page words them.
+
+        The follow-up interval may be left empty (an older form): it then stays as it is.
+        """
+        keys = [*BOOKING_NUMBERS]
+        if self.followup_interval_days.strip():
+            keys.append("followup_interval_days")
+        return [
+            whole_number_problem(key, getattr(self, key))
+            for key in keys
+            if parse_whole_number(getattr(self, key)) is None
+        ]
+
+    def numbers(self, *, unreadable: int = 0) -> dict[str, int]:
+        """The booking policy numbers; `unreadable` stands in for one that is not a number."""
+        parsed = {key: parse_whole_number(getattr(self, key)) for key in BOOKING_NUMBERS}
+        return {key: unreadable if value is None else value for key, value in parsed.items()}
+
+    def followup_interval(self) -> int | None:
+        """The follow-up interval in days; None when left empty (or not a number)."""
+        return parse_whole_number(self.followup_interval_days)
+
+    def instrument(self) -> str | None:
+        """The preferred questionnaire; None when left empty (it stays as it is)."""
+        return self.preferred_instrument.strip() or None
 
 
 def _admin_page(
@@ -198,49 +240,24 @@ def update_clinic_settings(
     request: Request,
     session: DbSession,
     actor: CurrentAdmin,
-    name: Annotated[str, Form(max_length=300)] = "",
-    timezone: Annotated[str, Form(max_length=80)] = "",
-    cancel_notice_hours: Annotated[str, Form(max_length=20)] = "",
-    min_booking_notice_hours: Annotated[str, Form(max_length=20)] = "",
-    booking_horizon_days: Annotated[str, Form(max_length=20)] = "",
-    followup_interval_days: Annotated[str, Form(max_length=20)] = "",
-    preferred_instrument: Annotated[str, Form(max_length=20)] = "",
+    form: Annotated[ClinicSettingsForm, Form()],
 ) -> Response:
     """Save the clinic's name, time zone, booking policy and follow-up schedule."""
-    form = {
-        "name": name,
-        "timezone": timezone,
-        "cancel_notice_hours": cancel_notice_hours,
-        "min_booking_notice_hours": min_booking_notice_hours,
-        "booking_horizon_days": booking_horizon_days,
-        "followup_interval_days": followup_interval_days,
-        "preferred_instrument": preferred_instrument,
-    }
-    problems: list[str] = []
-    numbers = {
-        key: _int_field(key, str(form[key]), problems)
-        for key in ("cancel_notice_hours", "min_booking_notice_hours", "booking_horizon_days")
-    }
-    # Left empty (an older form): the follow-up settings stay as they are.
-    interval = (
-        _int_field("followup_interval_days", followup_interval_days, problems)
-        if followup_interval_days.strip()
-        else None
-    )
-    instrument = preferred_instrument.strip() or None
+    problems = form.problems()
+    interval = form.followup_interval()
+    instrument = form.instrument()
     try:
         with reading(session):  # the read ends before the page renders or the update begins
             clinic = accounts_service.admin_clinic(session, actor=actor)
             if problems:
-                # Report the other fields too; a field that is not a number was reported above.
-                in_range = {
-                    k: (v if f"{k}:" not in " ".join(problems) else 1) for k, v in numbers.items()
-                }
-                if interval is not None and "followup_interval_days:" not in " ".join(problems):
+                # Report the other fields too; a field that is not a number was reported above
+                # and is checked here as a number in range.
+                in_range = form.numbers(unreadable=1)
+                if interval is not None:
                     in_range["followup_interval_days"] = interval
                 problems += accounts_service.clinic_settings_problems(
-                    name=name,
-                    timezone=timezone.strip(),
+                    name=form.name,
+                    timezone=form.timezone.strip(),
                     preferred_instrument=instrument or clinic.preferred_instrument,
                     **in_range,
                 )
@@ -248,19 +265,19 @@ def update_clinic_settings(
         accounts_service.update_clinic(
             session,
             actor=actor,
-            name=name,
-            timezone=timezone,
+            name=form.name,
+            timezone=form.timezone,
             followup_interval_days=interval,
             preferred_instrument=instrument,
-            **numbers,
+            **form.numbers(),
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     except InvalidSettings as exc:
-        return _admin_page(request, clinic, form, exc.problems, 400)
+        return _admin_page(request, clinic, form.model_dump(), exc.problems, 400)
     # The nav bar's cached name: set it to the new one rather than clearing it, so the next
     # page need not read it in a second session while its own transaction is open (SQLite).
-    request.app.state.clinic_name = name.strip()
+    request.app.state.clinic_name = form.name.strip()
     return RedirectResponse("/staff/admin?saved=1", status_code=303)
 
 
@@ -298,39 +315,40 @@ def read_clinicians(request: Request, session: DbSession, actor: CurrentAdmin) -
     return _clinicians_page(request, session, actor)
 
 
+class ClinicianForm(FormModel):
+    """The form that adds a clinician or administrator with a temporary password."""
+
+    display_name: str = Field("", max_length=200)
+    email: str = Field("", max_length=254)
+    profession: str = Field("", max_length=40)
+    role: str = Field("", max_length=16)
+    password: str = Field("", max_length=256)
+
+
 @router.post("/staff/admin/clinicians", response_class=HTMLResponse, include_in_schema=False)
 def create_clinician(
     request: Request,
     session: DbSession,
     actor: CurrentAdmin,
-    display_name: Annotated[str, Form(max_length=200)] = "",
-    email: Annotated[str, Form(max_length=254)] = "",
-    profession: Annotated[str, Form(max_length=40)] = "",
-    role: Annotated[str, Form(max_length=16)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
+    form: Annotated[ClinicianForm, Form()],
 ) -> Response:
     """Add a clinician or administrator with a temporary password."""
     try:
         accounts_service.add_clinician(
             session,
             actor=actor,
-            display_name=display_name,
-            email=email,
-            profession=profession,
-            role=role,
-            password=password,
+            display_name=form.display_name,
+            email=form.email,
+            profession=form.profession,
+            role=form.role,
+            password=form.password,
         )
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
     except AccountError as exc:
         problems = exc.problems if isinstance(exc, InvalidSettings) else [str(exc)]
-        form = {
-            "display_name": display_name,
-            "email": email,
-            "profession": profession,
-            "role": role,
-        }
-        return _clinicians_page(request, session, actor, form=form, errors=problems, status=400)
+        typed = form.model_dump(exclude={"password"})  # shown again, never the password
+        return _clinicians_page(request, session, actor, form=typed, errors=problems, status=400)
     return RedirectResponse("/staff/admin/clinicians?done=added", status_code=303)
 
 
