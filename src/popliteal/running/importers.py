@@ -52,6 +52,7 @@ from popliteal.running._fit import read_fit
 from popliteal.running._gpx import read_gpx
 from popliteal.running._tcx import read_tcx
 from popliteal.running._track import Recording, Unreadable, summarise
+from popliteal.running.plausibility import LONGEST_MINUTES, TOO_LONG, run_problem
 
 FORMATS = ("gpx", "tcx", "fit")
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -192,6 +193,13 @@ def parse_activity(filename: str, data: bytes, *, now: datetime) -> ParsedActivi
             filename,
             f"is dated in the future ({summary.end:%Y-%m-%d %H:%M} UTC); check the watch's clock",
         )
+    # The pace from the moving time (pauses are not running); the day limit from the whole.
+    moving = (summary.moving_s or summary.duration_s) / 60
+    implausible = run_problem(summary.distance_m / 1000, moving, summary.start.year, typed=False)
+    if implausible is None and summary.duration_s > LONGEST_MINUTES * 60:
+        implausible = TOO_LONG
+    if implausible is not None:
+        raise ImportProblem(filename, implausible)
     return ParsedActivity(
         filename=filename,
         file_format=kind,

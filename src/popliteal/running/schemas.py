@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from popliteal.knowledge.schema import MILE_KM
+from popliteal.running.plausibility import run_problem
 
 Surface = Literal["road_or_concrete", "uneven_or_trail", "track_or_treadmill", "grass_or_mixed"]
 Unit = Literal["km", "mi"]
@@ -28,6 +31,14 @@ class ActivityCreate(BaseModel):
     pain_next_morning: int | None = Pain
     walk_run_level: int | None = Field(default=None, ge=1, le=20)
     note: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _plausible(self) -> ActivityCreate:
+        km = self.distance * (MILE_KM if self.unit == "mi" else 1.0)
+        problem = run_problem(km, self.duration_minutes, self.local_date.year)
+        if problem is not None:
+            raise ValueError("this run " + problem)
+        return self
 
 
 class ActivityUpdate(BaseModel):
