@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
+from typing import Annotated
 from zoneinfo import ZoneInfo
+
+from pydantic import Field
 
 UTC_ZONE = "UTC"
 # A zone name (the clinic's), a zone itself, or None for UTC.
@@ -58,3 +61,11 @@ def day_bounds(day: date, tz: Zone) -> tuple[datetime, datetime]:
 def local_time(moment: datetime, tz: Zone, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     """An instant written on the clinic's wall clock."""
     return moment.astimezone(_zone(tz)).strftime(fmt)
+
+
+# A date a person or clinician types for a record (a visit, a measurement, a questionnaire, a
+# discharge): a mistyped year such as 0001 or 9999 is refused with a clear 422 before it
+# reaches the charts and the episode rules.
+EARLIEST_RECORD = date(1990, 1, 1)
+LATEST_RECORD = date(2100, 12, 31)
+RecordDate = Annotated[date, Field(ge=EARLIEST_RECORD, le=LATEST_RECORD)]

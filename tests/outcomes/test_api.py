@@ -183,6 +183,12 @@ def test_the_clinician_enters_a_paper_form_records_range_of_motion_and_resolves_
     )
     assert impossible.status_code == 422
     assert "already bent" in impossible.text
+    for year_typo in ("0001-01-01", "9999-12-31"):
+        dated = client.post(
+            f"/api/patients/{pid}/range-of-motion",
+            json={"side": "right", "flexion_deg": 100, "measured_on": year_typo},
+        )
+        assert dated.status_code == 422, year_typo  # a mistyped year is refused, not charted
     assert [
         r["extension_deg"] for r in client.get(f"/api/patients/{pid}/range-of-motion").json()
     ] == [-8]

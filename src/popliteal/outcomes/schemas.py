@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from popliteal.clock import RecordDate
 from popliteal.knowledge.schema import RedFlagRead
 
 InstrumentName = Literal["koos", "lefs", "ikdc", "nprs"]
@@ -30,7 +31,7 @@ class QuestionnaireCreate(BaseModel):
     answers: dict[str, Answer] = Field(max_length=60)
     occasion: Occasion | None = None
     safety: dict[str, Any] | None = Field(default=None, max_length=40)
-    completed_on: date | None = None
+    completed_on: RecordDate | None = None
 
 
 class DueRead(BaseModel):
@@ -112,7 +113,7 @@ class RangeOfMotionCreate(BaseModel):
     affected: bool = True
     flexion_deg: int | None = Field(default=None, ge=0, le=180)
     extension_deg: int | None = Field(default=None, ge=-90, le=30)
-    measured_on: date | None = None
+    measured_on: RecordDate | None = None
     appointment_id: int | None = RowRef
     visit_note_id: int | None = RowRef
     note: str = Field(default="", max_length=1000)
@@ -172,7 +173,7 @@ class DischargeCreate(BaseModel):
 
     note: str = Field(default="", max_length=4000)
     override_reason: str | None = Field(default=None, max_length=2000)
-    discharged_on: date | None = None
+    discharged_on: RecordDate | None = None
 
 
 class DischargeRead(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from popliteal.clock import RecordDate
 from popliteal.knowledge.schema import RedFlagRead
 
 Pain = Field(ge=0, le=10)
@@ -102,7 +103,7 @@ class VisitNoteCreate(BaseModel):
 
     appointment_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     mode: VisitMode = "in_clinic"
-    visit_date: date | None = None
+    visit_date: RecordDate | None = None
     subjective: str = Field(default="", max_length=4000)
     objective: str = Field(default="", max_length=4000)
     assessment: str = Field(default="", max_length=4000)
