@@ -48,3 +48,22 @@ def test_a_body_over_the_limit_is_refused_with_413_even_without_a_length(client:
     assert streamed.status_code == 413
     ok = client.post("/api/screenings", json={"answers": {"age_years": 40}})
     assert ok.status_code == 201
+
+
+def test_a_nul_character_in_a_body_is_refused_on_every_database(client: Any) -> None:
+    """SQLite would store it and PostgreSQL refuses it: refused before either sees it."""
+    response = client.post(
+        "/api/screenings",
+        content='{"answers": {"age_years": 40}, "note": "a\\u0000b"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    form = client.post(
+        "/login",
+        content=b"email=a%00b&password=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code == 400
+    fine = client.post("/api/screenings", json={"answers": {"age_years": 40}})
+    assert fine.status_code == 201

@@ -48,21 +48,59 @@ class SecurityHeadersMiddleware:
 
 
 class RejectNulMiddleware:
-    """Refuse a NUL character anywhere in the URL: no page or id has one, PostgreSQL refuses it."""
+    """Refuse a NUL character anywhere in the URL, or in a JSON or form body: no page, id or
+    text has one, PostgreSQL refuses it and SQLite would store it. File uploads (multipart)
+    are not scanned: a watch file is binary. A body is scanned up to SCAN_LIMIT bytes; a
+    larger one is refused by the routes' body limit anyway."""
+
+    SCAN_LIMIT = 2 * 1024 * 1024
+    TEXT_BODIES = (b"application/json", b"application/x-www-form-urlencoded")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
-            if b"\x00" in raw or b"%00" in raw or "\x00" in scope.get("path", ""):
-                response = PlainTextResponse(
-                    "a NUL character is not allowed in a web address", status_code=400
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"\x00" in raw or b"%00" in raw or "\x00" in scope.get("path", ""):
+            await self._refuse(scope, receive, send, "a web address")
+            return
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").lower()
+        if not content_type.startswith(self.TEXT_BODIES):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:  # read the body once, then hand the same messages on
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+            if size > self.SCAN_LIMIT:
+                break
+        body = b"".join(m.get("body", b"") for m in messages)
+        form = content_type.startswith(b"application/x-www-form-urlencoded")
+        if b"\x00" in body or b"\\u0000" in body or (form and b"%00" in body):
+            await self._refuse(scope, receive, send, "what you sent")
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, where: str) -> None:
+        message = f"a NUL character is not allowed in {where}"
+        response: Response = (
+            JSONResponse({"detail": message}, status_code=400)
+            if scope.get("path", "").startswith("/api/")
+            else PlainTextResponse(message, status_code=400)
+        )
+        await response(scope, receive, send)
 
 
 class TooLargeMiddleware:
