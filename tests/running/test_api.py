@@ -17,7 +17,8 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import MILE_KM
 from popliteal.running.models import Activity
 from tests.accounts.factories import PASSWORD
-from tests.conftest import login
+from tests.conftest import api_csrf
+from tests.conftest import login as form_login
 from tests.running import factories as f
 from tests.running.factories import neighbour_patient, other_clinic
 from tests.running.fixtures import gpx_bytes, route, sample_fit, sample_gpx, sample_tcx
@@ -40,6 +41,12 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 ]>
 <gpx version="1.1"><trk><name>&lol3;</name></trk></gpx>
 """
+
+
+def login(client: Any, email: str, password: str) -> None:
+    """Log in and send the CSRF token from then on, as a program importing files does."""
+    form_login(client, email, password)
+    api_csrf(client)
 
 
 def days_ago(days: int) -> datetime:
@@ -391,3 +398,14 @@ def test_strangers_get_404_on_every_run_route(client: Any, db: Session, kb: Know
     rows = db.scalars(select(Activity).where(Activity.patient_id == pid)).all()
     assert [(r.id, r.pain_during) for r in rows] == [(run_id, None)]
     db.rollback()
+
+
+def test_a_cookie_post_of_files_without_the_csrf_token_is_refused(client: Any) -> None:
+    """A cross-site form can post files with the login cookie; without the token it is 403."""
+    form_login(client, PATIENT.email, PATIENT.password)
+    small = gpx_bytes(route(12, 10.0, start=days_ago(1)))
+    refused = client.post("/api/me/activities/import", files=upload(("a.gpx", small)))
+    assert refused.status_code == 403
+    api_csrf(client)
+    accepted = client.post("/api/me/activities/import", files=upload(("a.gpx", small)))
+    assert accepted.status_code == 200, accepted.text

@@ -31,7 +31,11 @@ def test_no_running_operation_answers_5xx_to_a_patient(app: Any, client: Any, db
     patient = f.demo_patient(db)
     f.add_run(db, patient_id=patient.id, day=f.clinic_today(db, patient.clinic_id), km=5)
     login(client, PATIENT.email, PATIENT.password)
-    cookies = {"popliteal_session": client.cookies["popliteal_session"]}
+    cookies = {
+        "popliteal_session": client.cookies["popliteal_session"],
+        "popliteal_csrf": client.cookies["popliteal_csrf"],
+    }
+    token = {"x-csrf-token": client.get("/api/auth/csrf").json()["csrf_token"]}
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     exercised = []
     for result in schema.get_all_operations():
@@ -44,7 +48,7 @@ def test_no_running_operation_answers_5xx_to_a_patient(app: Any, client: Any, db
         @FUZZ
         @given(case=operation.as_strategy())
         def run(case: Any) -> None:
-            response = case.call(cookies=cookies)
+            response = case.call(cookies=cookies, headers=token)
             case.validate_response(response, checks=(not_a_server_error,))
 
         run()

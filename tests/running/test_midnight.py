@@ -35,7 +35,7 @@ from tests.clock_edges import (
     go,
     log_in,
 )
-from tests.conftest import csrf_from
+from tests.conftest import api_csrf, csrf_from
 from tests.running import factories as f
 from tests.running.fixtures import sample_gpx
 
@@ -125,6 +125,7 @@ def test_imported_runs_and_weekly_distance_follow_the_clinics_dates(
     sunday = saturday + ONE_DAY
     go(pinned_clock, chicago(sunday, 0, 0, 30))
     log_in(client, PATIENT)
+    api_csrf(client)
     files = [
         ("files", (f"run-{i}.gpx", sample_gpx(km, start), "application/gpx+xml"))
         for i, (start, km, _) in enumerate(runs)

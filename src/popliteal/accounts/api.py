@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentUser
 from popliteal.errors import AccountError
+from popliteal.web.csrf import token_for
 from popliteal.web.deps import SESSION_COOKIE, DbSession, SettingsDep, client_address
 from popliteal.web.session_cookie import clear_login_cookie, clear_visitor_cookie, set_login_cookie
 
@@ -69,3 +70,16 @@ def create_logout(request: Request, session: DbSession) -> Response:
 def read_me(user: CurrentUser) -> UserRead:
     """Who is logged in."""
     return UserRead.model_validate(user, from_attributes=True)
+
+
+class CsrfRead(BaseModel):
+    csrf_token: str
+
+
+@router.get("/csrf", response_model=CsrfRead)
+def read_csrf_token(request: Request, settings: SettingsDep, user: CurrentUser) -> CsrfRead:
+    """The CSRF token of this browser's seed cookie, for a program that posts files (the
+    watch-file imports) with its login cookie: send it as the X-CSRF-Token header. Another
+    site cannot read it (same-origin policy), so it cannot forge such a post."""
+    seed = request.scope.get("state", {}).get("csrf_seed", "")
+    return CsrfRead(csrf_token=token_for(settings.secret_key, seed))

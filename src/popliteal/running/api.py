@@ -21,12 +21,14 @@ from popliteal.running.schemas import (
     Surface,
     UnitUpdate,
 )
-from popliteal.web.deps import DbSession, Kb, RowId, SettingsDep
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["running"])
 # The watch-file imports: the app includes them with the upload cap as their body limit
-# (server.py); every other route keeps the app's small JSON limit.
-import_router = APIRouter(prefix="/api", tags=["running"])
+# (server.py); every other route keeps the app's small JSON limit. A multipart post is one a
+# cross-site form can send with the login cookie, so it needs the CSRF token
+# (X-CSRF-Token header, from GET /api/auth/csrf), as the JSON routes need their content type.
+import_router = APIRouter(prefix="/api", tags=["running"], dependencies=[CsrfProtected])
 
 # One request may carry a year of runs; each file is still held to the per-file limit.
 MAX_FILES = 400
