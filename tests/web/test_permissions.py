@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from popliteal.accounts.models import AuditEvent, Clinic, Patient, User
+from popliteal.accounts.rules import ACCOUNT_TOTAL_FACTOR
 from popliteal.alerts.models import OutcomeAlert
 from popliteal.booking.models import Appointment
 from popliteal.demo import ADMIN, CHIRO, PATIENT
@@ -576,12 +577,28 @@ def test_many_accounts_from_one_address_are_throttled_but_other_addresses_are_no
 
 
 @pytest.mark.postgres
+def test_one_address_can_not_lock_the_owner_out(app: Any, settings: Any) -> None:
+    """Guesses from one address throttle that address for the account; the owner, from their
+    own address, still logs in (before, 5 guesses locked the account for everyone)."""
+    attacker = TestClient(app, follow_redirects=False, client=("203.0.113.50", 40000))
+    for _ in range(settings.login_max_failures_account):
+        assert _try(attacker, CHIRO.email, "wrong-password-1") == 400
+    assert _try(attacker, CHIRO.email, CHIRO.password) == 429
+    owner = TestClient(app, follow_redirects=False, client=("198.51.100.20", 40000))
+    assert _try(owner, CHIRO.email, CHIRO.password) == 303
+    attacker.close()
+    owner.close()
+
+
+@pytest.mark.postgres
 def test_one_account_tried_from_many_addresses_is_throttled(app: Any, settings: Any) -> None:
-    for i in range(settings.login_max_failures_account):
+    """Guessing spread over many addresses is still bounded per account."""
+    total = settings.login_max_failures_account * ACCOUNT_TOTAL_FACTOR
+    for i in range(total):
         client = TestClient(app, follow_redirects=False, client=(f"192.0.2.{i + 1}", 40000))
         assert _try(client, CHIRO.email, "wrong-password-1") == 400
         client.close()
-    fresh = TestClient(app, follow_redirects=False, client=("192.0.2.200", 40000))
+    fresh = TestClient(app, follow_redirects=False, client=("192.0.2.250", 40000))
     assert _try(fresh, CHIRO.email, CHIRO.password) == 429
     fresh.close()
 

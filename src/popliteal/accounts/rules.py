@@ -70,7 +70,26 @@ def may_see_patient(actor: Actor, *, patient_id: int, patient_clinic_id: int) ->
     return actor.patient_id == patient_id
 
 
+# Failures of one account from all addresses together before it is throttled for everyone:
+# this many times the per-address limit. One address can no longer lock a clinician out (its
+# own guesses are throttled after `max_account`), while guessing spread over many addresses
+# is still bounded per account.
+ACCOUNT_TOTAL_FACTOR = 10
+
+
 def login_throttled(
-    *, failures_for_account: int, failures_for_address: int, max_account: int, max_address: int
+    *,
+    failures_for_account_here: int,
+    failures_for_account: int,
+    failures_for_address: int,
+    max_account: int,
+    max_address: int,
 ) -> bool:
-    return failures_for_account >= max_account or failures_for_address >= max_address
+    """Throttled when this address failed this account `max_account` times, or failed any
+    accounts `max_address` times, or the account failed from all addresses together
+    ACCOUNT_TOTAL_FACTOR times `max_account` (all within the window)."""
+    return (
+        failures_for_account_here >= max_account
+        or failures_for_address >= max_address
+        or failures_for_account >= max_account * ACCOUNT_TOTAL_FACTOR
+    )

@@ -95,7 +95,19 @@ def create_user(
 
 def _recent_failures(
     session: Session, *, since: datetime, email: str, address: str
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
+    """Recent failures of this account from this address, of this account from anywhere, and
+    of this address for any account."""
+    by_account_here = session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.email == email,
+            LoginAttempt.address == address,
+            LoginAttempt.at >= since,
+            ~LoginAttempt.success,
+        )
+    )
     by_account = session.scalar(
         select(func.count())
         .select_from(LoginAttempt)
@@ -106,7 +118,7 @@ def _recent_failures(
         .select_from(LoginAttempt)
         .where(LoginAttempt.address == address, LoginAttempt.at >= since, ~LoginAttempt.success)
     )
-    return int(by_account or 0), int(by_address or 0)
+    return int(by_account_here or 0), int(by_account or 0), int(by_address or 0)
 
 
 def _serialise_attempts(session: Session, *, email: str, address: str) -> None:
@@ -137,10 +149,11 @@ def authenticate(
     since = now - timedelta(minutes=settings.login_window_minutes)
     with transaction(session):
         _serialise_attempts(session, email=email, address=address)
-        by_account, by_address = _recent_failures(
+        by_account_here, by_account, by_address = _recent_failures(
             session, since=since, email=email, address=address
         )
         if rules.login_throttled(
+            failures_for_account_here=by_account_here,
             failures_for_account=by_account,
             failures_for_address=by_address,
             max_account=settings.login_max_failures_account,
