@@ -80,3 +80,28 @@ def test_only_a_patient_has_an_own_record() -> None:
     assert Actor(user_id=1, role=Role.PATIENT, clinic_id=1, patient_id=7).own_patient_id == 7
     with pytest.raises(NotAllowed):
         _ = Actor(user_id=2, role=Role.CLINICIAN, clinic_id=1).own_patient_id
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("1234567890", "most common"),
+        ("password12", "most common"),
+        ("aaaaabbbbb", "too few characters"),
+        ("jordan.demo@example.com", "email address"),
+        ("jordandemo", "email address or your name"),
+    ],
+)
+def test_easy_passwords_are_refused(password: str, why: str) -> None:
+    """OWASP ASVS 2.1: common passwords, repeats and the person's own address or name."""
+    from popliteal.accounts.rules import password_problem
+
+    problem = password_problem(password, email="jordan.demo@example.com", name="Jordan Demo")
+    assert why in (problem or "")
+
+
+def test_a_passphrase_passes() -> None:
+    from popliteal.accounts.rules import password_problem
+
+    assert password_problem("correct horse battery", email="a@b.co", name="Al Bo") is None
+    assert password_problem("demo-patient-2026", email="patient@demo.popliteal.test") is None

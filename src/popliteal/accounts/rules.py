@@ -22,11 +22,61 @@ def email_problem(email: str) -> str | None:
     return None
 
 
-def password_problem(password: str) -> str | None:
+# Passwords of 10 or more characters found at the top of published leaked-password lists
+# (recalled, not read from a list here: a full breached-password check needs a data file).
+COMMON_PASSWORDS = frozenset(
+    {
+        "1234567890",
+        "0123456789",
+        "0987654321",
+        "1122334455",
+        "1111111111",
+        "password12",
+        "password123",
+        "password1234",
+        "passw0rd12",
+        "qwertyuiop",
+        "qwerty1234",
+        "qwerty12345",
+        "1q2w3e4r5t",
+        "1qaz2wsx3edc",
+        "iloveyou12",
+        "abcdefghij",
+        "abcd123456",
+        "asdfghjkl1",
+        "zaq12wsxcde",
+        "letmein123",
+        "welcome123",
+        "football12",
+        "baseball12",
+        "superman12",
+        "princess12",
+        "sunshine12",
+        "trustno1234",
+        "administrator",
+        "changeme12",
+        "p@ssw0rd12",
+    }
+)
+MIN_DISTINCT_CHARACTERS = 5
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why this password is too easy to guess (OWASP ASVS 2.1), or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"the password needs at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > 256:
         return "the password is too long (256 characters at most)"
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or password.isdigit():
+        return "this password is one of the most common ones: choose a longer phrase"
+    if len(set(lowered)) < MIN_DISTINCT_CHARACTERS:
+        return "the password repeats too few characters: choose a longer phrase"
+    address = normalise_email(email)
+    letters = re.sub(r"[^a-z]", "", lowered)
+    own = {re.sub(r"[^a-z]", "", address.split("@", 1)[0]), re.sub(r"[^a-z]", "", name.lower())}
+    if lowered == address or (letters and letters in own - {""}):
+        return "the password must not be your email address or your name"
     return None
 
 

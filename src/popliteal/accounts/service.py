@@ -72,7 +72,9 @@ def create_user(
     profession: str | None = None,
 ) -> User:
     """Create a user after checking the email and password; raise AccountError if not fit."""
-    problem = rules.email_problem(email) or rules.password_problem(password)
+    problem = rules.email_problem(email) or rules.password_problem(
+        password, email=email, name=display_name
+    )
     if problem:
         raise AccountError(problem)
     if role not in ROLES:
