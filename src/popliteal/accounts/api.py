@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
+from popliteal.accounts import passwords
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.deps import CurrentUser
+from popliteal.accounts.deps import CurrentActor, CurrentUser
 from popliteal.errors import AccountError
 from popliteal.web.csrf import token_for
-from popliteal.web.deps import SESSION_COOKIE, DbSession, SettingsDep, client_address
+from popliteal.web.deps import SESSION_COOKIE, DbSession, JsonOnly, SettingsDep, client_address
 from popliteal.web.session_cookie import clear_login_cookie, clear_visitor_cookie, set_login_cookie
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -83,3 +84,23 @@ def read_csrf_token(request: Request, settings: SettingsDep, user: CurrentUser) 
     site cannot read it (same-origin policy), so it cannot forge such a post."""
     seed = request.scope.get("state", {}).get("csrf_seed", "")
     return CsrfRead(csrf_token=token_for(settings.secret_key, seed))
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
+
+
+@router.post("/password", status_code=204, dependencies=[JsonOnly])
+def update_password(
+    body: PasswordChange, request: Request, session: DbSession, actor: CurrentActor
+) -> Response:
+    """Change your password; your other sessions end, this one stays."""
+    passwords.change_password(
+        session,
+        actor=actor,
+        current=body.current_password,
+        new=body.new_password,
+        keep_token=request.cookies.get(SESSION_COOKIE),
+    )
+    return Response(status_code=204)

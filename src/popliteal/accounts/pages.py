@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
+from popliteal.accounts import passwords
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.deps import OptionalUser, get_optional_user
+from popliteal.accounts.deps import CurrentActor, OptionalUser, get_optional_user
 from popliteal.errors import AccountError
 from popliteal.web.deps import SESSION_COOKIE, CsrfProtected, DbSession, SettingsDep, client_address
 from popliteal.web.forms import FormModel
@@ -19,6 +20,7 @@ from popliteal.web.session_cookie import (
     safe_next,
     set_login_cookie,
 )
+from popliteal.web.templating import render
 
 router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -91,3 +93,39 @@ def create_logout(request: Request, session: DbSession) -> Response:
     clear_login_cookie(response)
     clear_visitor_cookie(response)  # a shared browser forgets its anonymous screenings
     return response
+
+
+@router.get("/account/password", response_class=HTMLResponse, include_in_schema=False)
+def read_password_page(request: Request, actor: CurrentActor) -> Response:
+    """The form to change your password."""
+    return render(request, "account_password.html", {"error": None, "saved": False})
+
+
+class PasswordForm(FormModel):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
+    repeat_password: str = Field(max_length=256)
+
+
+@router.post("/account/password", response_class=HTMLResponse, include_in_schema=False)
+def update_password(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    form: Annotated[PasswordForm, Form()],
+) -> Response:
+    """Change your password; other browsers where you are logged in are logged out."""
+    if form.new_password != form.repeat_password:
+        error = "the two new passwords are not the same"
+        return render(request, "account_password.html", {"error": error, "saved": False}, 400)
+    try:
+        passwords.change_password(
+            session,
+            actor=actor,
+            current=form.current_password,
+            new=form.new_password,
+            keep_token=request.cookies.get(SESSION_COOKIE),
+        )
+    except AccountError as exc:
+        return render(request, "account_password.html", {"error": str(exc), "saved": False}, 400)
+    return render(request, "account_password.html", {"error": None, "saved": True})
