@@ -138,3 +138,15 @@ def test_a_failed_health_check_names_no_database_detail(settings: Any, kb: Any) 
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unavailable"}
+
+
+def test_the_csrf_seed_is_new_after_login(client: Any) -> None:
+    """A token learnt before the login (a shared computer) is worth nothing after it."""
+    before = csrf_from(client)
+    seed_before = client.cookies.get("popliteal_csrf")
+    login(client, PATIENT.email, PATIENT.password)
+    assert client.cookies.get("popliteal_csrf") not in (None, seed_before)
+    stale = client.post("/logout", data={"csrf_token": before})
+    assert stale.status_code == 403
+    fresh = client.post("/logout", data={"csrf_token": csrf_from(client, "/my/appointments")})
+    assert fresh.status_code == 303

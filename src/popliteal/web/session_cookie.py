@@ -6,9 +6,12 @@ booking and logout, on lower floors than screening, can clear it.
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import Request, Response
 
 from popliteal.config import Settings
+from popliteal.web.csrf import CSRF_COOKIE
 from popliteal.web.deps import SESSION_COOKIE
 
 # The anonymous visitor's random token; screenings keep only its hash, no personal data.
@@ -22,6 +25,16 @@ def set_login_cookie(
         SESSION_COOKIE,
         token,
         max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies or request.url.scheme == "https",
+        path="/",
+    )
+    # A new CSRF seed with every login (OWASP ASVS 3.x): a token learnt before the login, on a
+    # shared computer say, is worth nothing after it.
+    response.set_cookie(
+        CSRF_COOKIE,
+        secrets.token_urlsafe(24),
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies or request.url.scheme == "https",
