@@ -349,3 +349,44 @@ def test_cancel_is_refused_unless_sent_as_json(client: Any, db: Session) -> None
     forged = client.post(f"/api/appointments/{demo_id}/cancel", data={"x": "1"})
     assert forged.status_code == 415
     assert client.get(f"/api/appointments/{demo_id}").json()["status"] == "booked"
+
+
+def test_throwaway_accounts_can_not_empty_the_calendar(app: Any) -> None:
+    """Five visits booked with new accounts from one address in an hour, then a 429 for that
+    address; another address books as usual."""
+    from starlette.testclient import TestClient
+
+    from popliteal.booking.service import NEW_ACCOUNT_BOOKINGS_PER_HOUR
+
+    def book(address: str, n: int, start: str) -> int:
+        with TestClient(app, client=(address, 40000)) as visitor:
+            return visitor.post(
+                "/api/appointments",
+                json={
+                    "type": "free_screening",
+                    "mode": "virtual",
+                    "start": start,
+                    "clinician_id": None,
+                    **account(f"throwaway{n}-{address}@example.com"),
+                },
+            ).status_code
+
+    with TestClient(app) as look:
+        today = datetime.now(f.TZ).date()
+        slots = look.get(
+            "/api/slots",
+            params={
+                "type": "free_screening",
+                "mode": "virtual",
+                "from": today.isoformat(),
+                "to": (today + timedelta(days=13)).isoformat(),
+            },
+        ).json()["slots"]
+    # every other start: slots come every 15 minutes and a free screening lasts 20
+    starts = list(dict.fromkeys(s["start"] for s in slots))[::2][
+        : NEW_ACCOUNT_BOOKINGS_PER_HOUR + 2
+    ]
+    for n in range(NEW_ACCOUNT_BOOKINGS_PER_HOUR):
+        assert book("203.0.113.9", n, starts[n]) == 201
+    assert book("203.0.113.9", 99, starts[-2]) == 429
+    assert book("198.51.100.4", 0, starts[-1]) == 201

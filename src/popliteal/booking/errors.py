@@ -19,3 +19,10 @@ class SlotTaken(BookingError):
 
 class PolicyRefused(BookingError):
     status_code = 403
+
+
+class TooManyNewAccounts(BookingError):
+    """Too many visits booked with new accounts from one address: the calendar is not emptied
+    by throwaway accounts."""
+
+    status_code = 429

@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.models import Clinic, User
+from popliteal.accounts.models import AuditEvent, Clinic, User
 from popliteal.accounts.rules import Actor, Role
 from popliteal.booking import rules
-from popliteal.booking.errors import BookingError, PolicyRefused, SlotTaken
+from popliteal.booking.errors import BookingError, PolicyRefused, SlotTaken, TooManyNewAccounts
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.booking.screening_gate import choose_screening
 from popliteal.booking.slots import check_clinician, check_mode, get_type, pick_slot
@@ -126,6 +126,7 @@ def book(
             )
             new_user = None
             if actor is None and new_account is not None:
+                _limit_new_accounts(session, client_address=client_address, now=now)
                 patient = accounts_service.register_patient(
                     session,
                     clinic_id=clinic.id,
@@ -186,6 +187,32 @@ def book(
 
 
 PATIENT_BUSY = "You already have a visit at this time. Pick another time, or change that visit."
+# Visits booked with a new account from one address in an hour, before it must wait: a family
+# or a clinic's front desk books a few; 80 throwaway accounts had emptied ten days of slots.
+NEW_ACCOUNT_BOOKINGS_PER_HOUR = 5
+
+
+def _limit_new_accounts(session: Session, *, client_address: str, now: datetime) -> None:
+    """Refuse a booking with a new account when this address booked too many in the hour."""
+    if not client_address:
+        return
+    recent = session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .join(User, User.id == AuditEvent.actor_user_id)
+        .where(
+            AuditEvent.entity == "appointment",
+            AuditEvent.action == "create",
+            AuditEvent.address == client_address,
+            AuditEvent.at >= now - timedelta(hours=1),
+            User.created_at >= now - timedelta(hours=1),
+        )
+    )
+    if (recent or 0) >= NEW_ACCOUNT_BOOKINGS_PER_HOUR:
+        raise TooManyNewAccounts(
+            "too many visits were booked with new accounts from this network in the last "
+            "hour: log in to an account you have, or try again later"
+        )
 
 
 def _patient_busy(
