@@ -274,6 +274,19 @@ def get_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
     return patient
 
 
+def visible_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
+    """get_patient, positionally: the one check every area's services start with."""
+    return get_patient(session, actor=actor, patient_id=patient_id)
+
+
+def get_staff_patient(
+    session: Session, *, actor: Actor, patient_id: int, why: str = "only clinicians can do this"
+) -> Patient:
+    """The patient record for a clinician of the patient's clinic; NotAllowed otherwise."""
+    require_staff(actor, why)
+    return get_patient(session, actor=actor, patient_id=patient_id)
+
+
 def clinic_zone(session: Session, clinic_id: int) -> ZoneInfo:
     """The clinic's time zone (UTC if the clinic is gone): dates are shown on its wall clock."""
     clinic = session.get(Clinic, clinic_id)

@@ -59,10 +59,6 @@ class CheckInRefused(ProblemsError):
         ]
 
 
-def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
-    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-
-
 # ------------------------------------------------------------------ opening
 
 
@@ -289,7 +285,7 @@ def report_safety(
     Same rules and alerts as a stored check-in (`escalate_safety`); commits.
     """
     with transaction(session):
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.visible_patient(session, actor, patient_id)
         check = check_safety(kb, safety)
         if not check.fired:
             return []
@@ -347,7 +343,7 @@ def list_alerts(
             .where(OutcomeAlert.clinic_id == actor.clinic_id)
         )
         if patient_id is not None:
-            _patient(session, actor, patient_id)
+            accounts_service.visible_patient(session, actor, patient_id)
             query = query.where(OutcomeAlert.patient_id == patient_id)
         if not include_resolved:
             query = query.where(OutcomeAlert.resolved_at.is_(None))
@@ -435,7 +431,7 @@ def resolve_alert(
         alert = session.get(OutcomeAlert, alert_id)
         if alert is None or alert.clinic_id != actor.clinic_id:
             raise NotAllowed("no such alert")
-        patient = _patient(session, actor, alert.patient_id)
+        patient = accounts_service.visible_patient(session, actor, alert.patient_id)
         if alert.resolved_at is not None:
             raise AlreadyResolved("this alert is already resolved")
         if not note.strip():

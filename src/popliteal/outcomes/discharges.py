@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import visible_patient
 from popliteal.clock import utcnow
 from popliteal.db import transaction
 from popliteal.errors import AccountError, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import discharge_rules, rules, schedule
-from popliteal.outcomes._access import require_staff, visible_patient
+from popliteal.outcomes._access import require_staff
 from popliteal.outcomes.episode import Episode, episode_adherence, load_episode, scored_response
 from popliteal.outcomes.models import Discharge
 from popliteal.outcomes.questionnaires_due import due_read

@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import visible_patient
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
 from popliteal.clock import local_date, utcnow
 from popliteal.db import transaction
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import rules
-from popliteal.outcomes._access import MAX_BACKDATE_DAYS, visible_patient
+from popliteal.outcomes._access import MAX_BACKDATE_DAYS
 from popliteal.outcomes.episode import due_now, load_episode
 from popliteal.outcomes.models import QuestionnaireResponse
 from popliteal.outcomes.questionnaires_due import due_read

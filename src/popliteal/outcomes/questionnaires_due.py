@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Clinic, Patient
 from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import visible_patient
 from popliteal.clock import utcnow
 from popliteal.db import reading
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import schedule
-from popliteal.outcomes._access import require_staff, visible_patient
+from popliteal.outcomes._access import require_staff
 from popliteal.outcomes.episode import due_now, load_episode, load_episodes
 from popliteal.outcomes.episode_rows import chunks
 from popliteal.outcomes.schemas import DueRead

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import visible_patient
 from popliteal.booking.models import Appointment
 from popliteal.clock import local_date, utcnow
 from popliteal.db import transaction
 from popliteal.errors import ProblemsError
-from popliteal.outcomes._access import MAX_BACKDATE_DAYS, require_staff, visible_patient
+from popliteal.outcomes._access import MAX_BACKDATE_DAYS, require_staff
 from popliteal.outcomes.models import RangeOfMotion
 from popliteal.outcomes.schemas import RangeOfMotionCreate, RangeOfMotionRead
 from popliteal.sessions.models import VisitNote

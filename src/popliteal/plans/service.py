@@ -61,10 +61,6 @@ def local_today(session: Session, clinic_id: int, now: datetime | None = None) -
     return clock.local_today(accounts_service.clinic_zone(session, clinic_id), now)
 
 
-def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
-    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-
-
 def suggested_condition(session: Session, patient: Patient) -> str | None:
     """The working diagnosis, else the top condition of the newest complete screening."""
     if patient.working_diagnosis:
@@ -99,7 +95,7 @@ def draft_for_patient(
     diagnosis, else the top of their newest screening's differential."""
     with reading(session):
         accounts_service.require_staff(actor)
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         condition, origin = (
             (request.condition, "request")
             if request and request.condition
@@ -218,7 +214,7 @@ def save_plan(
     changed or none is active); audited. Raises PlanProblems listing what is wrong."""
     with transaction(session, on_conflict=_changed_meanwhile):
         accounts_service.require_staff(actor)
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         problems = validate_plan(kb, spec)
         if problems:
             raise PlanProblems(problems)
@@ -365,7 +361,7 @@ def current_plan(
 ) -> PlanVersionRead | None:
     """The plan version the person follows now (None without an active plan); audited."""
     with transaction(session):
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         plan = _active_plan(session, patient.id)
         version = _version(session, plan.id, plan.current_version) if plan else None
         if plan is None or version is None:
@@ -388,7 +384,7 @@ def plan_history(
     """Every saved version of every plan of this patient, newest first (clinicians only)."""
     with reading(session):
         accounts_service.require_staff(actor)
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         rows = session.execute(
             select(CarePlanVersion, User.display_name)
             .join(CarePlan, CarePlan.id == CarePlanVersion.plan_id)
@@ -416,7 +412,7 @@ def read_version(
     """One saved version of the patient's active plan (clinicians only)."""
     with reading(session):
         accounts_service.require_staff(actor)
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         plan = _active_plan(session, patient.id)
         version = _version(session, plan.id, number) if plan else None
         if plan is None or version is None:

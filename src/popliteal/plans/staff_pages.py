@@ -59,13 +59,6 @@ router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), Csr
 URGENCY_WORDS = {"emergency": "emergency", "urgent": "urgent"}
 
 
-def staff_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
-    try:
-        return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
-
-
 # ------------------------------------------------------------------ rendering
 
 
@@ -244,7 +237,7 @@ def read_plan_builder(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> Response:
     """Open the plan builder: the current plan, else the draft for the person's condition."""
-    patient = staff_patient(session, actor, patient_id)
+    patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     current = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient_id)
     if current is not None:
         b = from_version(kb, current)
@@ -317,7 +310,7 @@ def update_plan_builder(
     form: BuilderForm,
 ) -> Response:
     """Apply one editing button to the posted plan (no database write), or save it."""
-    patient = staff_patient(session, actor, patient_id)
+    patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     action = clip(form.get("action"), 40)
     b = builder_from_form(form)
     old = _old_version(session, kb, actor, patient_id, b.base_version)
@@ -413,7 +406,7 @@ def read_patient_plan_version(
     actor: CurrentClinician,
 ) -> Response:
     """Show one saved version of the patient's plan."""
-    patient = staff_patient(session, actor, patient_id)
+    patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     try:
         plan = plans_service.read_version(
             session, kb=kb, actor=actor, patient_id=patient_id, number=number

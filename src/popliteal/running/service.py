@@ -50,14 +50,10 @@ class RunningError(AccountError):
     """A run that cannot be stored as asked (the message is shown to the person)."""
 
 
-def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
-    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-
-
 def check_patient(session: Session, *, actor: Actor, patient_id: int) -> None:
     """NotAllowed unless this actor may see the patient (checked before reading any upload)."""
     with reading(session):
-        _patient(session, actor, patient_id)
+        accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
 
 
 def _read(a: Activity) -> ActivityRead:
@@ -96,7 +92,7 @@ def add_activity(
 ) -> ActivityRead:
     """Store a run entered by hand (distance in the given unit, else the person's); audited."""
     with transaction(session):
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         today = plans_service.local_today(session, patient.clinic_id, now)
         if body.local_date > today:
             raise RunningError(
@@ -176,7 +172,7 @@ def import_files(
     names every file and what happened to it.
     """
     with transaction(session):
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         if surface is not None and surface not in SURFACES:
             raise RunningError(f"unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}")
         moment = now or utcnow()
@@ -321,7 +317,7 @@ def delete_activity(session: Session, *, actor: Actor, activity_id: int) -> None
 def set_unit(session: Session, *, actor: Actor, patient_id: int, unit: Unit) -> Unit:
     """Show distances in km or miles for this person (stored values stay in km)."""
     with transaction(session):
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         if unit not in ("km", "mi"):
             raise RunningError("choose km or mi")
         patient.distance_unit = unit
@@ -469,7 +465,7 @@ def running_view(
 ) -> RunningView:
     """The person's runs of the last year with weekly load, flags and the walk-run advice."""
     with transaction(session):
-        patient = _patient(session, actor, patient_id)
+        patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         view = _view(session, kb, patient, now)
         accounts_service.audit(
             session,

@@ -39,6 +39,8 @@ URGENCY_LABELS = {u.value: u.label for u in Urgency}
 TOP_CONDITIONS = 5
 MAX_NOTE = 4000
 
+STAFF_ONLY = "this is for the clinic's clinicians"
+
 
 # ------------------------------------------------------------------ reading records
 
@@ -62,11 +64,6 @@ def working_diagnosis_read(
         by_name=by.display_name if by else None,
         at=patient.working_diagnosis_at,
     )
-
-
-def _staff_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
-    accounts_service.require_staff(actor, "this is for the clinic's clinicians")
-    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
 
 
 # ------------------------------------------------------------------ exam
@@ -140,7 +137,9 @@ class ExamForm:
 def exam_form(session: Session, *, kb: Knowledge, actor: Actor, patient_id: int) -> ExamForm:
     """The exam form's starting values: the latest value of each finding at earlier exams."""
     with transaction(session):
-        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        patient = accounts_service.get_staff_patient(
+            session, actor=actor, patient_id=patient_id, why=STAFF_ONLY
+        )
         values: dict[str, Any] = {}
         for row in session.scalars(
             select(ExamFinding)
@@ -181,7 +180,9 @@ def record_exam(
     NotAllowed.
     """
     with transaction(session):
-        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        patient = accounts_service.get_staff_patient(
+            session, actor=actor, patient_id=patient_id, why=STAFF_ONLY
+        )
         exam = parse_answers(kb, raw_answers)
         not_exam = [
             AnswerProblem(fid, "not a clinician exam finding (the patient answers it)")
@@ -334,7 +335,9 @@ def exam_comparison(
 ) -> ExamComparison:
     """The exam screening side by side with the screening it was based on; audited."""
     with transaction(session):
-        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        patient = accounts_service.get_staff_patient(
+            session, actor=actor, patient_id=patient_id, why=STAFF_ONLY
+        )
         screening = session.get(Screening, screening_id)
         if screening is None or screening.patient_id != patient.id or screening.role != "clinician":
             raise NotAllowed("no such exam")
@@ -410,7 +413,9 @@ def set_working_diagnosis(
 ) -> WorkingDiagnosisRead:
     """Record (or clear, with no condition) the clinician's working diagnosis; audited."""
     with transaction(session):
-        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        patient = accounts_service.get_staff_patient(
+            session, actor=actor, patient_id=patient_id, why=STAFF_ONLY
+        )
         condition = (condition or "").strip() or None
         if condition is not None and condition not in kb.conditions:
             raise AccountError(f"unknown condition {condition!r}: choose one from the list")

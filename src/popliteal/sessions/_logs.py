@@ -10,18 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from popliteal.accounts import service as accounts_service
-from popliteal.accounts.models import Patient
-from popliteal.accounts.rules import Actor
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.sessions import rules
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.schemas import SessionEntryRead, SessionRead
-
-
-def visible_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
-    """The person, if the actor may see them (NotAllowed otherwise)."""
-    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
 
 
 def active_plan(session: Session, patient_id: int) -> tuple[CarePlan, CarePlanVersion] | None:

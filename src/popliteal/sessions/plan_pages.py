@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError, NotAllowed
@@ -22,7 +23,7 @@ from popliteal.plans import rules
 from popliteal.plans import service as plans_service
 from popliteal.plans.builder import clip, exercise_name
 from popliteal.plans.service import PHASE_NAMES, PlanProblems
-from popliteal.plans.staff_pages import BuilderForm, clinic_timezone, plan_body, staff_patient
+from popliteal.plans.staff_pages import BuilderForm, clinic_timezone, plan_body
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions import suggestions as suggestions_service
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
@@ -47,7 +48,7 @@ def _plan_page(
     errors: list[str] | None = None,
     status: int = 200,
 ) -> Response:
-    patient = staff_patient(session, actor, patient_id)
+    patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     try:
         plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient_id)
         history = plans_service.plan_history(session, kb=kb, actor=actor, patient_id=patient_id)
@@ -120,7 +121,7 @@ def approve_plan_suggestions(
     form: BuilderForm,
 ) -> Response:
     """Approve the ticked suggestions, or the phase change: the plan's next version applies them."""
-    staff_patient(session, actor, patient_id)
+    accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     phase = clip(form.get("action"), 20) == "phase"
     chosen = [clip(x, 80) for x in form.getlist("exercise")[:20]]
     try:

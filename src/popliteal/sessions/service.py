@@ -21,6 +21,7 @@ from popliteal import clock
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import visible_patient
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
 from popliteal.booking.models import Appointment
@@ -39,7 +40,6 @@ from popliteal.sessions._logs import (
     read_log,
     session_read,
     version_numbers,
-    visible_patient,
 )
 from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.schemas import (

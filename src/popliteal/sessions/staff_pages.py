@@ -19,7 +19,6 @@ from starlette.datastructures import FormData
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.models import Clinic, Patient, User
-from popliteal.accounts.rules import Actor
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import local_date, local_today
 from popliteal.errors import AccountError, NotAllowed
@@ -49,13 +48,6 @@ NOT_A_VISIT_TREATMENT = {"free_screening", "individualized_plan", "virtual_thera
 GRADES = ("I", "II", "III", "IV", "V")
 VISIT_MODE_NAMES = {"in_clinic": "In the clinic", "virtual": "Video call", "at_home": "At home"}
 TEXT_FIELDS = {"subjective": 4000, "objective": 4000, "assessment": 4000, "plan": 4000}
-
-
-def _patient(session: Session, actor: Actor, patient_id: int) -> Patient:
-    try:
-        return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
 
 
 def note_treatments(kb: Knowledge) -> list[tuple[str, str]]:
@@ -245,7 +237,7 @@ def read_visit_notes(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> Response:
     """List the patient's visit notes, newest first, after the visits still without a note."""
-    patient = _patient(session, actor, patient_id)
+    patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     try:
         notes = visit_notes.list_notes(session, kb=kb, actor=actor, patient_id=patient_id)
         missing = visit_notes.visits_without_note(session, actor=actor, patient_id=patient_id)
@@ -283,7 +275,7 @@ def read_new_visit_note(
     appointment_id: AppointmentQuery = None,
 ) -> Response:
     """Show an empty SOAP note form, tied to the visit when one is given."""
-    patient = _patient(session, actor, patient_id)
+    patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     f = NoteForm(appointment_id=appointment_id)
     if appointment_id is not None:
         appt = session.get(Appointment, appointment_id)
@@ -308,7 +300,7 @@ def create_visit_note(
     appointment_id: AppointmentQuery = None,
 ) -> Response:
     """Save the visit note; problems come back on the form."""
-    patient = _patient(session, actor, patient_id)
+    patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     posted = _clip(form.get("appointment_id"), 12)
     if posted.isdigit() and 0 < int(posted) <= 2_147_483_647:
         appointment_id = int(posted)
@@ -354,7 +346,7 @@ def read_visit_note_edit(
         note = visit_notes.get_note(session, kb=kb, actor=actor, note_id=note_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
-    patient = _patient(session, actor, note.patient_id)
+    patient = accounts_service.get_patient(session, actor=actor, patient_id=note.patient_id)
     read_only = "" if note.clinician_id == actor.user_id else _author_only(note)
     return _note_page(
         request, session, kb, patient, form_from_note(note), note=note, read_only=read_only
@@ -377,7 +369,7 @@ def update_visit_note(
         note = visit_notes.get_note(session, kb=kb, actor=actor, note_id=note_id)
     except NotAllowed as exc:
         raise HTTPException(404, str(exc)) from None
-    patient = _patient(session, actor, note.patient_id)
+    patient = accounts_service.get_patient(session, actor=actor, patient_id=note.patient_id)
     if note.clinician_id != actor.user_id:
         return _note_page(
             request,

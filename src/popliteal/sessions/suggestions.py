@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import visible_patient
 from popliteal.db import reading
 from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
@@ -17,7 +18,7 @@ from popliteal.plans import progression
 from popliteal.plans import rules as plan_rules
 from popliteal.plans import service as plans_service
 from popliteal.plans.schemas import LimitIn, PlanCreate, PlanVersionRead, PrescriptionIn
-from popliteal.sessions._logs import active_plan, adherence_weeks, logs_since, visible_patient
+from popliteal.sessions._logs import active_plan, adherence_weeks, logs_since
 from popliteal.sessions.service import SessionError, morning_pain
 
 

@@ -31,12 +31,6 @@ class VisitNoteProblems(ProblemsError, SessionError):
     """The visit note's problems, all of them."""
 
 
-def _staff_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
-    if not actor.is_staff:
-        raise NotAllowed("only clinicians can do this")
-    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-
-
 def _problems(kb: Knowledge, body: VisitNoteCreate) -> list[str]:
     problems: list[str] = []
     for t in body.treatments:
@@ -80,7 +74,7 @@ def list_notes(
 ) -> list[VisitNoteRead]:
     """The patient's visit notes, newest visit first; audited as a read."""
     with transaction(session):
-        patient = _staff_patient(session, actor, patient_id)
+        patient = accounts_service.get_staff_patient(session, actor=actor, patient_id=patient_id)
         notes = session.scalars(
             select(VisitNote)
             .where(VisitNote.patient_id == patient.id)
@@ -137,7 +131,7 @@ def create_note(
             ["this visit already has a note: open it to amend it"]
         ),
     ):
-        patient = _staff_patient(session, actor, patient_id)
+        patient = accounts_service.get_staff_patient(session, actor=actor, patient_id=patient_id)
         problems = _problems(kb, body)
         if problems:
             raise VisitNoteProblems(problems)
@@ -167,7 +161,7 @@ def get_note(session: Session, *, kb: Knowledge, actor: Actor, note_id: int) -> 
         note = session.get(VisitNote, note_id)
         if note is None:
             raise NotAllowed("no such visit note")
-        _staff_patient(session, actor, note.patient_id)
+        accounts_service.get_staff_patient(session, actor=actor, patient_id=note.patient_id)
         read = _read(session, kb, note)
         accounts_service.audit(
             session,
@@ -196,7 +190,9 @@ def update_note(
         note = session.get(VisitNote, note_id)
         if note is None:
             raise NotAllowed("no such visit note")
-        patient = _staff_patient(session, actor, note.patient_id)
+        patient = accounts_service.get_staff_patient(
+            session, actor=actor, patient_id=note.patient_id
+        )
         if note.clinician_id != actor.user_id:
             raise VisitNoteProblems(["only the clinician who wrote this note can amend it"])
         problems = _problems(kb, body)
@@ -227,7 +223,7 @@ def visits_without_note(
 ) -> list[Appointment]:
     """Booked visits that have started and have no note yet, newest first."""
     with reading(session):
-        patient = _staff_patient(session, actor, patient_id)
+        patient = accounts_service.get_staff_patient(session, actor=actor, patient_id=patient_id)
         noted = select(VisitNote.appointment_id).where(VisitNote.appointment_id.is_not(None))
         rows = session.scalars(
             select(Appointment)

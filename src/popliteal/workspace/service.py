@@ -36,10 +36,7 @@ from popliteal.screening import standing as screening_standing
 from popliteal.screening.engine import question_text
 from popliteal.screening.models import Screening
 
-
-def _staff_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
-    accounts_service.require_staff(actor, "this is for the clinic's clinicians")
-    return accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+STAFF_ONLY = "this is for the clinic's clinicians"
 
 
 def _appointment_read(
@@ -187,7 +184,9 @@ def patient_record(
 ) -> PatientRecordRead:
     """The patient's details, screenings (newest first) and appointments; audited as a read."""
     with transaction(session):
-        patient = _staff_patient(session, actor=actor, patient_id=patient_id)
+        patient = accounts_service.get_staff_patient(
+            session, actor=actor, patient_id=patient_id, why=STAFF_ONLY
+        )
         clinic = accounts_service.staff_clinic(session, actor)
         user = session.get(User, patient.user_id)
         screenings = session.scalars(
