@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -356,8 +356,6 @@ def _save(
                 patient_id=patient.id,
                 spec=spec,
             )
-        except NotAllowed as exc:
-            raise HTTPException(404, str(exc)) from None
         except PlanProblems as exc:
             problems = [p[0].upper() + p[1:] for p in exc.problems]
         except AccountError as exc:  # save_plan has rolled back already
@@ -407,12 +405,9 @@ def read_patient_plan_version(
 ) -> Response:
     """Show one saved version of the patient's plan."""
     patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-    try:
-        plan = plans_service.read_version(
-            session, kb=kb, actor=actor, patient_id=patient_id, number=number
-        )
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    plan = plans_service.read_version(
+        session, kb=kb, actor=actor, patient_id=patient_id, number=number
+    )
     ctx = {"patient": patient, "plan": plan, "timezone": clinic_timezone(session, patient)}
     ctx.update(plan_body(kb, plan))
     return render(request, "plans_staff_version.html", ctx)

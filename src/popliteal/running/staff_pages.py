@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
-from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.running import rules
 from popliteal.running import service as running_service
@@ -28,10 +27,7 @@ def read_patient_running(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> Response:
     """Show a patient's runs, weekly load with flags and their walk-run programme step."""
-    try:
-        view = running_service.running_view(session, kb=kb, actor=actor, patient_id=patient_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    view = running_service.running_view(session, kb=kb, actor=actor, patient_id=patient_id)
     patient = session.get(Patient, patient_id)
     ctx = running_context(kb, view)
     ctx.update({"patient": patient})

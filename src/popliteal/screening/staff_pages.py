@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from popliteal.accounts.deps import CurrentClinician, get_optional_user
-from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening import exam_layout, staff_service
 from popliteal.screening.answers import InvalidAnswers, parse_answers
@@ -76,10 +75,7 @@ def read_exam_form(
     patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> Response:
     """Show the exam form, filled in with findings recorded at earlier exams."""
-    try:
-        form = staff_service.exam_form(session, kb=kb, actor=actor, patient_id=patient_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    form = staff_service.exam_form(session, kb=kb, actor=actor, patient_id=patient_id)
     return _render_form(request, kb, form, _form_values(form.values), [], 200)
 
 
@@ -110,14 +106,9 @@ def create_exam(
                 f"/staff/patients/{patient_id}/exam/{screening.id}", status_code=303
             )
         parse_answers(kb, raw)  # report the other fields' problems in the same round
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
     except InvalidAnswers as exc:
         problems += [str(p) for p in exc.problems]
-    try:
-        form = staff_service.exam_form(session, kb=kb, actor=actor, patient_id=patient_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    form = staff_service.exam_form(session, kb=kb, actor=actor, patient_id=patient_id)
     values = {k: v for k, v in data.items() if k in kb.findings}
     return _render_form(request, kb, form, values, problems, 400)
 
@@ -136,16 +127,13 @@ def read_exam_result(
     actor: CurrentClinician,
 ) -> Response:
     """Show the exam's result side by side with the screening it was based on."""
-    try:
-        comparison = staff_service.exam_comparison(
-            session,
-            kb=kb,
-            actor=actor,
-            patient_id=patient_id,
-            screening_id=screening_id,
-        )
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    comparison = staff_service.exam_comparison(
+        session,
+        kb=kb,
+        actor=actor,
+        patient_id=patient_id,
+        screening_id=screening_id,
+    )
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
         request,
         "staff_exam_result.html",

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.rules import Actor
-from popliteal.errors import AccountError, NotAllowed
+from popliteal.errors import AccountError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import rules
 from popliteal.plans import service as plans_service
@@ -49,13 +49,10 @@ def _plan_page(
     status: int = 200,
 ) -> Response:
     patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-    try:
-        plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient_id)
-        history = plans_service.plan_history(session, kb=kb, actor=actor, patient_id=patient_id)
-        found = suggestions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
-        progress = sessions_service.progress(session, kb=kb, actor=actor, patient_id=patient_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=patient_id)
+    history = plans_service.plan_history(session, kb=kb, actor=actor, patient_id=patient_id)
+    found = suggestions_service.suggestions(session, kb=kb, actor=actor, patient_id=patient_id)
+    progress = sessions_service.progress(session, kb=kb, actor=actor, patient_id=patient_id)
     by_id = {e.id: e for e in plan.exercises} if plan else {}
     suggestions = []
     for s in found.exercises if found else ():
@@ -133,8 +130,6 @@ def approve_plan_suggestions(
             exercise_ids=[] if phase else chosen,
             phase=phase,
         )
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
     except PlanProblems as exc:
         return _plan_page(request, session, kb, actor, patient_id, errors=exc.problems, status=400)
     except AccountError as exc:

@@ -21,7 +21,7 @@ from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import local_date, local_today
-from popliteal.errors import AccountError, NotAllowed
+from popliteal.errors import AccountError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import TreatmentGiven, VisitNoteCreate, VisitNoteRead
@@ -238,11 +238,8 @@ def read_visit_notes(
 ) -> Response:
     """List the patient's visit notes, newest first, after the visits still without a note."""
     patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-    try:
-        notes = visit_notes.list_notes(session, kb=kb, actor=actor, patient_id=patient_id)
-        missing = visit_notes.visits_without_note(session, actor=actor, patient_id=patient_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    notes = visit_notes.list_notes(session, kb=kb, actor=actor, patient_id=patient_id)
+    missing = visit_notes.visits_without_note(session, actor=actor, patient_id=patient_id)
     tz = _timezone(session, patient)
     saved = request.query_params.get("saved", "")
     ctx = {
@@ -315,8 +312,6 @@ def create_visit_note(
                 patient_id=patient_id,
                 body=body,
             )
-        except NotAllowed as exc:
-            raise HTTPException(404, str(exc)) from None
         except VisitNoteProblems as exc:
             problems = exc.problems
         except AccountError as exc:
@@ -342,10 +337,7 @@ def read_visit_note_edit(
     note_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> Response:
     """Show the note to amend (its author), or read-only (colleagues)."""
-    try:
-        note = visit_notes.get_note(session, kb=kb, actor=actor, note_id=note_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    note = visit_notes.get_note(session, kb=kb, actor=actor, note_id=note_id)
     patient = accounts_service.get_patient(session, actor=actor, patient_id=note.patient_id)
     read_only = "" if note.clinician_id == actor.user_id else _author_only(note)
     return _note_page(
@@ -365,10 +357,7 @@ def update_visit_note(
     form: NoteFormData,
 ) -> Response:
     """Save the amended note (its author only); problems come back on the form."""
-    try:
-        note = visit_notes.get_note(session, kb=kb, actor=actor, note_id=note_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    note = visit_notes.get_note(session, kb=kb, actor=actor, note_id=note_id)
     patient = accounts_service.get_patient(session, actor=actor, patient_id=note.patient_id)
     if note.clinician_id != actor.user_id:
         return _note_page(
@@ -392,8 +381,6 @@ def update_visit_note(
                 note_id=note_id,
                 body=body,
             )
-        except NotAllowed as exc:
-            raise HTTPException(404, str(exc)) from None
         except VisitNoteProblems as exc:
             problems = exc.problems
         except AccountError as exc:

@@ -15,7 +15,7 @@ from popliteal.accounts.schemas import (
     PatientSummaryRead,
     WorkingDiagnosisRead,
 )
-from popliteal.errors import AccountError, NotAllowed
+from popliteal.errors import AccountError
 from popliteal.screening import staff_service
 from popliteal.screening.answers import InvalidAnswers
 from popliteal.web.deps import DbSession, Kb, RowId
@@ -39,10 +39,7 @@ def read_patient(
     patient_id: RowId, session: DbSession, kb: Kb, actor: CurrentClinician
 ) -> PatientRecordRead:
     """Read one patient's record: details, screenings with results, and appointments."""
-    try:
-        return workspace_service.patient_record(session, kb=kb, actor=actor, patient_id=patient_id)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    return workspace_service.patient_record(session, kb=kb, actor=actor, patient_id=patient_id)
 
 
 @router.post("/{patient_id}/exam", status_code=201)
@@ -71,8 +68,6 @@ def create_exam(
             patient_id=patient_id,
             screening_id=screening.id,
         )
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
     except InvalidAnswers as exc:
         raise HTTPException(422, [str(p) for p in exc.problems]) from None
     payload: dict[str, Any] = {
@@ -109,7 +104,5 @@ def update_diagnosis(
             condition=body.condition,
             note=body.note,
         )
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
     except AccountError as exc:
         raise HTTPException(422, [str(exc)]) from None

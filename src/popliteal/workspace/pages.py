@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
@@ -14,7 +14,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, get_optional_user
 from popliteal.accounts.service import InvalidSettings
 from popliteal.db import reading
-from popliteal.errors import AccountError, NotAllowed
+from popliteal.errors import AccountError
 from popliteal.outcomes import alert_list, score_results
 from popliteal.running import service as running_service
 from popliteal.running.staff_pages import running_summary
@@ -76,12 +76,7 @@ def _patient_page(
     errors: list[str] | None = None,
     status: int = 200,
 ) -> Response:
-    try:
-        record = workspace_service.patient_record(
-            session, kb=kb, actor=actor, patient_id=patient_id
-        )
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    record = workspace_service.patient_record(session, kb=kb, actor=actor, patient_id=patient_id)
     # care plan block (plans/staff_pages.py)
     care = care_summary(session, kb=kb, actor=actor, patient_id=patient_id)
     running = running_summary(session, kb=kb, actor=actor, patient_id=patient_id)
@@ -142,8 +137,6 @@ def update_diagnosis(
             condition=form.condition,
             note=form.note,
         )
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
     except AccountError as exc:
         return _patient_page(request, session, kb, actor, patient_id, errors=[str(exc)], status=400)
     return RedirectResponse(
@@ -228,10 +221,7 @@ def _admin_page(
 @router.get("/staff/admin", response_class=HTMLResponse, include_in_schema=False)
 def read_clinic_settings(request: Request, session: DbSession, actor: CurrentAdmin) -> Response:
     """Show the clinic's settings form."""
-    try:
-        clinic = accounts_service.read_clinic(session, actor=actor)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    clinic = accounts_service.read_clinic(session, actor=actor)
     return _admin_page(request, clinic)
 
 
@@ -271,8 +261,6 @@ def update_clinic_settings(
             preferred_instrument=instrument,
             **form.numbers(),
         )
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
     except InvalidSettings as exc:
         return _admin_page(request, clinic, form.model_dump(), exc.problems, 400)
     # The nav bar's cached name: set it to the new one rather than clearing it, so the next
@@ -290,10 +278,7 @@ def _clinicians_page(
     errors: list[str] | None = None,
     status: int = 200,
 ) -> Response:
-    try:
-        staff = accounts_service.list_staff(session, actor=actor)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
+    staff = accounts_service.list_staff(session, actor=actor)
     return render(
         request,
         "accounts_clinicians.html",
@@ -343,8 +328,6 @@ def create_clinician(
             role=form.role,
             password=form.password,
         )
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
     except AccountError as exc:
         problems = exc.problems if isinstance(exc, InvalidSettings) else [str(exc)]
         typed = form.model_dump(exclude={"password"})  # shown again, never the password
@@ -357,8 +340,6 @@ def _set_active(
 ) -> Response:
     try:
         accounts_service.set_staff_active(session, actor=actor, user_id=user_id, active=active)
-    except NotAllowed as exc:
-        raise HTTPException(404, str(exc)) from None
     except AccountError as exc:
         return _clinicians_page(request, session, actor, errors=[str(exc)], status=400)
     done = "activated" if active else "deactivated"
