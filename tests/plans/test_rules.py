@@ -209,3 +209,17 @@ def test_any_request_gives_a_safe_draft(
     for item in draft.exercises:
         assert is_contraindicated(KB.exercises[item.exercise_id], condition, draft.phase) is None
     assert len(draft.exercises) <= KB.drafting.max_exercises
+
+
+def test_an_automatic_swap_is_marked_as_such_and_equipment_is_named_in_words(
+    kb: Knowledge,
+) -> None:
+    draft = draft_plan(kb, DraftRequest(condition="pcl_injury", pain=0))
+    swapped = [e for e in draft.exercises if e.swapped_for]
+    assert swapped, "with no equipment the strengthen phase swaps some exercises"
+    for item in swapped:
+        assert item.note == "", "the clinician's note stays theirs: a swap is not their words"
+        assert item.as_record()["swapped_for"] == item.swapped_for
+    assert "Leg press machine" in {e.swapped_for for e in swapped}
+    assert not [n for n in draft.notes if "_" in n], draft.notes  # "stationary bike", not an id
+    assert any("needs stationary bike" in n for n in draft.notes)

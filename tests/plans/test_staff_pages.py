@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from popliteal.demo import ADMIN, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.models import CarePlan, CarePlanVersion
+from popliteal.screening.models import Screening
 from popliteal.sessions.models import SessionLog
 from tests.accounts.factories import PASSWORD
 from tests.conftest import login
@@ -395,3 +396,51 @@ def test_the_person_and_visitors_cannot_open_the_builder(client: Any, db: Sessio
     login(client, PATIENT.email, PATIENT.password)
     assert client.get(build_url(patient_id)).status_code == 403
     assert client.get(f"/staff/patients/{patient_id}/plan").status_code == 403
+
+
+def test_no_pain_score_asks_for_one_and_a_known_score_sets_the_phase(
+    client: Any, db: Session
+) -> None:
+    records = demo_records(db)
+    login(client, ADMIN.email, ADMIN.password)
+    page = client.get(build_url(records.patient_id))
+    assert "No pain score yet" in page.text  # the demo screening has no pain score
+    assert plan_form(page.text)["phase"] == ["protect"]
+    assert re.search(r'<details class="card plan-options"\s+open>', page.text)
+
+    screening = db.get(Screening, records.screening_id)
+    assert screening is not None
+    screening.answers = {**screening.answers, "pain_now": 2}
+    db.commit()
+    page = client.get(build_url(records.patient_id))
+    assert "No pain score yet" not in page.text
+    assert plan_form(page.text)["phase"] != ["protect"]  # pain 2 starts further on
+    assert plan_form(page.text)["pain"] == ["2"]
+
+
+def test_an_automatic_swap_is_not_shown_as_the_clinicians_words(
+    app: Any, client: Any, db: Session
+) -> None:
+    patient_id = demo_records(db).patient_id
+    login(client, ADMIN.email, ADMIN.password)
+    url = build_url(patient_id)
+    drafted = client.post(
+        url,
+        data={
+            "csrf_token": plan_form(client.get(url).text)["csrf_token"],
+            "action": "redraft",
+            "condition": "pcl_injury",
+            "pain": "0",
+            "goal": "everyday_life",
+        },
+    )
+    assert "needs leg press" in drafted.text
+    assert "Swapped in automatically for Leg press machine" in drafted.text
+    saved = press(client, url, plan_form(drafted.text), "save")
+    assert saved.status_code == 303
+
+    with TestClient(app, follow_redirects=False) as person:
+        login(person, PATIENT.email, PATIENT.password)
+        mine = person.get("/my/plan").text
+    assert "Swapped in for Leg press machine, which needs equipment you do not have." in mine
+    assert "From your clinician: In place of" not in mine

@@ -52,8 +52,7 @@ CATEGORY_NAMES = {
 }
 
 
-def equipment_name(item: str) -> str:
-    return item.replace("_", " ").capitalize()
+equipment_name = rules.equipment_name
 
 
 # ------------------------------------------------------------------ the builder's state
@@ -71,6 +70,7 @@ class Row:
     per_week: str = "7"
     rest_s: str = "30"
     note: str = ""
+    swapped_for: str = ""  # set by the draft's automatic equipment swap
 
 
 @dataclass
@@ -118,6 +118,7 @@ def row_from(rx: Mapping[str, Any], exercise_id: str) -> Row:
         per_week=_text(rx.get("per_week")) or "7",
         rest_s=_text(rx.get("rest_s")) or "30",
         note=str(rx.get("note") or ""),
+        swapped_for=str(rx.get("swapped_for") or ""),
     )
 
 
@@ -224,6 +225,7 @@ def builder_from_form(form: FormData) -> Builder:
                 per_week=clip(form.get(p + "per_week"), 10).strip(),
                 rest_s=clip(form.get(p + "rest_s"), 10).strip() or "30",
                 note=clip(form.get(p + "note"), 500),
+                swapped_for=clip(form.get(p + "swapped_for"), 200).strip(),
             )
         )
     limits = []
@@ -272,7 +274,11 @@ def to_spec(kb: Knowledge, b: Builder) -> tuple[PlanCreate | None, list[str]]:
     exercises: list[dict[str, Any]] = []
     for r in b.rows:
         name = exercise_name(kb, r.exercise_id)
-        values: dict[str, Any] = {"exercise_id": r.exercise_id, "note": r.note.strip()}
+        values: dict[str, Any] = {
+            "exercise_id": r.exercise_id,
+            "note": r.note.strip(),
+            "swapped_for": r.swapped_for,
+        }
         for key, (label, low, high) in DOSE_FIELDS.items():
             number = parse_number(f"{name}, {label}", getattr(r, key), low, high, problems)
             if number is not None:

@@ -105,6 +105,7 @@ class HandoutExercise:
     cautions: list[str]
     note: str
     image_url: str
+    swapped_for: str = ""
 
 
 def _long_date(day: date) -> str:
@@ -138,6 +139,7 @@ def handout_context(
                 steps=list(ex.steps) if ex else [],
                 cautions=list(ex.cautions) if ex else [],
                 note=rx.note,
+                swapped_for=rx.swapped_for,
                 image_url=image.resolve().as_uri() if image is not None else "",
             )
         )

@@ -57,6 +57,9 @@ class Prescribed:
     per_week: int
     note: str = ""
     source: str | None = None
+    # The protocol's exercise this one replaced because its equipment is missing: an
+    # automatic swap, shown to the person as such and never as the clinician's words.
+    swapped_for: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +74,12 @@ class Prescribed:
 
     def as_record(self) -> dict[str, Any]:
         """Everything needed to store and show the prescription."""
-        return {**self.as_json(), "rest_s": self.rest_s, "note": self.note}
+        return {
+            **self.as_json(),
+            "rest_s": self.rest_s,
+            "note": self.note,
+            "swapped_for": self.swapped_for,
+        }
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,11 @@ class Draft:
     refer_when: tuple[dict[str, str], ...] = ()
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+
+def equipment_name(item: str) -> str:
+    """A piece of equipment in words ("stationary_bike" → "Stationary bike")."""
+    return item.replace("_", " ").capitalize()
 
 
 def referral_for(kb: Knowledge, condition: str) -> str | None:
@@ -211,15 +224,15 @@ def _assemble(
         ex = kb.exercises[rx.exercise]
         if is_contraindicated(ex, protocol.condition, phase.id) is not None or ex.id in taken:
             continue
-        note = ""
+        swapped_for = ""
         if not _usable(ex, have):
-            missing = ", ".join(sorted(set(ex.equipment) - have))
+            missing = ", ".join(equipment_name(e).lower() for e in sorted(set(ex.equipment) - have))
             alt = _substitute(kb, ex, protocol.condition, phase.id, have, taken)
             if alt is None:
                 notes.append(f"{ex.name} left out: it needs {missing}.")
                 continue
             notes.append(f"{alt.name} in place of {ex.name} (which needs {missing}).")
-            note = f"In place of {ex.name}."
+            swapped_for = ex.name
             ex = alt
         # A swapped-in variant takes its own library dose (the protocol's dose and source were
         # for the exercise it replaces) at the protocol's frequency.
@@ -233,8 +246,8 @@ def _assemble(
             minutes=dose.minutes,
             rest_s=dose.rest_s,
             per_week=rx.per_week,
-            note=note,
             source=dose.source,
+            swapped_for=swapped_for,
         )
         cost = session_minutes(kb, item)
         over_budget = budget is not None and used_minutes + cost > budget

@@ -23,6 +23,8 @@ class PrescriptionIn(BaseModel):
     rest_s: int = Field(default=30, ge=0, le=600)
     per_week: int = Field(default=7, ge=1, le=14)
     note: str = Field(default="", max_length=500)
+    # The drafted exercise this one replaced automatically (missing equipment), if any.
+    swapped_for: str = Field(default="", max_length=200)
 
 
 class LimitIn(BaseModel):
@@ -60,6 +62,7 @@ class PrescriptionRead(BaseModel):
     per_week: int
     rest_s: int
     note: str
+    swapped_for: str = ""
     dose: str
     illustration_url: str
 

@@ -75,12 +75,36 @@ def suggested_condition(session: Session, patient: Patient) -> str | None:
     return str(conditions[0]["id"]) if conditions else None
 
 
+PAIN_FINDING = "pain_now"
+
+
+def screened_pain(session: Session, patient: Patient) -> int | None:
+    """The pain score (0-10) the person gave in their newest complete screening, if any.
+
+    Without it a draft would start in the most cautious phase only because nobody asked."""
+    answers = session.scalar(
+        select(Screening.answers)
+        .where(
+            Screening.patient_id == patient.id,
+            Screening.status == "complete",
+        )
+        .order_by(Screening.created_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
+    value = (answers or {}).get(PAIN_FINDING)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if 0 <= value <= 10 else None
+
+
 @dataclass(frozen=True)
 class DraftView:
     patient_id: int
     condition: str | None
     condition_from: str  # "request", "working_diagnosis", "screening" or "none"
     draft: rules.Draft | None
+    # The pain score the draft's phase came from (None: not known, so the first phase).
+    pain: int | None = None
 
 
 def draft_for_patient(
@@ -108,9 +132,10 @@ def draft_for_patient(
             condition = suggested_condition(session, patient)
             if condition is not None:
                 origin = "working_diagnosis" if patient.working_diagnosis else "screening"
+        pain = request.pain if request else screened_pain(session, patient)
     if condition is None:
         return DraftView(patient_id, None, "none", None)
-    base = request or rules.DraftRequest(condition=condition)
+    base = request or rules.DraftRequest(condition=condition, pain=pain)
     try:
         draft = rules.draft_plan(
             kb,
@@ -125,7 +150,7 @@ def draft_for_patient(
         )
     except rules.PlanRequestError as exc:
         raise PlanError(str(exc)) from None
-    return DraftView(patient_id, condition, origin, draft)
+    return DraftView(patient_id, condition, origin, draft, pain=base.pain)
 
 
 def validate_plan(kb: Knowledge, spec: PlanCreate) -> list[str]:
@@ -263,6 +288,7 @@ def save_plan(
                     "per_week": rx.per_week,
                     "rest_s": rx.rest_s,
                     "note": rx.note.strip(),
+                    "swapped_for": rx.swapped_for.strip(),
                 }
                 for rx in spec.exercises
             ],
@@ -338,6 +364,7 @@ def _read(
                 per_week=e["per_week"],
                 rest_s=e.get("rest_s", 30),
                 note=e.get("note", ""),
+                swapped_for=e.get("swapped_for", ""),
                 dose=rules.dose_text(e),
                 illustration_url=illustration_url(e["id"]),
             )
@@ -440,6 +467,7 @@ def spec_from_draft(draft: rules.Draft, *, pain: int | None = None) -> PlanCreat
                 rest_s=p.rest_s,
                 per_week=p.per_week,
                 note=p.note,
+                swapped_for=p.swapped_for,
             )
             for p in draft.exercises
         ],

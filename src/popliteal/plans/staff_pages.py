@@ -73,6 +73,8 @@ class View:
     problems: list[str] = field(default_factory=list)
     status: str = ""
     focus: str = ""  # "up:2", "down:2", "row:3", "status", "errors", "add"
+    # No pain score was known, so the phase fell to the first one: ask for it.
+    pain_missing: bool = False
 
 
 def _builder_page(
@@ -197,7 +199,7 @@ def _draft(
             referral_condition=kb.conditions[found.condition].name,
         )
         return None, view, replace(opts or Options(), condition=found.condition)
-    spec = plans_service.spec_from_draft(draft, pain=request.pain if request else None)
+    spec = plans_service.spec_from_draft(draft, pain=found.pain)
     spec = spec.model_copy(
         update={
             "equipment": sorted(request.equipment) if request else [],
@@ -205,7 +207,11 @@ def _draft(
         }
     )
     b = from_spec(kb, spec)
-    view = View(source=_source_text(kb, found), draft_notes=list(draft.notes))
+    view = View(
+        source=_source_text(kb, found),
+        draft_notes=list(draft.notes),
+        pain_missing=found.pain is None and (request is None or request.phase is None),
+    )
     return b, view, None
 
 
