@@ -200,7 +200,7 @@ def test_score_panel_draws_the_mcid_band_around_the_baseline() -> None:
     assert float(base.get("y1")) == y_of(44.4)
     words = texts(root)
     assert {"44.4", "52.8", "69.4"} <= set(words)  # each score written on its point
-    assert "band: baseline ±10 (MCID)" in words
+    assert "band: first score ±10, a real change" in words
     assert "Pain" in words
     assert panel.table.rows == (
         ("31 Mar 2025", "69.4"),

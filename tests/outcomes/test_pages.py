@@ -97,6 +97,9 @@ def test_today_lists_due_questionnaires_with_links(
     assert 'href="/my/questionnaires/lefs"' in card
     assert 'href="/my/questionnaires/nprs"' in card
     assert "Lower Extremity Functional Scale" in card
+    assert "how easy or hard everyday tasks are" in card  # what it is for, in a line
+    assert "LEFS" not in card  # no acronyms for the person
+    assert "NPRS" not in card
 
 
 def test_no_care_no_questionnaire_card(client: TestClient) -> None:
@@ -127,6 +130,14 @@ def test_licensed_form_shows_neutral_labels_marked_not_loaded(client: TestClient
     assert "licensed wording not loaded" in html
     assert "knee swelling" in html  # our neutral label for S1
     assert len(re.findall(r'name="item_S1" value="[0-4]"', html)) == 5
+    assert "(S1)" not in html  # item ids are for the clinician's paper-form entry only
+    h1 = html.split("<h1>")[1].split("</h1>")[0]
+    assert h1 == "Knee Injury and Osteoarthritis Outcome Score"
+    # 42 questions come in parts, one per scale, so a phone is not one endless scroll.
+    parts = re.findall(r'<h3 class="questionnaire-part">([^<]+)</h3>', html)
+    assert parts[0] == "Part 1 of 5: Symptoms"
+    assert "Part 3 of 5: Function in daily living" in parts
+    assert "KOOS" not in html.split("<main")[1].split("data-marker=")[0]
 
 
 def test_unknown_instrument_is_404(client: TestClient) -> None:
@@ -180,7 +191,12 @@ def test_answers_give_scores_and_the_change_since_baseline(
     assert "<strong>60.0</strong>" in row  # 20 x 3
     assert "improved" in row  # +20 from 40.0, MCID 9
     assert "+20.0 from 40.0" in row
+    assert "big enough to matter" in row
     assert "Get emergency care now" not in html
+    main = html.split("<main")[1]
+    assert "Your scores: Lower Extremity Functional Scale" in main
+    for jargon in ("LEFS", "MCID", "(0-80)"):
+        assert jargon not in main, jargon
 
 
 def test_first_answer_has_no_verdict(client: TestClient, db: Session, kb: Any) -> None:
@@ -273,6 +289,10 @@ def test_progress_shows_the_outcome_charts(client: TestClient, db: Session, kb: 
     assert 'class="mcid-band"' in html
     assert "<td>60</td>" in html or "<td>60.0</td>" in html or ">60</td>" in html
     assert 'id="my-pain"' in html  # the session pain of the plan's finished session
+    main = html.split("<main")[1]
+    assert "Your Lower Extremity Functional Scale scores over time" in main
+    for jargon in ("LEFS", "MCID"):
+        assert jargon not in main, jargon
 
 
 def test_patient_can_not_see_another_persons_result(

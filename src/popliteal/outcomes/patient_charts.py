@@ -75,14 +75,19 @@ def _instrument_range(inst: Instrument) -> tuple[float, float]:
 
 
 def score_charts_for(
-    kb: Knowledge, outcomes: OutcomesRead, instrument: str, *, chart_id: str
+    kb: Knowledge,
+    outcomes: OutcomesRead,
+    instrument: str,
+    *,
+    chart_id: str,
+    for_person: bool = False,
 ) -> ScoreCharts:
     """One panel per scale of an instrument, with the MCID band around its first score."""
     inst: Instrument = kb.outcomes.instruments[instrument]  # type: ignore[index]
     low, high = _instrument_range(inst)
     points = next((h.points for h in outcomes.history if h.instrument == instrument), [])
     panels = []
-    for key, name in scale_names(kb, instrument):
+    for key, name in scale_names(kb, instrument, for_person=for_person):
         try:
             mcid: float | None = rules.mcid_for(instrument, key, kb.outcomes).points
         except ValueError:
@@ -93,7 +98,8 @@ def score_charts_for(
             if (v := p.scores.get(key)) is not None
         ]
         panels.append(ScorePanel(key, name, series, mcid, low, high))
-    return score_charts(short_name(instrument), panels, chart_id=chart_id)
+    label = inst.person_name if for_person else short_name(instrument)
+    return score_charts(label, panels, chart_id=chart_id)
 
 
 def pain_chart_for(
@@ -207,7 +213,8 @@ def outcome_charts(
 ) -> OutcomeCharts:
     """Scores, pain and range-of-motion charts of one person (NotAllowed when not theirs or
     not the clinic's); every read is audited by the service that makes it. `compact` lays the
-    line charts out for a phone (the person's pages)."""
+    line charts out for a phone and names the questionnaires in plain words (the person's
+    pages)."""
     outcomes = questionnaires.outcomes(session, kb=kb, actor=actor, patient_id=patient_id)
     today = plans_service.local_today(session, actor.clinic_id)
     since = since_for_pain(today)
@@ -218,7 +225,10 @@ def outcome_charts(
     shown += [i for i in rules.INSTRUMENTS if i in answered and i not in shown and i != "nprs"]
     return OutcomeCharts(
         outcomes=outcomes,
-        scores=[score_charts_for(kb, outcomes, i, chart_id=f"{prefix}-{i}") for i in shown],
+        scores=[
+            score_charts_for(kb, outcomes, i, chart_id=f"{prefix}-{i}", for_person=compact)
+            for i in shown
+        ],
         pain=pain_chart_for(
             outcomes, pain, since=since, chart_id=f"{prefix}-pain", compact=compact
         ),

@@ -41,15 +41,51 @@ class FormItem:
 
 
 @dataclass(frozen=True)
+class FormGroup:
+    """Questions shown together: one part of a long questionnaire, so a phone is not one
+    endless scroll. `title` is empty for a short questionnaire (one group)."""
+
+    title: str
+    items: tuple[FormItem, ...]
+
+
+# A questionnaire longer than this is shown in parts, one per scale.
+GROUP_FROM_ITEMS = 12
+
+
+@dataclass(frozen=True)
 class QuestionnaireForm:
     instrument: str
     name: str
     short_name: str
+    person_name: str
+    purpose: str
     stem: str | None
     answers_help: str
     marker: str | None  # "licensed wording not loaded" when only the labels are shown
     licence_holder: str
     items: tuple[FormItem, ...]
+    groups: tuple[FormGroup, ...] = ()
+
+
+def _groups(inst: Instrument, items: list[FormItem]) -> tuple[FormGroup, ...]:
+    """The questions in parts, by the first scale each belongs to (in form order)."""
+    if len(items) <= GROUP_FROM_ITEMS or len(inst.scales) < 2:
+        return (FormGroup("", tuple(items)),)
+    scale_of: dict[str, str] = {}
+    for scale in inst.scales:
+        for item_id in scale.items:
+            scale_of.setdefault(item_id, scale.person_name or scale.name)
+    parts: list[tuple[str, list[FormItem]]] = []
+    for item in items:
+        title = scale_of.get(item.id, parts[-1][0] if parts else "Other questions")
+        if not parts or parts[-1][0] != title:
+            parts.append((title, []))
+        parts[-1][1].append(item)
+    return tuple(
+        FormGroup(f"Part {n} of {len(parts)}: {title}", tuple(group))
+        for n, (title, group) in enumerate(parts, start=1)
+    )
 
 
 def questionnaire_form(kb: Knowledge, instrument: str, wording: Any) -> QuestionnaireForm:
@@ -84,11 +120,14 @@ def questionnaire_form(kb: Knowledge, instrument: str, wording: Any) -> Question
         instrument=instrument,
         name=inst.name,
         short_name=short_name(instrument),
+        person_name=inst.person_name,
+        purpose=inst.purpose,
         stem=wording.stem,
         answers_help=inst.answers,
         marker=wording.marker,
         licence_holder=wording.licence_holder,
         items=tuple(items),
+        groups=_groups(inst, items),
     )
 
 

@@ -106,7 +106,13 @@ def _score_panel(chart_id: str, instrument: str, panel: ScorePanel) -> Chart:
             f'y2="{base_y}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 3"/>'
         )
         parts.append(
-            svg_text(10, 34, f"band: baseline ±{number(panel.mcid)} (MCID)", size=11, fill=MUTED)
+            svg_text(
+                10,
+                34,
+                f"band: first score ±{number(panel.mcid)}, a real change",
+                size=11,
+                fill=MUTED,
+            )
         )
     parts += draw_lines(frame, [Series(panel.name, pts)], label_points=True, end_labels="none")
     parts.append("</svg>")

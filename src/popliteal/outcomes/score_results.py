@@ -38,6 +38,14 @@ class ScaleResult:
     verdict: str | None = None
     mcid: float | None = None
     source: str = ""
+    person_name: str = ""  # the name on the person's pages
+
+
+@dataclass(frozen=True)
+class ScaleName:
+    key: str
+    name: str
+    person_name: str
 
 
 @dataclass(frozen=True)
@@ -47,13 +55,22 @@ class ResponseResult:
     short_name: str
     occasion: str
     scales: list[ScaleResult]
+    person_name: str
     first: bool  # no earlier valid score to compare with
 
 
-def scale_names(kb: Knowledge, instrument: str) -> list[tuple[str, str]]:
-    """(key, name) of each scale of the instrument, then of each composite."""
+def scale_names(
+    kb: Knowledge, instrument: str, *, for_person: bool = False
+) -> list[tuple[str, str]]:
+    """(key, name) of each scale of the instrument, then of each composite; `for_person`
+    gives the plain names the person's pages use."""
+    return [(s.key, s.person_name if for_person else s.name) for s in scale_labels(kb, instrument)]
+
+
+def scale_labels(kb: Knowledge, instrument: str) -> list[ScaleName]:
     inst = kb.outcomes.instruments[instrument]  # type: ignore[index]
-    return [(s.key, s.name) for s in inst.scales] + [(c.key, c.name) for c in inst.composites]
+    scales = [ScaleName(s.key, s.name, s.person_name or s.name) for s in inst.scales]
+    return scales + [ScaleName(c.key, c.name, c.person_name or c.name) for c in inst.composites]
 
 
 def _first_scores(history: Sequence[HistoryPoint], until_id: int) -> dict[str, tuple[float, date]]:
@@ -81,7 +98,8 @@ def response_result(
     point = next((p for p in points if p.response_id == response_id), None)
     first = _first_scores(points, response_id)
     scales: list[ScaleResult] = []
-    for key, name in scale_names(kb, response.instrument):
+    for label in scale_labels(kb, response.instrument):
+        key, name = label.key, label.name
         value = response.scores.get(key)
         change = point.change.get(key) if point is not None else None
         if change is not None and value is not None:
@@ -96,14 +114,16 @@ def response_result(
                     verdict=change.verdict,
                     mcid=change.mcid,
                     source=change.source,
+                    person_name=label.person_name,
                 )
             )
         else:
-            scales.append(ScaleResult(key, name, value))
+            scales.append(ScaleResult(key, name, value, person_name=label.person_name))
     return ResponseResult(
         response=response,
         name=kb.outcomes.instruments[response.instrument].name,  # type: ignore[index]
         short_name=short_name(response.instrument),
+        person_name=kb.outcomes.instruments[response.instrument].person_name,  # type: ignore[index]
         occasion=OCCASION_NAMES.get(response.occasion, response.occasion),
         scales=scales,
         first=not any(s.verdict for s in scales),
@@ -115,6 +135,8 @@ class DueItem:
     instrument: str
     short_name: str
     name: str
+    person_name: str
+    purpose: str
     occasion: str
     due_on: date
     days_overdue: int
@@ -126,6 +148,8 @@ def due_items(kb: Knowledge, due: Sequence[DueRead]) -> list[DueItem]:
             instrument=d.instrument,
             short_name=short_name(d.instrument),
             name=kb.outcomes.instruments[d.instrument].name,  # type: ignore[index]
+            person_name=kb.outcomes.instruments[d.instrument].person_name,  # type: ignore[index]
+            purpose=kb.outcomes.instruments[d.instrument].purpose,  # type: ignore[index]
             occasion=OCCASION_NAMES.get(d.occasion, d.occasion),
             due_on=d.due_on,
             days_overdue=d.days_overdue,

@@ -60,6 +60,7 @@ class MinAnswered(Cited):
 class OutcomeScale(_Strict):
     key: Id
     name: Text
+    person_name: Text | None = None  # the person's pages: no acronym or range jargon
     items: list[ItemId] = Field(min_length=1)
     min_answered: MinAnswered
 
@@ -78,6 +79,7 @@ class OutcomeComposite(Cited):
 
     key: Id
     name: Text
+    person_name: Text | None = None
     mean_of: list[Id] = Field(min_length=2)
 
 
@@ -101,6 +103,8 @@ class Licence(_Strict):
 
 class Instrument(_Strict):
     name: Text
+    person_name: Text  # the name on the person's pages: no acronym
+    purpose: Text  # one plain line on why the person is asked
     version: Text
     licence: Licence
     scoring: CitedNote  # the published scoring rule, in a line
