@@ -102,7 +102,13 @@ def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login
     page.get_by_label("Email").fill(NEW_PERSON["email"])
     page.get_by_label("Password").fill(NEW_PERSON["password"])
     page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/my/appointments")
+    page.wait_for_url("**/my/today")  # a person lands on Today, which shows the booked visit
+    today = page.locator("[data-next-visit]").inner_text()
+    assert "free screening" in today
+    assert "Video call" in today
+    assert page.get_by_role("link", name="Book a visit").count() == 0
+    page.get_by_role("link", name="See or change this visit").click()
+    page.goto("/my/appointments")
     coming = page.locator("main")
     assert "Free screening" in coming.inner_text()
     assert "Video call" in coming.inner_text()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from popliteal.alerts.models import OutcomeAlert
+from popliteal.booking.models import Appointment
 from popliteal.demo import PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.models import CarePlanVersion
@@ -60,6 +61,16 @@ def test_without_a_plan_today_says_so_and_links_to_booking(client: Any, db: Sess
     page = client.get("/my/today")
     assert page.status_code == 200
     assert "has not set a plan for you yet" in page.text
+    # The demo person has a free screening booked: Today shows it, not "Book a visit".
+    visit = page.text.split("data-next-visit")[1].split("</section>")[0]
+    assert "free screening with" in visit
+    assert 'href="/book"' not in page.text
+    appointment = db.get(Appointment, demo_records(db).appointment_id)
+    assert appointment is not None
+    appointment.status = "cancelled"
+    db.commit()
+    page = client.get("/my/today")
+    assert "data-next-visit" not in page.text
     assert 'href="/book"' in page.text
     assert "Start guided session" not in page.text
     my_plan = client.get("/my/plan")

@@ -34,6 +34,7 @@ def test_login_sets_an_httponly_lax_cookie_and_logout_ends_it(client: Any) -> No
         data={"email": PATIENT.email, "password": PATIENT.password, "csrf_token": token},
     )
     assert response.status_code == 303
+    assert response.headers["location"] == "/my/today"  # a person lands on Today
     cookie = response.headers["set-cookie"]
     assert "popliteal_session=" in cookie
     assert "HttpOnly" in cookie

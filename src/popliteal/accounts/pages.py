@@ -26,7 +26,7 @@ router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), 
 
 
 def home_for(role: str) -> str:
-    return "/my/appointments" if role == "patient" else "/staff/schedule"
+    return "/my/today" if role == "patient" else "/staff/schedule"
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)

@@ -265,6 +265,31 @@ def list_appointments(
     return views
 
 
+def next_visit(
+    session: Session, *, actor: Actor, now: datetime | None = None
+) -> AppointmentView | None:
+    """The person's soonest booked visit that has not started yet (audited when shown), so
+    their pages offer it instead of another "Book a visit"."""
+    if actor.patient_id is None:
+        return None
+    now = now or utcnow()
+    with transaction(session):
+        found = session.scalar(
+            select(Appointment)
+            .where(
+                Appointment.patient_id == actor.patient_id,
+                Appointment.status == "booked",
+                Appointment.starts_at > now,
+            )
+            .order_by(Appointment.starts_at, Appointment.id)
+            .limit(1)
+        )
+        if found is None:
+            return None
+        audit_reads(session, actor=actor, appointments=[found])
+        return appointment_views(session, [found], now=now, actor=actor)[0]
+
+
 def get_appointment(
     session: Session,
     *,

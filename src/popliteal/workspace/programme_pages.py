@@ -22,6 +22,7 @@ from popliteal.accounts.rules import Actor
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
 from popliteal.alerts.service import CheckInRefused
+from popliteal.booking import service as booking_service
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RedFlagRead
@@ -96,6 +97,8 @@ def _today_page(
             "paused_urgency": alert_rules.worst_urgency(view.paused),
             # outcomes: the "Questionnaires due" card (outcomes/score_results.py)
             "questionnaires_due": score_results.due_for_me(session, kb=kb, actor=actor),
+            # booking: the next visit, so "Book a visit" is offered only when none is booked
+            "next_visit": booking_service.next_visit(session, actor=actor),
         },
         status,
     )
