@@ -105,3 +105,23 @@ def next_step(page: Any, before: str) -> None:
             (document.querySelector('label[for=screening-progress]') || {}).innerText !== before""",
         arg=before,
     )
+
+
+def open_menu(page: Any) -> None:
+    """On a phone the main links are behind the Menu button: open it (nothing on a wide
+    screen)."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+
+
+def nav_to(page: Any, name: str) -> None:
+    """Follow a link of the main menu, as a person would on this screen size."""
+    open_menu(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def log_out(page: Any) -> None:
+    """Log out as a person would: on a phone the button is behind the Menu button."""
+    open_menu(page)
+    page.get_by_role("button", name=re.compile("Log out")).click()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from popliteal.demo import ADMIN, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.schemas import PrescriptionIn
-from tests.e2e.conftest import accessible, screenshot
+from tests.e2e.conftest import accessible, log_out, nav_to, screenshot
 from tests.e2e.test_keyboard import _tab_through
 from tests.running.factories import demo_records
 from tests.sessions.factories import save_demo_plan
@@ -50,8 +50,7 @@ def test_person_does_a_guided_session_on_a_phone_and_the_clinician_sees_it(
     page.clock.install()  # timers run as usual until the timer step pauses them
 
     _log_in(page, PATIENT.email, PATIENT.password)
-    page.wait_for_url("**/my/appointments")
-    page.get_by_role("link", name="Today", exact=True).click()
+    page.wait_for_url("**/my/today")  # a person lands on Today
     page.get_by_role("heading", level=1, name="Today").wait_for()
     accessible(page)
     screenshot(page, "guided-today")
@@ -136,13 +135,13 @@ def test_person_does_a_guided_session_on_a_phone_and_the_clinician_sees_it(
     assert page.locator("svg.chart").count() == 1
     accessible(page)
     screenshot(page, "guided-progress")
-    page.get_by_role("link", name="My plan", exact=True).click()
+    nav_to(page, "My plan")
     page.get_by_role("heading", level=1, name="My plan").wait_for()
     accessible(page)
     screenshot(page, "guided-my-plan")
 
     # The clinician sees the same session in the patient's progress.
-    page.get_by_role("button", name=re.compile("Log out")).click()
+    log_out(page)
     _log_in(page, ADMIN.email, ADMIN.password)
     page.wait_for_url("**/staff/**")
     response = page.request.get(f"{live_server.url}/api/patients/{patient_id}/progress")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import accessible, next_step, screenshot, step_marker
+from tests.e2e.conftest import accessible, log_out, next_step, screenshot, step_marker
 
 NEW_PERSON = {
     "name": "Riley Walker",
@@ -97,7 +97,7 @@ def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login
     ics = page.get_by_role("link", name=re.compile(r"\.ics|calendar", re.I)).first
     assert ics.get_attribute("href")
 
-    page.get_by_role("button", name=re.compile("Log out")).click()
+    log_out(page)
     page.goto("/login")
     page.get_by_label("Email").fill(NEW_PERSON["email"])
     page.get_by_label("Password").fill(NEW_PERSON["password"])

@@ -25,7 +25,7 @@ from popliteal.outcomes import range_of_motion
 from popliteal.outcomes.schemas import RangeOfMotionCreate
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.sessions.models import PainLog, SessionLog
-from tests.e2e.conftest import ARTIFACTS, accessible, screenshot
+from tests.e2e.conftest import ARTIFACTS, accessible, log_out, nav_to, screenshot
 from tests.outcomes.test_pages import LEFS_ITEMS, pdf_text, submit_as, with_plan
 from tests.running.factories import Records
 
@@ -41,7 +41,7 @@ def _log_in(page: Any, email: str, password: str) -> None:
 
 
 def _log_out(page: Any) -> None:
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
 
 def test_person_answers_a_due_questionnaire_on_a_phone_and_sees_the_score(
@@ -50,11 +50,11 @@ def test_person_answers_a_due_questionnaire_on_a_phone_and_sees_the_score(
     with_plan(db, kb)
     page.set_viewport_size(PHONE)
     _log_in(page, PATIENT.email, PATIENT.password)
-    page.wait_for_url("**/my/appointments")
-    page.get_by_role("link", name="Today", exact=True).click()
+    page.wait_for_url("**/my/today")
+    nav_to(page, "Today")
     card = page.locator("section.questionnaires-due")
-    card.get_by_role("link", name="Lower Extremity Functional Scale (LEFS)").click()
-    page.get_by_role("heading", level=1, name="Lower Extremity Functional Scale (LEFS)").wait_for()
+    card.get_by_role("link", name="Lower Extremity Functional Scale").click()
+    page.get_by_role("heading", level=1, name="Lower Extremity Functional Scale").wait_for()
     accessible(page)
     screenshot(page, "outcomes-questionnaire-phone")
     # (A question left out re-shows the form with a 400: tests/outcomes/test_pages.py.)
@@ -64,7 +64,9 @@ def test_person_answers_a_due_questionnaire_on_a_phone_and_sees_the_score(
         "Moderate difficulty"
     ).check()
     page.get_by_role("button", name="Send my answers").click()
-    page.get_by_role("heading", level=1, name="Your LEFS score").wait_for()
+    page.get_by_role(
+        "heading", level=1, name="Your scores: Lower Extremity Functional Scale"
+    ).wait_for()
     row = page.locator('tr[data-scale="total"]')
     assert "40.0" in row.inner_text()
     assert "your first score" in row.inner_text()
@@ -83,7 +85,7 @@ def test_a_safety_answer_shows_the_urgency_and_the_clinician_sees_the_alert_firs
     rec = with_plan(db, kb)
     page.set_viewport_size(PHONE)
     _log_in(page, PATIENT.email, PATIENT.password)
-    page.wait_for_url("**/my/appointments")
+    page.wait_for_url("**/my/today")
     page.goto("/my/questionnaires/nprs")
     page.get_by_label("My calf on this side has become swollen or tight.").check()
     page.get_by_role("group", name="How bad is your knee pain right now").get_by_label(
@@ -126,7 +128,7 @@ def test_a_safety_answer_shows_the_urgency_and_the_clinician_sees_the_alert_firs
     # resolved with a note: the programme resumes
     _log_out(page)
     _log_in(page, PATIENT.email, PATIENT.password)
-    page.wait_for_url("**/my/appointments")
+    page.wait_for_url("**/my/today")
     page.goto("/my/today")
     page.get_by_role("button", name="Start guided session").wait_for()
     assert page.get_by_role("heading", name="Your exercises are paused").count() == 0
@@ -226,7 +228,9 @@ def test_clinician_outcomes_page_with_charts_and_the_discharge_pdf(
         assert box is not None
         assert box["width"] > 250
         assert box["height"] > 150
-    assert "band: baseline ±9 (MCID)" in (page.locator("svg#staff-lefs-total").text_content() or "")
+    assert "band: first score ±9, a real change" in (
+        page.locator("svg#staff-lefs-total").text_content() or ""
+    )
     assert page.locator("svg#staff-rom text", has_text="other knee: flexion 145°").count() == 1
     # The same numbers are in a table next to each chart.
     page.locator("#pain details summary").click()

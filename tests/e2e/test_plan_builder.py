@@ -40,7 +40,9 @@ def test_clinician_builds_changes_and_assigns_a_plan(page: Any, live_server: Any
     page.get_by_role("heading", level=1, name=re.compile("Build a care plan")).wait_for()
     assert page.get_by_text("the top condition of the newest screening").count() == 1
     accessible(page)
-    page.get_by_text("Draft options").click()  # opens the folded options form
+    # No pain score in the demo screening: the builder says so and opens its options.
+    assert page.get_by_text("No pain score yet").count() == 1
+    assert page.locator("details.plan-options[open]").count() == 1
     _tab_through(page)  # every control of the builder is reachable by keyboard
     first = legends(page)
     assert len(first) >= 4

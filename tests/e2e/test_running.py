@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from popliteal.demo import CHIRO, PATIENT
-from tests.e2e.conftest import accessible, screenshot
+from tests.e2e.conftest import accessible, log_out, nav_to, screenshot
 from tests.running.factories import demo_records
 from tests.running.fixtures import sample_fit, sample_gpx, sample_tcx
 
@@ -52,8 +52,8 @@ def test_runner_imports_files_and_the_clinician_sees_the_load_flag(
 
     page.set_viewport_size(PHONE)
     _log_in(page, PATIENT.email, PATIENT.password)
-    page.wait_for_url("**/my/appointments")
-    page.get_by_role("link", name="Running", exact=True).click()
+    page.wait_for_url("**/my/today")
+    nav_to(page, "Running")
     page.get_by_role("heading", level=1, name="My running").wait_for()
     accessible(page)
 
@@ -80,7 +80,7 @@ def test_runner_imports_files_and_the_clinician_sees_the_load_flag(
     page.get_by_text("Your run is updated.").wait_for()
     assert page.locator('[data-flag="worse_next_morning"]').count() == 1
 
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     page.set_viewport_size({"width": 1280, "height": 900})
     _log_in(page, CHIRO.email, CHIRO.password)
     page.goto("/staff/patients")

@@ -18,7 +18,7 @@ from popliteal.accounts.models import Patient
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.engine import question_text
 from popliteal.screening.models import Screening
-from tests.e2e.conftest import accessible, next_step, screenshot, step_marker
+from tests.e2e.conftest import accessible, log_out, next_step, screenshot, step_marker
 from tests.e2e.test_journeys import _screen
 
 PERSON_B = {"name": "Sam Ortiz", "email": "sam.ortiz@example.org", "password": "two-people-2026"}
@@ -115,7 +115,7 @@ def test_two_people_on_one_browser_never_share_a_screening(
     assert a.patient_id is None
     db.rollback()
 
-    page.get_by_role("button", name=re.compile("Log out")).click()
+    log_out(page)
     page.goto(a_result)  # the visitor cookie went at booking: A's result is not shown to B
     assert page.get_by_text("Likely causes").count() == 0
     assert "We could not find this screening" in page.locator("main").inner_text()

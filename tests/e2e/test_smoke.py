@@ -25,7 +25,7 @@ def test_login_by_keyboard_alone(page: Any) -> None:
     page.keyboard.press("Tab")
     page.keyboard.type(PATIENT.password)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/my/appointments")
+    page.wait_for_url("**/my/today")
 
 
 def test_api_docs_render_without_a_cdn(page: Any) -> None:
