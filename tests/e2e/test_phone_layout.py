@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from popliteal.demo import PATIENT
+from popliteal.demo import ADMIN, PATIENT
 from tests.e2e.conftest import accessible, screenshot
 from tests.e2e.test_outcomes import DESKTOP, PHONE, _log_in
 from tests.running.factories import demo_records
@@ -66,3 +66,30 @@ def test_phone_result_shows_what_matters_first_and_folds_the_reasons(
         " return document.documentElement.scrollHeight; }"
     )
     assert folded < opened * 0.75, (folded, opened)
+
+
+def test_the_schedule_is_a_calendar_grid_on_a_desktop_and_scrolls_on_a_phone(
+    page: Any, db: Session
+) -> None:
+    records = demo_records(db)
+    db.rollback()
+    _log_in(page, ADMIN.email, ADMIN.password)
+    page.wait_for_url("**/staff/schedule**")
+    page.get_by_label("Clinician", exact=True).select_option("all")
+    page.get_by_label("Show", exact=True).select_option("week")
+    page.get_by_role("button", name="Show", exact=True).click()
+    page.wait_for_url("**view=week**")
+    visit = page.locator(f'[data-appointment="{records.appointment_id}"]')
+    if not visit.count():  # the demo visit may fall in next week: move on a week
+        page.get_by_role("link", name="Next", exact=True).click()
+        page.wait_for_url("**view=week**")
+    visit.wait_for()
+    assert "Jordan Demo" in visit.inner_text()
+    accessible(page)
+    screenshot(page, "schedule-week-desktop")
+    page.set_viewport_size(PHONE)
+    region = page.get_by_role("region", name="Week calendar: time down, days and clinicians across")
+    assert region.is_visible()
+    screenshot(page, "schedule-week-phone")
+    visit.get_by_role("link", name="Start the visit note").click()
+    page.wait_for_url(f"**/notes/new?appointment_id={records.appointment_id}")

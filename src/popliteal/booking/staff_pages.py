@@ -12,7 +12,7 @@ from pydantic import Field
 
 from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, StaffClinic, get_optional_user
 from popliteal.booking import admin as booking_admin
-from popliteal.booking import rules
+from popliteal.booking import calendar, rules
 from popliteal.booking import service as booking_service
 from popliteal.booking import slots as booking_slots
 from popliteal.booking._pages import page_setup
@@ -91,6 +91,13 @@ def read_schedule(
         days.append((current.strftime("%A %d %B %Y"), by_day.get(current, [])))
         current += timedelta(days=1)
     who = "all" if clinician_id is None else str(clinician_id)
+    shown = [(c.id, c.display_name) for c in clinicians if clinician_id in (None, c.id)]
+    grid = calendar.build_grid(
+        views,
+        calendar.week_columns(first, (last - first).days + 1, shown),
+        column_of=lambda v: (local_date(v.starts_at, zone), v.clinician_id),
+        local_span=lambda v: (v.starts_at.astimezone(zone), v.ends_at.astimezone(zone)),
+    )
 
     def link(target: date) -> str:
         return "/staff/schedule?" + urlencode(
@@ -105,6 +112,7 @@ def read_schedule(
             "view": view,
             "date": chosen,
             "days": days,
+            "grid": grid,
             "count": len(views),
             "clinicians": clinicians,
             "clinician_id": clinician_id,
