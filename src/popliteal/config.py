@@ -79,6 +79,9 @@ class Settings:
     # The number the emergency message and its tap-to-call link use (POPLITEAL_EMERGENCY_NUMBER):
     # 911 in the US and Canada, 112 or 999 elsewhere.
     emergency_number: str = "911"
+    # Compile every page template and set up the database mappings before the first request
+    # (POPLITEAL_WARM_START; `popliteal serve` turns it on), so nobody waits for it.
+    warm_start: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,4 +113,5 @@ def load_settings() -> Settings:
         max_upload_bytes=_upload_mb("POPLITEAL_MAX_UPLOAD_MB", 25) * 1024 * 1024,
         wording_dir=_optional_path("POPLITEAL_WORDING_DIR"),
         emergency_number=_emergency_number("POPLITEAL_EMERGENCY_NUMBER", "911"),
+        warm_start=_bool("POPLITEAL_WARM_START", False),
     )

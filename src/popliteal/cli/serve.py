@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -74,6 +75,8 @@ def serve(
         raise fail("\n".join(exc.problems)) from None
     if migrate_first:
         db_upgrade("head")
+    # Each worker compiles its pages at start-up, not on a person's first visit.
+    os.environ.setdefault("POPLITEAL_WARM_START", "true")
     uvicorn.run(
         "popliteal.server:create_app",
         factory=True,
