@@ -444,3 +444,47 @@ def test_safety_questions_left_not_sure_are_shown_to_the_clinic(staff: Any, db: 
     assert "calf_swelling" in page
     assert "Must rule out" in page
     assert "dvt" in page
+
+
+def test_exam_form_puts_the_engines_next_items_first_and_folds_the_rest_by_region(
+    staff: Any, db: Session, kb: Any
+) -> None:
+    """Issue 18: not one flat 6,300-pixel page with trauma tests first for an overuse runner."""
+    demo = demo_records(db)
+    screening = db.get(Screening, demo.screening_id)
+    assert screening is not None
+    merged = parse_answers(kb, screening.answers)
+    expected = exam_layout.live_ranking(kb, merged).priority
+    db.rollback()
+    page = staff.get(f"/staff/patients/{demo.patient_id}/exam").text
+    first = page.split('id="section-first"')[1].split('<details class="card exam-section"')[0]
+    assert expected, "the demo runner's screening leaves exam items that matter"
+    for finding in expected:
+        assert f'name="{finding.id}"' in first
+    # each item once: the first ones are not repeated in their region
+    for finding in expected:
+        assert page.count(f'name="{finding.id}" value="yes"') <= 1
+        assert page.count(f'id="f-{finding.id}"') <= 1
+    assert re.search(r'<details class="card exam-section" id="section-ligaments">', page)
+    assert "§" not in page  # no evidence-file section marks on the form
+    live = page.split('id="exam-live"')[1].split("</div>")[0]
+    assert "%" in live
+    assert "decision support, not a diagnosis" in live
+
+
+def test_exam_preview_updates_the_ranking_without_saving(staff: Any, db: Session) -> None:
+    demo = demo_records(db)
+    url = f"/staff/patients/{demo.patient_id}/exam"
+    token = csrf_from(staff, url)
+    before = db.scalar(select(func.count()).select_from(Screening))
+    db.rollback()
+    preview = staff.post(
+        url + "/preview", data={"csrf_token": token, "popliteal_mass_exam": "pulsatile"}
+    )
+    assert preview.status_code == 200
+    assert 'data-live-urgency="urgent"' in preview.text
+    assert "A lump behind the knee that pulses" in preview.text
+    calm = staff.post(url + "/preview", data={"csrf_token": token})
+    assert 'data-live-urgency="conservative"' in calm.text
+    assert db.scalar(select(func.count()).select_from(Screening)) == before  # nothing saved
+    assert db.scalar(select(func.count()).select_from(ExamFinding)) == 0

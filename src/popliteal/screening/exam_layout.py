@@ -5,12 +5,56 @@ the words a clinician reads, and the form's fields read back into raw answers.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from popliteal.knowledge.loader import Knowledge
-from popliteal.knowledge.schema import Finding
+from popliteal.knowledge.schema import Answer, Finding
 from popliteal.screening.answers import AnswerProblem
+from popliteal.screening.engine import screen
+
+# The exam items the engine would ask next are shown first, this many at most.
+PRIORITY_ITEMS = 6
+TOP_CONDITIONS = 5
+_SECTION_MARK = re.compile(r"\s*\((?:§[^()]*)\)|\s*§\s*[\d.]+[A-Z]?")
+
+
+def clinician_label(finding: Finding) -> str:
+    """The exam item as the form shows it: the clinician's wording without the knowledge
+    base's section marks ("(§2.2)" is for the evidence file, not the form)."""
+    text = (finding.clinician_wording or finding.question or finding.id).strip()
+    return _SECTION_MARK.sub("", text).strip()
+
+
+@dataclass(frozen=True)
+class LiveRanking:
+    """The engine's view of an exam in progress: urgency, red flags, top causes, and the exam
+    items that would change it most."""
+
+    urgency: str
+    red_flags: tuple[str, ...]  # the fired rules' titles, most urgent first
+    conditions: tuple[tuple[str, float], ...]  # (name, probability), most likely first
+    priority: tuple[Finding, ...]
+
+
+def live_ranking(kb: Knowledge, answers: Mapping[str, Answer | None]) -> LiveRanking:
+    """Screen these answers as a clinician and pick the exam items to ask first: the engine's
+    next clinician questions that are exam findings not yet recorded (red-flag tests first,
+    as the interview orders them)."""
+    result = screen(kb, answers, role="clinician")
+    exam = {f.id for f in exam_findings(kb)}
+    wanted = [
+        fid for fid in result.interview.next_findings() if fid in exam and answers.get(fid) is None
+    ]
+    priority = [kb.findings[fid] for fid in dict.fromkeys(wanted)]
+    return LiveRanking(
+        urgency=str(result.triage.urgency),
+        red_flags=tuple(rule.title for rule in result.triage.fired),
+        conditions=tuple((c.name, c.probability) for c in result.conditions[:TOP_CONDITIONS]),
+        priority=tuple(priority[:PRIORITY_ITEMS]),
+    )
 
 
 def exam_findings(kb: Knowledge) -> list[Finding]:
@@ -18,11 +62,15 @@ def exam_findings(kb: Knowledge) -> list[Finding]:
     return [f for f in kb.findings.values() if "C" in f.who]
 
 
-def exam_sections(kb: Knowledge) -> list[tuple[str, str, list[Finding]]]:
-    """(section id, title, findings) for every section that has findings."""
+def exam_sections(
+    kb: Knowledge, *, leave_out: frozenset[str] = frozenset()
+) -> list[tuple[str, str, list[Finding]]]:
+    """(section id, title, findings) for every section that has findings (`leave_out`: the
+    items already shown first)."""
     by_section: dict[str, list[Finding]] = {s.id: [] for s in kb.exam_sections}
     for finding in exam_findings(kb):
-        by_section[finding.exam_section or "other"].append(finding)
+        if finding.id not in leave_out:
+            by_section[finding.exam_section or "other"].append(finding)
     return [(s.id, s.title, by_section[s.id]) for s in kb.exam_sections if by_section[s.id]]
 
 

@@ -51,17 +51,20 @@ def _render_form(
     errors: list[str],
     status: int,
 ) -> Response:
+    priority = form.ranking.priority if form.ranking else ()
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
         request,
         "staff_exam.html",
         {
             "patient": form.patient,
             "based_on": form.based_on,
-            "sections": exam_layout.exam_sections(kb),
+            "priority": priority,
+            "live": form.ranking,
+            "sections": exam_layout.exam_sections(kb, leave_out=frozenset(f.id for f in priority)),
             "values": values,
             "errors": errors,
             "value_label": exam_layout.value_label,
-            "question": lambda f: (f.clinician_wording or f.question or f.id).strip(),
+            "question": exam_layout.clinician_label,
             "labels": staff_service.URGENCY_LABELS,
         },
         status_code=status,
@@ -111,6 +114,31 @@ def create_exam(
     form = staff_service.exam_form(session, kb=kb, actor=actor, patient_id=patient_id)
     values = {k: v for k, v in data.items() if k in kb.findings}
     return _render_form(request, kb, form, values, problems, 400)
+
+
+@router.post(
+    "/staff/patients/{patient_id}/exam/preview",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+def preview_exam(
+    patient_id: RowId,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+    data: ExamFormData,
+) -> Response:
+    """The ranking as the form stands (htmx swaps it in as findings change); nothing saved."""
+    raw, _ = exam_layout.form_to_raw(kb, data)
+    live = staff_service.exam_preview(
+        session, kb=kb, actor=actor, patient_id=patient_id, raw_answers=raw
+    )
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request,
+        "staff_exam_live.html",
+        {"live": live, "labels": staff_service.URGENCY_LABELS},
+    )
 
 
 @router.get(

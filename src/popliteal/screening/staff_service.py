@@ -25,10 +25,11 @@ from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import AnswerRead, WorkingDiagnosisRead
 from popliteal.clock import utcnow
-from popliteal.db import transaction
+from popliteal.db import reading, transaction
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer, Urgency
+from popliteal.screening import exam_layout
 from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers
 from popliteal.screening.engine import question_text, screen, to_json
 from popliteal.screening.exam_layout import answer_text
@@ -132,6 +133,8 @@ class ExamForm:
     patient: Patient
     values: dict[str, Any]
     based_on: Screening | None
+    # The engine on the screening plus earlier exam findings: what to examine first.
+    ranking: exam_layout.LiveRanking | None = None
 
 
 def exam_form(session: Session, *, kb: Knowledge, actor: Actor, patient_id: int) -> ExamForm:
@@ -159,7 +162,38 @@ def exam_form(session: Session, *, kb: Knowledge, actor: Actor, patient_id: int)
         )
         # Read in the same transaction, so none is left open while the form renders.
         based_on = _latest_screening(session, patient.id)
-    return ExamForm(patient=patient, values=values, based_on=based_on)
+    merged: dict[str, Answer | None] = dict(based_on.answers) if based_on else {}
+    merged.update(values)
+    ranking = exam_layout.live_ranking(kb, merged)
+    return ExamForm(patient=patient, values=values, based_on=based_on, ranking=ranking)
+
+
+def exam_preview(
+    session: Session,
+    *,
+    kb: Knowledge,
+    actor: Actor,
+    patient_id: int,
+    raw_answers: Mapping[str, Any],
+) -> exam_layout.LiveRanking:
+    """The ranking as the exam form stands, before anything is saved: the latest screening's
+    answers with the form's findings on top. Fields that do not read yet are left out (the
+    save reports them)."""
+    with reading(session):
+        patient = accounts_service.get_staff_patient(
+            session, actor=actor, patient_id=patient_id, why=STAFF_ONLY
+        )
+        base = _latest_screening(session, patient.id)
+        merged: dict[str, Answer | None] = dict(base.answers) if base else {}
+    for fid, value in raw_answers.items():
+        finding = kb.findings.get(fid)
+        if finding is None or "C" not in finding.who:
+            continue
+        try:
+            merged.update(parse_answers(kb, {fid: value}))
+        except InvalidAnswers:
+            continue
+    return exam_layout.live_ranking(kb, merged)
 
 
 def record_exam(
