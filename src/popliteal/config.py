@@ -79,6 +79,9 @@ class Settings:
     # The number the emergency message and its tap-to-call link use (POPLITEAL_EMERGENCY_NUMBER):
     # 911 in the US and Canada, 112 or 999 elsewhere.
     emergency_number: str = "911"
+    # A clinician's or admin's session ends after this many minutes without a request
+    # (POPLITEAL_STAFF_IDLE_MINUTES; 0 turns it off). Patients keep the absolute limit only.
+    staff_idle_minutes: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,4 +113,5 @@ def load_settings() -> Settings:
         max_upload_bytes=_upload_mb("POPLITEAL_MAX_UPLOAD_MB", 25) * 1024 * 1024,
         wording_dir=_optional_path("POPLITEAL_WORDING_DIR"),
         emergency_number=_emergency_number("POPLITEAL_EMERGENCY_NUMBER", "911"),
+        staff_idle_minutes=_int("POPLITEAL_STAFF_IDLE_MINUTES", 30),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,10 +20,17 @@ from popliteal.web.session_cookie import (
     clear_visitor_cookie,
     safe_next,
     set_login_cookie,
+    set_pending_login_cookie,
 )
 from popliteal.web.templating import render
 
 router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
+
+
+IDLE_NOTICE = (
+    "You were logged out because the page was not used for a while. "
+    "This keeps patients' records safe. Please log in again."
+)
 
 
 def home_for(role: str) -> str:
@@ -30,12 +38,15 @@ def home_for(role: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-async def read_login(request: Request, user: OptionalUser, next: str = "") -> Response:
+async def read_login(
+    request: Request, user: OptionalUser, next: str = "", reason: str = ""
+) -> Response:
     """Show the login form (or go on if already logged in)."""
     if user is not None:
         return RedirectResponse(safe_next(next, home_for(user.role)), status_code=303)
+    notice = IDLE_NOTICE if reason == "idle" else None
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, "login.html", {"next": next, "error": None, "email": ""}
+        request, "login.html", {"next": next, "error": None, "email": "", "notice": notice}
     )
 
 
@@ -77,6 +88,20 @@ def create_login(
             {"next": form.next, "error": str(exc), "email": form.email},
             status_code=400,
         )
+    if user.has_mfa:  # the password was right; the session starts after the code
+        pending = accounts_service.start_session(
+            session, settings=settings, user=user, pending_mfa=True
+        )
+        target = "/login/code?" + urlencode({"next": safe_next(form.next, home_for(user.role))})
+        response = RedirectResponse(target, status_code=303)
+        set_pending_login_cookie(
+            response,
+            request=request,
+            settings=settings,
+            token=pending,
+            minutes=accounts_service.PENDING_MFA_MINUTES,
+        )
+        return response
     token = accounts_service.start_session(session, settings=settings, user=user)
     response = RedirectResponse(safe_next(form.next, home_for(user.role)), status_code=303)
     set_login_cookie(response, request=request, settings=settings, token=token)
