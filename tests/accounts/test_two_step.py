@@ -39,13 +39,15 @@ def enrol(client: Any) -> Enrolled:
     page = client.get("/account/two-step")
     assert page.status_code == 200
     found, token = SECRET_RE.search(page.text), CSRF_RE.search(page.text)
-    assert found and token, page.text
+    assert found, page.text
+    assert token
     assert "<svg" in page.text  # the QR code, inline
     secret, used = found.group(1), code_at(found.group(1))
     done = client.post("/account/two-step", data={"code": used, "csrf_token": token.group(1)})
     assert done.status_code == 200, done.text
     codes = CODES_RE.findall(done.text)
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     assert "shown only now" in done.text
     return Enrolled(secret, codes, used)
 
@@ -64,16 +66,20 @@ def test_set_up_then_log_in_with_a_code_only_once(app: Any, client: Any, db: Ses
     login(client, CHIRO.email, CHIRO.password)
     secret, _codes, used = enrol(client)
     stored = db.scalar(select(User).where(User.email == CHIRO.email))
-    assert stored is not None and stored.totp_secret and secret not in stored.totp_secret
+    assert stored is not None
+    assert stored.totp_secret
+    assert secret not in stored.totp_secret
     db.rollback()  # on SQLite a reader holds the write lock
     assert "data-totp-secret" not in client.get("/account/two-step").text  # not shown again
 
     with TestClient(app, follow_redirects=False) as other:
         first = password_step(other, CHIRO.email, CHIRO.password)
-        assert first.status_code == 303 and first.headers["location"].startswith("/login/code")
+        assert first.status_code == 303
+        assert first.headers["location"].startswith("/login/code")
         assert other.get("/api/auth/me").status_code == 401  # not signed in yet
         replay = code_step(other, used)  # the code that confirmed the set-up
-        assert replay.status_code == 400 and "not right" in replay.text
+        assert replay.status_code == 400
+        assert "not right" in replay.text
         assert other.get("/api/auth/me").status_code == 401
         fresh = code_at(secret, 30)  # next step: within the accepted window
         assert code_step(other, fresh).status_code == 303
@@ -85,14 +91,16 @@ def test_set_up_then_log_in_with_a_code_only_once(app: Any, client: Any, db: Ses
         assert third.get("/api/auth/me").status_code == 401
     db.expire_all()
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.entity == "user")).all()
-    assert "mfa_enrol" in actions and actions.count("mfa_failed") == 2
+    assert "mfa_enrol" in actions
+    assert actions.count("mfa_failed") == 2
 
 
 def test_a_recovery_code_works_once(app: Any, client: Any, db: Session) -> None:
     login(client, CHIRO.email, CHIRO.password)
     codes = enrol(client).codes
     stored = db.scalars(select(RecoveryCode.code_hash)).all()
-    assert len(stored) == 10 and not set(stored) & {c.replace("-", "") for c in codes}
+    assert len(stored) == 10
+    assert not set(stored) & {c.replace("-", "") for c in codes}
     db.rollback()  # on SQLite a reader holds the write lock
     with TestClient(app, follow_redirects=False) as phone_lost:
         password_step(phone_lost, CHIRO.email, CHIRO.password)
@@ -104,7 +112,8 @@ def test_a_recovery_code_works_once(app: Any, client: Any, db: Session) -> None:
     assert "Recovery codes left: 9" in client.get("/account/two-step").text
     db.expire_all()
     used = db.scalar(select(AuditEvent).where(AuditEvent.action == "mfa_recovery"))
-    assert used is not None and used.detail == {"codes_left": 9}
+    assert used is not None
+    assert used.detail == {"codes_left": 9}
 
 
 def test_the_api_asks_for_the_code_and_takes_it(app: Any, client: Any) -> None:
@@ -113,12 +122,15 @@ def test_the_api_asks_for_the_code_and_takes_it(app: Any, client: Any) -> None:
     with TestClient(app, follow_redirects=False) as program:
         body = {"email": CHIRO.email, "password": CHIRO.password}
         asked = program.post("/api/auth/login", json=body)
-        assert asked.status_code == 401 and asked.json()["code_required"] is True
+        assert asked.status_code == 401
+        assert asked.json()["code_required"] is True
         assert program.get("/api/auth/me").status_code == 401
         wrong = program.post("/api/auth/login", json={**body, "code": "000000"})
-        assert wrong.status_code == 401 and "not right" in wrong.json()["detail"]
+        assert wrong.status_code == 401
+        assert "not right" in wrong.json()["detail"]
         done = program.post("/api/auth/login", json={**body, "code": code_at(secret, 30)})
-        assert done.status_code == 200 and done.json()["email"] == CHIRO.email
+        assert done.status_code == 200
+        assert done.json()["email"] == CHIRO.email
         assert program.get("/api/auth/me").status_code == 200
 
 
@@ -169,10 +181,12 @@ def test_a_clinic_that_requires_it_sends_staff_to_set_it_up_first(
     login(client, ADMIN.email, ADMIN.password)
     token = csrf_from(client, "/staff/admin/two-step")
     refused = client.post("/staff/admin/two-step", data={"required": "true", "csrf_token": token})
-    assert refused.status_code == 400 and "your own account first" in refused.text
+    assert refused.status_code == 400
+    assert "your own account first" in refused.text
     enrol(client)
     saved = client.post("/staff/admin/two-step", data={"required": "true", "csrf_token": token})
-    assert saved.status_code == 200 and "Saved." in saved.text
+    assert saved.status_code == 200
+    assert "Saved." in saved.text
     db.expire_all()
     assert db.scalar(select(Clinic.require_staff_mfa)) is True
     db.rollback()  # on SQLite a reader holds the write lock
@@ -180,9 +194,11 @@ def test_a_clinic_that_requires_it_sends_staff_to_set_it_up_first(
     with TestClient(app, follow_redirects=False) as chiro:
         login(chiro, CHIRO.email, CHIRO.password)
         page = chiro.get("/staff/schedule")
-        assert page.status_code == 303 and page.headers["location"] == "/account/two-step"
+        assert page.status_code == 303
+        assert page.headers["location"] == "/account/two-step"
         api = chiro.get("/api/patients")
-        assert api.status_code == 403 and "two-step" in api.json()["detail"]
+        assert api.status_code == 403
+        assert "two-step" in api.json()["detail"]
         setup = chiro.get("/account/two-step")
         assert "asks all staff to use two-step sign-in" in setup.text
         enrol(chiro)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from popliteal.accounts import passwords
+from popliteal.accounts import passwords, rules
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentActor, OptionalUser, get_optional_user
+from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError
 from popliteal.web.deps import SESSION_COOKIE, CsrfProtected, DbSession, SettingsDep, client_address
 from popliteal.web.forms import FormModel
@@ -123,7 +124,15 @@ def create_logout(request: Request, session: DbSession) -> Response:
 @router.get("/account/password", response_class=HTMLResponse, include_in_schema=False)
 def read_password_page(request: Request, actor: CurrentActor) -> Response:
     """The form to change your password."""
-    return render(request, "account_password.html", {"error": None, "saved": False})
+    return _password_page(request, actor, error=None, saved=False)
+
+
+def _password_page(
+    request: Request, actor: Actor, *, error: str | None, saved: bool, status: int = 200
+) -> Response:
+    shortest = rules.min_password_length(actor.role)
+    ctx = {"error": error, "saved": saved, "shortest": shortest}
+    return render(request, "account_password.html", ctx, status)
 
 
 class PasswordForm(FormModel):
@@ -142,7 +151,7 @@ def update_password(
     """Change your password; other browsers where you are logged in are logged out."""
     if form.new_password != form.repeat_password:
         error = "the two new passwords are not the same"
-        return render(request, "account_password.html", {"error": error, "saved": False}, 400)
+        return _password_page(request, actor, error=error, saved=False, status=400)
     try:
         passwords.change_password(
             session,
@@ -152,5 +161,5 @@ def update_password(
             keep_token=request.cookies.get(SESSION_COOKIE),
         )
     except AccountError as exc:
-        return render(request, "account_password.html", {"error": str(exc), "saved": False}, 400)
-    return render(request, "account_password.html", {"error": None, "saved": True})
+        return _password_page(request, actor, error=str(exc), saved=False, status=400)
+    return _password_page(request, actor, error=None, saved=True)
