@@ -28,6 +28,12 @@ def test_a_staff_session_ends_after_thirty_idle_minutes(
             pinned_clock.shift(timedelta(minutes=29))
             assert client.get("/staff/schedule").status_code == 200
         pinned_clock.shift(timedelta(minutes=31))
+        fragment = client.get(
+            "/staff/schedule",
+            headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/staff/patients"},
+        )
+        assert fragment.status_code == 204  # htmx sends the whole page to the login
+        assert fragment.headers["hx-redirect"] == "/login?next=%2Fstaff%2Fpatients&reason=idle"
         page = client.get("/staff/patients?q=x")
         assert page.status_code == 303
         assert page.headers["location"] == "/login?next=%2Fstaff%2Fpatients%3Fq%3Dx&reason=idle"

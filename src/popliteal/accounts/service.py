@@ -186,8 +186,7 @@ def user_for_token(session: Session, token: str, *, staff_idle_minutes: int = 0)
     if user.is_staff and staff_idle_minutes > 0:
         last_seen = row.last_seen_at or row.created_at
         if now - last_seen >= timedelta(minutes=staff_idle_minutes):
-            with transaction(session):
-                session.delete(row)
+            # Kept (never slid on again) until it expires, so every later request says why.
             raise IdleTimeout(
                 f"you were logged out after {staff_idle_minutes} minutes without activity: "
                 "log in again"

@@ -72,9 +72,16 @@ def install(app: FastAPI) -> None:
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
-        from urllib.parse import quote
+        from urllib.parse import quote, urlsplit
 
         reason = f"&reason={exc.reason}" if exc.reason else ""
+        if request.headers.get("hx-request") == "true":
+            # An htmx fragment (a search, a form part) must not swap the login page into the
+            # page: the whole browser goes to it, back to the page after.
+            current = urlsplit(request.headers.get("hx-current-url", ""))
+            target = (current.path or "/") + (f"?{current.query}" if current.query else "")
+            url = f"/login?next={quote(target, safe='')}{reason}"
+            return Response(status_code=204, headers={"HX-Redirect": url})
         return RedirectResponse(f"/login?next={quote(target, safe='')}{reason}", status_code=303)
 
     @app.exception_handler(TwoStepSetupRequired)
