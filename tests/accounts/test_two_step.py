@@ -203,3 +203,11 @@ def test_a_clinic_that_requires_it_sends_staff_to_set_it_up_first(
         assert "asks all staff to use two-step sign-in" in setup.text
         enrol(chiro)
         assert chiro.get("/staff/schedule").status_code == 200
+    # the clinician loses the phone and the codes: the admin switches it off for them
+    chiro_id = db.scalar(select(User.id).where(User.email == CHIRO.email))
+    db.rollback()
+    reset = client.post(f"/staff/admin/two-step/{chiro_id}/reset", data={"csrf_token": token})
+    assert reset.status_code == 200
+    with TestClient(app, follow_redirects=False) as chiro:  # asked to set it up again
+        login(chiro, CHIRO.email, CHIRO.password)
+        assert chiro.get("/staff/schedule").headers["location"] == "/account/two-step"

@@ -397,9 +397,34 @@ def set_staff_mfa_required(session: Session, *, actor: Actor, required: bool) ->
         )
 
 
-def staff_two_step(session: Session, *, actor: Actor) -> tuple[bool, list[tuple[str, bool]]]:
-    """Whether the clinic requires two-step sign-in, and each active staff member's name with
-    whether they have it on."""
+def reset_for(session: Session, *, actor: Actor, user_id: int) -> None:
+    """An admin switches a staff member's two-step sign-in off (phone and codes lost); they
+    set it up again at their next login if the clinic requires it."""
+    with transaction(session):
+        if actor.role != Role.ADMIN:
+            raise NotAllowed("this is for the clinic's administrators")
+        user = session.get(User, user_id)
+        if user is None or user.clinic_id != actor.clinic_id or not user.is_staff:
+            raise NotAllowed("no such clinician")
+        if user.id == actor.user_id:
+            raise AccountError("switch your own two-step sign-in off under Two-step sign-in")
+        user.totp_secret = None
+        user.totp_enabled_at = None
+        user.totp_last_step = None
+        session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        audit(
+            session,
+            actor=actor,
+            action="mfa_reset",
+            entity="user",
+            entity_id=user.id,
+            patient_id=None,
+        )
+
+
+def staff_two_step(session: Session, *, actor: Actor) -> tuple[bool, list[tuple[int, str, bool]]]:
+    """Whether the clinic requires two-step sign-in, and each active staff member's id and
+    name with whether they have it on."""
     with reading(session):
         if actor.role != Role.ADMIN:
             raise NotAllowed("this is for the clinic's administrators")
@@ -413,5 +438,5 @@ def staff_two_step(session: Session, *, actor: Actor) -> tuple[bool, list[tuple[
             )
             .order_by(User.display_name)
         )
-        people = [(u.display_name, u.has_mfa) for u in staff]
+        people = [(u.id, u.display_name, u.has_mfa) for u in staff]
         return bool(clinic and clinic.require_staff_mfa), people

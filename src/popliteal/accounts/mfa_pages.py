@@ -14,7 +14,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentAdmin, SignedInUser, get_optional_user
 from popliteal.accounts.pages import home_for
 from popliteal.errors import AccountError
-from popliteal.web.deps import CsrfProtected, DbSession, SettingsDep, client_address
+from popliteal.web.deps import CsrfProtected, DbSession, RowId, SettingsDep, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import (
     PENDING_LOGIN_COOKIE,
@@ -190,6 +190,20 @@ def update_staff_two_step(
     """Require two-step sign-in of the clinic's staff, or stop requiring it."""
     try:
         mfa.set_staff_mfa_required(session, actor=actor, required=form.required)
+    except AccountError as exc:
+        return _admin_page(request, session, actor, error=str(exc))
+    return _admin_page(request, session, actor, saved=True)
+
+
+@router.post(
+    "/staff/admin/two-step/{user_id}/reset", response_class=HTMLResponse, include_in_schema=False
+)
+def delete_staff_two_step(
+    request: Request, session: DbSession, actor: CurrentAdmin, user_id: RowId
+) -> Response:
+    """Switch a staff member's two-step sign-in off (their phone and codes are lost)."""
+    try:
+        mfa.reset_for(session, actor=actor, user_id=user_id)
     except AccountError as exc:
         return _admin_page(request, session, actor, error=str(exc))
     return _admin_page(request, session, actor, saved=True)
