@@ -116,6 +116,7 @@ def test_a_recovery_code_works_once(app: Any, client: Any, db: Session) -> None:
     assert used.detail == {"codes_left": 9}
 
 
+@pytest.mark.postgres  # the code check locks the account's row (SELECT ... FOR UPDATE)
 def test_the_api_asks_for_the_code_and_takes_it(app: Any, client: Any) -> None:
     login(client, CHIRO.email, CHIRO.password)
     secret = enrol(client).secret
@@ -174,7 +175,6 @@ def test_switching_off_needs_the_password_and_a_code(app: Any, client: Any, db: 
         assert again.get("/api/auth/me").status_code == 200
 
 
-@pytest.mark.postgres
 def test_a_clinic_that_requires_it_sends_staff_to_set_it_up_first(
     app: Any, client: Any, db: Session
 ) -> None:
