@@ -282,7 +282,7 @@ def test_a_clinic_named_demo_never_gets_the_demo_slug(cli: RunCli, db: Session) 
     ("change", "password", "message"),
     [
         ({"--email": "not-an-email"}, PASSWORD, "enter a valid email address"),
-        ({}, "short", "the password needs at least 10 characters"),
+        ({}, "short", "the password needs at least 12 characters"),
         ({"--clinic": "999"}, PASSWORD, "there is no clinic with id 999"),
         ({"--role": "patient"}, PASSWORD, "role: choose admin or clinician"),
         ({"--name": " "}, PASSWORD, "name: enter the person's name"),

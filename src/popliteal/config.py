@@ -82,6 +82,9 @@ class Settings:
     # Compile every page template and set up the database mappings before the first request
     # (POPLITEAL_WARM_START; `popliteal serve` turns it on), so nobody waits for it.
     warm_start: bool = False
+    # A clinician's or admin's session ends after this many minutes without a request
+    # (POPLITEAL_STAFF_IDLE_MINUTES; 0 turns it off). Patients keep the absolute limit only.
+    staff_idle_minutes: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,4 +117,5 @@ def load_settings() -> Settings:
         wording_dir=_optional_path("POPLITEAL_WORDING_DIR"),
         emergency_number=_emergency_number("POPLITEAL_EMERGENCY_NUMBER", "911"),
         warm_start=_bool("POPLITEAL_WARM_START", False),
+        staff_idle_minutes=_int("POPLITEAL_STAFF_IDLE_MINUTES", 30),
     )

@@ -6,6 +6,7 @@ from popliteal.accounts.models import (
     LoginAttempt,
     LoginSession,
     Patient,
+    RecoveryCode,
     User,
 )
 from popliteal.alerts.models import OutcomeAlert
@@ -36,6 +37,7 @@ __all__ = [
     "Patient",
     "QuestionnaireResponse",
     "RangeOfMotion",
+    "RecoveryCode",
     "Screening",
     "SessionLog",
     "User",

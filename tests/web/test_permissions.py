@@ -47,6 +47,7 @@ PUBLIC_EXACT = {
     "/",
     "/healthz",
     "/login",
+    "/login/code",  # the second step of a login: needs the password step's cookie
     "/logout",
     "/openapi.json",
     "/docs",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from popliteal.accounts import passwords
+from popliteal.accounts import mfa, passwords
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentActor, CurrentUser
 from popliteal.errors import AccountError
@@ -19,6 +20,19 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 class LoginCreate(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
+    code: str | None = Field(
+        None,
+        max_length=64,
+        description="For an account with two-step sign-in: the authenticator app's 6-digit "
+        "code, or a recovery code. Without it such a login answers 401 with "
+        '"code_required": true.',
+    )
+
+
+CODE_NEEDED = (
+    "two-step sign-in is on for this account: send the 6-digit code from the authenticator "
+    "app (or a recovery code) in the code field"
+)
 
 
 class UserRead(BaseModel):
@@ -29,15 +43,19 @@ class UserRead(BaseModel):
     clinic_id: int
 
 
-@router.post("/login", response_model=UserRead)
+@router.post(
+    "/login",
+    response_model=UserRead,
+    responses={401: {"description": "Wrong credentials, or the second-step code is needed"}},
+)
 def create_login(
     body: LoginCreate,
     request: Request,
     response: Response,
     session: DbSession,
     settings: SettingsDep,
-) -> UserRead:
-    """Log in; sets the session cookie."""
+) -> UserRead | JSONResponse:
+    """Log in; sets the session cookie. Staff with two-step sign-in send `code` as well."""
     try:
         user = accounts_service.authenticate(
             session,
@@ -50,6 +68,21 @@ def create_login(
         raise HTTPException(429, str(exc)) from None
     except AccountError as exc:
         raise HTTPException(401, str(exc)) from None
+    if user.has_mfa:
+        if not body.code:
+            return JSONResponse({"detail": CODE_NEEDED, "code_required": True}, status_code=401)
+        try:
+            user = mfa.check_code_for(
+                session,
+                settings=settings,
+                user=user,
+                code=body.code,
+                address=client_address(request),
+            )
+        except accounts_service.LoginThrottled as exc:
+            raise HTTPException(429, str(exc)) from None
+        except AccountError as exc:
+            return JSONResponse({"detail": str(exc), "code_required": True}, status_code=401)
     token = accounts_service.start_session(session, settings=settings, user=user)
     set_login_cookie(response, request=request, settings=settings, token=token)
     return UserRead.model_validate(user, from_attributes=True)

@@ -11,7 +11,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.rules import Actor, Role
 from popliteal.web.deps import SESSION_COOKIE, DbSession, client_address
-from popliteal.web.errors import Forbidden, LoginRequired
+from popliteal.web.errors import Forbidden, LoginRequired, TwoStepSetupRequired
 
 
 def get_optional_user(request: Request, session: DbSession) -> User | None:
@@ -21,7 +21,13 @@ def get_optional_user(request: Request, session: DbSession) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    user = accounts_service.user_for_token(session, token)
+    try:
+        user = accounts_service.user_for_token(
+            session, token, staff_idle_minutes=request.app.state.settings.staff_idle_minutes
+        )
+    except accounts_service.IdleTimeout as exc:
+        request.state.idle_timeout = str(exc)  # get_signed_in_user says why
+        return None
     if user is not None:
         # Keep its loaded attributes: error pages render after get_db rolled back and closed.
         session.expunge(user)
@@ -32,9 +38,24 @@ def get_optional_user(request: Request, session: DbSession) -> User | None:
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
-def get_current_user(user: OptionalUser) -> User:
+def get_signed_in_user(request: Request, user: OptionalUser) -> User:
+    """The signed-in user, even a staff member who must still set up two-step sign-in."""
     if user is None:
-        raise LoginRequired()
+        idle = getattr(request.state, "idle_timeout", None)
+        raise LoginRequired(idle, reason="idle") if idle else LoginRequired()
+    return user
+
+
+SignedInUser = Annotated[User, Depends(get_signed_in_user)]
+
+
+def get_current_user(session: DbSession, user: SignedInUser) -> User:
+    """The signed-in user; a staff member whose clinic requires two-step sign-in and who has
+    not set it up is sent to do so before anything else."""
+    if user.is_staff and not user.has_mfa:
+        clinic = session.get(Clinic, user.clinic_id)
+        if clinic is not None and clinic.require_staff_mfa:
+            raise TwoStepSetupRequired()
     return user
 
 

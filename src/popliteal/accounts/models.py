@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from popliteal.clock import utcnow, zone
 from popliteal.db import Base, UTCDateTime
@@ -33,6 +34,8 @@ class Clinic(Base):
     preferred_instrument: Mapped[str] = mapped_column(
         String(8), default="koos", server_default="koos"
     )
+    # Staff must sign in with a code from an authenticator app too (accounts/mfa.py).
+    require_staff_mfa: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -62,6 +65,16 @@ class User(Base):
     profession: Mapped[str | None] = mapped_column(String(40), default=None)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-step sign-in (accounts/mfa.py): the TOTP secret, encrypted with the server's key;
+    # set while enrolling, in use once `totp_enabled_at` is set. `totp_last_step` is the time
+    # step of the last accepted code: a code is good once only.
+    totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    @property
+    def has_mfa(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_staff(self) -> bool:
@@ -97,6 +110,10 @@ class LoginSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Last request seen, for the staff idle timeout (None: not since created_at).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Password right, code still to come: such a session signs nobody in (accounts/mfa.py).
+    pending_mfa: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class LoginAttempt(Base):
@@ -113,6 +130,19 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     success: Mapped[bool] = mapped_column(default=False)
+
+
+class RecoveryCode(Base):
+    """A single-use code to sign in without the authenticator app; only its hash is kept.
+    `selector` (the code's first characters) finds the one row to check."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    selector: Mapped[str] = mapped_column(String(8))
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class AuditEvent(Base):

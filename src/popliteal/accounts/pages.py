@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from popliteal.accounts import passwords
+from popliteal.accounts import passwords, rules
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentActor, OptionalUser, get_optional_user
+from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError
 from popliteal.web.deps import SESSION_COOKIE, CsrfProtected, DbSession, SettingsDep, client_address
 from popliteal.web.forms import FormModel
@@ -19,10 +21,17 @@ from popliteal.web.session_cookie import (
     clear_visitor_cookie,
     safe_next,
     set_login_cookie,
+    set_pending_login_cookie,
 )
 from popliteal.web.templating import render
 
 router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
+
+
+IDLE_NOTICE = (
+    "You were logged out because the page was not used for a while. "
+    "This keeps patients' records safe. Please log in again."
+)
 
 
 def home_for(role: str) -> str:
@@ -30,12 +39,15 @@ def home_for(role: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-async def read_login(request: Request, user: OptionalUser, next: str = "") -> Response:
+async def read_login(
+    request: Request, user: OptionalUser, next: str = "", reason: str = ""
+) -> Response:
     """Show the login form (or go on if already logged in)."""
     if user is not None:
         return RedirectResponse(safe_next(next, home_for(user.role)), status_code=303)
+    notice = IDLE_NOTICE if reason == "idle" else None
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, "login.html", {"next": next, "error": None, "email": ""}
+        request, "login.html", {"next": next, "error": None, "email": "", "notice": notice}
     )
 
 
@@ -77,6 +89,20 @@ def create_login(
             {"next": form.next, "error": str(exc), "email": form.email},
             status_code=400,
         )
+    if user.has_mfa:  # the password was right; the session starts after the code
+        pending = accounts_service.start_session(
+            session, settings=settings, user=user, pending_mfa=True
+        )
+        target = "/login/code?" + urlencode({"next": safe_next(form.next, home_for(user.role))})
+        response = RedirectResponse(target, status_code=303)
+        set_pending_login_cookie(
+            response,
+            request=request,
+            settings=settings,
+            token=pending,
+            minutes=accounts_service.PENDING_MFA_MINUTES,
+        )
+        return response
     token = accounts_service.start_session(session, settings=settings, user=user)
     response = RedirectResponse(safe_next(form.next, home_for(user.role)), status_code=303)
     set_login_cookie(response, request=request, settings=settings, token=token)
@@ -98,7 +124,15 @@ def create_logout(request: Request, session: DbSession) -> Response:
 @router.get("/account/password", response_class=HTMLResponse, include_in_schema=False)
 def read_password_page(request: Request, actor: CurrentActor) -> Response:
     """The form to change your password."""
-    return render(request, "account_password.html", {"error": None, "saved": False})
+    return _password_page(request, actor, error=None, saved=False)
+
+
+def _password_page(
+    request: Request, actor: Actor, *, error: str | None, saved: bool, status: int = 200
+) -> Response:
+    shortest = rules.min_password_length(actor.role)
+    ctx = {"error": error, "saved": saved, "shortest": shortest}
+    return render(request, "account_password.html", ctx, status)
 
 
 class PasswordForm(FormModel):
@@ -117,7 +151,7 @@ def update_password(
     """Change your password; other browsers where you are logged in are logged out."""
     if form.new_password != form.repeat_password:
         error = "the two new passwords are not the same"
-        return render(request, "account_password.html", {"error": error, "saved": False}, 400)
+        return _password_page(request, actor, error=error, saved=False, status=400)
     try:
         passwords.change_password(
             session,
@@ -127,5 +161,5 @@ def update_password(
             keep_token=request.cookies.get(SESSION_COOKIE),
         )
     except AccountError as exc:
-        return render(request, "account_password.html", {"error": str(exc), "saved": False}, 400)
-    return render(request, "account_password.html", {"error": None, "saved": True})
+        return _password_page(request, actor, error=str(exc), saved=False, status=400)
+    return _password_page(request, actor, error=None, saved=True)

@@ -25,7 +25,9 @@ def change_password(
             raise NotAllowed("no such account")
         if not verify_password(current, user.password_hash):
             raise AccountError("your current password is not right")
-        problem = rules.password_problem(new, email=user.email, name=user.display_name)
+        problem = rules.password_problem(
+            new, email=user.email, name=user.display_name, role=user.role
+        )
         if problem:
             raise AccountError(problem)
         if new == current:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -9,7 +11,17 @@ from enum import StrEnum
 from popliteal.errors import NotAllowed
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# NIST SP 800-63B 5.1.1 / OWASP ASVS 2.1.1: at least 12 characters for accounts that open
+# every patient's record (clinicians, administrators); 10 for a person's own account. Long
+# phrases are welcome: up to MAX_PASSWORD_LENGTH (ASVS 2.1.2 asks for at least 64).
 MIN_PASSWORD_LENGTH = 10
+MIN_STAFF_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+
+def min_password_length(role: str) -> int:
+    """The shortest password this role may choose."""
+    return MIN_STAFF_PASSWORD_LENGTH if role in ("clinician", "admin") else MIN_PASSWORD_LENGTH
 
 
 def normalise_email(email: str) -> str:
@@ -61,12 +73,18 @@ COMMON_PASSWORDS = frozenset(
 MIN_DISTINCT_CHARACTERS = 5
 
 
-def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+def password_problem(
+    password: str, *, email: str = "", name: str = "", role: str = "patient"
+) -> str | None:
     """Why this password is too easy to guess (OWASP ASVS 2.1), or None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"the password needs at least {MIN_PASSWORD_LENGTH} characters"
-    if len(password) > 256:
-        return "the password is too long (256 characters at most)"
+    shortest = min_password_length(role)
+    if len(password) < shortest:
+        return (
+            f"the password needs at least {shortest} characters: "
+            "a few words you will remember work well"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"the password is too long ({MAX_PASSWORD_LENGTH} characters at most)"
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or password.isdigit():
         return "this password is one of the most common ones: choose a longer phrase"
@@ -120,26 +138,81 @@ def may_see_patient(actor: Actor, *, patient_id: int, patient_clinic_id: int) ->
     return actor.patient_id == patient_id
 
 
-# Failures of one account from all addresses together before it is throttled for everyone:
-# this many times the per-address limit. One address can no longer lock a clinician out (its
-# own guesses are throttled after `max_account`), while guessing spread over many addresses
-# is still bounded per account.
+# Growing delays instead of a lock (OWASP ASVS 2.2.1, NIST SP 800-63B 5.2.2). After the free
+# failures of a scope, each further failure doubles the wait before the next try, from
+# FIRST_DELAY_SECONDS up to the scope's cap. Guessing from one address slows to one try per
+# window; the account-wide wait, which the real owner shares, stays short (ACCOUNT_DELAY_CAP)
+# so nobody can lock a clinician out, yet it bounds guessing spread over many addresses.
 ACCOUNT_TOTAL_FACTOR = 10
+FIRST_DELAY_SECONDS = 30
+ACCOUNT_DELAY_CAP_SECONDS = 60
 
 
-def login_throttled(
+def growing_delay(failures: int, *, free: int, first: int, cap: int) -> int:
+    """Seconds to wait after the last failure: 0 while `failures` < `free`, then `first`,
+    doubling with each further failure, never more than `cap`."""
+    if failures < free:
+        return 0
+    return min(cap, first << min(failures - free, 20))
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Recent failed logins of one scope: how many, and the latest one's age in seconds."""
+
+    count: int
+    seconds_since_last: float
+
+
+def login_wait_seconds(
     *,
-    failures_for_account_here: int,
-    failures_for_account: int,
-    failures_for_address: int,
+    account_here: Failures,
+    account: Failures,
+    address: Failures,
     max_account: int,
     max_address: int,
-) -> bool:
-    """Throttled when this address failed this account `max_account` times, or failed any
-    accounts `max_address` times, or the account failed from all addresses together
-    ACCOUNT_TOTAL_FACTOR times `max_account` (all within the window)."""
-    return (
-        failures_for_account_here >= max_account
-        or failures_for_address >= max_address
-        or failures_for_account >= max_account * ACCOUNT_TOTAL_FACTOR
+    window_seconds: int,
+) -> int:
+    """Seconds left before this account may try again from this address (0: go ahead).
+
+    The pair (account, address) and the address get `max_account` and `max_address` free
+    failures; the account from everywhere together ACCOUNT_TOTAL_FACTOR times `max_account`.
+    """
+    scopes = (
+        (account_here, max_account, FIRST_DELAY_SECONDS, window_seconds),
+        (address, max_address, FIRST_DELAY_SECONDS, window_seconds),
+        (
+            account,
+            max_account * ACCOUNT_TOTAL_FACTOR,
+            min(FIRST_DELAY_SECONDS, ACCOUNT_DELAY_CAP_SECONDS),
+            ACCOUNT_DELAY_CAP_SECONDS,
+        ),
     )
+    waits = [
+        growing_delay(f.count, free=free, first=first, cap=cap) - f.seconds_since_last
+        for f, free, first, cap in scopes
+    ]
+    longest = max(waits)
+    return math.ceil(longest) if longest > 0 else 0
+
+
+def wait_words(seconds: int) -> str:
+    """A wait in plain words: "30 seconds", "2 minutes"."""
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minutes"
+
+
+def network_of(address: str) -> str:
+    """The network an address belongs to for rate limits: its /24 (IPv4) or /64 (IPv6). One
+    home, office or phone carrier's customer gets many addresses of one such block, so
+    limits per address alone are dodged by stepping through it. Not an IP: itself."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 64
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))

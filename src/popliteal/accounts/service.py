@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import rules
@@ -24,6 +24,8 @@ from popliteal.accounts.models import (
     User,
 )
 from popliteal.accounts.rules import Actor, Role
+from popliteal.accounts.throttle import LoginThrottled as LoginThrottled
+from popliteal.accounts.throttle import check_login_wait
 from popliteal.clock import utcnow, zone
 from popliteal.config import Settings
 from popliteal.db import reading, transaction
@@ -36,10 +38,6 @@ from popliteal.errors import AccountError, NotAllowed, NotSetUp
 _hasher = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1),))
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-class LoginThrottled(AccountError):
-    pass
 
 
 EMAIL_TAKEN = "an account with this email already exists"
@@ -78,7 +76,7 @@ def create_user(
 ) -> User:
     """Create a user after checking the email and password; raise AccountError if not fit."""
     problem = rules.email_problem(email) or rules.password_problem(
-        password, email=email, name=display_name
+        password, email=email, name=display_name, role=role
     )
     if problem:
         raise AccountError(problem)
@@ -100,34 +98,6 @@ def create_user(
     return user
 
 
-def _recent_failures(
-    session: Session, *, since: datetime, email: str, address: str
-) -> tuple[int, int, int]:
-    """Recent failures of this account from this address, of this account from anywhere, and
-    of this address for any account."""
-    by_account_here = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            LoginAttempt.email == email,
-            LoginAttempt.address == address,
-            LoginAttempt.at >= since,
-            ~LoginAttempt.success,
-        )
-    )
-    by_account = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.email == email, LoginAttempt.at >= since, ~LoginAttempt.success)
-    )
-    by_address = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.address == address, LoginAttempt.at >= since, ~LoginAttempt.success)
-    )
-    return int(by_account_here or 0), int(by_account or 0), int(by_address or 0)
-
-
 def _serialise_attempts(session: Session, *, email: str, address: str) -> None:
     """Make concurrent logins for one account or address count one after another.
 
@@ -146,29 +116,17 @@ def authenticate(
 ) -> User:
     """Check the credentials, recording the attempt; raise LoginThrottled or AccountError.
 
-    Limits count failures in a sliding window per account and per address, in the database,
-    so they hold across several servers and under concurrent requests: the attempt is counted
-    and recorded as a failure in one short serialised transaction, the (slow) password check
-    runs outside it, and a success is marked afterwards.
+    Failures are counted in a sliding window per account and per address, in the database,
+    so limits hold across several servers and under concurrent requests: the attempt is
+    checked and recorded as a failure in one short serialised transaction, the (slow) password
+    check runs outside it, and a success is marked afterwards. Past a few failures each try
+    must wait longer (rules.login_wait_seconds): growing delays, never a lock for everyone.
     """
     email = rules.normalise_email(email)
     now = utcnow()
-    since = now - timedelta(minutes=settings.login_window_minutes)
     with transaction(session):
         _serialise_attempts(session, email=email, address=address)
-        by_account_here, by_account, by_address = _recent_failures(
-            session, since=since, email=email, address=address
-        )
-        if rules.login_throttled(
-            failures_for_account_here=by_account_here,
-            failures_for_account=by_account,
-            failures_for_address=by_address,
-            max_account=settings.login_max_failures_account,
-            max_address=settings.login_max_failures_address,
-        ):
-            raise LoginThrottled(
-                f"too many failed logins: try again in {settings.login_window_minutes} minutes"
-            )
+        check_login_wait(session, settings=settings, email=email, address=address)
         user = session.scalar(select(User).where(User.email == email))
         attempt = LoginAttempt(email=email, address=address, at=now, success=False)
         session.add(attempt)
@@ -180,29 +138,68 @@ def authenticate(
     return user
 
 
-def start_session(session: Session, *, settings: Settings, user: User) -> str:
-    """Create a login session and return the cookie token (only its hash is stored)."""
+# A password-only session waiting for the second-step code lives this long.
+PENDING_MFA_MINUTES = 5
+# The idle clock is written back at most this often: not one write per request.
+LAST_SEEN_RESOLUTION = timedelta(seconds=30)
+
+
+def start_session(
+    session: Session, *, settings: Settings, user: User, pending_mfa: bool = False
+) -> str:
+    """Create a login session and return the cookie token (only its hash is stored). A
+    `pending_mfa` one signs nobody in: it only lets the second step find the account."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    lifetime = (
+        timedelta(minutes=PENDING_MFA_MINUTES)
+        if pending_mfa
+        else timedelta(hours=settings.session_hours)
+    )
     with transaction(session):
         session.add(
             LoginSession(
                 token_hash=token_hash(token),
                 user_id=user.id,
                 created_at=now,
-                expires_at=now + timedelta(hours=settings.session_hours),
+                last_seen_at=now,
+                expires_at=now + lifetime,
+                pending_mfa=pending_mfa,
             )
         )
         session.execute(delete(LoginSession).where(LoginSession.expires_at < now))
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+class IdleTimeout(AccountError):
+    """A staff session unused for longer than the idle limit: it has ended."""
+
+    status_code = 401
+
+
+def user_for_token(session: Session, token: str, *, staff_idle_minutes: int = 0) -> User | None:
+    """The signed-in user of this cookie token, or None (unknown, expired, second step still
+    due). A staff session unused for `staff_idle_minutes` (0: no limit) ends: IdleTimeout.
+    Each use slides the idle clock on; the absolute limit (expires_at) stays."""
     row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
-    if row is None or row.expires_at <= utcnow():
+    now = utcnow()
+    if row is None or row.expires_at <= now or row.pending_mfa:
         return None
     user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if user.is_staff and staff_idle_minutes > 0:
+        last_seen = row.last_seen_at or row.created_at
+        if now - last_seen >= timedelta(minutes=staff_idle_minutes):
+            # Kept (never slid on again) until it expires, so every later request says why.
+            raise IdleTimeout(
+                f"you were logged out after {staff_idle_minutes} minutes without activity: "
+                "log in again"
+            )
+        if now - last_seen >= LAST_SEEN_RESOLUTION:
+            with transaction(session):
+                row.last_seen_at = now
+    return user
 
 
 def end_session(session: Session, token: str) -> None:

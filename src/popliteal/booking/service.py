@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from popliteal.accounts import rules as accounts_rules
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import AuditEvent, Clinic, User
 from popliteal.accounts.rules import Actor, Role
@@ -190,25 +191,35 @@ PATIENT_BUSY = "You already have a visit at this time. Pick another time, or cha
 # Visits booked with a new account from one address in an hour, before it must wait: a family
 # or a clinic's front desk books a few; 80 throwaway accounts had emptied ten days of slots.
 NEW_ACCOUNT_BOOKINGS_PER_HOUR = 5
+# The same from one network (a /24 or /64: accounts_rules.network_of), so stepping through the
+# addresses of one block does not dodge the limit; a campus or carrier shares one, hence more.
+NEW_ACCOUNT_BOOKINGS_PER_NETWORK_HOUR = 10
 
 
 def _limit_new_accounts(session: Session, *, client_address: str, now: datetime) -> None:
-    """Refuse a booking with a new account when this address booked too many in the hour."""
+    """Refuse a booking with a new account when this address, or its network, booked too many
+    in the hour."""
     if not client_address:
         return
-    recent = session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
+    # The hour's new-account bookings are few (the limit keeps them so): networks are
+    # compared here, as the textual forms of IPv6 addresses do not share prefixes in SQL.
+    addresses = session.scalars(
+        select(AuditEvent.address)
         .join(User, User.id == AuditEvent.actor_user_id)
         .where(
             AuditEvent.entity == "appointment",
             AuditEvent.action == "create",
-            AuditEvent.address == client_address,
             AuditEvent.at >= now - timedelta(hours=1),
             User.created_at >= now - timedelta(hours=1),
         )
-    )
-    if (recent or 0) >= NEW_ACCOUNT_BOOKINGS_PER_HOUR:
+    ).all()
+    network = accounts_rules.network_of(client_address)
+    same_address = sum(1 for a in addresses if a == client_address)
+    same_network = sum(1 for a in addresses if accounts_rules.network_of(a) == network)
+    if (
+        same_address >= NEW_ACCOUNT_BOOKINGS_PER_HOUR
+        or same_network >= NEW_ACCOUNT_BOOKINGS_PER_NETWORK_HOUR
+    ):
         raise TooManyNewAccounts(
             "too many visits were booked with new accounts from this network in the last "
             "hour: log in to an account you have, or try again later"

@@ -23,8 +23,17 @@ log = logging.getLogger("popliteal")
 class LoginRequired(Exception):
     """Raised by the auth dependencies; pages redirect to the login page, the API says 401."""
 
-    def __init__(self, message: str = "log in to continue") -> None:
+    def __init__(self, message: str = "log in to continue", *, reason: str = "") -> None:
         self.message = message
+        self.reason = reason  # "idle": the login page says why the person must log in again
+
+
+class TwoStepSetupRequired(Exception):
+    """The clinic requires two-step sign-in and this staff member has not set it up: pages
+    go to the set-up page before anything else, the API says 403."""
+
+    PAGE = "/account/two-step"
+    message = "your clinic asks staff to use two-step sign-in: set it up first at /account/two-step"
 
 
 class Forbidden(Exception):
@@ -63,9 +72,23 @@ def install(app: FastAPI) -> None:
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
-        from urllib.parse import quote
+        from urllib.parse import quote, urlsplit
 
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        reason = f"&reason={exc.reason}" if exc.reason else ""
+        if request.headers.get("hx-request") == "true":
+            # An htmx fragment (a search, a form part) must not swap the login page into the
+            # page: the whole browser goes to it, back to the page after.
+            current = urlsplit(request.headers.get("hx-current-url", ""))
+            target = (current.path or "/") + (f"?{current.query}" if current.query else "")
+            url = f"/login?next={quote(target, safe='')}{reason}"
+            return Response(status_code=204, headers={"HX-Redirect": url})
+        return RedirectResponse(f"/login?next={quote(target, safe='')}{reason}", status_code=303)
+
+    @app.exception_handler(TwoStepSetupRequired)
+    async def _two_step_setup(request: Request, exc: TwoStepSetupRequired) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": exc.message}, status_code=403)
+        return RedirectResponse(exc.PAGE, status_code=303)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

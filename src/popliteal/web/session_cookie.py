@@ -42,6 +42,28 @@ def set_login_cookie(
     )
 
 
+# The password step of a two-step login: names a pending session that signs nobody in.
+PENDING_LOGIN_COOKIE = "popliteal_mfa"
+
+
+def set_pending_login_cookie(
+    response: Response, *, request: Request, settings: Settings, token: str, minutes: int
+) -> None:
+    response.set_cookie(
+        PENDING_LOGIN_COOKIE,
+        token,
+        max_age=minutes * 60,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies or request.url.scheme == "https",
+        path="/login",
+    )
+
+
+def clear_pending_login_cookie(response: Response) -> None:
+    response.delete_cookie(PENDING_LOGIN_COOKIE, path="/login")
+
+
 def clear_login_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
