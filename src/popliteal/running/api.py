@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +22,7 @@ from popliteal.running.schemas import (
     Surface,
     UnitUpdate,
 )
+from popliteal.running.sports import Sport
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["running"])
@@ -120,6 +122,7 @@ def _import(
     patient_id: int,
     uploads: tuple[list[tuple[str, bytes]], list[ImportSkipped]],
     surface: Surface | None,
+    sport: Sport | None,
 ) -> ImportResult:
     good, too_big = uploads
     result = running_service.import_files(
@@ -128,8 +131,16 @@ def _import(
         patient_id=patient_id,
         files=good,
         surface=surface,
+        sport=sport or "running",
     )
     result.rejected[:0] = too_big
+    return result
+
+
+def _answer(result: ImportResult) -> ImportResult | JSONResponse:
+    """422 when every file was refused, so a program sees the failure; the body is the same."""
+    if result.rejected and not result.imported and not result.duplicates:
+        return JSONResponse(result.model_dump(mode="json"), status_code=422)
     return result
 
 
@@ -139,6 +150,10 @@ def _check_patient(session: Any, actor: Actor, patient_id: int) -> None:
 
 Files = Annotated[list[UploadFile], File(description="GPX, TCX or FIT files")]
 SurfaceForm = Annotated[Surface | None, Form(description="the surface of these runs")]
+SportForm = Annotated[
+    Sport | None,
+    Form(description="what the files recorded, used when a file does not say (default running)"),
+]
 
 
 @router.get("/me/running", response_model=RunningRead)
@@ -168,10 +183,19 @@ async def import_my_activities(
     settings: SettingsDep,
     actor: CurrentPatient,
     surface: SurfaceForm = None,
-) -> ImportResult:
-    """Import GPX, TCX or FIT files; each file is reported as imported, duplicate or rejected."""
+    sport: SportForm = None,
+) -> ImportResult | JSONResponse:
+    """Import GPX, TCX or FIT files; each file is reported as imported, duplicate or rejected.
+
+    Rides, swims and rows are kept as cross-training and not counted as running. Every file
+    is read before the database is written, in one short transaction."""
+    await run_in_threadpool(_check_patient, session, actor, actor.own_patient_id)
     uploads = await read_uploads(request, files, settings.max_upload_bytes)
-    return await run_in_threadpool(_import, session, actor, actor.own_patient_id, uploads, surface)
+    return _answer(
+        await run_in_threadpool(
+            _import, session, actor, actor.own_patient_id, uploads, surface, sport
+        )
+    )
 
 
 @router.put("/me/distance-unit", response_model=UnitUpdate)
@@ -217,11 +241,14 @@ async def import_patient_activities(
     settings: SettingsDep,
     actor: CurrentClinician,
     surface: SurfaceForm = None,
-) -> ImportResult:
+    sport: SportForm = None,
+) -> ImportResult | JSONResponse:
     """Import a patient's watch files (e.g. brought to a visit)."""
     await run_in_threadpool(_check_patient, session, actor, patient_id)
     uploads = await read_uploads(request, files, settings.max_upload_bytes)
-    return await run_in_threadpool(_import, session, actor, patient_id, uploads, surface)
+    return _answer(
+        await run_in_threadpool(_import, session, actor, patient_id, uploads, surface, sport)
+    )
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityRead)

@@ -30,6 +30,7 @@ from popliteal.running.schemas import (
     ImportSkipped,
     Unit,
 )
+from popliteal.running.sports import SPORT_NAMES
 from popliteal.sessions.pages import short_day
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
 from popliteal.web.forms import Posted, PostedForm, parse_pain
@@ -113,6 +114,7 @@ def running_context(kb: Knowledge, view: running_service.RunningView) -> dict[st
             for f in report.flags
         },
         "surface_names": SURFACE_NAMES,
+        "sport_names": SPORT_NAMES,
         "action_text": ACTION_TEXT,
         "levels": levels,
         "short_day": short_day,
@@ -201,10 +203,17 @@ async def import_my_runs(
     request: Request, session: DbSession, kb: Kb, settings: SettingsDep, actor: CurrentPatient
 ) -> Response:
     """Import GPX, TCX or FIT files from a watch or phone; each file is reported by name."""
+    # Signing in opened a transaction (on SQLite, the write lock): end it before the upload
+    # streams in and is parsed, so nobody else waits for this import.
+    await run_in_threadpool(
+        running_service.check_patient, session, actor=actor, patient_id=actor.own_patient_id
+    )
     form = await request.form()
     uploads = [v for v in form.getlist("files") if isinstance(v, UploadFile) and v.filename]
     surface = form.get("surface")
     surface = surface if isinstance(surface, str) and surface in SURFACE_NAMES else None
+    chosen = form.get("sport")
+    sport = chosen if isinstance(chosen, str) and chosen in SPORT_NAMES else "running"
     errors: list[str] = []
     if not uploads:
         errors.append("Choose one or more files to import.")
@@ -239,6 +248,7 @@ async def import_my_runs(
             patient_id=actor.own_patient_id,
             files=files,
             surface=surface,
+            sport=sport,
         )
         result.rejected[:0] = too_big
         status = 400 if not result.imported and result.rejected else 200
