@@ -57,6 +57,7 @@ class RunningRead(BaseModel):
     walk_run_in_plan: bool
     walk_run: WalkRunRead | None
     activities: list[ActivityRead]
+    cross_training: list[ActivityRead] = []
 
 
 def _running(view: running_service.RunningView) -> RunningRead:
@@ -81,6 +82,7 @@ def _running(view: running_service.RunningView) -> RunningRead:
             preferred_surfaces=list(advice.preferred_surfaces),
         ),
         activities=view.activities,
+        cross_training=view.cross_training,
     )
 
 
