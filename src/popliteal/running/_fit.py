@@ -158,6 +158,8 @@ def read_fit(data: bytes) -> Recording:
                             ascent,
                         )
                     )
+    except Unreadable:
+        raise
     except fitdecode.FitHeaderError:
         raise Unreadable("is not a valid FIT file (its header is damaged)") from None
     except fitdecode.FitCRCError:
