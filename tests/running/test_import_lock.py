@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from popliteal.demo import PATIENT
-from popliteal.running import _fit, _gpx, _tcx, importers
+from popliteal.running import _fit, _gpx, _parsing, _tcx, importers
 from tests.accounts.factories import PASSWORD, add_patient
 from tests.conftest import api_csrf, csrf_from, login
 from tests.running import factories as f
@@ -94,3 +94,26 @@ def test_a_file_with_more_points_than_a_day_of_recording_is_refused(
     (reason,) = refused.json()["rejected"]
     assert reason["file"] == name
     assert "more than a watch records in a day" in reason["reason"]
+
+
+def test_files_are_parsed_in_a_worker_process(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In production the parse runs in a worker process, so its long C calls (expat reads a
+    whole file in one) never hold the server's interpreter lock."""
+    monkeypatch.setattr(_parsing, "use_process", True)
+    login(client, PATIENT.email, PATIENT.password)
+    api_csrf(client)
+    try:
+        answer = client.post(
+            "/api/me/activities/import",
+            files=[
+                ("files", ("run.fit", sample_fit(5.0, start=yesterday()), "x")),
+                ("files", ("bad.gpx", b"<gpx><trk>", "x")),
+            ],
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert [a["file_name"] for a in body["imported"]] == ["run.fit"]
+        assert body["rejected"][0]["reason"].startswith("is truncated or corrupt")
+        assert _parsing._pool is not None  # the worker did the reading
+    finally:
+        _parsing.shutdown()

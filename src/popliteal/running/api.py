@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
@@ -18,7 +19,6 @@ from popliteal.running.schemas import (
     ActivityRead,
     ActivityUpdate,
     ImportResult,
-    ImportSkipped,
     Surface,
     UnitUpdate,
 )
@@ -86,13 +86,14 @@ def _running(view: running_service.RunningView) -> RunningRead:
     )
 
 
-async def read_uploads(
+def upload_sources(
     request: Request, files: list[UploadFile], max_bytes: int
-) -> tuple[list[tuple[str, bytes]], list[ImportSkipped]]:
-    """The uploaded files' bytes; a file over the limit is refused without reading it whole.
+) -> list[tuple[str, running_service.FileSource]]:
+    """Each uploaded file's name and a reader of its bytes, called when the file's turn comes.
 
-    The request size is checked first (Content-Length); the multipart parser spools each file
-    to disk, and `read_capped` stops at the first byte over the per-file limit.
+    The request size is checked first (Content-Length); the multipart parser has spooled each
+    file to disk, `read_capped` stops at the first byte over the per-file limit, and only one
+    file's bytes are in memory at a time.
     """
     declared = request.headers.get("content-length", "")
     limit = max_bytes * FILES_PER_LIMIT
@@ -103,40 +104,29 @@ async def read_uploads(
         raise HTTPException(422, "choose at least one file")
     if len(files) > MAX_FILES:
         raise HTTPException(422, f"send at most {MAX_FILES} files at once")
-    good: list[tuple[str, bytes]] = []
-    too_big: list[ImportSkipped] = []
-    for upload in files:
-        name = (upload.filename or "upload").rsplit("/", 1)[-1][:255] or "upload"
-        try:
-            good.append(
-                (name, importers.read_capped(upload.file, filename=name, max_bytes=max_bytes))
-            )
-        except importers.ImportProblem as exc:
-            too_big.append(ImportSkipped(file=name, reason=exc.problem))
-        finally:
-            await upload.close()
-    return good, too_big
+    return [
+        (name, partial(importers.read_capped, upload.file, filename=name, max_bytes=max_bytes))
+        for upload in files
+        for name in [(upload.filename or "upload").rsplit("/", 1)[-1][:255] or "upload"]
+    ]
 
 
 def _import(
     session: Any,
     actor: Actor,
     patient_id: int,
-    uploads: tuple[list[tuple[str, bytes]], list[ImportSkipped]],
+    sources: list[tuple[str, running_service.FileSource]],
     surface: Surface | None,
     sport: Sport | None,
 ) -> ImportResult:
-    good, too_big = uploads
-    result = running_service.import_files(
+    return running_service.import_files(
         session,
         actor=actor,
         patient_id=patient_id,
-        files=good,
+        files=sources,
         surface=surface,
         sport=sport or "running",
     )
-    result.rejected[:0] = too_big
-    return result
 
 
 def _answer(result: ImportResult) -> ImportResult | JSONResponse:
@@ -192,10 +182,10 @@ async def import_my_activities(
     Rides, swims and rows are kept as cross-training and not counted as running. Every file
     is read before the database is written, in one short transaction."""
     await run_in_threadpool(_check_patient, session, actor, actor.own_patient_id)
-    uploads = await read_uploads(request, files, settings.max_upload_bytes)
+    sources = upload_sources(request, files, settings.max_upload_bytes)
     return _answer(
         await run_in_threadpool(
-            _import, session, actor, actor.own_patient_id, uploads, surface, sport
+            _import, session, actor, actor.own_patient_id, sources, surface, sport
         )
     )
 
@@ -247,9 +237,9 @@ async def import_patient_activities(
 ) -> ImportResult | JSONResponse:
     """Import a patient's watch files (e.g. brought to a visit)."""
     await run_in_threadpool(_check_patient, session, actor, patient_id)
-    uploads = await read_uploads(request, files, settings.max_upload_bytes)
+    sources = upload_sources(request, files, settings.max_upload_bytes)
     return _answer(
-        await run_in_threadpool(_import, session, actor, patient_id, uploads, surface, sport)
+        await run_in_threadpool(_import, session, actor, patient_id, sources, surface, sport)
     )
 
 

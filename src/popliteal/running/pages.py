@@ -7,6 +7,7 @@ without JavaScript.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -27,7 +28,6 @@ from popliteal.running.schemas import (
     ActivityCreate,
     ActivityUpdate,
     ImportResult,
-    ImportSkipped,
     Unit,
 )
 from popliteal.running.sports import SPORT_NAMES
@@ -223,23 +223,20 @@ async def import_my_runs(
         return await run_in_threadpool(
             _page, request, session, kb, actor, errors=errors, status=400
         )
-    files: list[tuple[str, bytes]] = []
-    too_big: list[ImportSkipped] = []
-    for upload in uploads:
-        name = (upload.filename or "upload").rsplit("/", 1)[-1][:255]
-        try:
-            files.append(
-                (
-                    name,
-                    importers.read_capped(
-                        upload.file, filename=name, max_bytes=settings.max_upload_bytes
-                    ),
-                )
-            )
-        except importers.ImportProblem as exc:
-            too_big.append(ImportSkipped(file=name, reason=exc.problem))
-        finally:
-            await upload.close()
+    # Each file is read from its spooled copy when its turn comes (one in memory at a time).
+    files: list[tuple[str, running_service.FileSource]] = [
+        (
+            name,
+            partial(
+                importers.read_capped,
+                upload.file,
+                filename=name,
+                max_bytes=settings.max_upload_bytes,
+            ),
+        )
+        for upload in uploads
+        for name in [(upload.filename or "upload").rsplit("/", 1)[-1][:255]]
+    ]
 
     def work() -> Response:
         result = running_service.import_files(
@@ -250,11 +247,13 @@ async def import_my_runs(
             surface=surface,
             sport=sport,
         )
-        result.rejected[:0] = too_big
         status = 400 if not result.imported and result.rejected else 200
         return _page(request, session, kb, actor, imported=result, status=status)
 
-    return await run_in_threadpool(work)
+    try:
+        return await run_in_threadpool(work)
+    finally:
+        await form.close()
 
 
 @router.post("/my/running/runs/{activity_id}", response_class=HTMLResponse, include_in_schema=False)

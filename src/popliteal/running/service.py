@@ -7,7 +7,7 @@ and `popliteal load` agree. Every read or change of a person's runs is audited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import get_args
@@ -25,7 +25,7 @@ from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import service as plans_service
 from popliteal.plans.models import CarePlan, CarePlanVersion
-from popliteal.running import importers, return_to_run, rules, sports
+from popliteal.running import _parsing, importers, return_to_run, rules, sports
 from popliteal.running.models import Activity
 from popliteal.running.schemas import (
     ActivityCreate,
@@ -44,6 +44,8 @@ WALK_RUN_LIMIT = "walk_jog_plan"
 # Metrics look back a year at most: enough for every window the rules use (28 and 30 days).
 HISTORY_DAYS = 365
 SAME_RUN_WINDOW = importers.SAME_RUN_WINDOW
+# A file's bytes, or a function that reads them (and may raise ImportProblem, e.g. too big).
+FileSource = bytes | Callable[[], bytes]
 
 
 class RunningError(AccountError):
@@ -159,15 +161,18 @@ def _describe(a: Activity) -> str:
 
 
 def _parse_all(
-    files: Sequence[tuple[str, bytes]], *, now: datetime, sport: str
+    files: Sequence[tuple[str, FileSource]], *, now: datetime, sport: str
 ) -> tuple[list[importers.ParsedActivity], list[ImportSkipped]]:
-    """Parse and check every file with no database transaction open: on SQLite a transaction
-    holds the one write lock, and a large file takes seconds to read."""
+    """Read, parse and check every file with no database transaction open: on SQLite a
+    transaction holds the one write lock, and a large file takes seconds to read. A file given
+    as a function is read only when its turn comes, so one file's bytes are held at a time;
+    the parse itself runs in a worker process (running/_parsing.py)."""
     parsed: list[importers.ParsedActivity] = []
     rejected: list[ImportSkipped] = []
-    for name, data in files:
+    for name, source in files:
         try:
-            parsed += importers.parse_activities(name, data, now=now, sport=sport)
+            data = source() if callable(source) else source
+            parsed += _parsing.parse_activities(name, data, now=now, sport=sport)
         except importers.ImportProblem as exc:
             rejected.append(ImportSkipped(file=name, reason=exc.problem))
     return parsed, rejected
@@ -178,7 +183,7 @@ def import_files(
     *,
     actor: Actor,
     patient_id: int,
-    files: Sequence[tuple[str, bytes]],
+    files: Sequence[tuple[str, FileSource]],
     surface: str | None = None,
     sport: str = "running",
     now: datetime | None = None,
