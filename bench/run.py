@@ -60,6 +60,11 @@ def main() -> None:
     parser.add_argument(
         "--no-outcomes", action="store_true", help="skip the 100,000-row KOOS scoring benchmark"
     )
+    parser.add_argument(
+        "--no-import-lock",
+        action="store_true",
+        help="skip the 20 MB import under load and the largest upload's memory",
+    )
     args = parser.parse_args()
 
     kb = default_knowledge()
@@ -133,6 +138,14 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             bench_outcomes_score(Path(tmp))
+    if not args.no_import_lock:
+        import tempfile
+        from pathlib import Path
+
+        from import_lock import bench_import_lock
+
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_import_lock(Path(tmp))
     if not args.no_http:
         from http_load import report
 

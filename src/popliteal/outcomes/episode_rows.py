@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from popliteal.booking.models import Appointment, AppointmentType
@@ -215,7 +215,12 @@ def runs(session: Session, since: Mapping[int, date]) -> dict[int, list[Run]]:
                 Activity.pain_next_morning,
                 Activity.walk_run_level,
             )
-            .where(Activity.patient_id.in_(ids), Activity.local_date >= earliest)
+            .where(
+                Activity.patient_id.in_(ids),
+                Activity.local_date >= earliest,
+                # rides, swims and rows are cross-training, not runs (running/sports.py)
+                or_(Activity.sport == "running", Activity.walk_run_level.is_not(None)),
+            )
             .order_by(Activity.id)
         ).all():
             yield (

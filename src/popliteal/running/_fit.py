@@ -5,12 +5,21 @@ from __future__ import annotations
 import io
 import math
 import struct
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import fitdecode  # type: ignore[import-untyped]
 
-from popliteal.running._track import Recording, Sample, Unreadable, as_utc
+from popliteal.running._track import (
+    MAX_POINTS,
+    TOO_MANY_POINTS,
+    Recording,
+    Sample,
+    Unreadable,
+    as_utc,
+)
+from popliteal.running.sports import FIT_TRANSITION, fit_sport
 
 # FIT stores latitude and longitude as "semicircles": 2**31 of them make 180 degrees.
 DEGREES_PER_SEMICIRCLE = 180 / 2**31
@@ -28,9 +37,50 @@ def _finite(value: Any) -> float | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Session:
+    sport: object
+    sub_sport: object
+    start: datetime | None
+    elapsed_s: float | None
+    distance_m: float | None
+    ascent_m: float | None
+
+
+def _parts(samples: list[Sample], sessions: list[_Session]) -> tuple[Recording, ...]:
+    """One recording per session of a multisport file (transitions left out), its records
+    being those timed within the session."""
+    parts = []
+    for s in sessions:
+        if str(s.sport).lower() == FIT_TRANSITION or s.start is None or s.elapsed_s is None:
+            continue
+        first = s.start.timestamp()
+        last = first + s.elapsed_s
+        inside = [p for p in samples if first <= p.t <= last]
+        if not inside:
+            continue
+        parts.append(
+            Recording(
+                segments=[inside],
+                device_distance_m=s.distance_m or None,
+                device_elapsed_s=s.elapsed_s,
+                device_start=s.start,
+                device_ascent_m=s.ascent_m,
+                sport=fit_sport(s.sport, s.sub_sport),
+            )
+        )
+    return tuple(parts)
+
+
 def read_fit(data: bytes) -> Recording:
-    """Collect the record messages and sum the session messages' totals."""
+    """Collect the record messages and sum the session messages' totals.
+
+    A file with several sessions (a triathlon: swim, ride, run) is split by session, so only
+    its running part counts as running."""
     samples: list[Sample] = []
+    sessions: list[_Session] = []
+    declared: list[tuple[object, object]] = []  # `sport` messages, for files whose session
+    # does not name one
     untimed = 0
     file_type: Any = None
     session_distance = session_elapsed = session_ascent = 0.0
@@ -48,7 +98,16 @@ def read_fit(data: bytes) -> Recording:
                     continue
                 if frame.name == "file_id":
                     file_type = frame.get_value("type", fallback=None)
+                elif frame.name == "sport":
+                    declared.append(
+                        (
+                            frame.get_value("sport", fallback=None),
+                            frame.get_value("sub_sport", fallback=None),
+                        )
+                    )
                 elif frame.name == "record":
+                    if len(samples) + untimed >= MAX_POINTS:
+                        raise Unreadable(TOO_MANY_POINTS)
                     fields = {field.name: field.value for field in frame.fields}
                     moment = fields.get("timestamp")
                     if not isinstance(moment, datetime):
@@ -71,21 +130,36 @@ def read_fit(data: bytes) -> Recording:
                     )
                 elif frame.name == "session":
                     fields = {field.name: field.value for field in frame.fields}
-                    if (value := _finite(fields.get("total_distance"))) is not None:
-                        session_distance += value
+                    distance = _finite(fields.get("total_distance"))
+                    elapsed = _finite(fields.get("total_elapsed_time"))
+                    ascent = _finite(fields.get("total_ascent"))
+                    if distance is not None:
+                        session_distance += distance
                         has_distance = True
-                    if (value := _finite(fields.get("total_elapsed_time"))) is not None:
-                        session_elapsed += value
+                    if elapsed is not None:
+                        session_elapsed += elapsed
                         has_elapsed = True
-                    if (value := _finite(fields.get("total_ascent"))) is not None:
-                        session_ascent += value
+                    if ascent is not None:
+                        session_ascent += ascent
                         has_ascent = True
                     start = fields.get("start_time")
-                    if isinstance(start, datetime):
-                        start = as_utc(start)
+                    start = as_utc(start) if isinstance(start, datetime) else None
+                    if start is not None:
                         session_start = (
                             start if session_start is None else min(session_start, start)
                         )
+                    sessions.append(
+                        _Session(
+                            fields.get("sport"),
+                            fields.get("sub_sport"),
+                            start,
+                            elapsed,
+                            distance,
+                            ascent,
+                        )
+                    )
+    except Unreadable:
+        raise
     except fitdecode.FitHeaderError:
         raise Unreadable("is not a valid FIT file (its header is damaged)") from None
     except fitdecode.FitCRCError:
@@ -104,10 +178,16 @@ def read_fit(data: bytes) -> Recording:
     device = session_distance if has_distance and session_distance > 0 else None
     if device is None and farthest > 0:
         device = farthest
+    named = [fit_sport(s.sport, s.sub_sport) for s in sessions] + [
+        fit_sport(sport, sub_sport) for sport, sub_sport in declared
+    ]
+    sport = next((s for s in named if s is not None), None)
     return Recording(
         segments=[samples],
         device_distance_m=device,
         device_elapsed_s=session_elapsed if has_elapsed else None,
         device_start=session_start,
         device_ascent_m=session_ascent if has_ascent else None,
+        sport=sport,
+        parts=_parts(samples, sessions) if len(sessions) > 1 else (),
     )

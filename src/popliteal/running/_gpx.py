@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import xml.parsers.expat
 
 import gpxpy
 import gpxpy.gpx
 from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden  # type: ignore[import-untyped]
 
-from popliteal.running._track import Recording, Sample, Unreadable, as_utc
+from popliteal.running._track import (
+    MAX_POINTS,
+    TOO_MANY_POINTS,
+    Recording,
+    Sample,
+    Unreadable,
+    as_utc,
+)
+from popliteal.running.sports import text_sport
+
+_TRACK_POINT = re.compile(r"<(?:[\w.\-]+:)?trkpt[\s>/]")
 
 UNSAFE_XML = (
     "contains a document type declaration (DTD) or entities, which are refused "
@@ -58,6 +69,9 @@ def read_gpx(data: bytes) -> Recording:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Unreadable("is not UTF-8 text, as a GPX file from a watch or app is") from None
+    # Counted before gpxpy builds an object per point: a crafted file is refused in a blink.
+    if sum(1 for _ in _TRACK_POINT.finditer(text)) > MAX_POINTS:
+        raise Unreadable(TOO_MANY_POINTS)
     check_safe_xml(text)
     try:
         gpx = gpxpy.parse(text)
@@ -66,6 +80,7 @@ def read_gpx(data: bytes) -> Recording:
 
     segments: list[list[Sample]] = []
     untimed = 0
+    sport = next((s for t in gpx.tracks if (s := text_sport(t.type)) is not None), None)
     for track in gpx.tracks:
         for segment in track.segments:
             samples: list[Sample] = []
@@ -89,4 +104,4 @@ def read_gpx(data: bytes) -> Recording:
         if untimed:
             raise Unreadable("has track points but no timestamps, so it cannot be dated")
         raise Unreadable("has no track points (an empty track, or only waypoints or a route)")
-    return Recording(segments=segments)
+    return Recording(segments=segments, sport=sport)

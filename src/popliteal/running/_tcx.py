@@ -10,7 +10,15 @@ import defusedxml.ElementTree  # type: ignore[import-untyped]
 from defusedxml.common import DefusedXmlException  # type: ignore[import-untyped]
 
 from popliteal.running._gpx import UNSAFE_XML
-from popliteal.running._track import Recording, Sample, Unreadable, as_utc
+from popliteal.running._track import (
+    MAX_POINTS,
+    TOO_MANY_POINTS,
+    Recording,
+    Sample,
+    Unreadable,
+    as_utc,
+)
+from popliteal.running.sports import text_sport
 
 
 def _local(tag: str) -> str:
@@ -57,11 +65,19 @@ def read_tcx(data: bytes) -> Recording:
     lap_total = 0.0
     farthest = 0.0
     untimed = 0
+    points = 0
+    sport = next(
+        (s for a in root.iter(f"{ns}Activity") if (s := text_sport(a.get("Sport"))) is not None),
+        None,
+    )
     for lap in root.iter(f"{ns}Lap"):
         lap_total += _number(lap.find(f"{ns}DistanceMeters"), "lap distance") or 0.0
         for track in lap.iter(f"{ns}Track"):
             samples: list[Sample] = []
             for point in track.iter(f"{ns}Trackpoint"):
+                points += 1
+                if points > MAX_POINTS:
+                    raise Unreadable(TOO_MANY_POINTS)
                 moment = _time(point.findtext(f"{ns}Time"))
                 if moment is None:
                     untimed += 1
@@ -92,4 +108,4 @@ def read_tcx(data: bytes) -> Recording:
     # The laps' sum is what the watch showed; some exporters leave it at zero, and then the
     # last trackpoint's running total is the device's figure.
     device = lap_total if lap_total > 0 else farthest if farthest > 0 else None
-    return Recording(segments=segments, device_distance_m=device)
+    return Recording(segments=segments, device_distance_m=device, sport=sport)

@@ -13,6 +13,8 @@ EARTH_RADIUS_M = 6_371_008.8
 # Faster than anyone runs (Bolt's fastest 10 m split was about 12.4 m/s): a point that implies
 # more is a GPS spike, not the runner.
 MAX_RUNNING_SPEED_M_S = 12.5
+# A bike, a car-assisted "ride" aside, goes faster downhill (about 25 m/s on a fast descent).
+MAX_OTHER_SPEED_M_S = 35.0
 # After this many impossible points in a row the earlier point, not the new ones, was wrong
 # (a bad first fix, or the watch resumed after a long walk with the timer off): start again there.
 REANCHOR_AFTER_POINTS = 5
@@ -24,6 +26,15 @@ MIN_MOVING_SPEED_M_S = 0.5
 # An altitude change counts as climbing only once it exceeds this (barometric altimeters are
 # within about a metre; GPS altitude is noisier and is still slightly over-counted).
 ELEVATION_HYSTERESIS_M = 3.0
+
+
+# A day of running (the longest a file may last) at one point a second is 86,400 points; a file
+# with far more is not one activity from a watch, and parsing it would take the server's time.
+MAX_POINTS = 200_000
+TOO_MANY_POINTS = (
+    f"has more than {MAX_POINTS:,} track points, more than a watch records in a day: "
+    "export one activity at a time"
+)
 
 
 class Unreadable(ValueError):
@@ -42,13 +53,18 @@ class Sample(NamedTuple):
 
 @dataclass(frozen=True)
 class Recording:
-    """A file's timed points by segment, and any totals the device wrote itself."""
+    """A file's timed points by segment, and any totals the device wrote itself.
+
+    `sport` is what the file says was recorded (None when it does not say). A multisport FIT
+    file also carries one `parts` entry per session (swim, ride, run), each with its points."""
 
     segments: list[list[Sample]]
     device_distance_m: float | None = None
     device_elapsed_s: float | None = None
     device_start: datetime | None = None
     device_ascent_m: float | None = None
+    sport: str | None = None
+    parts: tuple[Recording, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,9 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
 
 
-def track_distance(segment: Sequence[Sample]) -> tuple[float, float]:
+def track_distance(
+    segment: Sequence[Sample], max_speed: float = MAX_RUNNING_SPEED_M_S
+) -> tuple[float, float]:
     """Distance and moving time of one segment from its positions, spikes and jitter removed."""
     distance = 0.0
     moving = 0.0
@@ -98,7 +116,7 @@ def track_distance(segment: Sequence[Sample]) -> tuple[float, float]:
         # Speed is judged from the previous plausible point, not the last counted one: after a
         # long stop the last counted point is minutes old and would excuse any jump.
         jump = haversine_m(plausible[1], plausible[2], lat, lon)
-        if jump > MAX_RUNNING_SPEED_M_S * max(t - plausible[0], 0.0):
+        if jump > max_speed * max(t - plausible[0], 0.0):
             rejected += 1
             if rejected < REANCHOR_AFTER_POINTS:
                 continue
@@ -156,8 +174,14 @@ def elevation_gain(altitudes: Sequence[float]) -> float:
     return gain
 
 
-def summarise(recording: Recording) -> Summary:
-    """Work out start, distance, duration, moving time and climb, preferring the device's own."""
+def summarise(
+    recording: Recording, max_speed: float = MAX_RUNNING_SPEED_M_S, *, need_distance: bool = True
+) -> Summary:
+    """Work out start, distance, duration, moving time and climb, preferring the device's own.
+
+    `max_speed` is the fastest plausible speed for the sport (faster points are GPS spikes).
+    Without `need_distance` a file with no distance (an indoor row, a pool swim) gives 0 m:
+    its time is still worth keeping as cross-training."""
     samples = [s for segment in recording.segments for s in segment]
     if not samples:
         raise Unreadable("has no track points")
@@ -176,7 +200,7 @@ def summarise(recording: Recording) -> Summary:
         moving = sum(device_moving_time(segment) for segment in recording.segments)
     track_m = 0.0
     if has_positions and (moving is None or not recording.device_distance_m):
-        measured = [track_distance(segment) for segment in recording.segments]
+        measured = [track_distance(segment, max_speed) for segment in recording.segments]
         track_m = sum(m[0] for m in measured)
         if moving is None:
             moving = sum(m[1] for m in measured)
@@ -186,6 +210,8 @@ def summarise(recording: Recording) -> Summary:
         distance, source = recording.device_distance_m, "device"
     elif has_positions:
         distance, source = track_m, "track"
+    elif not need_distance:
+        distance, source = 0.0, "device"
     else:
         raise Unreadable(
             "has neither positions nor a recorded distance, so its distance is unknown"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -17,10 +19,10 @@ from popliteal.running.schemas import (
     ActivityRead,
     ActivityUpdate,
     ImportResult,
-    ImportSkipped,
     Surface,
     UnitUpdate,
 )
+from popliteal.running.sports import Sport
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["running"])
@@ -55,6 +57,7 @@ class RunningRead(BaseModel):
     walk_run_in_plan: bool
     walk_run: WalkRunRead | None
     activities: list[ActivityRead]
+    cross_training: list[ActivityRead] = []
 
 
 def _running(view: running_service.RunningView) -> RunningRead:
@@ -79,16 +82,18 @@ def _running(view: running_service.RunningView) -> RunningRead:
             preferred_surfaces=list(advice.preferred_surfaces),
         ),
         activities=view.activities,
+        cross_training=view.cross_training,
     )
 
 
-async def read_uploads(
+def upload_sources(
     request: Request, files: list[UploadFile], max_bytes: int
-) -> tuple[list[tuple[str, bytes]], list[ImportSkipped]]:
-    """The uploaded files' bytes; a file over the limit is refused without reading it whole.
+) -> list[tuple[str, running_service.FileSource]]:
+    """Each uploaded file's name and a reader of its bytes, called when the file's turn comes.
 
-    The request size is checked first (Content-Length); the multipart parser spools each file
-    to disk, and `read_capped` stops at the first byte over the per-file limit.
+    The request size is checked first (Content-Length); the multipart parser has spooled each
+    file to disk, `read_capped` stops at the first byte over the per-file limit, and only one
+    file's bytes are in memory at a time.
     """
     declared = request.headers.get("content-length", "")
     limit = max_bytes * FILES_PER_LIMIT
@@ -99,37 +104,35 @@ async def read_uploads(
         raise HTTPException(422, "choose at least one file")
     if len(files) > MAX_FILES:
         raise HTTPException(422, f"send at most {MAX_FILES} files at once")
-    good: list[tuple[str, bytes]] = []
-    too_big: list[ImportSkipped] = []
-    for upload in files:
-        name = (upload.filename or "upload").rsplit("/", 1)[-1][:255] or "upload"
-        try:
-            good.append(
-                (name, importers.read_capped(upload.file, filename=name, max_bytes=max_bytes))
-            )
-        except importers.ImportProblem as exc:
-            too_big.append(ImportSkipped(file=name, reason=exc.problem))
-        finally:
-            await upload.close()
-    return good, too_big
+    return [
+        (name, partial(importers.read_capped, upload.file, filename=name, max_bytes=max_bytes))
+        for upload in files
+        for name in [(upload.filename or "upload").rsplit("/", 1)[-1][:255] or "upload"]
+    ]
 
 
 def _import(
     session: Any,
     actor: Actor,
     patient_id: int,
-    uploads: tuple[list[tuple[str, bytes]], list[ImportSkipped]],
+    sources: list[tuple[str, running_service.FileSource]],
     surface: Surface | None,
+    sport: Sport | None,
 ) -> ImportResult:
-    good, too_big = uploads
-    result = running_service.import_files(
+    return running_service.import_files(
         session,
         actor=actor,
         patient_id=patient_id,
-        files=good,
+        files=sources,
         surface=surface,
+        sport=sport or "running",
     )
-    result.rejected[:0] = too_big
+
+
+def _answer(result: ImportResult) -> ImportResult | JSONResponse:
+    """422 when every file was refused, so a program sees the failure; the body is the same."""
+    if result.rejected and not result.imported and not result.duplicates:
+        return JSONResponse(result.model_dump(mode="json"), status_code=422)
     return result
 
 
@@ -139,6 +142,10 @@ def _check_patient(session: Any, actor: Actor, patient_id: int) -> None:
 
 Files = Annotated[list[UploadFile], File(description="GPX, TCX or FIT files")]
 SurfaceForm = Annotated[Surface | None, Form(description="the surface of these runs")]
+SportForm = Annotated[
+    Sport | None,
+    Form(description="what the files recorded, used when a file does not say (default running)"),
+]
 
 
 @router.get("/me/running", response_model=RunningRead)
@@ -168,10 +175,19 @@ async def import_my_activities(
     settings: SettingsDep,
     actor: CurrentPatient,
     surface: SurfaceForm = None,
-) -> ImportResult:
-    """Import GPX, TCX or FIT files; each file is reported as imported, duplicate or rejected."""
-    uploads = await read_uploads(request, files, settings.max_upload_bytes)
-    return await run_in_threadpool(_import, session, actor, actor.own_patient_id, uploads, surface)
+    sport: SportForm = None,
+) -> ImportResult | JSONResponse:
+    """Import GPX, TCX or FIT files; each file is reported as imported, duplicate or rejected.
+
+    Rides, swims and rows are kept as cross-training and not counted as running. Every file
+    is read before the database is written, in one short transaction."""
+    await run_in_threadpool(_check_patient, session, actor, actor.own_patient_id)
+    sources = upload_sources(request, files, settings.max_upload_bytes)
+    return _answer(
+        await run_in_threadpool(
+            _import, session, actor, actor.own_patient_id, sources, surface, sport
+        )
+    )
 
 
 @router.put("/me/distance-unit", response_model=UnitUpdate)
@@ -217,11 +233,14 @@ async def import_patient_activities(
     settings: SettingsDep,
     actor: CurrentClinician,
     surface: SurfaceForm = None,
-) -> ImportResult:
+    sport: SportForm = None,
+) -> ImportResult | JSONResponse:
     """Import a patient's watch files (e.g. brought to a visit)."""
     await run_in_threadpool(_check_patient, session, actor, patient_id)
-    uploads = await read_uploads(request, files, settings.max_upload_bytes)
-    return await run_in_threadpool(_import, session, actor, patient_id, uploads, surface)
+    sources = upload_sources(request, files, settings.max_upload_bytes)
+    return _answer(
+        await run_in_threadpool(_import, session, actor, patient_id, sources, surface, sport)
+    )
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityRead)

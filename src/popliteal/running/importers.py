@@ -51,8 +51,15 @@ from typing import Any, BinaryIO, Literal
 from popliteal.running._fit import read_fit
 from popliteal.running._gpx import read_gpx
 from popliteal.running._tcx import read_tcx
-from popliteal.running._track import Recording, Unreadable, summarise
-from popliteal.running.plausibility import LONGEST_MINUTES, TOO_LONG, run_problem
+from popliteal.running._track import (
+    MAX_OTHER_SPEED_M_S,
+    MAX_RUNNING_SPEED_M_S,
+    Recording,
+    Unreadable,
+    summarise,
+)
+from popliteal.running.plausibility import LONGEST_MINUTES, TOO_LONG, activity_problem
+from popliteal.running.sports import SPORTS, Sport
 
 FORMATS = ("gpx", "tcx", "fit")
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -93,7 +100,8 @@ class ImportProblem(ValueError):
 
 @dataclass(frozen=True)
 class ParsedActivity:
-    """One run read from a watch file, ready to store."""
+    """One activity read from a watch file, ready to store; `part` numbers the sessions of a
+    multisport file (0 for a file of one activity)."""
 
     filename: str
     file_format: Literal["gpx", "tcx", "fit"]
@@ -105,6 +113,8 @@ class ParsedActivity:
     moving_s: float | None
     elevation_gain_m: float | None
     points: int
+    sport: Sport = "running"
+    part: int = 0
 
 
 @dataclass(frozen=True)
@@ -175,17 +185,41 @@ def _check_now(now: datetime) -> datetime:
     return now.astimezone(UTC)
 
 
-def parse_activity(filename: str, data: bytes, *, now: datetime) -> ParsedActivity:
-    """Read one run from a GPX, TCX or FIT file, or say plainly why it cannot be used."""
-    latest = _check_now(now) + CLOCK_SKEW
+def _recording(filename: str, data: bytes) -> tuple[Literal["gpx", "tcx", "fit"], Recording]:
     kind = sniff_format(filename, data)
     if kind == "json" or kind == "csv":
         raise ImportProblem(
             filename, "holds daily distances, not one run: import it as daily distances"
         )
     try:
-        recording = _READERS[kind](data)
-        summary = summarise(recording)
+        return kind, _READERS[kind](data)
+    except Unreadable as problem:
+        raise ImportProblem(filename, str(problem)) from None
+
+
+def _check_sport(sport: str) -> Sport:
+    if sport not in SPORTS:
+        raise ValueError(f"unknown sport {sport!r}")
+    return sport  # type: ignore[return-value]
+
+
+def _parsed(
+    filename: str,
+    kind: Literal["gpx", "tcx", "fit"],
+    content_hash: str,
+    recording: Recording,
+    *,
+    sport: Sport,
+    latest: datetime,
+    part: int = 0,
+) -> ParsedActivity:
+    on_foot = sport in ("running", "walking")
+    try:
+        summary = summarise(
+            recording,
+            MAX_RUNNING_SPEED_M_S if on_foot else MAX_OTHER_SPEED_M_S,
+            need_distance=on_foot,
+        )
     except Unreadable as problem:
         raise ImportProblem(filename, str(problem)) from None
     if summary.end > latest or summary.start > latest:
@@ -195,7 +229,7 @@ def parse_activity(filename: str, data: bytes, *, now: datetime) -> ParsedActivi
         )
     # The pace from the moving time (pauses are not running); the day limit from the whole.
     moving = (summary.moving_s or summary.duration_s) / 60
-    implausible = run_problem(summary.distance_m / 1000, moving, summary.start.year, typed=False)
+    implausible = activity_problem(sport, summary.distance_m / 1000, moving, summary.start.year)
     if implausible is None and summary.duration_s > LONGEST_MINUTES * 60:
         implausible = TOO_LONG
     if implausible is not None:
@@ -203,7 +237,7 @@ def parse_activity(filename: str, data: bytes, *, now: datetime) -> ParsedActivi
     return ParsedActivity(
         filename=filename,
         file_format=kind,
-        content_hash=hashlib.sha256(data).hexdigest(),
+        content_hash=content_hash,
         start=summary.start,
         distance_m=summary.distance_m,
         distance_source=summary.distance_source,
@@ -211,7 +245,65 @@ def parse_activity(filename: str, data: bytes, *, now: datetime) -> ParsedActivi
         moving_s=summary.moving_s,
         elevation_gain_m=summary.elevation_gain_m,
         points=sum(len(segment) for segment in recording.segments),
+        sport=sport,
+        part=part,
     )
+
+
+def parse_activity(
+    filename: str, data: bytes, *, now: datetime, sport: str = "running"
+) -> ParsedActivity:
+    """Read one activity from a GPX, TCX or FIT file, or say plainly why it cannot be used.
+
+    Its sport is the file's own when it names one, else `sport` (the person's choice)."""
+    latest = _check_now(now) + CLOCK_SKEW
+    chosen = _check_sport(sport)
+    kind, recording = _recording(filename, data)
+    return _parsed(
+        filename,
+        kind,
+        hashlib.sha256(data).hexdigest(),
+        recording,
+        sport=_check_sport(recording.sport or chosen),
+        latest=latest,
+    )
+
+
+def parse_activities(
+    filename: str, data: bytes, *, now: datetime, sport: str = "running"
+) -> list[ParsedActivity]:
+    """The activities of one file: one, or one per session of a multisport file (its swim,
+    ride and run apart, transitions left out), each with its own sport and totals.
+
+    The first part carries the file's hash, so the file is known when sent again; the others
+    a hash derived from it, so each part is a row of its own."""
+    latest = _check_now(now) + CLOCK_SKEW
+    chosen = _check_sport(sport)
+    kind, recording = _recording(filename, data)
+    digest = hashlib.sha256(data).hexdigest()
+    if not recording.parts:
+        return [
+            _parsed(
+                filename,
+                kind,
+                digest,
+                recording,
+                sport=_check_sport(recording.sport or chosen),
+                latest=latest,
+            )
+        ]
+    return [
+        _parsed(
+            filename,
+            kind,
+            digest if index == 0 else hashlib.sha256(f"{digest}:{index}".encode()).hexdigest(),
+            part,
+            sport=_check_sport(part.sport or chosen),
+            latest=latest,
+            part=index,
+        )
+        for index, part in enumerate(recording.parts)
+    ]
 
 
 def _distance(value: Any, where: str) -> float:

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from popliteal.clock import local_date
 from popliteal.knowledge.schema import SURFACES
 from popliteal.running import importers, rules
+from popliteal.running.sports import SPORT_NAMES
 
 SAME_RUN_WINDOW = importers.SAME_RUN_WINDOW
 
@@ -128,17 +129,24 @@ def merge_inputs(
         seen[digest] = name
         kind = importers.sniff_format(name, data)
         if kind in importers.FORMATS:
-            parsed = importers.parse_activity(name, data, now=now)
-            twin = next(
-                (a for a in activities if abs(a.start - parsed.start) <= SAME_RUN_WINDOW), None
-            )
-            if twin is not None:
-                skipped.append(
-                    f"{name}: the same run as {twin.filename} (started "
-                    f"{parsed.start:%Y-%m-%d %H:%M} UTC); counted once"
+            for parsed in importers.parse_activities(name, data, now=now):
+                if parsed.sport not in ("running", "walking"):
+                    skipped.append(
+                        f"{name}: {SPORT_NAMES[parsed.sport].lower()} of "
+                        f"{parsed.distance_m / 1000:.1f} km, not running; not counted"
+                    )
+                    continue
+                twin = next(
+                    (a for a in activities if abs(a.start - parsed.start) <= SAME_RUN_WINDOW),
+                    None,
                 )
-                continue
-            activities.append(parsed)
+                if twin is not None:
+                    skipped.append(
+                        f"{name}: the same run as {twin.filename} (started "
+                        f"{parsed.start:%Y-%m-%d %H:%M} UTC); counted once"
+                    )
+                    continue
+                activities.append(parsed)
         else:
             dailies.append(_Daily(name, importers.parse_daily(name, data, now=now)))
 

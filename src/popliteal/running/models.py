@@ -1,5 +1,8 @@
 """Runs: entered by hand or imported from a watch file, stored in km and UTC.
 
+A ride, swim or row from a watch file is stored too (`sport`), as cross-training: it is shown,
+never counted as running distance (running/sports.py).
+
 The database refuses the same file twice for one person (a partial unique index on the
 file's content hash), so an import repeated by two servers at once still counts once.
 """
@@ -33,6 +36,7 @@ class Activity(Base):
     pain_during: Mapped[int | None] = mapped_column(default=None)
     pain_next_morning: Mapped[int | None] = mapped_column(default=None)
     walk_run_level: Mapped[int | None] = mapped_column(default=None)
+    sport: Mapped[str] = mapped_column(String(16), default="running", server_default="running")
     source: Mapped[str] = mapped_column(String(16), default="manual")
     distance_source: Mapped[str] = mapped_column(String(16), default="manual")
     file_name: Mapped[str] = mapped_column(String(255), default="")
@@ -60,6 +64,10 @@ class Activity(Base):
         CheckConstraint(
             "walk_run_level IS NULL OR (walk_run_level >= 1 AND walk_run_level <= 20)",
             name="walk_run_level",
+        ),
+        CheckConstraint(
+            "sport IN ('running', 'walking', 'cycling', 'swimming', 'rowing', 'other')",
+            name="sport",
         ),
         CheckConstraint("source IN ('manual', 'file')", name="source"),
         CheckConstraint("distance_source IN ('manual', 'device', 'track')", name="distance_source"),

@@ -7,6 +7,7 @@ without JavaScript.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -27,9 +28,9 @@ from popliteal.running.schemas import (
     ActivityCreate,
     ActivityUpdate,
     ImportResult,
-    ImportSkipped,
     Unit,
 )
+from popliteal.running.sports import SPORT_NAMES
 from popliteal.sessions.pages import short_day
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
 from popliteal.web.forms import Posted, PostedForm, parse_pain
@@ -113,6 +114,7 @@ def running_context(kb: Knowledge, view: running_service.RunningView) -> dict[st
             for f in report.flags
         },
         "surface_names": SURFACE_NAMES,
+        "sport_names": SPORT_NAMES,
         "action_text": ACTION_TEXT,
         "levels": levels,
         "short_day": short_day,
@@ -201,10 +203,17 @@ async def import_my_runs(
     request: Request, session: DbSession, kb: Kb, settings: SettingsDep, actor: CurrentPatient
 ) -> Response:
     """Import GPX, TCX or FIT files from a watch or phone; each file is reported by name."""
+    # Signing in opened a transaction (on SQLite, the write lock): end it before the upload
+    # streams in and is parsed, so nobody else waits for this import.
+    await run_in_threadpool(
+        running_service.check_patient, session, actor=actor, patient_id=actor.own_patient_id
+    )
     form = await request.form()
     uploads = [v for v in form.getlist("files") if isinstance(v, UploadFile) and v.filename]
     surface = form.get("surface")
     surface = surface if isinstance(surface, str) and surface in SURFACE_NAMES else None
+    chosen = form.get("sport")
+    sport = chosen if isinstance(chosen, str) and chosen in SPORT_NAMES else "running"
     errors: list[str] = []
     if not uploads:
         errors.append("Choose one or more files to import.")
@@ -214,23 +223,20 @@ async def import_my_runs(
         return await run_in_threadpool(
             _page, request, session, kb, actor, errors=errors, status=400
         )
-    files: list[tuple[str, bytes]] = []
-    too_big: list[ImportSkipped] = []
-    for upload in uploads:
-        name = (upload.filename or "upload").rsplit("/", 1)[-1][:255]
-        try:
-            files.append(
-                (
-                    name,
-                    importers.read_capped(
-                        upload.file, filename=name, max_bytes=settings.max_upload_bytes
-                    ),
-                )
-            )
-        except importers.ImportProblem as exc:
-            too_big.append(ImportSkipped(file=name, reason=exc.problem))
-        finally:
-            await upload.close()
+    # Each file is read from its spooled copy when its turn comes (one in memory at a time).
+    files: list[tuple[str, running_service.FileSource]] = [
+        (
+            name,
+            partial(
+                importers.read_capped,
+                upload.file,
+                filename=name,
+                max_bytes=settings.max_upload_bytes,
+            ),
+        )
+        for upload in uploads
+        for name in [(upload.filename or "upload").rsplit("/", 1)[-1][:255]]
+    ]
 
     def work() -> Response:
         result = running_service.import_files(
@@ -239,12 +245,15 @@ async def import_my_runs(
             patient_id=actor.own_patient_id,
             files=files,
             surface=surface,
+            sport=sport,
         )
-        result.rejected[:0] = too_big
         status = 400 if not result.imported and result.rejected else 200
         return _page(request, session, kb, actor, imported=result, status=status)
 
-    return await run_in_threadpool(work)
+    try:
+        return await run_in_threadpool(work)
+    finally:
+        await form.close()
 
 
 @router.post("/my/running/runs/{activity_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -33,3 +33,22 @@ def run_problem(
     if distance_km >= PACE_FROM_KM and minutes / distance_km < FASTEST_MIN_PER_KM:
         return "is faster than anyone can run: check the distance, its unit and the time"
     return None
+
+
+# Faster on average than a bike is ridden for a kilometre or more (100 km/h): a car, a train,
+# or a unit mix-up. Rides, swims and rows are held to this, not to the running pace.
+FASTEST_OTHER_MIN_PER_KM = 0.6
+
+
+def activity_problem(sport: str, distance_km: float, minutes: float, year: int) -> str | None:
+    """Why an activity read from a watch file cannot be right, or None: running and walking
+    by the running rule, other sports by the day limit and a bike's top speed."""
+    if sport in ("running", "walking"):
+        return run_problem(distance_km, minutes, year, typed=False)
+    if year < EARLIEST_YEAR:
+        return f"is dated before {EARLIEST_YEAR}: check the date"
+    if minutes > LONGEST_MINUTES:
+        return TOO_LONG
+    if distance_km >= PACE_FROM_KM and minutes / distance_km < FASTEST_OTHER_MIN_PER_KM:
+        return "is faster than 100 km an hour: it may have been recorded in a car or a train"
+    return None

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from popliteal.knowledge.schema import MILE_KM
 from popliteal.running.plausibility import run_problem
+from popliteal.running.sports import Sport
 
 Surface = Literal["road_or_concrete", "uneven_or_trail", "track_or_treadmill", "grass_or_mixed"]
 Unit = Literal["km", "mi"]
@@ -66,6 +67,7 @@ class ActivityRead(BaseModel):
     pain_during: int | None
     pain_next_morning: int | None
     walk_run_level: int | None
+    sport: Sport = "running"
     source: Literal["manual", "file"]
     distance_source: Literal["manual", "device", "track"]
     file_name: str

@@ -7,8 +7,8 @@ and `popliteal load` agree. Every read or change of a person's runs is audited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import get_args
 
@@ -25,7 +25,7 @@ from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import service as plans_service
 from popliteal.plans.models import CarePlan, CarePlanVersion
-from popliteal.running import importers, return_to_run, rules
+from popliteal.running import _parsing, importers, return_to_run, rules, sports
 from popliteal.running.models import Activity
 from popliteal.running.schemas import (
     ActivityCreate,
@@ -44,6 +44,8 @@ WALK_RUN_LIMIT = "walk_jog_plan"
 # Metrics look back a year at most: enough for every window the rules use (28 and 30 days).
 HISTORY_DAYS = 365
 SAME_RUN_WINDOW = importers.SAME_RUN_WINDOW
+# A file's bytes, or a function that reads them (and may raise ImportProblem, e.g. too big).
+FileSource = bytes | Callable[[], bytes]
 
 
 class RunningError(AccountError):
@@ -70,6 +72,7 @@ def _read(a: Activity) -> ActivityRead:
         pain_during=a.pain_during,
         pain_next_morning=a.pain_next_morning,
         walk_run_level=a.walk_run_level,
+        sport=a.sport,
         source=a.source,
         distance_source=a.distance_source,
         file_name=a.file_name,
@@ -157,49 +160,70 @@ def _describe(a: Activity) -> str:
     return f"'{a.file_name}'" if a.file_name else f"the run entered on {a.local_date.isoformat()}"
 
 
+def _parse_all(
+    files: Sequence[tuple[str, FileSource]], *, now: datetime, sport: str
+) -> tuple[list[importers.ParsedActivity], list[ImportSkipped]]:
+    """Read, parse and check every file with no database transaction open: on SQLite a
+    transaction holds the one write lock, and a large file takes seconds to read. A file given
+    as a function is read only when its turn comes, so one file's bytes are held at a time;
+    the parse itself runs in a worker process (running/_parsing.py)."""
+    parsed: list[importers.ParsedActivity] = []
+    rejected: list[ImportSkipped] = []
+    for name, source in files:
+        try:
+            data = source() if callable(source) else source
+            parsed += _parsing.parse_activities(name, data, now=now, sport=sport)
+        except importers.ImportProblem as exc:
+            rejected.append(ImportSkipped(file=name, reason=exc.problem))
+    return parsed, rejected
+
+
 def import_files(
     session: Session,
     *,
     actor: Actor,
     patient_id: int,
-    files: Sequence[tuple[str, bytes]],
+    files: Sequence[tuple[str, FileSource]],
     surface: str | None = None,
+    sport: str = "running",
     now: datetime | None = None,
 ) -> ImportResult:
     """Import watch files; a rejected file stores nothing, a file seen before is not counted twice.
 
     Each file is parsed on its own, so one bad file does not block the others; the result
-    names every file and what happened to it.
+    names every file and what happened to it. `sport` is the person's choice for files that
+    do not say what was recorded. Parsing happens before the write, which is one short
+    transaction: a big upload never keeps other people waiting for the database.
     """
+    check_patient(session, actor=actor, patient_id=patient_id)  # ends any open transaction
+    if surface is not None and surface not in SURFACES:
+        raise RunningError(f"unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}")
+    if sport not in sports.SPORTS:
+        raise RunningError(f"unknown sport {sport!r}; choose one of: {', '.join(sports.SPORTS)}")
+    moment = now or utcnow()
+    parsed, rejected = _parse_all(files, now=moment, sport=sport)
     with transaction(session):
         patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
-        if surface is not None and surface not in SURFACES:
-            raise RunningError(f"unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}")
-        moment = now or utcnow()
         zone = accounts_service.clinic_zone(session, patient.clinic_id)
         imported: list[Activity] = []
         duplicates: list[ImportSkipped] = []
-        rejected: list[ImportSkipped] = []
         seen: dict[str, str] = {}
-        for name, data in files:
-            try:
-                parsed = importers.parse_activity(name, data, now=moment)
-            except importers.ImportProblem as exc:
-                rejected.append(ImportSkipped(file=name, reason=exc.problem))
-                continue
-            if parsed.content_hash in seen:
+        for activity in parsed:
+            name = activity.filename
+            if activity.content_hash in seen:
                 duplicates.append(
                     ImportSkipped(
-                        file=name, reason=f"the same file as '{seen[parsed.content_hash]}' above"
+                        file=name, reason=f"the same file as '{seen[activity.content_hash]}' above"
                     )
                 )
                 continue
-            seen[parsed.content_hash] = name
+            seen[activity.content_hash] = name
             stored = session.scalar(
                 select(Activity).where(
-                    Activity.patient_id == patient.id, Activity.content_hash == parsed.content_hash
+                    Activity.patient_id == patient.id,
+                    Activity.content_hash == activity.content_hash,
                 )
-            ) or _same_run(session, patient.id, parsed.start)
+            ) or _same_run(session, patient.id, activity.start)
             if stored is not None:
                 duplicates.append(
                     ImportSkipped(
@@ -212,22 +236,26 @@ def import_files(
             row = Activity(
                 clinic_id=patient.clinic_id,
                 patient_id=patient.id,
-                local_date=local_date(parsed.start, zone),
-                started_at=parsed.start,
-                distance_km=parsed.distance_m / 1000,
-                duration_s=parsed.duration_s,
-                elevation_gain_m=parsed.elevation_gain_m,
-                surface=surface,
+                local_date=local_date(activity.start, zone),
+                started_at=activity.start,
+                distance_km=activity.distance_m / 1000,
+                duration_s=activity.duration_s,
+                elevation_gain_m=activity.elevation_gain_m,
+                surface=surface if activity.sport in ("running", "walking") else None,
+                sport=activity.sport,
                 source="file",
-                distance_source=parsed.distance_source,
+                distance_source=activity.distance_source,
                 file_name=name[:255],
-                file_format=parsed.file_format,
-                content_hash=parsed.content_hash,
+                file_format=activity.file_format,
+                content_hash=activity.content_hash,
                 created_by=actor.user_id,
             )
-            if row.distance_km > 300:
+            longest = 300 if activity.sport in ("running", "walking") else 500
+            if row.distance_km > longest:
                 rejected.append(
-                    ImportSkipped(file=name, reason="a run longer than 300 km is not believable")
+                    ImportSkipped(
+                        file=name, reason=f"an activity longer than {longest} km is not believable"
+                    )
                 )
                 continue
             try:
@@ -245,7 +273,7 @@ def import_files(
                 entity="activity",
                 entity_id=a.id,
                 patient_id=patient.id,
-                detail={"source": "file", "file": a.file_name},
+                detail={"source": "file", "file": a.file_name, "sport": a.sport},
             )
         result = ImportResult(
             imported=[_read(a) for a in imported], duplicates=duplicates, rejected=rejected
@@ -340,10 +368,11 @@ def set_unit(session: Session, *, actor: Actor, patient_id: int, unit: Unit) -> 
 class RunningView:
     unit: Unit
     today: date
-    activities: list[ActivityRead]  # newest first
+    activities: list[ActivityRead]  # what counts as running, newest first
     report: rules.LoadReport
     walk_run: return_to_run.WalkRunAdvice | None
     in_plan: bool  # the care plan includes the walk-run programme
+    cross_training: list[ActivityRead] = field(default_factory=list)  # newest first
 
 
 def _activities(
@@ -428,13 +457,27 @@ def _report(
     )
 
 
+def split_running(
+    activities: Sequence[Activity], limits: list[str] | None
+) -> tuple[list[Activity], list[Activity]]:
+    """What counts toward running load, and the cross-training shown beside it."""
+    in_plan = limits is not None and WALK_RUN_LIMIT in limits
+    counted: list[Activity] = []
+    other: list[Activity] = []
+    for a in activities:
+        (
+            counted if sports.counts_as_running(a.sport, walk_run_programme=in_plan) else other
+        ).append(a)
+    return counted, other
+
+
 def _view(session: Session, kb: Knowledge, patient: Patient, now: datetime | None) -> RunningView:
     today = plans_service.local_today(session, patient.clinic_id, now)
     since = today - timedelta(days=HISTORY_DAYS - 1)
-    rows = _activities(session, [patient.id], since)[patient.id]
+    limits = _plan_limits(session, [patient.id]).get(patient.id)
+    rows, cross = split_running(_activities(session, [patient.id], since)[patient.id], limits)
     mornings = sessions_service.morning_pain(session, patient.id, since)
     runs = to_runs(rows, mornings)
-    limits = _plan_limits(session, [patient.id]).get(patient.id)
     report = _report(kb, patient, today, runs, mornings, limits)
     unit = report.unit
     in_plan = limits is not None and WALK_RUN_LIMIT in limits
@@ -452,6 +495,7 @@ def _view(session: Session, kb: Knowledge, patient: Patient, now: datetime | Non
         report=report,
         walk_run=advice,
         in_plan=in_plan,
+        cross_training=[_read(a) for a in reversed(cross)],
     )
 
 
@@ -512,7 +556,8 @@ def load_flags(
         mornings = sessions_service.mornings_of(session, ids, since)
         limits = _plan_limits(session, ids)
         for patient in patients:
-            runs = to_runs(rows[patient.id], mornings[patient.id])
+            counted, _cross = split_running(rows[patient.id], limits.get(patient.id))
+            runs = to_runs(counted, mornings[patient.id])
             report = _report(kb, patient, today, runs, mornings[patient.id], limits.get(patient.id))
             if report.flags:
                 out[patient.id] = report.flags
