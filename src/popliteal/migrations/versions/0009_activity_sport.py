@@ -1,8 +1,8 @@
 """An activity's sport: rides, swims and rows are kept as cross-training and never counted as
 running distance. Every activity stored before was counted as a run: "running".
 
-Revision ID: 0008_activity_sport
-Revises: 0007
+Revision ID: 0009_activity_sport
+Revises: 0008_account_security
 Create Date: 2026-12-07 15:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_activity_sport"
-down_revision = "0007"
+revision = "0009_activity_sport"
+down_revision = "0008_account_security"
 branch_labels = None
 depends_on = None
 
