@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_VAR_DIR = "var"
+DEFAULT_MAIL_FROM = "popliteal <no-reply@localhost>"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -79,6 +81,14 @@ class Settings:
     # The number the emergency message and its tap-to-call link use (POPLITEAL_EMERGENCY_NUMBER):
     # 911 in the US and Canada, 112 or 999 elsewhere.
     emergency_number: str = "911"
+    # Where e-mail goes (POPLITEAL_SMTP_URL, smtp://user:pass@host:port, smtps:// for TLS,
+    # ?starttls=true); None: each message is written as an .eml file under var/outbox/.
+    smtp_url: str | None = None
+    # The sender of every message (POPLITEAL_MAIL_FROM).
+    mail_from: str = DEFAULT_MAIL_FROM
+    # The address people reach the site at (POPLITEAL_BASE_URL), for links in e-mails the
+    # sender writes outside a request (questionnaire reminders).
+    base_url: str = DEFAULT_BASE_URL
 
     @property
     def is_sqlite(self) -> bool:
@@ -91,6 +101,11 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def mail_from() -> str:
+    """The sender of every message (POPLITEAL_MAIL_FROM), also the organizer of invites."""
+    return os.environ.get("POPLITEAL_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM
 
 
 def load_settings() -> Settings:
@@ -110,4 +125,7 @@ def load_settings() -> Settings:
         max_upload_bytes=_upload_mb("POPLITEAL_MAX_UPLOAD_MB", 25) * 1024 * 1024,
         wording_dir=_optional_path("POPLITEAL_WORDING_DIR"),
         emergency_number=_emergency_number("POPLITEAL_EMERGENCY_NUMBER", "911"),
+        smtp_url=os.environ.get("POPLITEAL_SMTP_URL", "").strip() or None,
+        mail_from=mail_from(),
+        base_url=(os.environ.get("POPLITEAL_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/"),
     )
