@@ -72,7 +72,10 @@ def enqueue(
         if dialect == "postgresql"
         else sqlite.insert(OutboxMessage)
     )
-    result = session.execute(
-        statement.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING tells whether the row went in (the row count is not reliable here).
+    stored = session.execute(
+        statement.values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    ).first()
+    return stored is not None
