@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from popliteal import __version__
 from popliteal.accounts import api as accounts_api
+from popliteal.accounts import email_pages as accounts_email_pages
 from popliteal.accounts import pages as accounts_pages
 from popliteal.accounts import service as accounts_service
 from popliteal.alerts import service as alerts_service
@@ -71,6 +72,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router,
     screening_education_pages.router,
     accounts_pages.router,
+    accounts_email_pages.router,
     screening_pages.router,
     booking_pages.router,
     booking_appointment_pages.router,

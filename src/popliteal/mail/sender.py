@@ -205,13 +205,19 @@ def counts(session: Session) -> dict[str, int]:
         return {status: int(n) for status, n in rows}
 
 
-def retry_failed(session: Session, *, message_ids: Sequence[int], now: datetime) -> int:
-    """Put failed messages back in the queue (after the address was corrected, say)."""
+def retry_failed(
+    session: Session, *, message_ids: Sequence[int], clinic_id: int | None, now: datetime
+) -> int:
+    """Put failed messages (of this clinic, unless None) back in the queue; how many."""
+    query = update(OutboxMessage).where(
+        OutboxMessage.id.in_(message_ids), OutboxMessage.status == "failed"
+    )
+    if clinic_id is not None:
+        query = query.where(OutboxMessage.clinic_id == clinic_id)
     with transaction(session):
         result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "failed")
-            .values(status="pending", attempts=0, next_attempt_at=now, last_error="")
-            .execution_options(synchronize_session=False)
+            query.values(
+                status="pending", attempts=0, next_attempt_at=now, last_error=""
+            ).execution_options(synchronize_session=False)
         )
     return int(getattr(result, "rowcount", 0))
