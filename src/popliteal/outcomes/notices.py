@@ -44,7 +44,7 @@ def enqueue_due_questionnaires(
                     continue
                 user = session.get_one(User, patient.user_id)
                 clinic = session.get_one(Clinic, patient.clinic_id)
-                first = min(due, key=lambda d: (d.due_on, d.instrument))
+                first_due = min(d.due_on for d in due)
                 if messages.questionnaire_due(
                     session,
                     to=user.email,
@@ -52,8 +52,9 @@ def enqueue_due_questionnaires(
                     clinic_name=clinic.name,
                     clinic_phone=clinic.phone,
                     clinic_id=clinic.id,
-                    link=f"{base_url}/my/questionnaires/{first.instrument}",
-                    dedupe_key=f"questionnaire:{patient.id}:{first.due_on.isoformat()}",
+                    # The Today page lists the forms: the link names none of them.
+                    link=f"{base_url}/my/today",
+                    dedupe_key=f"questionnaire:{patient.id}:{first_due.isoformat()}",
                 ):
                     queued += 1
     return queued
