@@ -183,3 +183,14 @@ def test_a_bad_smtp_url_is_a_clear_message(
     result = run_cli("notify", "run", "--once")
     assert result.returncode == 2
     assert "smtp:// or smtps://" in result.stderr
+
+
+def test_a_malformed_address_fails_at_once_and_the_others_still_go(
+    db: Session, smtp_server: SmtpServer, pinned_clock: time_machine.Traveller
+) -> None:
+    with transaction(db):
+        for to in ("a@b@c", "person@example.com"):
+            enqueue(db, to=to, subject="Hi", text="t", html="", kind="test")
+    report = send(db, smtp_server)
+    assert (report.sent, report.failed) == (1, 1)
+    assert [m["To"] for m in smtp_server.inbox.messages] == ["person@example.com"]

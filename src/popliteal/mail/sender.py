@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.errors import MessageError
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -108,15 +109,18 @@ def deliver(
     token = claim(session, message_id=message_id, now=now)
     if token is None:
         return None
-    with reading(session):
-        row = session.execute(
-            select(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .execution_options(populate_existing=True)
-        ).scalar_one()
-        message = build_message(row, mail_from=mail_from)
-        attempts = row.attempts
     try:
+        with reading(session):
+            row = session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .execution_options(populate_existing=True)
+            ).scalar_one()
+            attempts = row.attempts
+            try:
+                message = build_message(row, mail_from=mail_from)
+            except (ValueError, TypeError, LookupError, MessageError) as exc:  # a bad address
+                raise PermanentFailure(f"cannot build the message: {exc}") from None
         transport.send(message)
     except (TemporaryFailure, PermanentFailure) as exc:
         failed = isinstance(exc, PermanentFailure) or attempts >= MAX_ATTEMPTS
