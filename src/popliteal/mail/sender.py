@@ -105,8 +105,12 @@ def _finish(session: Session, *, message_id: int, token: str, **values: object) 
 def deliver(
     session: Session, *, message_id: int, transport: Transport, mail_from: str, now: datetime
 ) -> str | None:
-    """Claim, send and record one message: "sent", "retrying", "failed", or None (not ours)."""
-    token = claim(session, message_id=message_id, now=now)
+    """Claim, send and record one message: "sent", "retrying", "failed", or None (not ours).
+
+    The lease starts now, not when the round began: a long round must not hand out leases that
+    have already run out (another sender would take the message while this one sends it).
+    """
+    token = claim(session, message_id=message_id, now=max(now, utcnow()))
     if token is None:
         return None
     try:
