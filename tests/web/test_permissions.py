@@ -48,6 +48,8 @@ PUBLIC_EXACT = {
     "/healthz",
     "/login",
     "/logout",
+    "/forgot-password",  # answers the same for every address; sends a link only to its owner
+    "/reset-password",  # works only with a link's token
     "/openapi.json",
     "/docs",
     "/docs/oauth2-redirect",
