@@ -52,6 +52,9 @@ $(STAMP): pyproject.toml constraints.txt | system-deps
 run: $(STAMP) pdf-deps
 	$(BIN)/popliteal db upgrade
 	$(BIN)/popliteal demo load
+	@# The e-mail sender beside the server: without POPLITEAL_SMTP_URL it writes var/outbox/*.eml.
+	$(BIN)/popliteal notify run --interval 10 & sender=$$!; \
+	trap 'kill $$sender 2>/dev/null' EXIT; \
 	$(BIN)/popliteal serve --no-migrate
 
 lint: $(STAMP)

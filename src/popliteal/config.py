@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_VAR_DIR = "var"
+DEFAULT_MAIL_FROM = "popliteal <no-reply@localhost>"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -85,6 +87,14 @@ class Settings:
     # A clinician's or admin's session ends after this many minutes without a request
     # (POPLITEAL_STAFF_IDLE_MINUTES; 0 turns it off). Patients keep the absolute limit only.
     staff_idle_minutes: int = 30
+    # Where e-mail goes (POPLITEAL_SMTP_URL, smtp://user:pass@host:port, smtps:// for TLS,
+    # ?starttls=true); None: each message is written as an .eml file under var/outbox/.
+    smtp_url: str | None = None
+    # The sender of every message (POPLITEAL_MAIL_FROM).
+    mail_from: str = DEFAULT_MAIL_FROM
+    # The address people reach the site at (POPLITEAL_BASE_URL), for links in e-mails the
+    # sender writes outside a request (questionnaire reminders).
+    base_url: str = DEFAULT_BASE_URL
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,6 +107,11 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def mail_from() -> str:
+    """The sender of every message (POPLITEAL_MAIL_FROM), also the organizer of invites."""
+    return os.environ.get("POPLITEAL_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM
 
 
 def load_settings() -> Settings:
@@ -118,4 +133,7 @@ def load_settings() -> Settings:
         emergency_number=_emergency_number("POPLITEAL_EMERGENCY_NUMBER", "911"),
         warm_start=_bool("POPLITEAL_WARM_START", False),
         staff_idle_minutes=_int("POPLITEAL_STAFF_IDLE_MINUTES", 30),
+        smtp_url=os.environ.get("POPLITEAL_SMTP_URL", "").strip() or None,
+        mail_from=mail_from(),
+        base_url=(os.environ.get("POPLITEAL_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/"),
     )

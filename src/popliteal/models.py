@@ -5,6 +5,7 @@ from popliteal.accounts.models import (
     Clinic,
     LoginAttempt,
     LoginSession,
+    PasswordResetToken,
     Patient,
     RecoveryCode,
     User,
@@ -12,6 +13,7 @@ from popliteal.accounts.models import (
 from popliteal.alerts.models import OutcomeAlert
 from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.db import Base
+from popliteal.mail.models import OutboxMessage
 from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.running.models import Activity
@@ -32,8 +34,10 @@ __all__ = [
     "ExamFinding",
     "LoginAttempt",
     "LoginSession",
+    "OutboxMessage",
     "OutcomeAlert",
     "PainLog",
+    "PasswordResetToken",
     "Patient",
     "QuestionnaireResponse",
     "RangeOfMotion",

@@ -19,8 +19,10 @@ from sqlalchemy.orm import configure_mappers
 
 from popliteal import __version__
 from popliteal.accounts import api as accounts_api
+from popliteal.accounts import email_pages as accounts_email_pages
 from popliteal.accounts import mfa_pages as accounts_mfa_pages
 from popliteal.accounts import pages as accounts_pages
+from popliteal.accounts import reset as accounts_reset
 from popliteal.accounts import service as accounts_service
 from popliteal.alerts import service as alerts_service
 from popliteal.booking import api as booking_api
@@ -74,6 +76,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     screening_education_pages.router,
     accounts_pages.router,
     accounts_mfa_pages.router,
+    accounts_email_pages.router,
+    accounts_reset.router,
     screening_pages.router,
     booking_pages.router,
     booking_appointment_pages.router,

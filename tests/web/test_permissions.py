@@ -49,6 +49,8 @@ PUBLIC_EXACT = {
     "/login",
     "/login/code",  # the second step of a login: needs the password step's cookie
     "/logout",
+    "/forgot-password",  # answers the same for every address; sends a link only to its owner
+    "/reset-password",  # works only with a link's token
     "/openapi.json",
     "/docs",
     "/docs/oauth2-redirect",

@@ -36,6 +36,8 @@ class Clinic(Base):
     )
     # Staff must sign in with a code from an authenticator app too (accounts/mfa.py).
     require_staff_mfa: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The visit reminder e-mail goes out this many hours before the visit.
+    reminder_lead_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -63,6 +65,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     display_name: Mapped[str] = mapped_column(String(200))
     profession: Mapped[str | None] = mapped_column(String(40), default=None)
+    # A clinician's video room: the join link their video visits' e-mails carry.
+    video_room_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Two-step sign-in (accounts/mfa.py): the TOTP secret, encrypted with the server's key;
@@ -114,6 +118,19 @@ class LoginSession(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Password right, code still to come: such a session signs nobody in (accounts/mfa.py).
     pending_mfa: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class PasswordResetToken(Base):
+    """A single-use link to set a new password: the e-mail holds the token, the table its hash."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class LoginAttempt(Base):

@@ -28,8 +28,21 @@ def uid_for(view: AppointmentView) -> str:
     return f"appointment-{view.id}-{created}@popliteal"
 
 
-def appointment_ics(view: AppointmentView, *, now: datetime | None = None) -> bytes:
-    """The calendar file for this appointment."""
+def appointment_ics(
+    view: AppointmentView,
+    *,
+    now: datetime | None = None,
+    method: str | None = None,
+    organizer: str | None = None,
+    attendee: str | None = None,
+    video_link: str = "",
+) -> bytes:
+    """The calendar file for this appointment.
+
+    The download is METHOD:PUBLISH; the e-mailed invite is METHOD:REQUEST with the clinic as
+    ORGANIZER and the person as ATTENDEE, as calendar programs expect of an invitation.
+    Either way a cancelled visit is METHOD:CANCEL.
+    """
     zone = clock.zone(view.timezone)
     cancelled = view.status == "cancelled"
     description = (
@@ -44,14 +57,20 @@ def appointment_ics(view: AppointmentView, *, now: datetime | None = None) -> by
         stamp=(now or clock.utcnow()).astimezone(UTC),
         summary=f"{view.type_name} at {view.clinic_name}",
         description=description,
-        location=view.location,
+        location=video_link or view.location,
         status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
     )
     calendar = Calendar.new(
         prodid=PRODID,
-        method="CANCEL" if cancelled else "PUBLISH",
+        method="CANCEL" if cancelled else (method or "PUBLISH"),
         subcomponents=[event],
     )
+    if video_link:
+        event.add("url", video_link)
+    if organizer:
+        event.add("organizer", f"mailto:{organizer}", parameters={"CN": view.clinic_name})
+    if attendee:
+        event.add("attendee", f"mailto:{attendee}", parameters={"CN": view.patient_name})
     # Only the transitions around the visit: a small VTIMEZONE that still covers it.
     local_day = local_date(view.starts_at, zone)
     calendar.add_missing_timezones(

@@ -20,7 +20,7 @@ from popliteal.accounts import rules as accounts_rules
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import AuditEvent, Clinic, User
 from popliteal.accounts.rules import Actor, Role
-from popliteal.booking import rules
+from popliteal.booking import notices, rules
 from popliteal.booking.errors import BookingError, PolicyRefused, SlotTaken, TooManyNewAccounts
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.booking.screening_gate import choose_screening
@@ -182,6 +182,7 @@ def book(
                 },
             )
             view = appointment_views(session, [appointment], now=now, actor=actor)[0]
+            notices.appointment_notice(session, appointment=appointment, view=view, change="booked")
     except IntegrityError as exc:  # a racing writer got past the checks: the guard's word
         raise _integrity_problem(exc) from None
     return Booked(appointment=view, new_user=new_user)
@@ -360,6 +361,7 @@ def cancel(
         )
         session.flush()
         view = appointment_views(session, [appointment], now=now, actor=actor)[0]
+        notices.appointment_notice(session, appointment=appointment, view=view, change="cancelled")
     return view
 
 
@@ -419,6 +421,7 @@ def reschedule(
             )
             session.flush()
             view = appointment_views(session, [appointment], now=now, actor=actor)[0]
+            notices.appointment_notice(session, appointment=appointment, view=view, change="moved")
     except IntegrityError as exc:  # a racing writer took the slot: the guard's word
         raise _integrity_problem(exc) from None
     return view

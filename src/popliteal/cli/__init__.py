@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from popliteal.cli import knowledge, load, outcomes, plan, screen, serve, setup, validate
+from popliteal.cli import (
+    knowledge,
+    load,
+    notify,
+    outcomes,
+    plan,
+    screen,
+    serve,
+    setup,
+    validate,
+)
 
 app = typer.Typer(
     help="popliteal: decision support for pain behind the knee.",
@@ -37,6 +47,8 @@ outcomes_app = typer.Typer(
     help="Outcome questionnaires (KOOS, LEFS, IKDC, NPRS).", no_args_is_help=True
 )
 app.add_typer(outcomes_app, name="outcomes")
+notify_app = typer.Typer(help="E-mail: the sender and its queue.", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
 
 app.command("screen")(screen.screen_command)
 plan_app.command("draft")(plan.plan_draft)
@@ -51,6 +63,8 @@ demo_app.command("load")(serve.demo_load)
 clinic_app.command("create")(setup.clinic_create)
 user_app.command("create")(setup.user_create)
 app.command("serve")(serve.serve)
+notify_app.command("run")(notify.notify_run)
+notify_app.command("status")(notify.notify_status)
 
 
 def main() -> None:  # pragma: no cover - console-script shim

@@ -1,0 +1,119 @@
+"""The clinic's e-mail settings, for its administrators: how long before a visit the reminder
+goes, each clinician's video room link (the join link video visits' e-mails carry), and the
+messages that could not be sent, with a way to try them again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from popliteal.accounts.models import User
+from popliteal.accounts.rules import Actor
+from popliteal.accounts.service import STAFF_ROLES, admin_clinic, audit
+from popliteal.clock import utcnow
+from popliteal.db import reading, transaction
+from popliteal.errors import AccountError, NotAllowed
+from popliteal.mail import sender
+from popliteal.mail.sender import FailedMessage
+
+REMINDER_LEAD_HOURS = (1, 168)
+MAX_LINK = 500
+
+
+@dataclass(frozen=True)
+class VideoRoom:
+    user_id: int
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    reminder_lead_hours: int
+    timezone: str
+    rooms: list[VideoRoom]
+    failed: list[FailedMessage]
+
+
+def read_email_settings(session: Session, *, actor: Actor) -> EmailSettings:
+    """What the e-mail settings page shows."""
+    with reading(session):
+        clinic = admin_clinic(session, actor=actor)
+        lead, timezone = clinic.reminder_lead_hours, clinic.timezone
+        rooms = [
+            VideoRoom(user_id=u.id, name=u.display_name, url=u.video_room_url)
+            for u in session.scalars(
+                select(User)
+                .where(User.clinic_id == clinic.id, User.role.in_(STAFF_ROLES), User.is_active)
+                .order_by(User.display_name)
+            )
+        ]
+    failed = sender.failed_messages(session, clinic_id=actor.clinic_id)
+    return EmailSettings(reminder_lead_hours=lead, timezone=timezone, rooms=rooms, failed=failed)
+
+
+def set_reminder_lead(session: Session, *, actor: Actor, hours: int) -> None:
+    """Send visit reminders this many hours before the visit (1 to 168)."""
+    low, high = REMINDER_LEAD_HOURS
+    if not low <= hours <= high:
+        raise AccountError(f"reminder: expected {low} to {high} hours before the visit")
+    with transaction(session):
+        clinic = admin_clinic(session, actor=actor)
+        before = clinic.reminder_lead_hours
+        clinic.reminder_lead_hours = hours
+        audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="clinic",
+            entity_id=clinic.id,
+            patient_id=None,
+            detail={"before": {"reminder_lead_hours": before}},
+        )
+
+
+def video_link_problem(url: str) -> str | None:
+    """Why this video room link cannot be used (None: it can; empty clears it)."""
+    if not url:
+        return None
+    if len(url) > MAX_LINK:
+        return f"video link: {MAX_LINK} characters at most"
+    if not url.startswith("https://") or any(c.isspace() for c in url) or len(url) < 12:
+        return "video link: enter the full https:// address of the video room"
+    return None
+
+
+def set_video_room(session: Session, *, actor: Actor, user_id: int, url: str) -> None:
+    """Set (or clear, with "") a clinician's video room link."""
+    url = url.strip()
+    problem = video_link_problem(url)
+    if problem:
+        raise AccountError(problem)
+    with transaction(session):
+        clinic = admin_clinic(session, actor=actor)
+        user = session.get(User, user_id)
+        if user is None or user.clinic_id != clinic.id or user.role not in STAFF_ROLES:
+            raise NotAllowed("no such clinician")
+        user.video_room_url = url
+        audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="user",
+            entity_id=user.id,
+            patient_id=None,
+            detail={"video_room_url": url},
+        )
+
+
+def retry_message(session: Session, *, actor: Actor, message_id: int) -> None:
+    """Queue a failed message of the clinic again (after its address was corrected, say)."""
+    with reading(session):
+        admin_clinic(session, actor=actor)
+    retried = sender.retry_failed(
+        session, message_ids=[message_id], clinic_id=actor.clinic_id, now=utcnow()
+    )
+    if not retried:
+        raise NotAllowed("no such message")

@@ -1,0 +1,159 @@
+"""Account messages the account flows enqueue: each takes the link the flow made.
+
+Like every message, they carry no health details: an e-mail can be read by anyone who sees
+the inbox, so it says only what the person needs to act on.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from popliteal.mail.outbox import enqueue
+from popliteal.mail.render import render
+
+
+def _duration(valid_for: timedelta) -> str:
+    hours = int(valid_for.total_seconds() // 3600)
+    if hours >= 48 and hours % 24 == 0:
+        return f"{hours // 24} days"
+    if hours >= 1:
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    minutes = max(int(valid_for.total_seconds() // 60), 1)
+    return f"{minutes} minutes"
+
+
+def _send(
+    session: Session,
+    *,
+    name: str,
+    kind: str,
+    to: str,
+    subject: str,
+    clinic_id: int | None,
+    dedupe_key: str | None = None,
+    **context: object,
+) -> bool:
+    text, html = render(name, subject=subject, **context)
+    return enqueue(
+        session,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        kind=kind,
+        clinic_id=clinic_id,
+        dedupe_key=dedupe_key,
+    )
+
+
+def password_reset(
+    session: Session,
+    *,
+    to: str,
+    person_name: str,
+    clinic_name: str,
+    clinic_phone: str,
+    clinic_id: int | None,
+    link: str,
+    valid_for: timedelta,
+) -> bool:
+    """Queue the e-mail with a link to choose a new password."""
+    return _send(
+        session,
+        name="password_reset",
+        kind="password_reset",
+        to=to,
+        subject=f"Set a new password for {clinic_name}",
+        clinic_id=clinic_id,
+        person_name=person_name,
+        clinic_name=clinic_name,
+        clinic_phone=clinic_phone,
+        link=link,
+        valid_for=_duration(valid_for),
+    )
+
+
+def verify_address(
+    session: Session,
+    *,
+    to: str,
+    person_name: str,
+    clinic_name: str,
+    clinic_phone: str,
+    clinic_id: int | None,
+    link: str,
+    valid_for: timedelta,
+) -> bool:
+    """Queue the e-mail that asks the person to confirm their address."""
+    return _send(
+        session,
+        name="verify_address",
+        kind="verify_address",
+        to=to,
+        subject=f"Please confirm your e-mail for {clinic_name}",
+        clinic_id=clinic_id,
+        person_name=person_name,
+        clinic_name=clinic_name,
+        clinic_phone=clinic_phone,
+        link=link,
+        valid_for=_duration(valid_for),
+    )
+
+
+def invitation(
+    session: Session,
+    *,
+    to: str,
+    person_name: str,
+    inviter_name: str,
+    clinic_name: str,
+    clinic_phone: str,
+    clinic_id: int | None,
+    link: str,
+    valid_for: timedelta,
+) -> bool:
+    """Queue a new clinician's or administrator's invitation to set their password."""
+    return _send(
+        session,
+        name="invitation",
+        kind="invitation",
+        to=to,
+        subject=f"Your account at {clinic_name}",
+        clinic_id=clinic_id,
+        person_name=person_name,
+        inviter_name=inviter_name,
+        clinic_name=clinic_name,
+        clinic_phone=clinic_phone,
+        link=link,
+        valid_for=_duration(valid_for),
+    )
+
+
+def questionnaire_due(
+    session: Session,
+    *,
+    to: str,
+    person_name: str,
+    clinic_name: str,
+    clinic_phone: str,
+    clinic_id: int | None,
+    link: str,
+    dedupe_key: str,
+) -> bool:
+    """Queue a check-in form reminder (once per due form: `dedupe_key`). It names no
+    questionnaire or condition: only that a form is waiting."""
+    return _send(
+        session,
+        name="questionnaire_due",
+        kind="questionnaire_due",
+        to=to,
+        subject="Your check-in form is ready",
+        clinic_id=clinic_id,
+        dedupe_key=dedupe_key,
+        person_name=person_name,
+        clinic_name=clinic_name,
+        clinic_phone=clinic_phone,
+        link=link,
+    )
