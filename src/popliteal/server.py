@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from popliteal import __version__
 from popliteal.accounts import api as accounts_api
+from popliteal.accounts import audit_log
 from popliteal.accounts import pages as accounts_pages
 from popliteal.accounts import service as accounts_service
 from popliteal.alerts import service as alerts_service
@@ -193,6 +194,8 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     # A red flag the clinician's exam fires opens an alert (screening/staff_service.py
     # `record_exam`, in the exam's transaction): screening is a lower floor than the alerts.
     app.state.escalate_exam = alerts_service.escalate_exam
+    # Every refused request (NotAllowed, shown as 404 by the error map) is an audit event.
+    app.state.record_denial = audit_log.record_request_denial
 
     app.add_middleware(CsrfSeedMiddleware, secure=settings.secure_cookies)
     app.add_middleware(TooLargeMiddleware)

@@ -13,10 +13,9 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from popliteal.accounts import rules
+from popliteal.accounts import audit_log, rules
 from popliteal.accounts.models import (
     ROLES,
-    AuditEvent,
     Clinic,
     LoginAttempt,
     LoginSession,
@@ -154,24 +153,31 @@ def authenticate(
         by_account_here, by_account, by_address = _recent_failures(
             session, since=since, email=email, address=address
         )
-        if rules.login_throttled(
+        throttled = rules.login_throttled(
             failures_for_account_here=by_account_here,
             failures_for_account=by_account,
             failures_for_address=by_address,
             max_account=settings.login_max_failures_account,
             max_address=settings.login_max_failures_address,
-        ):
-            raise LoginThrottled(
-                f"too many failed logins: try again in {settings.login_window_minutes} minutes"
-            )
+        )
         user = session.scalar(select(User).where(User.email == email))
-        attempt = LoginAttempt(email=email, address=address, at=now, success=False)
-        session.add(attempt)
+        if throttled:
+            audit_log.record_login(session, "login_blocked", user=user, address=address)
+        else:
+            attempt = LoginAttempt(email=email, address=address, at=now, success=False)
+            session.add(attempt)
+    if throttled:
+        raise LoginThrottled(
+            f"too many failed logins: try again in {settings.login_window_minutes} minutes"
+        )
     ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
     if not ok or user is None or not user.is_active:
+        with transaction(session):  # the same short write for a known or unknown address
+            audit_log.record_login(session, "login_failed", user=user, address=address)
         raise AccountError("wrong email or password")
     with transaction(session):
         attempt.success = True
+        audit_log.record_login(session, "login", user=user, address=address)
     return user
 
 
@@ -200,9 +206,17 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def end_session(session: Session, token: str) -> None:
+def end_session(session: Session, token: str, *, address: str = "") -> None:
+    """Log out: forget the session; a session that existed leaves a "logout" event."""
     with transaction(session):
-        session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+        row = session.scalar(
+            select(LoginSession).where(LoginSession.token_hash == token_hash(token))
+        )
+        if row is None:
+            return
+        user = session.get(User, row.user_id)
+        session.delete(row)
+        audit_log.record_login(session, "logout", user=user, address=address)
 
 
 def actor_for(session: Session, user: User, *, address: str = "") -> Actor:
@@ -231,22 +245,24 @@ def audit(
     clinic_id: int | None = None,
     address: str | None = None,
     detail: dict[str, object] | None = None,
+    actor_user_id: int | None = None,
 ) -> None:
-    """Record a read or change of a patient record (committed with the caller's transaction).
-    The address is the actor's unless given: only an anonymous caller's must be passed."""
+    """Record a read or change of a patient record (committed with the caller's transaction,
+    chained by hash at commit: accounts/audit_log.py). The address is the actor's unless
+    given: only an anonymous caller's must be passed. `actor_user_id` names who acted when
+    there is no Actor (a login: the account is known, the session not yet)."""
     if address is None:
         address = actor.address if actor is not None else ""
-    session.add(
-        AuditEvent(
-            clinic_id=clinic_id if clinic_id is not None else (actor.clinic_id if actor else None),
-            actor_user_id=actor.user_id if actor else None,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            patient_id=patient_id,
-            address=address,
-            detail=detail or {},
-        )
+    audit_log.append(
+        session,
+        clinic_id=clinic_id if clinic_id is not None else (actor.clinic_id if actor else None),
+        actor_user_id=actor.user_id if actor else actor_user_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        patient_id=patient_id,
+        address=address,
+        detail=detail,
     )
 
 
@@ -270,7 +286,13 @@ def get_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
     if patient is None or not rules.may_see_patient(
         actor, patient_id=patient.id, patient_clinic_id=patient.clinic_id
     ):
-        raise NotAllowed("no such patient")
+        raise NotAllowed(
+            "no such patient",
+            entity="patient",
+            entity_id=patient_id,
+            patient_id=patient.id if patient is not None else None,
+            clinic_id=patient.clinic_id if patient is not None else None,
+        )
     return patient
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from popliteal.cli import knowledge, load, outcomes, plan, screen, serve, setup, validate
+from popliteal.cli import audit, knowledge, load, outcomes, plan, screen, serve, setup, validate
 
 app = typer.Typer(
     help="popliteal: decision support for pain behind the knee.",
@@ -37,6 +37,10 @@ outcomes_app = typer.Typer(
     help="Outcome questionnaires (KOOS, LEFS, IKDC, NPRS).", no_args_is_help=True
 )
 app.add_typer(outcomes_app, name="outcomes")
+audit_app = typer.Typer(
+    help="The audit trail: check it was not tampered with.", no_args_is_help=True
+)
+app.add_typer(audit_app, name="audit")
 
 app.command("screen")(screen.screen_command)
 plan_app.command("draft")(plan.plan_draft)
@@ -51,6 +55,7 @@ demo_app.command("load")(serve.demo_load)
 clinic_app.command("create")(setup.clinic_create)
 user_app.command("create")(setup.user_create)
 app.command("serve")(serve.serve)
+audit_app.command("verify")(audit.audit_verify)
 
 
 def main() -> None:  # pragma: no cover - console-script shim
