@@ -19,6 +19,7 @@ from sqlalchemy import text
 from popliteal import __version__
 from popliteal.accounts import api as accounts_api
 from popliteal.accounts import audit_log
+from popliteal.accounts import audit_pages as accounts_audit_pages
 from popliteal.accounts import pages as accounts_pages
 from popliteal.accounts import service as accounts_service
 from popliteal.alerts import service as alerts_service
@@ -72,6 +73,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router,
     screening_education_pages.router,
     accounts_pages.router,
+    accounts_audit_pages.router,
     screening_pages.router,
     booking_pages.router,
     booking_appointment_pages.router,
