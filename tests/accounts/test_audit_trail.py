@@ -204,3 +204,21 @@ def test_a_refused_record_is_an_event_with_who_where_and_what(client: Any, db: S
     ]
     assert rows[0].detail["path"] == f"/staff/patients/{stranger_id}"
     assert rows[0].detail["method"] == "GET"
+
+
+def test_a_clinician_opening_one_run_is_an_event(db: Session) -> None:
+    """Reads that used to end in a rollback (one run, one session, a plan version, the plan
+    history) now commit their audit event."""
+    from datetime import date
+
+    from popliteal.running import service as running_service
+    from tests.running import factories as running
+
+    patient_id = running.demo_patient(db).id
+    run_id = running.add_run(db, patient_id=patient_id, day=date(2026, 1, 5), km=5.0).id
+    clinician = running.actor_for(db, ADMIN.email)
+    running_service.get_activity(db, actor=clinician, activity_id=run_id)
+    rows = _events(db, AuditEvent.entity == "activity", AuditEvent.action == "read")
+    assert [(r.entity_id, r.patient_id, r.actor_user_id) for r in rows] == [
+        (str(run_id), patient_id, clinician.user_id)
+    ]

@@ -111,10 +111,22 @@ def test_the_trail_is_paged_newest_first(client: Any, db: Session) -> None:
     assert "203.0.113.50<" not in second.text
 
 
-def test_only_administrators_see_the_trail(client: Any) -> None:
+def test_only_administrators_see_the_trail_and_a_refusal_is_on_it(client: Any, db: Session) -> None:
     login(client, CHIRO.email, CHIRO.password)
     assert client.get("/staff/admin/audit").status_code == 403
     assert client.get("/staff/admin/audit.csv").status_code == 403
+    _, _, chiro_id = _ids(db)
+    with reading(db):
+        refused = db.execute(
+            select(AuditEvent.actor_user_id, AuditEvent.entity_id, AuditEvent.detail).where(
+                AuditEvent.action == "denied"
+            )
+        ).all()
+    assert [(who, what) for who, what, _ in refused] == [
+        (chiro_id, "/staff/admin/audit"),
+        (chiro_id, "/staff/admin/audit.csv"),
+    ]
+    assert refused[0][2]["reason"] == "this page is for the clinic's administrators"
 
 
 def test_the_csv_export_cannot_run_as_a_formula(client: Any, db: Session) -> None:

@@ -249,7 +249,7 @@ def denial_from(request: Any, exc: Exception) -> Denial:
         address=client_address(request),
         method=request.method,
         path=request.url.path,
-        reason=str(exc)[:200],
+        reason=(getattr(exc, "message", None) or str(exc))[:200],
         entity=getattr(exc, "entity", None),
         entity_id=getattr(exc, "entity_id", None),
         patient_id=getattr(exc, "patient_id", None),
