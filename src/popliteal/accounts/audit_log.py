@@ -89,14 +89,6 @@ def queue(session: Session, row: AuditEvent) -> None:
     pending[1].append(row)
 
 
-def pending_events(session: Session) -> list[AuditEvent]:
-    """Events queued on the session's open transaction (not yet written)."""
-    pending = session.info.get(_PENDING)
-    if pending is None or pending[0] is not session.get_transaction():
-        return []
-    return list(pending[1])
-
-
 def _lock_appends(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
