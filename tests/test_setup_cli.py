@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi.routing import iter_route_contexts
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import AuditEvent, Clinic, User
 from popliteal.demo import CLINIC_SLUG
 from popliteal.errors import NotSetUp
 from popliteal.web.csrf import CSRF_COOKIE, token_for
-from tests.conftest import PG_URL, RunCli, csrf_from
+from tests.conftest import PG_URL, RunCli, csrf_from, truncate_all
 
 NOT_SET_UP = "This service is not set up yet"
 PASSWORD = "a-long-enough-password"
@@ -40,15 +40,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copyfile(request.getfixturevalue("empty_sqlite_template"), path)
         return f"sqlite:///{path}"
     from popliteal import migrate
-    from popliteal.db import Base, make_engine
+    from popliteal.db import make_engine
 
     migrate.upgrade(PG_URL)
     import popliteal.models  # noqa: F401
 
     engine = make_engine(PG_URL)
     with engine.begin() as conn:
-        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        truncate_all(conn)
     engine.dispose()
     return PG_URL
 

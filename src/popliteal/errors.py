@@ -27,7 +27,26 @@ class ProblemsError(AccountError):
 
 
 class NotAllowed(PermissionError):
-    """The actor may not see or change this record (shown as 404 so ids are not probed)."""
+    """The actor may not see or change this record (shown as 404 so ids are not probed).
+
+    Every refusal is an audit event (web/errors.py); a raiser that knows whose record was
+    asked for says so (`patient_id`, `clinic_id`: the record's, not the asker's), so the
+    record's clinic sees the attempt."""
+
+    def __init__(
+        self,
+        message: str = "not found",
+        *,
+        entity: str | None = None,
+        entity_id: object = None,
+        patient_id: int | None = None,
+        clinic_id: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.entity_id = entity_id
+        self.patient_id = patient_id
+        self.clinic_id = clinic_id
 
 
 class NotSetUp(LookupError):

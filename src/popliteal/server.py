@@ -19,6 +19,8 @@ from sqlalchemy.orm import configure_mappers
 
 from popliteal import __version__
 from popliteal.accounts import api as accounts_api
+from popliteal.accounts import audit_log
+from popliteal.accounts import audit_pages as accounts_audit_pages
 from popliteal.accounts import email_pages as accounts_email_pages
 from popliteal.accounts import mfa_pages as accounts_mfa_pages
 from popliteal.accounts import pages as accounts_pages
@@ -78,6 +80,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts_mfa_pages.router,
     accounts_email_pages.router,
     accounts_reset.router,
+    accounts_audit_pages.router,
     screening_pages.router,
     booking_pages.router,
     booking_appointment_pages.router,
@@ -214,6 +217,8 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     # A red flag the clinician's exam fires opens an alert (screening/staff_service.py
     # `record_exam`, in the exam's transaction): screening is a lower floor than the alerts.
     app.state.escalate_exam = alerts_service.escalate_exam
+    # Every refused request (NotAllowed, shown as 404 by the error map) is an audit event.
+    app.state.record_denial = audit_log.record_request_denial
 
     app.add_middleware(CsrfSeedMiddleware, secure=settings.secure_cookies)
     app.add_middleware(TooLargeMiddleware)

@@ -93,7 +93,7 @@ def create_logout(request: Request, session: DbSession) -> Response:
     """Log out; ends the session and clears the anonymous visitor cookie."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        accounts_service.end_session(session, token)
+        accounts_service.end_session(session, token, address=client_address(request))
     response = Response(status_code=204)
     clear_login_cookie(response)
     clear_visitor_cookie(response)  # a shared browser forgets its anonymous screenings

@@ -163,10 +163,17 @@ class RecoveryCode(Base):
 
 
 class AuditEvent(Base):
-    """Who read or changed which patient record, when and from where."""
+    """Who read or changed which patient record, when and from where; also logins, logouts,
+    failed logins, password changes and refused requests.
+
+    Append-only: the database refuses UPDATE and DELETE (migration 0008). Rows are chained by
+    hash (accounts/audit_chain.py); accounts/audit_log.py writes them at commit, in order."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_patient_at", "patient_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_events_patient_at", "patient_id", "at"),
+        Index("ix_audit_events_clinic_at", "clinic_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -178,3 +185,5 @@ class AuditEvent(Base):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), default=None)
     address: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default="")
+    hash: Mapped[str] = mapped_column(String(64), server_default="")

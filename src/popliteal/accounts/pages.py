@@ -114,7 +114,7 @@ def create_logout(request: Request, session: DbSession) -> Response:
     """End the session and forget this browser's anonymous screenings."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        accounts_service.end_session(session, token)
+        accounts_service.end_session(session, token, address=client_address(request))
     response = RedirectResponse("/", status_code=303)
     clear_login_cookie(response)
     clear_visitor_cookie(response)  # a shared browser forgets its anonymous screenings

@@ -40,9 +40,9 @@ def change_password(
         audit(
             session,
             actor=actor,
-            action="update",
+            action="password_change",
             entity="user",
             entity_id=user.id,
             patient_id=None,
-            detail={"password": "changed"},
+            detail={"other_sessions_ended": True},
         )

@@ -13,10 +13,9 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from popliteal.accounts import rules
+from popliteal.accounts import audit_log, rules
 from popliteal.accounts.models import (
     ROLES,
-    AuditEvent,
     Clinic,
     LoginAttempt,
     LoginSession,
@@ -25,7 +24,7 @@ from popliteal.accounts.models import (
 )
 from popliteal.accounts.rules import Actor, Role
 from popliteal.accounts.throttle import LoginThrottled as LoginThrottled
-from popliteal.accounts.throttle import check_login_wait
+from popliteal.accounts.throttle import login_wait
 from popliteal.clock import utcnow, zone
 from popliteal.config import Settings
 from popliteal.db import reading, transaction
@@ -121,20 +120,29 @@ def authenticate(
     checked and recorded as a failure in one short serialised transaction, the (slow) password
     check runs outside it, and a success is marked afterwards. Past a few failures each try
     must wait longer (rules.login_wait_seconds): growing delays, never a lock for everyone.
+    Every outcome is an audit event (a blocked try, a failure, a login).
     """
     email = rules.normalise_email(email)
     now = utcnow()
     with transaction(session):
         _serialise_attempts(session, email=email, address=address)
-        check_login_wait(session, settings=settings, email=email, address=address)
+        wait = login_wait(session, settings=settings, email=email, address=address)
         user = session.scalar(select(User).where(User.email == email))
-        attempt = LoginAttempt(email=email, address=address, at=now, success=False)
-        session.add(attempt)
+        if wait > 0:
+            audit_log.record_login(session, "login_blocked", user=user, address=address)
+        else:
+            attempt = LoginAttempt(email=email, address=address, at=now, success=False)
+            session.add(attempt)
+    if wait > 0:
+        raise LoginThrottled(f"too many failed logins: try again in {rules.wait_words(wait)}")
     ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
     if not ok or user is None or not user.is_active:
+        with transaction(session):  # the same short write for a known or unknown address
+            audit_log.record_login(session, "login_failed", user=user, address=address)
         raise AccountError("wrong email or password")
     with transaction(session):
         attempt.success = True
+        audit_log.record_login(session, "login", user=user, address=address)
     return user
 
 
@@ -202,9 +210,17 @@ def user_for_token(session: Session, token: str, *, staff_idle_minutes: int = 0)
     return user
 
 
-def end_session(session: Session, token: str) -> None:
+def end_session(session: Session, token: str, *, address: str = "") -> None:
+    """Log out: forget the session; a session that existed leaves a "logout" event."""
     with transaction(session):
-        session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+        row = session.scalar(
+            select(LoginSession).where(LoginSession.token_hash == token_hash(token))
+        )
+        if row is None:
+            return
+        user = session.get(User, row.user_id)
+        session.delete(row)
+        audit_log.record_login(session, "logout", user=user, address=address)
 
 
 def actor_for(session: Session, user: User, *, address: str = "") -> Actor:
@@ -233,22 +249,24 @@ def audit(
     clinic_id: int | None = None,
     address: str | None = None,
     detail: dict[str, object] | None = None,
+    actor_user_id: int | None = None,
 ) -> None:
-    """Record a read or change of a patient record (committed with the caller's transaction).
-    The address is the actor's unless given: only an anonymous caller's must be passed."""
+    """Record a read or change of a patient record (committed with the caller's transaction,
+    chained by hash at commit: accounts/audit_log.py). The address is the actor's unless
+    given: only an anonymous caller's must be passed. `actor_user_id` names who acted when
+    there is no Actor (a login: the account is known, the session not yet)."""
     if address is None:
         address = actor.address if actor is not None else ""
-    session.add(
-        AuditEvent(
-            clinic_id=clinic_id if clinic_id is not None else (actor.clinic_id if actor else None),
-            actor_user_id=actor.user_id if actor else None,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            patient_id=patient_id,
-            address=address,
-            detail=detail or {},
-        )
+    audit_log.append(
+        session,
+        clinic_id=clinic_id if clinic_id is not None else (actor.clinic_id if actor else None),
+        actor_user_id=actor.user_id if actor else actor_user_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        patient_id=patient_id,
+        address=address,
+        detail=detail,
     )
 
 
@@ -272,7 +290,13 @@ def get_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
     if patient is None or not rules.may_see_patient(
         actor, patient_id=patient.id, patient_clinic_id=patient.clinic_id
     ):
-        raise NotAllowed("no such patient")
+        raise NotAllowed(
+            "no such patient",
+            entity="patient",
+            entity_id=patient_id,
+            patient_id=patient.id if patient is not None else None,
+            clinic_id=patient.clinic_id if patient is not None else None,
+        )
     return patient
 
 

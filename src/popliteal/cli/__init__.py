@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from popliteal.cli import (
+    audit,
     knowledge,
     load,
     notify,
@@ -49,6 +50,10 @@ outcomes_app = typer.Typer(
 app.add_typer(outcomes_app, name="outcomes")
 notify_app = typer.Typer(help="E-mail: the sender and its queue.", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
+audit_app = typer.Typer(
+    help="The audit trail: check it was not tampered with.", no_args_is_help=True
+)
+app.add_typer(audit_app, name="audit")
 
 app.command("screen")(screen.screen_command)
 plan_app.command("draft")(plan.plan_draft)
@@ -65,6 +70,7 @@ user_app.command("create")(setup.user_create)
 app.command("serve")(serve.serve)
 notify_app.command("run")(notify.notify_run)
 notify_app.command("status")(notify.notify_status)
+audit_app.command("verify")(audit.audit_verify)
 
 
 def main() -> None:  # pragma: no cover - console-script shim

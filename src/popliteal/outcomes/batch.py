@@ -26,6 +26,7 @@ from popliteal.outcomes.rules import (
     score,
     score_to_json,
 )
+from popliteal.spreadsheet import formula_safe
 
 MAX_PROBLEMS_SHOWN = 20
 ID_COLUMN = "id"
@@ -175,15 +176,6 @@ def _number(value: float | None) -> str:
     return "" if value is None else repr(value)
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection): a leading
-    =, +, -, @, tab or carriage return gets a quote in front."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def to_csv(batch: Batch, settings: OutcomesSettings) -> str:
     """A CSV of scores: id (when given), valid, each score at full precision, then the
     invalid scores and missing items as ';'-joined lists."""
@@ -196,7 +188,7 @@ def to_csv(batch: Batch, settings: OutcomesSettings) -> str:
     for row in batch.rows:
         r = row.result
         writer.writerow(
-            ([_text_cell(row.id or "")] if batch.has_id else [])
+            ([formula_safe(row.id or "")] if batch.has_id else [])
             + ["true" if r.valid else "false"]
             + [_number(r.scores[k]) for k in keys]
             + [";".join(r.invalid), ";".join(r.missing_items)]

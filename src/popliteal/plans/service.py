@@ -19,7 +19,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.clock import utcnow
-from popliteal.db import reading, transaction
+from popliteal.db import transaction
 from popliteal.errors import AccountError, NotAllowed, ProblemsError
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import EQUIPMENT, PHASES
@@ -117,9 +117,18 @@ def draft_for_patient(
 ) -> DraftView:
     """The draft plan for this patient: from the request's condition, else the working
     diagnosis, else the top of their newest screening's differential."""
-    with reading(session):
+    with transaction(session):
         accounts_service.require_staff(actor)
         patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+        # The draft starts from the working diagnosis or the newest screening: a read of both.
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="plan_draft",
+            entity_id=patient.id,
+            patient_id=patient.id,
+        )
         condition, origin = (
             (request.condition, "request")
             if request and request.condition
@@ -409,9 +418,17 @@ def plan_history(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int
 ) -> list[PlanVersionSummary]:
     """Every saved version of every plan of this patient, newest first (clinicians only)."""
-    with reading(session):
+    with transaction(session):
         accounts_service.require_staff(actor)
         patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="care_plan_history",
+            entity_id=patient.id,
+            patient_id=patient.id,
+        )
         rows = session.execute(
             select(CarePlanVersion, User.display_name)
             .join(CarePlan, CarePlan.id == CarePlanVersion.plan_id)
@@ -437,13 +454,22 @@ def read_version(
     session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, number: int
 ) -> PlanVersionRead:
     """One saved version of the patient's active plan (clinicians only)."""
-    with reading(session):
+    with transaction(session):
         accounts_service.require_staff(actor)
         patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
         plan = _active_plan(session, patient.id)
         version = _version(session, plan.id, number) if plan else None
         if plan is None or version is None:
             raise NotAllowed("no such plan version")
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="care_plan",
+            entity_id=plan.id,
+            patient_id=patient.id,
+            detail={"version": number},
+        )
         return _read(session, kb, plan, version)
 
 

@@ -291,8 +291,18 @@ def _own_activity(session: Session, actor: Actor, activity_id: int) -> Activity:
 
 
 def get_activity(session: Session, *, actor: Actor, activity_id: int) -> ActivityRead:
-    with reading(session):
-        return _read(_own_activity(session, actor, activity_id))
+    """One run, for its owner or their clinic's staff (a read of the record, audited)."""
+    with transaction(session):
+        row = _own_activity(session, actor, activity_id)
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="activity",
+            entity_id=row.id,
+            patient_id=row.patient_id,
+        )
+        return _read(row)
 
 
 def update_activity(

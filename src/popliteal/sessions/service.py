@@ -410,9 +410,18 @@ def todays_answers(
 
 
 def get_session(session: Session, *, actor: Actor, session_id: int) -> SessionRead:
-    with reading(session):
+    """One home session's log, for its owner or their clinic's staff (audited)."""
+    with transaction(session):
         log = _own_session(session, actor, session_id)
         read = read_log(session, log)
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="session_log",
+            entity_id=log.id,
+            patient_id=log.patient_id,
+        )
     return read
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from popliteal.accounts import service as accounts_service
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.service import visible_patient
-from popliteal.db import reading
+from popliteal.db import reading, transaction
 from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans import progression
@@ -28,8 +29,17 @@ def suggestions(
     """Progress / hold / regress for each exercise and the phase (clinicians only)."""
     if not actor.is_staff:
         raise NotAllowed("only clinicians can do this")
-    with reading(session):
+    with transaction(session):
         patient = visible_patient(session, actor, patient_id)
+        # Built from the person's session and pain logs: a read of them.
+        accounts_service.audit(
+            session,
+            actor=actor,
+            action="read",
+            entity="progress_suggestions",
+            entity_id=patient.id,
+            patient_id=patient.id,
+        )
         active = active_plan(session, patient.id)
         if active is None:
             return None

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, StatementError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from popliteal.errors import AccountError, NotAllowed, NotSetUp
@@ -90,8 +91,16 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.message}, status_code=403)
         return RedirectResponse(exc.PAGE, status_code=303)
 
+    async def _record_denial(request: Request, exc: Exception) -> None:
+        # Every refusal is an audit event, written in a transaction of its own (the request's
+        # has rolled back); accounts owns the audit table and the app factory hands it over.
+        record_denial = getattr(request.app.state, "record_denial", None)
+        if record_denial is not None:
+            await run_in_threadpool(record_denial, request, exc)
+
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        await _record_denial(request, exc)
         if is_api(request):
             return JSONResponse({"detail": exc.message}, status_code=403)
         return error_page(request, 403, "Not allowed", [exc.message])
@@ -99,6 +108,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotAllowed)
     async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
         # Shown as "not found", so a record's id cannot be probed for existence.
+        await _record_denial(request, exc)
         return await _http(request, StarletteHTTPException(404, str(exc) or "not found"))
 
     @app.exception_handler(AccountError)
