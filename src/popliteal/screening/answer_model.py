@@ -129,9 +129,19 @@ def belief(model: Model, answers: Mapping[str, Answer | None]) -> list[float]:
         fm = finding_model(model, fid)
         idx = _domain_index(fm, value) if fm.domain else None
         if idx is not None:
-            for i in range(len(log_p)):
-                log_p[i] += math.log(fm.p_given[i][idx])
+            row = _log_p_given(model, fid)[idx]
+            log_p = [a + b for a, b in zip(log_p, row, strict=True)]
     return normalise(log_p)
+
+
+@cache
+def _log_p_given(model: Model, finding_id: str) -> tuple[tuple[float, ...], ...]:
+    """log P(answer | condition), per answer band then condition: taken once, not per call."""
+    fm = finding_model(model, finding_id)
+    return tuple(
+        tuple(math.log(fm.p_given[i][v]) for i in range(len(model.condition_ids)))
+        for v in range(len(fm.domain))
+    )
 
 
 def sample_completion(

@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Condition, Finding, Likelihood
-from popliteal.screening.triage import evaluate
+from popliteal.screening.compiled_rules import programs
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,10 @@ class Model:
     def effects(self, finding: str, value: Answer) -> tuple[tuple[int, Effect], ...]:
         """Every (condition index, effect) that answering `finding` = `value` applies."""
         return _effects(self, finding, _key(value))
+
+    def log_effects(self, finding: str, value: Answer) -> tuple[tuple[int, float, Effect], ...]:
+        """`effects` with each ratio's natural log, taken once."""
+        return _log_effects(self, finding, _key(value))
 
     def _compute(self, finding: str, value: Answer) -> tuple[tuple[int, Effect], ...]:
         out: list[tuple[int, Effect]] = []
@@ -136,6 +140,13 @@ def _effects(model: Model, finding: str, key: tuple[str, Answer]) -> tuple[tuple
     return model._compute(finding, key[1])
 
 
+@lru_cache(maxsize=16384)
+def _log_effects(
+    model: Model, finding: str, key: tuple[str, Answer]
+) -> tuple[tuple[int, float, Effect], ...]:
+    return tuple((i, math.log(eff.lr), eff) for i, eff in model.effects(finding, key[1]))
+
+
 def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
@@ -199,8 +210,7 @@ def accumulate(model: Model, answers: Mapping[str, Answer | None]) -> Scores:
         if value is None:
             continue
         construct = model.construct_of.get(finding)
-        for i, eff in model.effects(finding, value):
-            log_lr = math.log(eff.lr)
+        for i, log_lr, eff in model.log_effects(finding, value):
             if construct is None:
                 scores.free[i] += log_lr
                 scores.evidence[i].append(eff)
@@ -226,8 +236,9 @@ def predicate_effects(
     """The whole-rule figures whose predicate holds on these answers (judged as the triage
     judges it: an unanswered item is taken as its rule says)."""
     out: list[tuple[int, Effect]] = []
+    holds = programs(model.kb, "clinician").predicate_holds
     for pid, entries in model.by_predicate.items():
-        if not evaluate(model.kb, model.kb.predicates[pid].when, answers, "clinician")[0]:
+        if not holds[pid](answers):
             continue
         out += [(i, model.effect_of(e, pid, True, "rule")) for i, e in entries]
     return out

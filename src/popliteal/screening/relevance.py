@@ -23,6 +23,7 @@ from popliteal.knowledge.schema import (
     Ref,
     ScoreTest,
 )
+from popliteal.screening.compiled_rules import programs
 from popliteal.screening.triage import leaf_holds
 
 Tri = Literal[True, False, None]  # None = not known yet
@@ -152,10 +153,10 @@ def open_safety_findings(
 ) -> set[str]:
     """Unanswered findings that could still fire an emergency or urgent rule."""
     out: set[str] = set()
-    for rule in kb.rules:
+    askable_now = partial(could_be_asked, kb, answers=answers, role=role)
+    for rule, rule_kleene in zip(kb.rules, programs(kb, role).rule_kleene, strict=True):
         if rule.urgency in RED_FLAG_LEVELS:
             sub: set[str] = set()
-            askable_now = partial(could_be_asked, kb, answers=answers, role=role)
-            if kleene(kb, rule.when, answers, role, sub, askable_now) is None:
+            if rule_kleene(answers, askable_now, sub) is None:
                 out |= sub
     return out

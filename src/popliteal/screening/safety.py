@@ -19,8 +19,8 @@ from dataclasses import replace
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer
+from popliteal.screening.compiled_rules import programs
 from popliteal.screening.differential import Effect, RankedCondition
-from popliteal.screening.relevance import kleene
 from popliteal.screening.triage import FiredRule, evaluate
 
 Answers = Mapping[str, Answer | None]
@@ -43,10 +43,13 @@ def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, frozense
     def still_open(finding_id: str) -> bool:  # not answered, or answered "not sure"
         return answers.get(finding_id) is None and _answerable(kb, finding_id, role)
 
-    for rule in kb.rules:
-        if rule.urgency in SAFETY_LEVELS and not evaluate(kb, rule.when, answers, role)[0]:
+    compiled = programs(kb, role)
+    for rule, holds, kleene in zip(
+        kb.rules, compiled.rule_holds, compiled.rule_kleene, strict=True
+    ):
+        if rule.urgency in SAFETY_LEVELS and not holds(answers):
             deciding: set[str] = set()
-            if kleene(kb, rule.when, answers, role, deciding, still_open) is None:
+            if kleene(answers, still_open, deciding) is None:
                 found[rule.id] = frozenset(deciding)
     return found
 

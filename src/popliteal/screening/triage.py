@@ -24,6 +24,7 @@ from popliteal.knowledge.schema import (
     Urgency,
     urgency_rank,
 )
+from popliteal.screening.compiled_rules import programs
 
 Answers = Mapping[str, Answer | None]
 # Who answered, "patient" or "clinician" (not the account Role): some items need a clinician.
@@ -130,9 +131,9 @@ def evaluate(kb: Knowledge, expr: Expr, answers: Answers, role: Answerer) -> tup
 def triage(kb: Knowledge, answers: Answers, *, role: Answerer = "patient") -> TriageResult:
     """Fire every red-flag rule that matches; urgency is the most urgent one fired."""
     fired: list[FiredRule] = []
-    for rule in kb.rules:
-        ok, because = evaluate(kb, rule.when, answers, role)
-        if ok:
+    for rule, holds in zip(kb.rules, programs(kb, role).rule_holds, strict=True):
+        if holds(answers):
+            _, because = evaluate(kb, rule.when, answers, role)  # which answers made it fire
             fired.append(
                 FiredRule(
                     id=rule.id,
