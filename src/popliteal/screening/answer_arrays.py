@@ -61,6 +61,8 @@ class AnswerArrays:
                 cums.append((cum, cum[-1] + 0.0))  # random.choices: total = cum[-1] + 0.0
             self.draw[fid] = tuple(cums)
         self.p_given: FloatArray = np.array(p_rows, dtype=np.float64)
+        logs = np.log2(self.p_given, out=np.zeros_like(self.p_given), where=self.p_given > 0)
+        self.p_log_p: FloatArray = self.p_given * logs
         self.starts = np.array([self.first_row[f] for f in self.finding_ids], dtype=np.intp)
         # One extra row of zeros (index -1): "not answered" adds nothing.
         self.log_lr: FloatArray = np.array([*log_lr_rows, [0.0] * n], dtype=np.float64)
@@ -68,16 +70,17 @@ class AnswerArrays:
 
     def information_gains(self, probs: list[float]) -> FloatArray:
         """answer_model.information_gain for every question at once (same order as
-        `finding_ids`), to within rounding: about 1e-15 bits."""
+        `finding_ids`), to within rounding: about 1e-15 bits.
+
+        With j = P(answer, condition) = P(answer | condition) b(condition), the expected entropy
+        after an answer is the sum over its bands of p log p - sum(j log j), and
+        sum(j log j) = (P log P) b + P (b log b): three matrix-vector products."""
         belief = np.array(probs, dtype=np.float64)
-        joint = self.p_given * belief
-        p_answer = joint.sum(axis=1)
-        posterior = np.divide(
-            joint, p_answer[:, None], out=np.zeros_like(joint), where=p_answer[:, None] > 0
-        )
-        logs = np.log2(posterior, out=np.zeros_like(posterior), where=posterior > 0)
-        entropy_after = -(posterior * logs).sum(axis=1)
-        expected = np.add.reduceat(p_answer * entropy_after, self.starts)
+        b_log_b = belief * np.log2(belief, out=np.zeros_like(belief), where=belief > 0)
+        p_answer = self.p_given @ belief
+        j_log_j = self.p_log_p @ belief + self.p_given @ b_log_b
+        p_log_p = p_answer * np.log2(p_answer, out=np.zeros_like(p_answer), where=p_answer > 0)
+        expected = np.add.reduceat(p_log_p - j_log_j, self.starts)
         gains: FloatArray = np.maximum(_entropy(probs) - expected, 0.0)
         return gains
 

@@ -29,7 +29,7 @@ Tri = bool | None  # None = not known yet
 ValueTest = Callable[[Answer | None], bool]
 Holds = Callable[[Answers], bool]
 StillOpen = Callable[[str], bool]
-Kleene = Callable[[Answers, StillOpen, set[str]], Tri]
+Kleene = Callable[[Answers, StillOpen, list[str]], Tri]
 
 
 def value_test(test: FindingTest | ScoreTest) -> ValueTest:
@@ -83,6 +83,48 @@ class RulePrograms:
             self.predicate_kleene[name] = self.kleene(predicate.when)
         self.rule_holds = tuple(self.holds(rule.when) for rule in kb.rules)
         self.rule_kleene = tuple(self.kleene(rule.when) for rule in kb.rules)
+        policy = kb.must_rule_out
+        self.only_if: tuple[Holds | None, ...] = tuple(
+            None if entry.only_if is None else self.holds(entry.only_if)
+            for entry in (policy.conditions if policy is not None else [])
+        )
+        # Per finding, in question order: None when this answerer is not asked it, else its
+        # ask_if tests (relevance.askable and could_be_asked).
+        self.gates: dict[str, tuple[tuple[str, ValueTest], ...] | None] = {
+            fid: (
+                tuple((t.finding, value_test(t)) for t in f.ask_if)
+                if clinician or "P" in f.who
+                else None
+            )
+            for fid, f in kb.findings.items()
+        }
+
+    def askable(self, answers: Answers) -> list[str]:
+        """relevance.askable for every finding, in question order."""
+        out = []
+        for fid, gates in self.gates.items():
+            if gates is None or fid in answers:
+                continue
+            if gates and not all(test(answers.get(g)) for g, test in gates):
+                continue
+            out.append(fid)
+        return out
+
+    def could_be_asked(self, answers: Answers) -> StillOpen:
+        """relevance.could_be_asked on these answers, as a function of the finding id."""
+        gates = self.gates
+
+        def still_open(fid: str) -> bool:
+            tests = gates[fid]
+            if tests is None or fid in answers:
+                return False
+            for g, test in tests:
+                value = answers.get(g)
+                if value is not None and not test(value):
+                    return False
+            return True
+
+        return still_open
 
     def _score_items(self, score: str) -> tuple[tuple[str, int], ...]:
         return tuple(
@@ -148,7 +190,7 @@ class RulePrograms:
             case Not(not_=child):
                 inner = self.kleene(child)
 
-                def negated(answers: Answers, still_open: StillOpen, out: set[str]) -> Tri:
+                def negated(answers: Answers, still_open: StillOpen, out: list[str]) -> Tri:
                     r = inner(answers, still_open, out)
                     return None if r is None else not r
 
@@ -165,29 +207,28 @@ class RulePrograms:
 
 
 def _children(children: tuple[Kleene, ...], *, decisive: bool) -> Kleene:
-    """`all` (decisive False) or `any` (decisive True) in Kleene logic (relevance.py)."""
+    """`all` (decisive False) or `any` (decisive True) in Kleene logic (relevance.py).
 
-    def combined(answers: Answers, still_open: StillOpen, out: set[str]) -> Tri:
-        undecided: set[str] = set()
+    Every node adds to `out` only when it returns None (unknown), so the children share one
+    list, cut back to where it was when a decisive child settles the node."""
+
+    def combined(answers: Answers, still_open: StillOpen, out: list[str]) -> Tri:
+        mark = len(out)
         open_child = False
         for child in children:
-            sub: set[str] = set()
-            r = child(answers, still_open, sub)
+            r = child(answers, still_open, out)
             if r is decisive:
+                del out[mark:]
                 return decisive
             if r is None:
                 open_child = True
-                undecided |= sub
-        if not open_child:
-            return not decisive
-        out |= undecided
-        return None
+        return None if open_child else not decisive
 
     return combined
 
 
 def _score_kleene(items: tuple[tuple[str, int], ...], test: ValueTest) -> Kleene:
-    def score(answers: Answers, still_open: StillOpen, out: set[str]) -> Tri:
+    def score(answers: Answers, still_open: StillOpen, out: list[str]) -> Tri:
         known = 0
         pending: list[str] = []
         best_add = 0
@@ -201,19 +242,19 @@ def _score_kleene(items: tuple[tuple[str, int], ...], test: ValueTest) -> Kleene
         now = test(known)
         if now == test(known + best_add):
             return now
-        out.update(pending)
+        out.extend(pending)
         return None
 
     return score
 
 
 def _finding_kleene(finding: str, test: ValueTest) -> Kleene:
-    def leaf(answers: Answers, still_open: StillOpen, out: set[str]) -> Tri:
+    def leaf(answers: Answers, still_open: StillOpen, out: list[str]) -> Tri:
         value = answers.get(finding)
         if value is None:
             if not still_open(finding):
                 return test(None)
-            out.add(finding)
+            out.append(finding)
             return None
         return test(value)
 

@@ -22,8 +22,9 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Urgency
 from popliteal.screening.answer_arrays import answer_arrays
 from popliteal.screening.answer_model import belief, information_gain
+from popliteal.screening.compiled_rules import programs
 from popliteal.screening.differential import Model, accumulate, model_for
-from popliteal.screening.relevance import askable, open_safety_findings
+from popliteal.screening.relevance import open_safety_findings
 from popliteal.screening.safety import not_ruled_out
 from popliteal.screening.stop_rule import top3_is_stable
 from popliteal.screening.triage import triage
@@ -158,8 +159,7 @@ def plan(
     """
     if (urgency or triage(kb, answers, role=role).urgency) == "emergency":
         return InterviewState(done=True, steps=())
-    order = list(kb.findings)
-    askable_ids = [f for f in order if askable(kb.findings[f], answers, role)]
+    askable_ids = programs(kb, role).askable(answers)
     safety_open = open_safety_findings(kb, answers, role)
     steps: list[Step] = _recheck_steps(kb, to_recheck(kb, answers, asked_once, role))
     steps += _first_step(kb, askable_ids, safety_open, role)
