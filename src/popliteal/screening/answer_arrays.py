@@ -60,6 +60,16 @@ class AnswerArrays:
                 cum = tuple(accumulate(fm.p_given[i]))
                 cums.append((cum, cum[-1] + 0.0))  # random.choices: total = cum[-1] + 0.0
             self.draw[fid] = tuple(cums)
+        self.domain = {fid: finding_model(model, fid).domain for fid in self.finding_ids}
+        # The stop rule's draws at once: per question and condition, the cumulative weights
+        # that bisection compares with (all but the last; +inf pads), and their total.
+        width = max(len(d) for d in self.domain.values())
+        self.cum_below_last: FloatArray = np.full((len(self.finding_ids), n, width), np.inf)
+        self.cum_total: FloatArray = np.zeros((len(self.finding_ids), n))
+        for k, fid in enumerate(self.finding_ids):
+            for i, (cum, total) in enumerate(self.draw[fid]):
+                self.cum_below_last[k, i, : len(cum) - 1] = cum[:-1]
+                self.cum_total[k, i] = total
         self.p_given: FloatArray = np.array(p_rows, dtype=np.float64)
         logs = np.log2(self.p_given, out=np.zeros_like(self.p_given), where=self.p_given > 0)
         self.p_log_p: FloatArray = self.p_given * logs

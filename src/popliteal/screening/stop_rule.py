@@ -24,11 +24,11 @@ from functools import cache, lru_cache
 from itertools import accumulate as running_total
 
 import numpy as np
+import numpy.typing as npt
 
 from popliteal.knowledge.loader import Knowledge, read_findings
 from popliteal.knowledge.schema import Answer
 from popliteal.screening.answer_arrays import AnswerArrays, BoolArray, FloatArray, answer_arrays
-from popliteal.screening.answer_model import finding_model
 from popliteal.screening.compiled_rules import ValueTest, programs, value_test
 from popliteal.screening.differential import Model, accumulate, normalise
 
@@ -99,50 +99,82 @@ def _candidates(arrays: AnswerArrays, answers: Answers, role: str) -> list[Candi
     return out
 
 
+IntArray = npt.NDArray[np.intp]
+
+
+def _uniforms(rng: random.Random, count: int) -> FloatArray:
+    """The next `count` values of `rng.random()`, at once.
+
+    Python's random and NumPy's legacy RandomState are the same Mersenne Twister and make a
+    double from two 32-bit words the same way (genrand_res53), so given Python's state NumPy
+    continues the very same stream (test_stop_rule checks it)."""
+    _, state, _ = rng.getstate()
+    twister = np.random.RandomState()  # the legacy generator: its stream never changes
+    twister.set_state(("MT19937", np.array(state[:-1], dtype=np.uint32), int(state[-1]), 0, 0.0))
+    uniforms: FloatArray = twister.random_sample(count)
+    return uniforms
+
+
 def _draw(
     arrays: AnswerArrays,
     answers: Answers,
     candidates: list[Candidate],
     probs: list[float],
     rng: random.Random,
-) -> tuple[list[dict[str, Answer | None]], list[list[int]]]:
-    """The completions, and for each the row of every candidate's drawn answer (-1: not asked).
+) -> IntArray:
+    """For each completion, the row of every candidate's drawn answer (-1: not asked).
 
-    One `rng.random()` per draw and the same bisection over the same cumulative weights as
-    `rng.choices(population, weights=...)`: the stream and the answers are identical."""
+    The same random stream and the same bisection over the same cumulative weights as
+    `rng.choices(range(n), weights=probs)` then `rng.choices(domain, weights=...)` per
+    question (answer_model.sample_completion): the answers are identical."""
     cum_probs = list(running_total(probs))
     total = cum_probs[-1] + 0.0
     if not (total > 0.0 and math.isfinite(total)):
         raise ValueError("Total of weights must be greater than zero and finite")
     last = len(cum_probs) - 1
+    if not any(gates for _, gates in candidates):
+        # Every completion asks every candidate: one condition draw, then one per question.
+        k = len(candidates)
+        u = _uniforms(rng, COMPLETIONS * (1 + k)).reshape(COMPLETIONS, 1 + k)
+        ci = np.searchsorted(np.array(cum_probs[:last]), u[:, 0] * total, side="right")
+        at = np.array([arrays.position[fid] for fid, _ in candidates], dtype=np.intp)
+        limit = arrays.cum_below_last[at[None, :], ci[:, None]]  # (completion, question, band)
+        x = u[:, 1:] * arrays.cum_total[at[None, :], ci[:, None]]
+        band = (limit <= x[:, :, None]).sum(axis=2)
+        rows: IntArray = arrays.starts[at][None, :] + band
+        return rows
     draws = [
-        (
-            j,
-            fid,
-            gates,
-            arrays.draw[fid],
-            arrays.first_row[fid],
-            finding_model(arrays.model, fid).domain,
-        )
+        (j, fid, gates, arrays.draw[fid], arrays.first_row[fid], arrays.domain[fid])
         for j, (fid, gates) in enumerate(candidates)
     ]
     uniform = rng.random
-    completions: list[dict[str, Answer | None]] = []
-    rows: list[list[int]] = []
-    for _ in range(COMPLETIONS):
-        ci = bisect(cum_probs, uniform() * total, 0, last)
+    table = np.full((COMPLETIONS, len(candidates)), -1, dtype=np.intp)
+    for row in table:
+        c = bisect(cum_probs, uniform() * total, 0, last)
         out = dict(answers)
-        row = [-1] * len(draws)
         for j, fid, gates, weights, first, domain in draws:
             if gates and not all(test(out.get(g)) for g, test in gates):
                 continue
-            cum, cum_total = weights[ci]
+            cum, cum_total = weights[c]
             v = bisect(cum, uniform() * cum_total, 0, len(domain) - 1)
             out[fid] = domain[v]
             row[j] = first + v
-        completions.append(out)
-        rows.append(row)
-    return completions, rows
+    return table
+
+
+def _completion(
+    arrays: AnswerArrays,
+    answers: Answers,
+    candidates: list[Candidate],
+    row: IntArray,
+    only: frozenset[str] | None = None,
+) -> dict[str, Answer | None]:
+    """The answers plus one completion's drawn answers (only those in `only`, when given)."""
+    out = dict(answers)
+    for (fid, _), r in zip(candidates, row.tolist(), strict=True):
+        if r >= 0 and (only is None or fid in only):
+            out[fid] = arrays.domain[fid][r - arrays.first_row[fid]]
+    return out
 
 
 def _dense(model: Model, fid: str, value: Answer) -> tuple[FloatArray, BoolArray]:
@@ -160,20 +192,19 @@ def _dense_of(model: Model, fid: str, key: tuple[str, Answer]) -> tuple[FloatArr
     return np.array(row), np.array(has, dtype=np.bool_)
 
 
+Member = tuple[str, tuple[FloatArray, BoolArray] | None, int]
+
+
 def _log_scores(
-    arrays: AnswerArrays,
-    answers: Answers,
-    candidates: list[Candidate],
-    completions: list[dict[str, Answer | None]],
-    rows: list[list[int]],
+    arrays: AnswerArrays, answers: Answers, candidates: list[Candidate], index: IntArray
 ) -> FloatArray:
     """differential.accumulate(...).log_scores(base_log_prob) for every completion at once (the
     same terms; only the order of the sums differs)."""
     model = arrays.model
-    index = np.array(rows, dtype=np.intp).reshape(len(completions), len(candidates))
-    scores = np.tile(np.array(model.base_log_prob), (len(completions), 1))
-    # per construct: (finding, fixed (row, has) or None, candidate column or None)
-    members: dict[str, list[tuple[str, tuple[FloatArray, BoolArray] | None, int | None]]] = {}
+    n = len(model.condition_ids)
+    fixed = np.array(model.base_log_prob)
+    # Per construct, its answered members: (finding, fixed (row, has) or None, column or -1).
+    members: dict[str, list[Member]] = {}
     free_columns = []
     for j, (fid, _) in enumerate(candidates):
         construct = model.construct_of.get(fid)
@@ -181,36 +212,39 @@ def _log_scores(
             free_columns.append(j)
         else:
             members.setdefault(construct, []).append((fid, None, j))
-    fixed = np.zeros(len(model.condition_ids))
     for fid, value in answers.items():
         if value is None:
             continue
         construct = model.construct_of.get(fid)
         if construct is None:
-            fixed += _dense(model, fid, value)[0]
+            fixed = fixed + _dense(model, fid, value)[0]
         else:
-            members.setdefault(construct, []).append((fid, _dense(model, fid, value), None))
-    scores += fixed
+            members.setdefault(construct, []).append((fid, _dense(model, fid, value), -1))
+    shape = (len(index), n)
+    choose: list[list[Member]] = []
+    for group in members.values():
+        if len(group) > 1:
+            choose.append(group)
+        elif group[0][1] is not None:  # one answered member: its ratios count as they are
+            fixed = fixed + group[0][1][0]
+        else:
+            free_columns.append(group[0][2])
+    scores = np.tile(fixed, (len(index), 1))
     if free_columns:
         scores += arrays.log_lr[index[:, free_columns]].sum(axis=1)
-    shape = scores.shape
-    for group in members.values():
+    for group in choose:
         group.sort(key=lambda m: m[0])  # accumulate() reads answers in id order
         values = np.stack(
             [
-                np.broadcast_to(fixed[0], shape)
-                if fixed is not None
-                else arrays.log_lr[index[:, j]]
-                for _, fixed, j in group
+                np.broadcast_to(f[0], shape) if f is not None else arrays.log_lr[index[:, j]]
+                for _, f, j in group
             ],
             axis=1,
         )
         has = np.stack(
             [
-                np.broadcast_to(fixed[1], shape)
-                if fixed is not None
-                else arrays.has_effect[index[:, j]]
-                for _, fixed, j in group
+                np.broadcast_to(f[1], shape) if f is not None else arrays.has_effect[index[:, j]]
+                for _, f, j in group
             ],
             axis=1,
         )
@@ -218,15 +252,26 @@ def _log_scores(
         pick = np.where(has, np.abs(values), -1.0).argmax(axis=1)
         best = np.take_along_axis(values, pick[:, None, :], axis=1)[:, 0, :]
         scores += np.where(has.any(axis=1), best, 0.0)
-    drawn = {fid for fid, _ in candidates}
+    drawn = {fid: j for j, (fid, _) in enumerate(candidates)}
     reads = _predicate_reads(model.kb)
     holds = programs(model.kb, "clinician").predicate_holds
     for pid, row in _predicate_rows(model):
-        if reads[pid] & drawn:
-            hit = np.array([holds[pid](c) for c in completions], dtype=np.float64)
-            scores += hit[:, None] * row
-        elif holds[pid](answers):
-            scores += row
+        read = reads[pid] & drawn.keys()
+        if not read:
+            if holds[pid](answers):
+                scores += row
+            continue
+        # Judged once per distinct combination of the drawn answers it reads.
+        columns = [drawn[f] for f in sorted(read)]
+        seen: dict[tuple[int, ...], bool] = {}
+        hit = np.zeros(len(index))
+        for k, key in enumerate(map(tuple, index[:, columns].tolist())):
+            if key not in seen:
+                seen[key] = holds[pid](
+                    _completion(arrays, answers, candidates, index[k], frozenset(read))
+                )
+            hit[k] = seen[key]
+        scores += hit[:, None] * row
     return scores
 
 
@@ -241,18 +286,19 @@ def top3_is_stable(
     rng = random.Random(_seed(answers))  # noqa: S311 - a simulation, not security
     arrays = answer_arrays(model)
     candidates = _candidates(arrays, answers, role)
-    completions, rows = _draw(arrays, answers, candidates, probs, rng)
-    scores = _log_scores(arrays, answers, candidates, completions, rows)
+    index = _draw(arrays, answers, candidates, probs, rng)
+    scores = _log_scores(arrays, answers, candidates, index)
     order = np.argsort(-scores, axis=1, kind="stable")
-    at = np.arange(len(completions))
+    at = np.arange(len(index))
     first, third, fourth = (scores[at, order[:, k]] for k in (0, 2, 3))
     clear = (third - fourth > MARGIN) & (first - third < UNDERFLOW)
     allowed_misses = int(COMPLETIONS * (1 - STABLE_SHARE))
     misses = 0
-    for k, completion in enumerate(completions):
+    for k in range(len(index)):
         if clear[k]:
             after = frozenset(int(i) for i in order[k, :3])
         else:
+            completion = _completion(arrays, answers, candidates, index[k])
             exact = accumulate(model, completion).log_scores(model.base_log_prob)
             after = top3(normalise(exact), ids)
         if after != now:
