@@ -230,9 +230,12 @@ def accumulate(model: Model, answers: Mapping[str, Answer | None]) -> Scores:
                 evidence[i].append(eff)
                 keys[i].append((-abs(log_lr), finding))
             continue
-        for i, log_lr, eff in model.log_effects(finding, value):
-            best = scores.construct_best.setdefault(construct, [0.0] * n)
-            chosen = scores.construct_effect.setdefault(construct, [None] * n)
+        effects = model.log_effects(finding, value)
+        if not effects:
+            continue
+        best = scores.construct_best.setdefault(construct, [0.0] * n)
+        chosen = scores.construct_effect.setdefault(construct, [None] * n)
+        for i, log_lr, eff in effects:
             if chosen[i] is None or abs(log_lr) > abs(best[i]):
                 best[i] = log_lr
                 chosen[i] = eff
