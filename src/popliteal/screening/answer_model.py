@@ -10,7 +10,10 @@ import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+
+import numpy as np
+import numpy.typing as npt
 
 from popliteal.knowledge.schema import Answer, Finding
 from popliteal.screening.differential import Model, normalise
@@ -21,6 +24,7 @@ from popliteal.screening.triage import safety_findings
 # symptoms are rare in people without the condition that explains them.
 BASE_TRUE = 0.25
 BASE_TRUE_RED_FLAG = 0.03
+FloatArray = npt.NDArray[np.float64]
 PRIOR_FINDINGS = frozenset({"age_years", "sex", "runner"})
 
 
@@ -116,22 +120,58 @@ def belief(model: Model, answers: Mapping[str, Answer | None]) -> list[float]:
 
     Age, sex and runner act through the priors, as in the ranking; every other answer weighs in
     with P(answer | condition), so a "no" counts even where no LR- is published.
+
+    The log terms are added condition by condition in answer-id order, as running sums
+    (`np.add.accumulate` adds one row after another), so the result is the same to the last
+    bit as adding them one at a time in Python: the stop rule's random draws depend on it.
     """
-    log_p = list(model.base_log_prob)
+    rows: list[FloatArray] = [_base_row(model)]
     for fid in sorted(answers):
         value = answers[fid]
         if value is None:
             continue
         if fid in PRIOR_FINDINGS:
-            for i, eff in model.effects(fid, value):
-                log_p[i] += math.log(eff.lr)
+            rows += _prior_rows(model, fid, (type(value).__name__, value))
             continue
         fm = finding_model(model, fid)
         idx = _domain_index(fm, value) if fm.domain else None
         if idx is not None:
-            for i in range(len(log_p)):
-                log_p[i] += math.log(fm.p_given[i][idx])
+            rows.append(_log_p_given(model, fid)[idx])
+    if len(rows) == 1:
+        return normalise(list(model.base_log_prob))
+    log_p: list[float] = np.add.accumulate(np.stack(rows), axis=0)[-1].tolist()
     return normalise(log_p)
+
+
+@cache
+def _base_row(model: Model) -> FloatArray:
+    return np.array(model.base_log_prob, dtype=np.float64)
+
+
+@lru_cache(maxsize=4096)  # bounded: ages make one entry per distinct answer
+def _prior_rows(model: Model, fid: str, key: tuple[str, Answer]) -> tuple[FloatArray, ...]:
+    """The prior factors of one answer as rows, a new row whenever a condition repeats, so each
+    condition's terms are still added one after another."""
+    rows: list[list[float]] = []
+    for i, eff in model.effects(fid, key[1]):
+        if not rows or rows[-1][i] != 0.0:
+            rows.append([0.0] * len(model.condition_ids))
+        rows[-1][i] = math.log(eff.lr)
+    return tuple(np.array(r, dtype=np.float64) for r in rows)
+
+
+@cache
+def _log_p_given(model: Model, finding_id: str) -> FloatArray:
+    """log P(answer | condition), per answer band then condition: taken once, not per call."""
+    fm = finding_model(model, finding_id)
+    table: FloatArray = np.array(
+        [
+            [math.log(fm.p_given[i][v]) for i in range(len(model.condition_ids))]
+            for v in range(len(fm.domain))
+        ],
+        dtype=np.float64,
+    )
+    return table
 
 
 def sample_completion(

@@ -9,8 +9,9 @@ from typing import Any
 
 from popliteal.knowledge.loader import Knowledge, value_problem
 from popliteal.knowledge.schema import Answer
+from popliteal.screening.triage import Answerer
 
-ROLES = ("patient", "clinician")
+ROLES = tuple(Answerer)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Condition, Finding, Likelihood
-from popliteal.screening.triage import evaluate
+from popliteal.screening.compiled_rules import programs
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,21 @@ class Model:
             target = self.by_predicate if entry.predicate else self._by_finding
             target.setdefault(entry.key, []).append((index[entry.condition], entry))
         self.construct_of = {f.id: f.construct_ for f in kb.findings.values()}
+        # Per predicate: (condition index, log LR, effect) of its whole-rule figures.
+        self.predicate_log_effects: dict[str, tuple[tuple[int, float, Effect], ...]] = {}
+        for pid, entries in self.by_predicate.items():
+            effects = [(i, self.effect_of(e, pid, True, "rule")) for i, e in entries]
+            self.predicate_log_effects[pid] = tuple(
+                (i, math.log(eff.lr), eff) for i, eff in effects
+            )
 
     def effects(self, finding: str, value: Answer) -> tuple[tuple[int, Effect], ...]:
         """Every (condition index, effect) that answering `finding` = `value` applies."""
         return _effects(self, finding, _key(value))
+
+    def log_effects(self, finding: str, value: Answer) -> tuple[tuple[int, float, Effect], ...]:
+        """`effects` with each ratio's natural log, taken once."""
+        return _log_effects(self, finding, _key(value))
 
     def _compute(self, finding: str, value: Answer) -> tuple[tuple[int, Effect], ...]:
         out: list[tuple[int, Effect]] = []
@@ -136,6 +147,13 @@ def _effects(model: Model, finding: str, key: tuple[str, Answer]) -> tuple[tuple
     return model._compute(finding, key[1])
 
 
+@lru_cache(maxsize=16384)
+def _log_effects(
+    model: Model, finding: str, key: tuple[str, Answer]
+) -> tuple[tuple[int, float, Effect], ...]:
+    return tuple((i, math.log(eff.lr), eff) for i, eff in model.effects(finding, key[1]))
+
+
 def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
@@ -179,6 +197,8 @@ class Scores:
     construct_best: dict[str, list[float]]
     evidence: list[list[Effect]]
     construct_effect: dict[str, list[Effect | None]]
+    # Beside each evidence entry, the key rank() orders it by: (-|log LR|, finding).
+    evidence_keys: list[list[tuple[float, str]]] = field(default_factory=list)
 
     def log_scores(self, base: tuple[float, ...]) -> list[float]:
         out = [b + f for b, f in zip(base, self.free, strict=True)]
@@ -192,31 +212,46 @@ def accumulate(model: Model, answers: Mapping[str, Answer | None]) -> Scores:
     """Add up every answered finding's effects, one per construct per condition."""
     n = len(model.condition_ids)
     scores = Scores(
-        free=[0.0] * n, construct_best={}, evidence=[[] for _ in range(n)], construct_effect={}
+        free=[0.0] * n,
+        construct_best={},
+        evidence=[[] for _ in range(n)],
+        construct_effect={},
+        evidence_keys=[[] for _ in range(n)],
     )
+    free, evidence, keys = scores.free, scores.evidence, scores.evidence_keys
     for finding in sorted(answers):
         value = answers[finding]
         if value is None:
             continue
         construct = model.construct_of.get(finding)
-        for i, eff in model.effects(finding, value):
-            log_lr = math.log(eff.lr)
-            if construct is None:
-                scores.free[i] += log_lr
-                scores.evidence[i].append(eff)
-                continue
-            best = scores.construct_best.setdefault(construct, [0.0] * n)
-            chosen = scores.construct_effect.setdefault(construct, [None] * n)
+        if construct is None:
+            for i, log_lr, eff in model.log_effects(finding, value):
+                free[i] += log_lr
+                evidence[i].append(eff)
+                keys[i].append((-abs(log_lr), finding))
+            continue
+        effects = model.log_effects(finding, value)
+        if not effects:
+            continue
+        best = scores.construct_best.setdefault(construct, [0.0] * n)
+        chosen = scores.construct_effect.setdefault(construct, [None] * n)
+        for i, log_lr, eff in effects:
             if chosen[i] is None or abs(log_lr) > abs(best[i]):
                 best[i] = log_lr
                 chosen[i] = eff
-    for chosen in scores.construct_effect.values():
+    for construct, chosen in scores.construct_effect.items():
+        best = scores.construct_best[construct]
         for i, chosen_eff in enumerate(chosen):
             if chosen_eff is not None:
-                scores.evidence[i].append(chosen_eff)
-    for i, eff in predicate_effects(model, answers):
-        scores.free[i] += math.log(eff.lr)
-        scores.evidence[i].append(eff)
+                evidence[i].append(chosen_eff)
+                keys[i].append((-abs(best[i]), chosen_eff.finding))
+    holds = programs(model.kb, "clinician").predicate_holds
+    for pid, effects in model.predicate_log_effects.items():
+        if holds[pid](answers):
+            for i, log_lr, eff in effects:
+                free[i] += log_lr
+                evidence[i].append(eff)
+                keys[i].append((-abs(log_lr), pid))
     return scores
 
 
@@ -226,8 +261,9 @@ def predicate_effects(
     """The whole-rule figures whose predicate holds on these answers (judged as the triage
     judges it: an unanswered item is taken as its rule says)."""
     out: list[tuple[int, Effect]] = []
+    holds = programs(model.kb, "clinician").predicate_holds
     for pid, entries in model.by_predicate.items():
-        if not evaluate(model.kb, model.kb.predicates[pid].when, answers, "clinician")[0]:
+        if not holds[pid](answers):
             continue
         out += [(i, model.effect_of(e, pid, True, "rule")) for i, e in entries]
     return out
@@ -250,7 +286,10 @@ def rank(kb: Knowledge, answers: Mapping[str, Answer | None]) -> list[RankedCond
     ranked = []
     for i, cid in enumerate(model.condition_ids):
         cond = kb.conditions[cid]
-        evidence = sorted(scores.evidence[i], key=lambda e: (-abs(math.log(e.lr)), e.finding))
+        # Strongest first, then by finding: (-|log LR|, finding), taken when it was added.
+        keys = scores.evidence_keys[i]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        evidence = [scores.evidence[i][j] for j in order]
         ranked.append(
             RankedCondition(
                 id=cid,

@@ -13,26 +13,26 @@ straight away, with a plain way to check it; if still not sure, it stays "not ru
 
 from __future__ import annotations
 
-import hashlib
-import json
-import random
+import itertools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Urgency
-from popliteal.screening.answer_model import belief, information_gain, sample_completion
-from popliteal.screening.differential import Model, accumulate, model_for, normalise
-from popliteal.screening.relevance import askable, open_safety_findings
+from popliteal.screening.answer_arrays import answer_arrays
+from popliteal.screening.answer_model import belief, information_gain
+from popliteal.screening.compiled_rules import programs
+from popliteal.screening.differential import Model, accumulate, model_for
+from popliteal.screening.relevance import open_safety_findings
 from popliteal.screening.safety import not_ruled_out
+from popliteal.screening.stop_rule import top3_is_stable
 from popliteal.screening.triage import triage
 
 MIN_GAIN_BITS = 1e-4
-# Stop when, in this share of simulated completions of the remaining questions, the top three
-# stays the same (the completions are drawn from the same answer model as the gain).
-STABLE_SHARE = 0.9
-COMPLETIONS = 40
+# Gains closer than this are recomputed one at a time before they are ordered (see
+# _exact_where_close): far above the arrays' rounding, far below any real difference.
+CLOSE_BITS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -56,40 +56,35 @@ class InterviewState:
         return [f for step in self.steps for f in step.findings]
 
 
-def _top3(probs: list[float], ids: tuple[str, ...]) -> frozenset[int]:
-    order = sorted(range(len(probs)), key=lambda i: (-probs[i], ids[i]))
-    return frozenset(order[:3])
+# ------------------------------------------------------------------ the plan
 
 
 def _top3_is_stable(
-    model: Model,
-    answers: Mapping[str, Answer | None],
-    role: str,
-    log_scores: list[float],
-    probs: list[float],
+    model: Model, answers: Mapping[str, Answer | None], role: str, probs: list[float]
 ) -> bool:
-    """Would the top three survive the remaining questions? Checked on simulated completions.
-
-    The random draws are seeded from the answers, so the same answers always give the same plan.
-    """
-    seed = hashlib.sha256(json.dumps(sorted(answers.items()), default=str).encode()).digest()
-    rng = random.Random(seed)  # noqa: S311 - a simulation, not security
-    ids = model.condition_ids
-    now = _top3(normalise(log_scores), ids)
-    allowed_misses = int(COMPLETIONS * (1 - STABLE_SHARE))
-    misses = 0
-    for _ in range(COMPLETIONS):
-        ci = rng.choices(range(len(ids)), weights=probs)[0]
-        completion = sample_completion(model, answers, role, ci, rng)
-        after = accumulate(model, completion).log_scores(model.base_log_prob)
-        if _top3(normalise(after), ids) != now:
-            misses += 1
-            if misses > allowed_misses:
-                return False
-    return True
+    log_scores = accumulate(model, answers).log_scores(model.base_log_prob)
+    return top3_is_stable(model, answers, role, log_scores, probs)
 
 
-# ------------------------------------------------------------------ the plan
+def _exact_where_close(
+    model: Model, probs: list[float], candidates: dict[str, tuple[float, int, list[str]]]
+) -> None:
+    """Recompute, one question at a time, the gains that the array sums could misorder.
+
+    The arrays agree with information_gain to about 1e-15 bits, but summed in another order;
+    wherever two steps' gains (or a gain and the MIN_GAIN_BITS line) are closer than
+    CLOSE_BITS, the exact one-at-a-time figure decides, so the order is always the same."""
+    values = sorted((gain, key) for key, (gain, _, _) in candidates.items())
+    close = {key for gain, key in values if abs(gain - MIN_GAIN_BITS) <= CLOSE_BITS}
+    for (low, low_key), (high, high_key) in itertools.pairwise(values):
+        if high - low <= CLOSE_BITS:
+            close |= {low_key, high_key}
+    for key in close:
+        _, pos, grouped = candidates[key]
+        total = 0.0
+        for fid in grouped:
+            total += information_gain(model, probs, fid)
+        candidates[key] = (total, pos, grouped)
 
 
 def to_recheck(
@@ -164,8 +159,7 @@ def plan(
     """
     if (urgency or triage(kb, answers, role=role).urgency) == "emergency":
         return InterviewState(done=True, steps=())
-    order = list(kb.findings)
-    askable_ids = [f for f in order if askable(kb.findings[f], answers, role)]
+    askable_ids = programs(kb, role).askable(answers)
     safety_open = open_safety_findings(kb, answers, role)
     steps: list[Step] = _recheck_steps(kb, to_recheck(kb, answers, asked_once, role))
     steps += _first_step(kb, askable_ids, safety_open, role)
@@ -183,20 +177,23 @@ def plan(
     in_steps = {f for s in steps for f in s.findings}
 
     model = model_for(kb)
-    scores = accumulate(model, answers)
-    log_scores = scores.log_scores(model.base_log_prob)
-    probs = belief(model, answers)
+    remaining = [(pos, fid) for pos, fid in enumerate(askable_ids) if fid not in in_steps]
+    probs: list[float] = []
     # A checklist group is one step: its gain is the sum of its members' gains (an upper bound
     # on the joint gain, good enough to order steps).
     candidates: dict[str, tuple[float, int, list[str]]] = {}
-    for pos, fid in enumerate(askable_ids):
-        if fid in in_steps:
-            continue
-        gain = information_gain(model, probs, fid)
-        group = kb.group_of.get(fid) if role != "clinician" else None
-        key = f"group:{group}" if group else fid
-        total, first, grouped = candidates.get(key, (0.0, pos, []))
-        candidates[key] = (total + gain, first, [*grouped, fid])
+    if remaining:
+        probs = belief(model, answers)
+        arrays = answer_arrays(model)
+        gains = arrays.information_gains(probs)
+        for pos, fid in remaining:
+            at = arrays.position.get(fid)
+            gain = 0.0 if at is None else float(gains[at])
+            group = kb.group_of.get(fid) if role != "clinician" else None
+            key = f"group:{group}" if group else fid
+            total, first, grouped = candidates.get(key, (0.0, pos, []))
+            candidates[key] = (total + gain, first, [*grouped, fid])
+        _exact_where_close(model, probs, candidates)
     ranked = sorted(
         (
             (gain, pos, key, grouped)
@@ -205,7 +202,7 @@ def plan(
         ),
         key=lambda t: (-t[0], t[1]),
     )
-    if not steps and (not ranked or _top3_is_stable(model, answers, role, log_scores, probs)):
+    if not steps and (not ranked or _top3_is_stable(model, answers, role, probs)):
         return InterviewState(done=True, steps=())
     for gain, _, key, grouped in ranked:
         if key.startswith("group:"):

@@ -7,7 +7,6 @@ asked is "unknown", so a rule is open while some answer could still make it true
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Literal
 
 from popliteal.knowledge.loader import Knowledge
@@ -23,6 +22,7 @@ from popliteal.knowledge.schema import (
     Ref,
     ScoreTest,
 )
+from popliteal.screening.compiled_rules import programs
 from popliteal.screening.triage import leaf_holds
 
 Tri = Literal[True, False, None]  # None = not known yet
@@ -152,10 +152,11 @@ def open_safety_findings(
 ) -> set[str]:
     """Unanswered findings that could still fire an emergency or urgent rule."""
     out: set[str] = set()
-    for rule in kb.rules:
+    compiled = programs(kb, role)
+    askable_now = compiled.could_be_asked(answers)
+    for rule, rule_kleene in zip(kb.rules, compiled.rule_kleene, strict=True):
         if rule.urgency in RED_FLAG_LEVELS:
-            sub: set[str] = set()
-            askable_now = partial(could_be_asked, kb, answers=answers, role=role)
-            if kleene(kb, rule.when, answers, role, sub, askable_now) is None:
-                out |= sub
+            sub: list[str] = []
+            if rule_kleene(answers, askable_now, sub) is None:
+                out.update(sub)
     return out

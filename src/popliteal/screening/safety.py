@@ -19,9 +19,9 @@ from dataclasses import replace
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer
+from popliteal.screening.compiled_rules import programs
 from popliteal.screening.differential import Effect, RankedCondition
-from popliteal.screening.relevance import kleene
-from popliteal.screening.triage import FiredRule, evaluate
+from popliteal.screening.triage import FiredRule
 
 Answers = Mapping[str, Answer | None]
 SAFETY_LEVELS = RED_FLAG_LEVELS
@@ -43,10 +43,13 @@ def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, frozense
     def still_open(finding_id: str) -> bool:  # not answered, or answered "not sure"
         return answers.get(finding_id) is None and _answerable(kb, finding_id, role)
 
-    for rule in kb.rules:
-        if rule.urgency in SAFETY_LEVELS and not evaluate(kb, rule.when, answers, role)[0]:
-            deciding: set[str] = set()
-            if kleene(kb, rule.when, answers, role, deciding, still_open) is None:
+    compiled = programs(kb, role)
+    for rule, holds, kleene in zip(
+        kb.rules, compiled.rule_holds, compiled.rule_kleene, strict=True
+    ):
+        if rule.urgency in SAFETY_LEVELS and not holds(answers):
+            deciding: list[str] = []
+            if kleene(answers, still_open, deciding) is None:
                 found[rule.id] = frozenset(deciding)
     return found
 
@@ -106,10 +109,11 @@ def must_rule_out(
             add(open_rule.suspects)
     if policy is not None:
         chance = {c.id: own_chance(c) for c in ranked}
-        for entry in policy.conditions:
+        only_if = programs(kb, role).only_if
+        for entry, holds in zip(policy.conditions, only_if, strict=True):
             if chance.get(entry.condition, 0.0) < policy.threshold:
                 continue
-            if entry.only_if is not None and not evaluate(kb, entry.only_if, answers, role)[0]:
+            if holds is not None and not holds(answers):
                 continue
             add([entry.condition])
     return tuple(out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 
 from popliteal.knowledge.loader import Knowledge, walk_expr
@@ -24,10 +25,22 @@ from popliteal.knowledge.schema import (
     Urgency,
     urgency_rank,
 )
+from popliteal.screening.compiled_rules import programs
 
 Answers = Mapping[str, Answer | None]
-# Who answered, "patient" or "clinician" (not the account Role): some items need a clinician.
-Answerer = str
+
+
+class Answerer(StrEnum):
+    """Who gave the answers (not the account Role: an admin answers nothing). Some items count
+    only when a clinician gave them. A StrEnum, so "patient" and "clinician" still compare
+    equal and JSON, the database and the pages keep the plain strings."""
+
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+
+
+# Callers may pass the enum or its plain string (the API and the database hold strings).
+AnswererLike = Answerer | str
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,7 @@ class TriageResult:
 
 
 def score_value(
-    kb: Knowledge, score_id: str, answers: Answers, role: Answerer
+    kb: Knowledge, score_id: str, answers: Answers, role: AnswererLike
 ) -> tuple[int, set[str]]:
     """Sum a points score (e.g. Wells) over items answered true; some items need a clinician.
 
@@ -62,7 +75,7 @@ def score_value(
     for item in kb.scores[score_id].items:
         if answers.get(item.finding) is not True:
             continue
-        if item.clinician_only and role != "clinician":
+        if item.clinician_only and role != Answerer.CLINICIAN:
             continue
         total += item.points
         if item.points > 0:
@@ -91,7 +104,9 @@ def leaf_holds(value: Answer | None, test: FindingTest | ScoreTest) -> bool:
     return False
 
 
-def evaluate(kb: Knowledge, expr: Expr, answers: Answers, role: Answerer) -> tuple[bool, set[str]]:
+def evaluate(
+    kb: Knowledge, expr: Expr, answers: Answers, role: AnswererLike
+) -> tuple[bool, set[str]]:
     """Evaluate a rule expression; also return the finding ids that made it true."""
     match expr:
         case AllOf(all=children):
@@ -120,19 +135,21 @@ def evaluate(kb: Knowledge, expr: Expr, answers: Answers, role: Answerer) -> tup
             total, counted = score_value(kb, score, answers, role)
             return leaf_holds(total, expr), counted
         case FindingTest(finding=finding):
-            if expr.clinician_only and role != "clinician":
+            if expr.clinician_only and role != Answerer.CLINICIAN:
                 return False, set()
             value = answers.get(finding)
             ok = leaf_holds(value, expr)
             return ok, ({finding} if ok and value is not None else set())
 
 
-def triage(kb: Knowledge, answers: Answers, *, role: Answerer = "patient") -> TriageResult:
+def triage(
+    kb: Knowledge, answers: Answers, *, role: AnswererLike = Answerer.PATIENT
+) -> TriageResult:
     """Fire every red-flag rule that matches; urgency is the most urgent one fired."""
     fired: list[FiredRule] = []
-    for rule in kb.rules:
-        ok, because = evaluate(kb, rule.when, answers, role)
-        if ok:
+    for rule, holds in zip(kb.rules, programs(kb, role).rule_holds, strict=True):
+        if holds(answers):
+            _, because = evaluate(kb, rule.when, answers, role)  # which answers made it fire
             fired.append(
                 FiredRule(
                     id=rule.id,
@@ -152,7 +169,7 @@ def triage(kb: Knowledge, answers: Answers, *, role: Answerer = "patient") -> Tr
         answers.get(i.finding) is not None for i in kb.scores["wells_dvt"].items
     ):
         wells, _ = score_value(kb, "wells_dvt", answers, role)
-    ignored = role != "clinician" and answers.get("wells_alternative_dx_as_likely") is True
+    ignored = role != Answerer.CLINICIAN and answers.get("wells_alternative_dx_as_likely") is True
     return TriageResult(
         urgency=urgency, fired=tuple(fired), wells_score=wells, wells_alternative_ignored=ignored
     )
