@@ -60,6 +60,14 @@ def main() -> None:
     parser.add_argument(
         "--no-outcomes", action="store_true", help="skip the 100,000-row KOOS scoring benchmark"
     )
+    parser.add_argument(
+        "--patients",
+        type=int,
+        default=0,
+        help="also time the patient list and record at this many patients with a year of "
+        "history (10000 for issue 17's figure: about 10 minutes of loading)",
+    )
+    parser.add_argument("--postgres", help="with --patients: also on this PostgreSQL URL")
     args = parser.parse_args()
 
     kb = default_knowledge()
@@ -133,6 +141,10 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             bench_outcomes_score(Path(tmp))
+    if args.patients:
+        from patient_list import bench_patient_list
+
+        bench_patient_list(args.patients, postgres=args.postgres)
     if not args.no_http:
         from http_load import report
 

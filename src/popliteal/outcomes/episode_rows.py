@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.outcomes import review_rules
@@ -137,11 +137,16 @@ def _since(
 
 
 def responses(
-    session: Session, since: Mapping[int, date]
+    session: Session, since: Mapping[int, date], *, answers: bool = True
 ) -> dict[int, list[QuestionnaireResponse]]:
+    """Questionnaire responses; without their answers (read only if touched) when only the
+    dates and scores are wanted: a KOOS carries 42 answers."""
+    options = [] if answers else [defer(QuestionnaireResponse.answers)]
+
     def read(ids: list[int], earliest: date) -> Iterator[tuple[int, date, QuestionnaireResponse]]:
         for r in session.scalars(
             select(QuestionnaireResponse)
+            .options(*options)
             .where(
                 QuestionnaireResponse.patient_id.in_(ids),
                 QuestionnaireResponse.local_date >= earliest,
@@ -259,7 +264,9 @@ def episode_rows(
 
     return EpisodeRows(
         first_visit=first_visits(session, visits_since),
-        responses=responses(session, since) if wanted("responses") else empty(),
+        responses=responses(session, since, answers=tables is None)
+        if wanted("responses")
+        else empty(),
         pain=pain_logs(session, since) if wanted("pain") else empty(),
         sessions=session_marks(session, since) if wanted("sessions") else empty(),
         rom=range_of_motion(session, since) if wanted("rom") else empty(),

@@ -57,11 +57,24 @@ def read_patients(
             "pages": page_links(found.page, found.pages),
             "q": found.q,
             "labels": staff_service.URGENCY_LABELS,
-            "load_flags": found.load_flags,
             "outcome_alerts": found.outcome_alerts,
             "questionnaires_due": found.questionnaires_due,
         },
     )
+
+
+@router.get("/staff/patients/running-load", response_class=HTMLResponse, include_in_schema=False)
+def read_running_load(
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+    now: Now,
+    ids: Annotated[str, Query(max_length=1000)] = "",
+) -> Response:
+    """The patient list's running-load cells for the listed patients (an htmx fragment)."""
+    wanted, flags = patient_list.running_load(session, kb=kb, actor=actor, now=now, ids=ids)
+    return render(request, "workspace_running_load.html", {"ids": wanted, "load_flags": flags})
 
 
 def page_links(page: int, pages: int, *, around: int = 2) -> list[int | None]:

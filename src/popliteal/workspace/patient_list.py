@@ -5,7 +5,9 @@ The order is the list's clinical order: the most urgent of a person's standing s
 urgency and open alerts first, then the alert's own rank (red flag, surgical consult, review),
 then the screening's urgency, the next visit (soonest first) and the name. It is computed by the
 database over the whole clinic; only the page's 50 people are then read in full, each table
-once for the page (a fixed number of statements whatever the page size).
+once for the page (a fixed number of statements whatever the page size). The running-load
+column, a year of runs per person, is read by running_load below in a request of its own after
+the page is shown.
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ class PatientPage:
     q: str
     outcome_alerts: dict[int, alert_list.PatientAlerts]
     questionnaires_due: dict[int, list[Any]]
-    load_flags: dict[int, list[running_rules.Flag]]
 
     @property
     def pages(self) -> int:
@@ -249,7 +250,6 @@ def list_page(
             detail={"page": page, "q": q, "patient_ids": ids},
         )
     due = questionnaires_due.clinic_due(session, kb=kb, actor=actor, patient_ids=ids, now=now)
-    flags = running_service.load_flags(session, kb=kb, actor=actor, patient_ids=ids, now=now)
     return PatientPage(
         patients=alert_list.fold_alerts_into_list(kb, summaries, alerts),
         total=total,
@@ -258,5 +258,14 @@ def list_page(
         q=q,
         outcome_alerts=alerts,
         questionnaires_due={pid: due_items(kb, found) for pid, found in due.items()},
-        load_flags=flags,
     )
+
+
+def running_load(
+    session: Session, *, kb: Knowledge, actor: Actor, now: datetime, ids: str
+) -> tuple[list[int], dict[int, list[running_rules.Flag]]]:
+    """The running-load flags of up to a page of the clinic's patients, given as "1,2,3"
+    (others' and unknown ids get none); the ids as read, and the flags by person."""
+    wanted = [int(i) for i in ids.split(",")[:PAGE_SIZE] if i.strip().isdigit() and len(i) < 12]
+    flags = running_service.load_flags(session, kb=kb, actor=actor, patient_ids=wanted, now=now)
+    return wanted, flags
