@@ -62,12 +62,26 @@ def _person(email: str, name: str) -> DemoAccount:
     return DemoAccount(email, PATIENT.password, "patient", name, None)
 
 
-# (account, profile, weeks of care, runner, seed): the demo patient first.
-HISTORY_PEOPLE: tuple[tuple[DemoAccount, Profile, int, bool, int], ...] = (
-    (PATIENT, "active", 5, True, 1),
-    (_person("casey@demo.popliteal.test", "Casey Demo"), "discharge_ready", 10, True, 2),
-    (_person("morgan@demo.popliteal.test", "Morgan Demo"), "alert", 4, False, 3),
-    (_person("riley@demo.popliteal.test", "Riley Demo"), "discharged", 8, True, 4),
+# (account, profile, weeks of care, runner, condition, seed): the demo patient first.
+HISTORY_PEOPLE: tuple[tuple[DemoAccount, Profile, int, bool, str, int], ...] = (
+    (PATIENT, "active", 5, True, "popliteus_tendinopathy", 1),
+    (
+        _person("casey@demo.popliteal.test", "Casey Demo"),
+        "discharge_ready",
+        10,
+        True,
+        "running_overload",
+        2,
+    ),
+    (_person("morgan@demo.popliteal.test", "Morgan Demo"), "alert", 4, False, "bakers_cyst", 3),
+    (
+        _person("riley@demo.popliteal.test", "Riley Demo"),
+        "discharged",
+        8,
+        True,
+        "hamstring_tendinopathy",
+        4,
+    ),
 )
 
 APPOINTMENT_TYPES = (
@@ -295,9 +309,10 @@ def _load_history(session: Session, kb: Knowledge, clinic: Clinic, clinicians: l
                 profile=profile,
                 runner=runner,
                 weeks=weeks,
+                condition=condition,
             ),
         )
-        for (pid, uid), (_, profile, weeks, runner, seed) in zip(
+        for (pid, uid), (_, profile, weeks, runner, condition, seed) in zip(
             patient_ids, HISTORY_PEOPLE, strict=True
         )
     ]

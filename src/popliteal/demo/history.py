@@ -249,8 +249,10 @@ def generate(
     profile: Profile | None = None,
     runner: bool | None = None,
     weeks: int | None = None,
+    condition: str | None = None,
 ) -> History:
-    """One person's history up to `today` (their clinic's date), seeded by `rng`."""
+    """One person's history up to `today` (their clinic's date), seeded by `rng`; the
+    keywords fix what is otherwise drawn (the demo clinic's people)."""
     if profile is None:
         profile = rng.choices(list(PROFILE_WEIGHTS), weights=list(PROFILE_WEIGHTS.values()))[0]
     runner = rng.random() < 0.65 if runner is None else runner
@@ -285,10 +287,10 @@ def generate(
                 Visit(today + timedelta(days=rng.randint(1, 10)), "free_screening", "in_clinic")
             )
         return h
-    condition = rng.choice(sorted(templates.phases))
+    drawn = rng.choice(sorted(templates.phases))
     if runner and "running_overload" in templates.phases and rng.random() < 0.5:
-        condition = "running_overload"
-    h.condition = condition
+        drawn = "running_overload"
+    h.condition = condition if condition in templates.phases else drawn
     _episode(h, kb, templates, rng, today=today, zone=zone, start=start, end=end, runner=runner)
     return h
 
