@@ -69,6 +69,14 @@ def main() -> None:
         action="store_true",
         help="skip the 20 MB import under load and the largest upload's memory",
     )
+    parser.add_argument(
+        "--patients",
+        type=int,
+        default=0,
+        help="also time the patient list and record at this many patients with a year of "
+        "history (10000 for issue 17's figure: about 10 minutes of loading)",
+    )
+    parser.add_argument("--postgres", help="with --patients: also on this PostgreSQL URL")
     args = parser.parse_args()
 
     kb = default_knowledge()
@@ -158,6 +166,10 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             bench_import_lock(Path(tmp))
+    if args.patients:
+        from patient_list import bench_patient_list
+
+        bench_patient_list(args.patients, postgres=args.postgres)
     if not args.no_http:
         from http_load import report
 

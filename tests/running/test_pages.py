@@ -155,8 +155,10 @@ def test_a_heavy_painful_week_is_flagged_for_the_person_and_the_clinician(
     client.post("/logout", data={"csrf_token": csrf_from(client, "/my/running")})
     login(client, CHIRO.email, CHIRO.password)
     listing = client.get("/staff/patients").text
-    assert f'href="/staff/patients/{patient.id}/running"' in listing
-    assert "load flag" in listing
+    assert f'id="running-load-{patient.id}"' in listing  # filled in after the page
+    cells = client.get("/staff/patients/running-load", params={"ids": str(patient.id)}).text
+    assert f'href="/staff/patients/{patient.id}/running"' in cells
+    assert "load flag" in cells
     record = client.get(f"/staff/patients/{patient.id}").text
     assert 'data-flag="weekly_over_limit"' in record
     detail = client.get(f"/staff/patients/{patient.id}/running")

@@ -327,6 +327,29 @@ def _alert_read(a: OutcomeAlert, name: str) -> AlertRead:
     )
 
 
+def open_alerts_of(
+    session: Session, *, actor: Actor, patient_ids: Sequence[int]
+) -> list[AlertRead]:
+    """These patients' open alerts, most urgent first then newest (one page of the patient
+    list: read by the caller's audited list view, so not audited again here)."""
+    accounts_service.require_staff(actor)
+    if not patient_ids:
+        return []
+    rows = session.execute(
+        select(OutcomeAlert, Patient.full_name)
+        .join(Patient, Patient.id == OutcomeAlert.patient_id)
+        .where(
+            OutcomeAlert.clinic_id == actor.clinic_id,
+            OutcomeAlert.patient_id.in_(list(patient_ids)),
+            OutcomeAlert.resolved_at.is_(None),
+        )
+    ).all()
+    reads = [_alert_read(a, name) for a, name in rows]
+    reads.sort(key=lambda r: r.created_at, reverse=True)
+    reads.sort(key=lambda r: (_KIND_ORDER.get(r.kind, 9), urgency_rank(r.urgency, unknown=9)))
+    return reads
+
+
 def list_alerts(
     session: Session,
     *,

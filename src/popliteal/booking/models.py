@@ -62,6 +62,8 @@ class Appointment(Base):
         CheckConstraint("status IN ('booked', 'cancelled')", name="status"),
         CheckConstraint("mode IN ('in_clinic', 'virtual', 'at_home')", name="mode"),
         Index("ix_appointments_clinician_starts", "clinician_id", "starts_at"),
+        # The patient list's next visit: the clinic's booked visits from now on (0008).
+        Index("ix_appointments_clinic_upcoming", "clinic_id", "status", "starts_at", "patient_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,20 +26,45 @@ def db_upgrade(
     err.print(f"database at revision {migrate.current(settings.database_url)}")
 
 
-def demo_load() -> None:
-    """Create the demo clinic, its clinicians, appointment types and a demo patient (idempotent)."""
+def demo_load(
+    scale: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=100_000,
+            help="Also add this many made-up patients with a year of history (benchmarks).",
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the made-up histories.")] = 20261207,
+) -> None:
+    """Create the demo clinic, its clinicians, appointment types and demo patients with weeks
+    of care history (idempotent: loading again changes nothing)."""
+    import time
+
     from sqlalchemy.exc import OperationalError
 
     from popliteal.db import make_engine, make_sessionmaker
     from popliteal.demo import load_demo
+    from popliteal.demo.scale import load_scale
 
     kb = knowledge_base()
     settings = app_settings()
     engine = make_engine(settings.database_url)
+    started = time.perf_counter()
     try:
         with make_sessionmaker(engine)() as session:
             clinic = load_demo(session, kb)
             err.print(f"demo clinic ready: {clinic.name}")
+            if scale:
+
+                def progress(done: int, total: int) -> None:
+                    err.print(
+                        f"  {done:,} of {total:,} patients ({time.perf_counter() - started:.0f} s)"
+                    )
+
+                added = load_scale(session, kb, clinic, scale, seed=seed, progress=progress)
+                took = time.perf_counter() - started
+                err.print(f"{added:,} made-up patients added ({scale:,} in all) in {took:.0f} s")
     except OperationalError as exc:
         raise fail(
             f"cannot reach the database (did you run `popliteal db upgrade`?): {exc.orig}"

@@ -216,10 +216,18 @@ def _episode(
 
 
 def load_episodes(
-    session: Session, kb: Knowledge, patients: Sequence[Patient], now: datetime
+    session: Session,
+    kb: Knowledge,
+    patients: Sequence[Patient],
+    now: datetime,
+    *,
+    tables: frozenset[str] | None = None,
 ) -> dict[int, Episode]:
     """Read these people's current episodes of care as of `now` (by person, in their order), in
-    a fixed number of statements whatever their number (one per table per chunk of people)."""
+    a fixed number of statements whatever their number (one per table per chunk of people).
+
+    `tables` limits the rows read beyond the plans, visits and discharges (see
+    episode_rows.episode_rows): an episode read for its due questionnaires needs no runs."""
     people = list({p.id: p for p in patients}.values())
     if not people:
         return {}
@@ -235,13 +243,21 @@ def load_episodes(
         since={pid: s.since for pid, s in starts.items()},
         visits_since={pid: s.visits_since for pid, s in starts.items()},
         runs_since={pid: s.runs_since for pid, s in starts.items()},
+        tables=tables,
     )
     return {p.id: _episode(kb, p, starts[p.id], rows) for p in people}
 
 
-def load_episode(session: Session, kb: Knowledge, patient: Patient, now: datetime) -> Episode:
+def load_episode(
+    session: Session,
+    kb: Knowledge,
+    patient: Patient,
+    now: datetime,
+    *,
+    tables: frozenset[str] | None = None,
+) -> Episode:
     """Read the person's current episode of care as of `now` (the list's loader, for one)."""
-    return load_episodes(session, kb, [patient], now)[patient.id]
+    return load_episodes(session, kb, [patient], now, tables=tables)[patient.id]
 
 
 def due_now(ctx: Episode) -> list[schedule.Due]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.outcomes import review_rules
@@ -137,11 +137,16 @@ def _since(
 
 
 def responses(
-    session: Session, since: Mapping[int, date]
+    session: Session, since: Mapping[int, date], *, answers: bool = True
 ) -> dict[int, list[QuestionnaireResponse]]:
+    """Questionnaire responses; without their answers (read only if touched) when only the
+    dates and scores are wanted: a KOOS carries 42 answers."""
+    options = [] if answers else [defer(QuestionnaireResponse.answers)]
+
     def read(ids: list[int], earliest: date) -> Iterator[tuple[int, date, QuestionnaireResponse]]:
         for r in session.scalars(
             select(QuestionnaireResponse)
+            .options(*options)
             .where(
                 QuestionnaireResponse.patient_id.in_(ids),
                 QuestionnaireResponse.local_date >= earliest,
@@ -239,19 +244,36 @@ def runs(session: Session, since: Mapping[int, date]) -> dict[int, list[Run]]:
     return _since(since, read)
 
 
+DUE_ONLY = frozenset({"responses"})  # what the questionnaires due read, besides plans and visits
+
+
 def episode_rows(
     session: Session,
     *,
     since: Mapping[int, date],
     visits_since: Mapping[int, datetime | None],
     runs_since: Mapping[int, date],
+    tables: frozenset[str] | None = None,
 ) -> EpisodeRows:
-    """The rows after the discharges and plans, once each they tell where episodes start."""
+    """The rows after the discharges and plans, once each they tell where episodes start.
+
+    `tables` (of "responses", "pain", "sessions", "rom", "runs") limits what is read, for a
+    caller that reads only part of the episode (the patient list's due column reads only the
+    responses): the others are left empty. None reads everything."""
+
+    def wanted(name: str) -> bool:
+        return tables is None or name in tables
+
+    def empty() -> dict[int, list[Any]]:
+        return {pid: [] for pid in since}
+
     return EpisodeRows(
         first_visit=first_visits(session, visits_since),
-        responses=responses(session, since),
-        pain=pain_logs(session, since),
-        sessions=session_marks(session, since),
-        rom=range_of_motion(session, since),
-        runs=runs(session, runs_since),
+        responses=responses(session, since, answers=tables is None)
+        if wanted("responses")
+        else empty(),
+        pain=pain_logs(session, since) if wanted("pain") else empty(),
+        sessions=session_marks(session, since) if wanted("sessions") else empty(),
+        rom=range_of_motion(session, since) if wanted("rom") else empty(),
+        runs=runs(session, runs_since) if wanted("runs") else empty(),
     )

@@ -19,7 +19,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import schedule
 from popliteal.outcomes._access import require_staff
 from popliteal.outcomes.episode import due_now, load_episode, load_episodes
-from popliteal.outcomes.episode_rows import chunks
+from popliteal.outcomes.episode_rows import DUE_ONLY, chunks
 from popliteal.outcomes.schemas import DueRead
 
 
@@ -36,7 +36,10 @@ def due_for_patient(
     """The questionnaires due for one person today (for the Today page)."""
     with reading(session):
         patient = visible_patient(session, actor, patient_id)
-        return [due_read(d) for d in due_now(load_episode(session, kb, patient, now or utcnow()))]
+        return [
+            due_read(d)
+            for d in due_now(load_episode(session, kb, patient, now or utcnow(), tables=DUE_ONLY))
+        ]
 
 
 def clinic_due(
@@ -64,7 +67,7 @@ def clinic_due(
             ).all()
         ]
         patients = [patient for patient, _ in rows]
-        episodes = load_episodes(session, kb, patients, now) if patients else {}
+        episodes = load_episodes(session, kb, patients, now, tables=DUE_ONLY) if patients else {}
         out: dict[int, list[DueRead]] = {}
         for patient in patients:
             found = due_now(episodes[patient.id])

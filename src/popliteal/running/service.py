@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import get_args
+from typing import Any, get_args
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -399,7 +399,29 @@ def _activities(
     return out
 
 
-def to_runs(activities: Sequence[Activity], mornings: dict[date, int]) -> list[rules.Run]:
+def _run_columns(session: Session, patient_ids: Sequence[int], since: date) -> dict[int, list[Any]]:
+    """The columns of each person's runs that to_runs reads, oldest first, in one query: the
+    patient list reads a year of runs for 50 people, and whole rows cost ten times more."""
+    out: dict[int, list[Any]] = {pid: [] for pid in patient_ids}
+    for row in session.execute(
+        select(
+            Activity.patient_id,
+            Activity.local_date,
+            Activity.distance_km,
+            Activity.surface,
+            Activity.pain_during,
+            Activity.pain_next_morning,
+            Activity.duration_s,
+            Activity.walk_run_level,
+        )
+        .where(Activity.patient_id.in_(list(patient_ids)), Activity.local_date >= since)
+        .order_by(Activity.local_date, Activity.started_at, Activity.id)
+    ):
+        out[row.patient_id].append(row)
+    return out
+
+
+def to_runs(activities: Sequence[Any], mornings: dict[date, int]) -> list[rules.Run]:
     """The rules' view of stored runs; that morning's logged pain is the run's baseline."""
     return [
         rules.Run(
@@ -562,7 +584,7 @@ def load_flags(
         today = plans_service.local_today(session, actor.clinic_id, now)
         since = today - timedelta(days=HISTORY_DAYS - 1)
         patients = session.scalars(select(Patient).where(Patient.id.in_(ids))).all()
-        rows = _activities(session, ids, since)
+        rows = _run_columns(session, ids, since)
         mornings = sessions_service.mornings_of(session, ids, since)
         limits = _plan_limits(session, ids)
         for patient in patients:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from popliteal.clock import utcnow
@@ -20,6 +20,17 @@ class Screening(Base):
     """
 
     __tablename__ = "screenings"
+    # The patient list orders by each person's standing urgency (migration 0008).
+    __table_args__ = (
+        Index(
+            "ix_screenings_patient_standing",
+            "patient_id",
+            "status",
+            "created_at",
+            "role",
+            "urgency",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from popliteal.accounts.deps import CurrentClinician
@@ -18,7 +18,8 @@ from popliteal.accounts.schemas import (
 from popliteal.errors import AccountError
 from popliteal.screening import staff_service
 from popliteal.screening.answers import InvalidAnswers
-from popliteal.web.deps import DbSession, Kb, RowId
+from popliteal.web.deps import DbSession, Kb, Now, RowId
+from popliteal.workspace import patient_list
 from popliteal.workspace import service as workspace_service
 
 router = APIRouter(prefix="/api/patients", tags=["patients"])
@@ -28,10 +29,19 @@ router = APIRouter(prefix="/api/patients", tags=["patients"])
 
 @router.get("", response_model=list[PatientSummaryRead])
 def read_patients(
-    session: DbSession, kb: Kb, actor: CurrentClinician, q: str = ""
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+    now: Now,
+    response: Response,
+    q: str = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> list[PatientSummaryRead]:
-    """List the clinic's patients, most urgent first; `q` filters by name or email."""
-    return workspace_service.list_patients(session, kb=kb, actor=actor, q=q[:200])
+    """List the clinic's patients, most urgent first, 50 a page; `q` filters by name or
+    email. The `X-Total-Count` header gives the number of matching patients."""
+    found = patient_list.list_page(session, kb=kb, actor=actor, now=now, q=q[:200], page=page)
+    response.headers["X-Total-Count"] = str(found.total)
+    return found.patients
 
 
 @router.get("/{patient_id}", response_model=PatientRecordRead)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
@@ -15,14 +15,14 @@ from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, get_optional
 from popliteal.accounts.service import InvalidSettings
 from popliteal.db import reading
 from popliteal.errors import AccountError
-from popliteal.outcomes import alert_list, score_results
-from popliteal.running import service as running_service
+from popliteal.outcomes import score_results
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
 from popliteal.sessions.plan_pages import care_summary
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, Now, RowId
 from popliteal.web.forms import FormModel, parse_whole_number, whole_number_problem
 from popliteal.web.templating import render
+from popliteal.workspace import patient_list
 from popliteal.workspace import service as workspace_service
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
@@ -37,33 +37,56 @@ def _conditions(kb: Any) -> list[tuple[str, str]]:
 
 @router.get("/staff/patients", response_class=HTMLResponse, include_in_schema=False)
 def read_patients(
-    request: Request, session: DbSession, kb: Kb, actor: CurrentClinician, q: str = ""
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+    now: Now,
+    q: str = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    """List the clinic's patients, most urgent first, with a search box."""
-    q = q[:200]
-    patients = workspace_service.list_patients(session, kb=kb, actor=actor, q=q)
-    load_flags = running_service.load_flags(
-        session, kb=kb, actor=actor, patient_ids=[p.id for p in patients]
-    )
-    # outcomes: open alerts (urgent red flags first) and questionnaires due
-    outcomes = alert_list.alert_list_context(
-        session,
-        kb=kb,
-        actor=actor,
-        patient_ids=[p.id for p in patients],
-    )
+    """List the clinic's patients, most urgent first, 50 a page, with a search box."""
+    found = patient_list.list_page(session, kb=kb, actor=actor, now=now, q=q[:200], page=page)
     return render(
         request,
         "workspace_patients.html",
         {
             # screening, exam and open alerts together: counts, urgency and order
-            "patients": alert_list.fold_alerts_into_list(kb, patients, outcomes["outcome_alerts"]),
-            "q": q,
+            "patients": found.patients,
+            "listing": found,
+            "pages": page_links(found.page, found.pages),
+            "q": found.q,
             "labels": staff_service.URGENCY_LABELS,
-            "load_flags": load_flags,
-            **outcomes,
+            "outcome_alerts": found.outcome_alerts,
+            "questionnaires_due": found.questionnaires_due,
         },
     )
+
+
+@router.get("/staff/patients/running-load", response_class=HTMLResponse, include_in_schema=False)
+def read_running_load(
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+    now: Now,
+    ids: Annotated[str, Query(max_length=1000)] = "",
+) -> Response:
+    """The patient list's running-load cells for the listed patients (an htmx fragment)."""
+    wanted, flags = patient_list.running_load(session, kb=kb, actor=actor, now=now, ids=ids)
+    return render(request, "workspace_running_load.html", {"ids": wanted, "load_flags": flags})
+
+
+def page_links(page: int, pages: int, *, around: int = 2) -> list[int | None]:
+    """The page numbers to link: the first, the last and a few around this one (None is a
+    gap shown as an ellipsis)."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for number in shown:
+        if out and number - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(number)
+    return out
 
 
 def _patient_page(

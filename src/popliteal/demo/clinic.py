@@ -1,7 +1,14 @@
-"""The demo clinic `make run` loads: idempotent, so running it twice changes nothing."""
+"""The demo clinic `make run` loads: idempotent, so running it twice changes nothing.
+
+With its history (the default), the demo patient and three more people carry weeks of care
+(demo/history.py) dated from the clinic's today, so every chart and page has something to show
+on first start: an active episode, one ready for discharge, one with an open alert, one
+discharged.
+"""
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -13,10 +20,13 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.clock import local_today
+from popliteal.demo.bulk import Calendar, Person, write_histories
+from popliteal.demo.history import Profile, build_templates, generate
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.answers import parse_answers
 from popliteal.screening.engine import screen, to_json
 from popliteal.screening.models import Screening
+from popliteal.sessions.models import SessionLog
 
 CLINIC_SLUG = "demo"
 CLINIC_NAME = "Demo Sports & Orthopedic Rehab"
@@ -45,6 +55,33 @@ CHIRO = DemoAccount(
 )
 PATIENT = DemoAccount(
     "patient@demo.popliteal.test", "demo-patient-2026", "patient", "Jordan Demo", None
+)
+
+
+def _person(email: str, name: str) -> DemoAccount:
+    return DemoAccount(email, PATIENT.password, "patient", name, None)
+
+
+# (account, profile, weeks of care, runner, condition, seed): the demo patient first.
+HISTORY_PEOPLE: tuple[tuple[DemoAccount, Profile, int, bool, str, int], ...] = (
+    (PATIENT, "active", 5, True, "popliteus_tendinopathy", 1),
+    (
+        _person("casey@demo.popliteal.test", "Casey Demo"),
+        "discharge_ready",
+        10,
+        True,
+        "running_overload",
+        2,
+    ),
+    (_person("morgan@demo.popliteal.test", "Morgan Demo"), "alert", 4, False, "bakers_cyst", 3),
+    (
+        _person("riley@demo.popliteal.test", "Riley Demo"),
+        "discharged",
+        8,
+        True,
+        "hamstring_tendinopathy",
+        4,
+    ),
 )
 
 APPOINTMENT_TYPES = (
@@ -172,8 +209,9 @@ def _demo_screening(session: Session, kb: Knowledge, clinic: Clinic, patient: Pa
     return screening
 
 
-def load_demo(session: Session, kb: Knowledge) -> Clinic:
-    """Create or complete the demo clinic; returns it. Commits."""
+def load_demo(session: Session, kb: Knowledge, *, history: bool = True) -> Clinic:
+    """Create or complete the demo clinic; returns it. Commits. Without `history` only the
+    demo patient with one screening and a visit tomorrow (the tests' starting point)."""
     clinic = session.scalar(select(Clinic).where(Clinic.slug == CLINIC_SLUG))
     if clinic is None:
         clinic = Clinic(
@@ -225,12 +263,68 @@ def load_demo(session: Session, kb: Knowledge) -> Clinic:
     patient = session.scalar(select(Patient).where(Patient.user_id == patient_user.id))
     if patient is None:
         raise RuntimeError("the demo patient has no patient record")
-    screening = _demo_screening(session, kb, clinic, patient)
     session.flush()
-    if session.scalar(select(Appointment.id).where(Appointment.patient_id == patient.id)) is None:
-        _demo_appointment(session, clinic, pt, patient, screening)
+    if history:
+        _load_history(session, kb, clinic, [pt.id, chiro.id])
+    else:
+        screening = _demo_screening(session, kb, clinic, patient)
+        session.flush()
+        if (
+            session.scalar(select(Appointment.id).where(Appointment.patient_id == patient.id))
+            is None
+        ):
+            _demo_appointment(session, clinic, pt, patient, screening)
     session.commit()
     return clinic
+
+
+def _load_history(session: Session, kb: Knowledge, clinic: Clinic, clinicians: list[int]) -> None:
+    """The demo people's care histories, once: nothing is added when the demo patient already
+    has a screening (a demo loaded before, with or without history)."""
+    patient_ids = []
+    for account, *_ in HISTORY_PEOPLE:
+        user = _user(session, clinic, account)
+        found = session.scalar(select(Patient.id).where(Patient.user_id == user.id))
+        if found is None:
+            raise RuntimeError("a demo person has no patient record")
+        patient_ids.append((found, user.id))
+    session.flush()
+    first = patient_ids[0][0]
+    if session.scalar(select(Screening.id).where(Screening.patient_id == first).limit(1)):
+        return
+    if session.scalar(select(SessionLog.id).where(SessionLog.patient_id == first).limit(1)):
+        return
+    templates = build_templates(kb)
+    today = local_today(clinic.zone)
+    people = [
+        Person(
+            pid,
+            uid,
+            generate(
+                kb,
+                templates,
+                random.Random(seed),  # noqa: S311 - made-up data, seeded
+                today=today,
+                zone=clinic.zone,
+                profile=profile,
+                runner=runner,
+                weeks=weeks,
+                condition=condition,
+            ),
+        )
+        for (pid, uid), (_, profile, weeks, runner, condition, seed) in zip(
+            patient_ids, HISTORY_PEOPLE, strict=True
+        )
+    ]
+    calendar = Calendar(clinic.zone, clinicians)
+    calendar.load_existing(session)
+    write_histories(
+        session,
+        clinic_id=clinic.id,
+        people=people,
+        calendar=calendar,
+        staff_of=[clinicians[i % 2] for i in range(len(people))],
+    )
 
 
 def _demo_appointment(
