@@ -155,7 +155,13 @@ def test_clinician_finds_the_patient_adds_exam_findings_and_sees_the_new_differe
     page.get_by_role("link", name="Record exam findings").click()
     page.get_by_role("heading", level=1, name=re.compile("Exam findings")).wait_for()
     accessible(page)
+    screenshot(page, "exam-form")
+    live = page.locator("#exam-live")
+    assert "%" in live.inner_text()  # the ranking as the exam stands
+    page.locator("#section-ligaments summary").click()  # regions fold until opened
     page.locator("select[name=posterior_drawer]").select_option("grade_2")
+    # The live ranking follows the finding before anything is saved (htmx).
+    live.get_by_text("Posterior cruciate ligament (PCL) injury").wait_for()
     save = page.get_by_role("button", name="Save findings and re-run the screening")
     save.focus()
     page.keyboard.press("Enter")  # keyboard alone submits the form

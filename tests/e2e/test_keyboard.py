@@ -82,4 +82,9 @@ def test_staff_pages_are_keyboard_usable(page: Any) -> None:
     _tab_through(page)
     page.get_by_role("link", name="Record exam findings").click()
     page.get_by_role("heading", level=1, name=re.compile("Exam findings")).wait_for()
+    summaries = page.locator("details.exam-section summary")
+    for i in range(summaries.count()):  # each region opens from the keyboard
+        summaries.nth(i).focus()
+        page.keyboard.press("Enter")
+    assert page.locator("details.exam-section:not([open])").count() == 0
     _tab_through(page)

@@ -83,7 +83,9 @@ def test_a_page_costs_the_same_statements_for_5_or_60_patients(
     with statements(app) as record:
         staff.get(f"/staff/patients/{demo_records(db).patient_id}")
     db.rollback()
-    assert len(record) < len(full) + 30  # bounded too (its count does not grow with rows)
+    # bounded too: its count does not grow with rows (about 50 statements: each card of the
+    # record is one area's read, and every read of health data writes its audit event)
+    assert len(record) < len(full) + 45
 
 
 def test_pages_of_fifty_with_links_and_search_by_name_or_email(

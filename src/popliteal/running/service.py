@@ -413,6 +413,7 @@ def _run_columns(session: Session, patient_ids: Sequence[int], since: date) -> d
             Activity.pain_next_morning,
             Activity.duration_s,
             Activity.walk_run_level,
+            Activity.sport,
         )
         .where(Activity.patient_id.in_(list(patient_ids)), Activity.local_date >= since)
         .order_by(Activity.local_date, Activity.started_at, Activity.id)
