@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
@@ -205,35 +205,9 @@ def _new_screening(
     )
 
 
-# create_complete's one statement, built once (building it costs more than running it): the
-# row, with the clinic this server runs for (accounts_service.default_clinic) looked up by the
-# same statement; no row comes back while there is no clinic.
-_SCREENINGS = Screening.metadata.tables[Screening.__tablename__]
-_ROW = (
-    "id",
-    "patient_id",
-    "token_hash",
-    "role",
-    "status",
-    "answers",
-    "history",
-    "result",
-    "urgency",
-    "knowledge_version",
-    "created_by_user_id",
-    "created_at",
-    "updated_at",
-)
-_INSERT_SCREENING = (
-    insert(_SCREENINGS)
-    .from_select(
-        [*_ROW, "clinic_id"],
-        select(*(bindparam(name, type_=_SCREENINGS.c[name].type) for name in _ROW), Clinic.id)
-        .order_by(Clinic.id)
-        .limit(1),
-    )
-    .returning(_SCREENINGS.c.clinic_id)
-)
+# create_complete's two statements, built once: building them costs more than running them.
+_INSERT_SCREENING = insert(Screening.metadata.tables[Screening.__tablename__])
+_FIRST_CLINIC_ID = select(Clinic.id).order_by(Clinic.id).limit(1)
 
 
 @dataclass(frozen=True)
@@ -262,7 +236,7 @@ def create_complete(
     write lock, so it must be short. The row is one plain INSERT, not an ORM flush: this is
     the busiest write of the site (`POST /api/screenings`), and the unit of work's bookkeeping
     for a fresh object (its self-referencing `based_on_id` included) cost more than the
-    insert itself. NotSetUp (503) while there is no clinic.
+    insert itself.
     """
     answers, requested_role = parse_request(kb, payload)
     role = _role_for(actor, requested_role)
@@ -292,9 +266,8 @@ def create_complete(
         "updated_at": now,
     }
     with _sqlite_writer(session), transaction(session):
-        clinic_id = session.execute(_INSERT_SCREENING, row).scalar()
-        if clinic_id is None:
-            raise NotSetUp(NotSetUp.message)
+        clinic_id = _default_clinic_id(session)
+        session.execute(_INSERT_SCREENING, {**row, "clinic_id": clinic_id})
         if own_patient is not None:
             accounts_service.audit(
                 session,
@@ -307,6 +280,14 @@ def create_complete(
                 address=address,
             )
     return CreatedScreening(id=screening_id, result_json=result_json, token_hash=token_hash)
+
+
+def _default_clinic_id(session: Session) -> int:
+    """accounts_service.default_clinic's id, without loading the clinic (NotSetUp if none)."""
+    clinic_id = session.scalar(_FIRST_CLINIC_ID)
+    if clinic_id is None:
+        raise NotSetUp(NotSetUp.message)
+    return clinic_id
 
 
 def start_interview(
