@@ -1,21 +1,29 @@
 """HTTP figures for `make bench`: POST /api/screenings next to a bare Starlette endpoint.
 
 Both run in uvicorn (one worker, same options) on this machine and are loaded by wrk with 32
-connections for the same time with the same request body, so the ratio between them is what to
-read; the absolute numbers depend on the machine (2 cores, shared with wrk).
+connections for the same time with the same stream of request bodies, so the ratio between them is
+what to read; the absolute numbers depend on the machine (2 cores, shared with wrk).
+
+Every request body differs: the demo's 29 answers with sex, onset and pain location taken from 48
+combinations and age, weekly miles and weeks of symptoms counted through their ranges, so no cache
+keyed on a body (or on its answers) could serve a repeat (one wrk thread sends the even-numbered
+combinations, the other the odd ones; about ten million before any repeats).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,12 +49,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait(url: str, deadline_s: float = 30) -> None:
+def _wait(url: str, deadline_s: float = 120) -> None:
+    """Until the server answers at all (any status: the bare app has no GET route)."""
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
+        except urllib.error.HTTPError:
+            return
         except Exception:
             time.sleep(0.1)
     raise RuntimeError(f"server at {url} did not start")
@@ -57,13 +68,88 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
 
 
-def _wrk(url: str, body: str, workdir: Path) -> Load:
+# Placeholders for the numbers the Lua script counts through (unlikely to occur otherwise).
+_AGE, _MILES, _WEEKS = 7770001, 7770002, 7770003
+AGES = range(16, 86)
+MILES = range(61)
+WEEKS = range(1, 53)
+
+
+def body_templates() -> list[str]:
+    """The demo answers with each combination of sex, onset and pain location, as JSON with
+    `%d` where the script puts age, weekly miles and weeks of symptoms."""
+    out = []
+    for sex, onset, location in itertools.product(
+        ("female", "male"),
+        ("gradual", "sudden_no_injury", "injury_sudden"),
+        (
+            "posterolateral",
+            "posteromedial",
+            "center_back",
+            "back_of_thigh",
+            "upper_calf",
+            "calf",
+            "knee_front_or_side",
+            "diffuse_leg",
+        ),
+    ):
+        answers = {
+            **DEMO_ANSWERS,
+            "sex": sex,
+            "onset": onset,
+            "pain_location": location,
+            "age_years": _AGE,
+            "weekly_running_miles": _MILES,
+            "symptom_duration_weeks": _WEEKS,
+        }
+        text = json.dumps({"answers": answers})
+        for marker in (_AGE, _MILES, _WEEKS):
+            text = text.replace(str(marker), "%d")
+        out.append(text)
+    return out
+
+
+def body(templates: list[str], k: int) -> str:
+    """The k-th body of the stream (the Lua script below computes the same)."""
+    t, k = k % len(templates), k // len(templates)
+    age, k = AGES[k % len(AGES)], k // len(AGES)
+    miles, k = MILES[k % len(MILES)], k // len(MILES)
+    return templates[t] % (age, miles, WEEKS[k % len(WEEKS)])
+
+
+def _lua(templates: list[str]) -> str:
+    """A wrk script that sends body(templates, k) for k = thread, thread + 2, thread + 4, ..."""
+    quoted = ",\n".join(json.dumps(t) for t in templates)
+    return f"""
+local templates = {{
+{quoted}
+}}
+local k = 0
+local threads = 0
+function setup(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
+function init(args)
+  k = first
+end
+function request()
+  local n = k
+  k = k + 2
+  local t = n % {len(templates)}; n = (n - t) / {len(templates)}
+  local age = n % {len(AGES)}; n = (n - age) / {len(AGES)}
+  local miles = n % {len(MILES)}; n = (n - miles) / {len(MILES)}
+  local weeks = n % {len(WEEKS)}
+  local body = string.format(templates[t + 1], {AGES.start} + age, {MILES.start} + miles,
+    {WEEKS.start} + weeks)
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/json"}}, body)
+end
+"""
+
+
+def _wrk(url: str, templates: list[str], workdir: Path) -> Load:
     script = workdir / "post.lua"
-    script.write_text(
-        'wrk.method = "POST"\n'
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f"wrk.body = {json.dumps(body)}\n"
-    )
+    script.write_text(_lua(templates))
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", str(script), url],
         capture_output=True,
@@ -103,7 +189,7 @@ def measure() -> dict[str, Load]:
     """Run both servers in turn and load each; returns {name: Load}."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (make bench installs it)")
-    body = json.dumps({"answers": DEMO_ANSWERS})
+    templates = body_templates()
     results: dict[str, Load] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -118,7 +204,7 @@ def measure() -> dict[str, Load]:
                 [sys.executable, "-m", "popliteal", *cmd], env=env, check=True, capture_output=True
             )
         for name, args, health in (
-            ("bare Starlette endpoint", ["bare_app:app"], None),
+            ("bare Starlette endpoint", ["bare_app:app"], "/api/screenings"),
             (
                 "POST /api/screenings",
                 ["--factory", "popliteal.server:create_app"],
@@ -129,13 +215,10 @@ def measure() -> dict[str, Load]:
             proc = _serve(args, env, port)
             try:
                 base = f"http://127.0.0.1:{port}"
-                if health:
-                    _wait(base + health)
-                else:
-                    time.sleep(1.5)
+                _wait(base + health)
                 # warm up once (caches, first connection)
-                _wrk_warm(base + "/api/screenings", body)
-                results[name] = _wrk(base + "/api/screenings", body, work)
+                _wrk_warm(base + "/api/screenings", body(templates, 0))
+                results[name] = _wrk(base + "/api/screenings", templates, work)
             finally:
                 proc.terminate()
                 proc.wait(timeout=15)
@@ -154,6 +237,24 @@ def _wrk_warm(url: str, body: str) -> None:
             time.sleep(0.5)
 
 
+def engine_ms(templates: list[str], samples: int = 200) -> float:
+    """Median time of the engine alone, as the service calls it, on bodies of the same stream."""
+    from popliteal.knowledge.loader import default_knowledge
+    from popliteal.screening.engine import screen
+
+    kb = default_knowledge()
+    step = 10_007  # a prime: spread the samples over templates and numbers alike
+    answer_sets = [json.loads(body(templates, i * step))["answers"] for i in range(samples)]
+    for answers in answer_sets[:5]:
+        screen(kb, answers, role="patient", asked_once=set(answers))
+    times = []
+    for answers in answer_sets:
+        start = time.perf_counter()
+        screen(kb, answers, role="patient", asked_once=set(answers))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
 def report() -> None:
     results = measure()
     bare = results["bare Starlette endpoint"]
@@ -166,6 +267,14 @@ def report() -> None:
             f"{name:<26}{load.requests_per_s:>9.0f}{load.p50_ms:>9.1f}{load.p99_ms:>9.1f}"
             f"{load.requests_per_s / bare.requests_per_s:>14.2f}{load.non_2xx:>8}"
         )
+    # One worker kept busy by 32 connections spends 1/rps of a second of CPU per request; take
+    # the engine's own time away and what is left is the request path around it.
+    engine = engine_ms(body_templates())
+    per_request = 1e3 / results["POST /api/screenings"].requests_per_s
+    print(
+        f"per request {per_request:.2f} ms of the worker = engine (screen(), median over the same "
+        f"bodies) {engine:.2f} ms + request path {per_request - engine:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

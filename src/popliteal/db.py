@@ -7,6 +7,7 @@ a check-then-insert (the booking overlap check) cannot interleave with another w
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,6 +64,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return moment.astimezone(UTC)
 
 
+class JSONText(str):
+    """A JSON document serialised already (for a response too): a JSON column stores it as it
+    is instead of serialising the value a second time."""
+
+
+def _json_serializer(value: Any) -> str:
+    return value if isinstance(value, JSONText) else json.dumps(value)
+
+
 def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -94,10 +104,16 @@ def make_engine(url: str) -> Engine:
     """An engine for this URL, with the SQLite settings above when it is SQLite."""
     if url.startswith("sqlite"):
         _private_file(make_url(url).database)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            json_serializer=_json_serializer,
+        )
         _sqlite_setup(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_serializer
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

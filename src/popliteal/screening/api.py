@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
-from popliteal.accounts.deps import OptionalActor
+from popliteal.accounts.deps import OptionalActor, get_optional_actor, get_optional_user
 from popliteal.errors import NotAllowed
 from popliteal.screening import service as screening_service
 from popliteal.screening._visitor import new_visitor_token, set_visitor_cookie, visitor_token
@@ -21,7 +21,7 @@ from popliteal.screening.schemas import (
     ScreeningCreate,
     ScreeningRead,
 )
-from popliteal.web.deps import DbSession, Kb, client_address
+from popliteal.web.deps import DbSession, client_address, request_session
 
 router = APIRouter(prefix="/api/screenings", tags=["screenings"])
 
@@ -48,14 +48,14 @@ def _invalid(problems: list[str], detail: str = "invalid answers") -> JSONRespon
         422: {"model": InvalidAnswersRead, "description": "The CLI's messages, one per problem"},
     },
 )
-async def create_screening(
-    request: Request, session: DbSession, kb: Kb, actor: OptionalActor
-) -> Response:
+async def create_screening(request: Request) -> Response:
     """Screen `{"answers": {...}}` and store it; 201 with the CLI's `--json` object plus `id`.
 
     Bad input gives 422 with `problems`, each the CLI's message for it verbatim. The browser
     gets a visitor cookie (when it has none) so it can read the screening back.
     """
+    # The busiest route: no dependencies, as each synchronous one is a thread hop of its own;
+    # the session, the caller and the screening are one worker-thread call (`_create`).
     try:
         payload: Any = json.loads(await request.body())
     except ClientDisconnect:  # the client went away mid-body: nobody to answer
@@ -65,27 +65,38 @@ async def create_screening(
     token = visitor_token(request)
     new_token = None if token else new_visitor_token()
     try:
-        screening = await run_in_threadpool(
-            screening_service.create_complete,
-            session,
-            kb=kb,
-            payload=payload,
-            actor=actor,
-            visitor_token=token or new_token,
-            address=client_address(request),
-        )
+        created = await run_in_threadpool(_create, request, payload, token or new_token)
     except InvalidAnswers as exc:
         return _invalid([str(p) for p in exc.problems])
     except screening_service.ScreeningForbidden as exc:
         return JSONResponse({"detail": str(exc)}, status_code=403)
-    response = JSONResponse(
-        {"id": screening.id, **screening.result},
+    # The stored result's JSON with the id put first: the same object JSONResponse would make
+    # of {"id": ..., **result}, without serialising the result a second time.
+    response = Response(
+        '{"id":' + json.dumps(created.id) + "," + created.result_json[1:],
         status_code=201,
-        headers={"Location": f"/api/screenings/{screening.id}"},
+        headers={"Location": f"/api/screenings/{created.id}"},
+        media_type="application/json",
     )
-    if new_token is not None and screening.token_hash is not None:
+    if new_token is not None and created.token_hash is not None:
         set_visitor_cookie(request, response, new_token)
     return response
+
+
+def _create(
+    request: Request, payload: Any, token: str | None
+) -> screening_service.CreatedScreening:
+    """Who is asking, then screen and store, in one session."""
+    with request_session(request) as session:
+        actor = get_optional_actor(request, session, get_optional_user(request, session))
+        return screening_service.create_complete(
+            session,
+            kb=request.app.state.kb,
+            payload=payload,
+            actor=actor,
+            visitor_token=token,
+            address=client_address(request),
+        )
 
 
 @router.get(

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor, Role
 from popliteal.clock import utcnow
-from popliteal.db import transaction
-from popliteal.errors import NotAllowed
+from popliteal.db import JSONText, transaction
+from popliteal.errors import NotAllowed, NotSetUp
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer
 from popliteal.screening.answers import parse_answers, parse_request
@@ -201,6 +205,21 @@ def _new_screening(
     )
 
 
+# create_complete's two statements, built once: building them costs more than running them.
+_INSERT_SCREENING = insert(Screening.metadata.tables[Screening.__tablename__])
+_FIRST_CLINIC_ID = select(Clinic.id).order_by(Clinic.id).limit(1)
+
+
+@dataclass(frozen=True)
+class CreatedScreening:
+    """A screening just stored by `create_complete`: its result is serialised once, for the
+    database and the response alike."""
+
+    id: str
+    result_json: str
+    token_hash: str | None
+
+
 def create_complete(
     session: Session,
     *,
@@ -209,28 +228,66 @@ def create_complete(
     actor: Actor | None,
     visitor_token: str | None,
     address: str = "",
-) -> Screening:
+) -> CreatedScreening:
     """Screen a whole request `{"answers": {...}, "role"?}` and store it as a complete screening.
 
     Raises InvalidAnswers (the CLI's problems) or ScreeningForbidden; nothing is stored then.
     The engine runs before the database is touched: on SQLite every transaction holds the
-    write lock, so it must be short.
+    write lock, so it must be short. The row is one plain INSERT, not an ORM flush: this is
+    the busiest write of the site (`POST /api/screenings`), and the unit of work's bookkeeping
+    for a fresh object (its self-referencing `based_on_id` included) cost more than the
+    insert itself.
     """
     answers, requested_role = parse_request(kb, payload)
     role = _role_for(actor, requested_role)
-    screening = _new_screening(
-        clinic_id=None, actor=actor, visitor_token=visitor_token, role=role, kb=kb
+    # Every answer was asked in this one step, so each "not sure" may be asked again.
+    result = screen(kb, dict(answers), role=role, asked_once=set(answers))
+    result_json = JSONText(
+        json.dumps(to_json(kb, result), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     )
-    screening.answers = dict(answers)
-    screening.history = [list(answers)] if answers else []
-    _refresh_result(kb, screening)
-    screening.status = "complete"
+    own_patient = actor.patient_id if actor is not None and actor.role == Role.PATIENT else None
+    # A patient's screening is theirs from the start; an anonymous one is the browser's.
+    token_hash = visitor_hash(visitor_token) if own_patient is None and visitor_token else None
+    screening_id = secrets.token_hex(16)
+    now = utcnow()
+    row = {
+        "id": screening_id,
+        "patient_id": own_patient,
+        "token_hash": token_hash,
+        "role": role,
+        "status": "complete",
+        "answers": dict(answers),
+        "history": [list(answers)] if answers else [],
+        "result": result_json,
+        "urgency": result.triage.urgency,
+        "knowledge_version": kb.version,
+        "created_by_user_id": actor.user_id if actor is not None else None,
+        "created_at": now,
+        "updated_at": now,
+    }
     with _sqlite_writer(session), transaction(session):
-        screening.clinic_id = accounts_service.default_clinic(session).id
-        session.add(screening)
-        session.flush()
-        _audit_change(session, screening=screening, actor=actor, action="create", address=address)
-    return screening
+        clinic_id = _default_clinic_id(session)
+        session.execute(_INSERT_SCREENING, {**row, "clinic_id": clinic_id})
+        if own_patient is not None:
+            accounts_service.audit(
+                session,
+                actor=actor,
+                action="create",
+                entity="screening",
+                entity_id=screening_id,
+                patient_id=own_patient,
+                clinic_id=clinic_id,
+                address=address,
+            )
+    return CreatedScreening(id=screening_id, result_json=result_json, token_hash=token_hash)
+
+
+def _default_clinic_id(session: Session) -> int:
+    """accounts_service.default_clinic's id, without loading the clinic (NotSetUp if none)."""
+    clinic_id = session.scalar(_FIRST_CLINIC_ID)
+    if clinic_id is None:
+        raise NotSetUp(NotSetUp.message)
+    return clinic_id
 
 
 def start_interview(

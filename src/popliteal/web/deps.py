@@ -4,6 +4,7 @@ caller's address and the form checks. Who is asking (user, actor, clinic): accou
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -19,8 +20,12 @@ from popliteal.web.errors import Forbidden
 SESSION_COOKIE = "popliteal_session"
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One session per request; services commit, anything left uncommitted is rolled back."""
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """One session per request; services commit, anything left uncommitted is rolled back.
+
+    For a route that does all its database work in one worker-thread call (a busy API) instead
+    of through `DbSession`, which costs a thread hop to open and another to close."""
     session: Session = request.app.state.sessionmaker()
     request.state.db = session  # page helpers (the clinic name) read through it, see templating
     try:
@@ -29,6 +34,11 @@ def get_db(request: Request) -> Iterator[Session]:
         request.state.db = None  # error pages render after this; they must not reopen it
         session.rollback()
         session.close()
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with request_session(request) as session:
+        yield session
 
 
 def get_settings(request: Request) -> Settings:
