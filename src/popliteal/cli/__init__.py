@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import typer
 
-from popliteal.cli import knowledge, load, outcomes, plan, screen, serve, setup, validate
+from popliteal.cli import (
+    backup,
+    knowledge,
+    load,
+    maintenance,
+    outcomes,
+    plan,
+    screen,
+    serve,
+    setup,
+    validate,
+)
 
 app = typer.Typer(
     help="popliteal: decision support for pain behind the knee.",
@@ -37,6 +48,11 @@ outcomes_app = typer.Typer(
     help="Outcome questionnaires (KOOS, LEFS, IKDC, NPRS).", no_args_is_help=True
 )
 app.add_typer(outcomes_app, name="outcomes")
+maintenance_app = typer.Typer(
+    help="Daily upkeep: delete what is kept no longer (run it from cron or a timer).",
+    no_args_is_help=True,
+)
+app.add_typer(maintenance_app, name="maintenance")
 
 app.command("screen")(screen.screen_command)
 plan_app.command("draft")(plan.plan_draft)
@@ -51,6 +67,9 @@ demo_app.command("load")(serve.demo_load)
 clinic_app.command("create")(setup.clinic_create)
 user_app.command("create")(setup.user_create)
 app.command("serve")(serve.serve)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
+maintenance_app.command("run")(maintenance.maintenance_run)
 
 
 def main() -> None:  # pragma: no cover - console-script shim
