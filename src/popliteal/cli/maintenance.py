@@ -13,14 +13,21 @@ def maintenance_run() -> None:
 
     from popliteal import clock
     from popliteal.db import make_engine, make_sessionmaker
-    from popliteal.workspace.retention import delete_expired_anonymous_screenings
+    from popliteal.workspace.retention import (
+        delete_expired_anonymous_screenings,
+        delete_stale_login_rows,
+    )
 
     settings = app_settings()
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine)() as session:
+            now = clock.utcnow()
             report = delete_expired_anonymous_screenings(
-                session, now=clock.utcnow(), keep_days=settings.anonymous_screening_days
+                session, now=now, keep_days=settings.anonymous_screening_days
+            )
+            logins = delete_stale_login_rows(
+                session, now=now, window_minutes=settings.login_window_minutes
             )
     except (OperationalError, ProgrammingError) as exc:
         raise fail(
@@ -33,4 +40,6 @@ def maintenance_run() -> None:
         f"(untouched since before {report.cutoff:%Y-%m-%d %H:%M} UTC, "
         f"POPLITEAL_ANONYMOUS_SCREENING_DAYS={settings.anonymous_screening_days})"
     )
+    typer.echo(f"failed logins deleted: {logins.login_attempts_deleted}")
+    typer.echo(f"expired login sessions deleted: {logins.expired_sessions_deleted}")
     err.print("maintenance done", highlight=False)

@@ -6,6 +6,10 @@ uses a screening of the last 30 days only (booking/screening_gate.py), and sympt
 after the retention period (POPLITEAL_ANONYMOUS_SCREENING_DAYS, default 30) they serve nobody
 and are deleted. A screening something still points at (an appointment, an exam, a later
 screening based on it) is kept: it is part of a record.
+
+Failed-login rows (an email address and a client address) only serve the throttling window;
+they go a day after it (POPLITEAL_LOGIN_WINDOW_MINUTES, at least a day). Expired login
+sessions go too (a login already removes those of its own account).
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session, aliased
 
+from popliteal.accounts.models import LoginAttempt, LoginSession
 from popliteal.booking.models import Appointment
 from popliteal.db import transaction
 from popliteal.screening.models import ExamFinding, Screening
 
+# Failed logins are kept this long at least, whatever the throttling window.
+LOGIN_ATTEMPTS_MIN_KEEP = timedelta(days=1)
 # Rows deleted per transaction: a big first run never holds SQLite's write lock for long.
 BATCH = 500
 
@@ -28,6 +35,27 @@ BATCH = 500
 class RetentionReport:
     anonymous_screenings_deleted: int
     cutoff: datetime
+
+
+@dataclass(frozen=True)
+class LoginRowsReport:
+    login_attempts_deleted: int
+    expired_sessions_deleted: int
+
+
+def delete_stale_login_rows(
+    session: Session, *, now: datetime, window_minutes: int
+) -> LoginRowsReport:
+    """Delete failed logins older than the throttling window (and a day), and expired
+    sessions (idempotent)."""
+    keep = max(timedelta(minutes=window_minutes), LOGIN_ATTEMPTS_MIN_KEEP)
+    with transaction(session):
+        attempts = session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - keep))
+        sessions = session.execute(delete(LoginSession).where(LoginSession.expires_at < now))
+    return LoginRowsReport(
+        login_attempts_deleted=int(getattr(attempts, "rowcount", 0) or 0),
+        expired_sessions_deleted=int(getattr(sessions, "rowcount", 0) or 0),
+    )
 
 
 def delete_expired_anonymous_screenings(
