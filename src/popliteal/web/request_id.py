@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,7 +46,7 @@ def incoming_or_new_id(scope: Scope) -> str:
             if SANE_ID.fullmatch(sent):
                 return str(sent)
             break
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 class RequestIdMiddleware:
@@ -80,18 +80,23 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            client = scope.get("client")
-            access_log.info(
-                "%s %s %s",
-                scope.get("method", ""),
-                scope.get("path", ""),
-                status,
-                extra={
-                    "method": scope.get("method", ""),
-                    "path": scope.get("path", ""),
-                    "route": route_template(scope, entry_root_path),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "client": client[0] if client else None,
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                self._log_access(scope, entry_root_path, status, started)
+
+    @staticmethod
+    def _log_access(scope: Scope, entry_root_path: str, status: int, started: float) -> None:
+        client = scope.get("client")
+        access_log.info(
+            "%s %s %s",
+            scope.get("method", ""),
+            scope.get("path", ""),
+            status,
+            extra={
+                "method": scope.get("method", ""),
+                "path": scope.get("path", ""),
+                "route": route_template(scope, entry_root_path),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "client": client[0] if client else None,
+            },
+        )
