@@ -70,6 +70,8 @@ def backup(
         raise BackupError(f"{dest} is a folder: give a file name")
     if not dest.parent.is_dir():
         raise BackupError(f"the folder {dest.parent} does not exist")
+    if url.startswith("sqlite") and _same_file(dest, _sqlite_path(url)):
+        raise BackupError(f"{dest} is the database itself: write the backup somewhere else")
     partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     _private_new_file(partial)
     try:
@@ -106,6 +108,14 @@ def restore(url: str, source: Path) -> RestoreReport:
         migrate.upgrade(url)
     now = migrate.current(url) or ""
     return RestoreReport(revision_in_backup=revision, revision_now=now, integrity=integrity)
+
+
+def _same_file(dest: Path, database: Path) -> bool:
+    """Whether `dest` is the database or one of its -wal/-shm/-journal companions."""
+    target = dest.resolve()
+    base = database.resolve()
+    companions = {f"{base.name}{suffix}" for suffix in ("-wal", "-shm", "-journal")}
+    return target == base or (target.parent == base.parent and target.name in companions)
 
 
 def _private_new_file(path: Path) -> None:

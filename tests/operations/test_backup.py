@@ -168,6 +168,11 @@ def test_backup_refuses_to_replace_a_file_unless_forced(
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(copy)
     assert copy.read_bytes().startswith(b"SQLite format 3\x00")
+    database = make_url(database_url).database
+    itself = run_cli("backup", "-o", str(database), "--force")
+    assert itself.returncode == 2
+    assert "is the database itself" in itself.stderr
+    assert _screening_ids(database_url)  # untouched
 
 
 def test_restore_refuses_a_database_that_is_not_empty(
