@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # pytest-xdist workers for `make test` (the suite is sized for two cores).
 TEST_WORKERS ?= 2
 
-.PHONY: run test pytest lint typecheck validate bench bench-deps system-deps browser-deps pdf-deps pdf-test-deps clean
+.PHONY: run test pytest lint typecheck validate bench bench-deps system-deps browser-deps pdf-deps pdf-test-deps pg-client-deps clean
 
 # Debian ships venv/ensurepip apart from Python; install what is missing, and only then.
 system-deps:
@@ -43,6 +43,12 @@ pdf-test-deps:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
+# `popliteal backup`/`restore` on PostgreSQL run pg_dump/pg_restore; the backup test uses them
+# when the test server answers.
+pg-client-deps:
+	@command -v pg_dump >/dev/null || { echo "installing postgresql-client from apt"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client; }
+
 $(STAMP): pyproject.toml constraints.txt | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -67,12 +73,12 @@ typecheck: $(STAMP)
 
 # The type check (about 25 s on a fresh clone) and lint run beside pytest rather than before
 # it; any of the three failing fails `make test`.
-test: $(STAMP) browser-deps pdf-deps pdf-test-deps
+test: $(STAMP) browser-deps pdf-deps pdf-test-deps pg-client-deps
 	$(MAKE) --no-print-directory -j 3 lint typecheck pytest
 
 # Work stealing keeps both workers busy to the end (a few tests take 15 s or more); the 15
 # slowest tests are printed after every run (pyproject addopts) so growth is seen.
-pytest: $(STAMP) browser-deps pdf-deps pdf-test-deps
+pytest: $(STAMP) browser-deps pdf-deps pdf-test-deps pg-client-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The engine on the validation set (validation/PROTOCOL.md): published cases by frozen half,

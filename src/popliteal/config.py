@@ -43,6 +43,20 @@ def _emergency_number(name: str, default: str) -> str:
     return raw
 
 
+def _days(name: str, default: int) -> int:
+    value = _int(name, default)
+    if not 1 <= value <= 3650:
+        raise ValueError(f"{name} must be between 1 and 3650 (days), got {value}")
+    return value
+
+
+def _log_format(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip().lower() or default
+    if raw not in {"json", "text"}:
+        raise ValueError(f"{name} must be json or text, got {raw!r}")
+    return raw
+
+
 def _optional_path(name: str) -> Path | None:
     raw = os.environ.get(name, "").strip()
     return Path(raw) if raw else None
@@ -95,6 +109,14 @@ class Settings:
     # The address people reach the site at (POPLITEAL_BASE_URL), for links in e-mails the
     # sender writes outside a request (questionnaire reminders).
     base_url: str = DEFAULT_BASE_URL
+    # Days an anonymous screening is kept after its last change
+    # (POPLITEAL_ANONYMOUS_SCREENING_DAYS); `popliteal maintenance run` deletes older ones.
+    anonymous_screening_days: int = 30
+    # Prometheus metrics at /metrics (POPLITEAL_METRICS); off unless asked for.
+    metrics: bool = False
+    # Log lines as JSON objects, one a line (POPLITEAL_LOG_FORMAT=json, the default) or as
+    # plain text for a developer's terminal (text).
+    log_format: str = "json"
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,4 +158,7 @@ def load_settings() -> Settings:
         smtp_url=os.environ.get("POPLITEAL_SMTP_URL", "").strip() or None,
         mail_from=mail_from(),
         base_url=(os.environ.get("POPLITEAL_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/"),
+        anonymous_screening_days=_days("POPLITEAL_ANONYMOUS_SCREENING_DAYS", 30),
+        metrics=_bool("POPLITEAL_METRICS", False),
+        log_format=_log_format("POPLITEAL_LOG_FORMAT", "json"),
     )

@@ -55,15 +55,17 @@ from popliteal.sessions import pages as sessions_pages
 from popliteal.sessions import plan_pages as sessions_plan_pages
 from popliteal.sessions import progression_api as sessions_progression_api
 from popliteal.sessions import staff_pages as sessions_staff_pages
-from popliteal.web import errors
+from popliteal.web import errors, health, metrics
 from popliteal.web.csrf import CsrfSeedMiddleware
 from popliteal.web.middleware import (
     RejectNulMiddleware,
     SecurityHeadersMiddleware,
     TooLargeMiddleware,
 )
+from popliteal.web.request_id import RequestIdMiddleware
 from popliteal.web.templating import make_templates
 from popliteal.workspace import api as workspace_api
+from popliteal.workspace import gauges as workspace_gauges
 from popliteal.workspace import pages as workspace_pages
 from popliteal.workspace import programme_api as workspace_programme_api
 from popliteal.workspace import programme_pages as workspace_programme_pages
@@ -193,6 +195,8 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
             {"status": "ok", "knowledge_version": app.state.kb.version, "version": __version__}
         )
 
+    app.include_router(health.router)
+
     @app.get("/docs", include_in_schema=False)
     async def read_docs() -> HTMLResponse:
         """The API documentation (Swagger UI, served from this site: no CDN needed)."""
@@ -224,4 +228,8 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     app.add_middleware(TooLargeMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
     app.add_middleware(RejectNulMiddleware)
+    if settings.metrics:
+        metrics.install(app, gauges=workspace_gauges.GAUGES)
+    # Outermost: every log line of the request, the other middlewares' included, has its id.
+    app.add_middleware(RequestIdMiddleware)
     return app

@@ -46,6 +46,7 @@ from tests.sessions.factories import add_plan_records
 PUBLIC_EXACT = {
     "/",
     "/healthz",
+    "/readyz",
     "/login",
     "/login/code",  # the second step of a login: needs the password step's cookie
     "/logout",

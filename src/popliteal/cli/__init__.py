@@ -10,8 +10,10 @@ import typer
 
 from popliteal.cli import (
     audit,
+    backup,
     knowledge,
     load,
+    maintenance,
     notify,
     outcomes,
     plan,
@@ -54,6 +56,11 @@ audit_app = typer.Typer(
     help="The audit trail: check it was not tampered with.", no_args_is_help=True
 )
 app.add_typer(audit_app, name="audit")
+maintenance_app = typer.Typer(
+    help="Daily upkeep: delete what is kept no longer (run it from cron or a timer).",
+    no_args_is_help=True,
+)
+app.add_typer(maintenance_app, name="maintenance")
 
 app.command("screen")(screen.screen_command)
 plan_app.command("draft")(plan.plan_draft)
@@ -71,6 +78,9 @@ app.command("serve")(serve.serve)
 notify_app.command("run")(notify.notify_run)
 notify_app.command("status")(notify.notify_status)
 audit_app.command("verify")(audit.audit_verify)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
+maintenance_app.command("run")(maintenance.maintenance_run)
 
 
 def main() -> None:  # pragma: no cover - console-script shim

@@ -93,6 +93,7 @@ def serve(
     kb = knowledge_base()
     from popliteal.outcomes.wording import WordingError
     from popliteal.server import clinic_wording
+    from popliteal.web.logs import logging_config
 
     try:
         clinic_wording(settings, kb)
@@ -110,4 +111,8 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        # JSON lines with request ids (POPLITEAL_LOG_FORMAT); the app logs one access line
+        # per request itself, with the route template and the request id.
+        log_config=logging_config(settings.log_format),
+        access_log=False,
     )

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from popliteal.errors import AccountError, NotAllowed, NotSetUp
+from popliteal.web.logs import current_request_id
 
 log = logging.getLogger("popliteal")
 
@@ -185,7 +186,18 @@ def install(app: FastAPI) -> None:
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if is_api(request):
-            return JSONResponse({"detail": "internal error; nothing was saved"}, status_code=500)
-        return error_page(
-            request, 500, "Sorry, something went wrong", ["Nothing was saved. Please try again."]
-        )
+            response: Response = JSONResponse(
+                {"detail": "internal error; nothing was saved"}, status_code=500
+            )
+        else:
+            response = error_page(
+                request,
+                500,
+                "Sorry, something went wrong",
+                ["Nothing was saved. Please try again."],
+            )
+        # Answered outside the request-id middleware: the id the log line carries goes on here.
+        request_id = current_request_id()
+        if request_id:
+            response.headers["x-request-id"] = request_id
+        return response

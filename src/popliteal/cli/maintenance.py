@@ -1,0 +1,45 @@
+"""`popliteal maintenance run`: the daily upkeep (deploy/popliteal-maintenance.timer runs it)."""
+
+from __future__ import annotations
+
+import typer
+
+from popliteal.cli._exits import app_settings, err, fail
+
+
+def maintenance_run() -> None:
+    """Delete what is past its retention period and print what was deleted (safe to re-run)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from popliteal import clock
+    from popliteal.db import make_engine, make_sessionmaker
+    from popliteal.workspace.retention import (
+        delete_expired_anonymous_screenings,
+        delete_stale_login_rows,
+    )
+
+    settings = app_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            now = clock.utcnow()
+            report = delete_expired_anonymous_screenings(
+                session, now=now, keep_days=settings.anonymous_screening_days
+            )
+            logins = delete_stale_login_rows(
+                session, now=now, window_minutes=settings.login_window_minutes
+            )
+    except (OperationalError, ProgrammingError) as exc:
+        raise fail(
+            f"cannot use the database (did you run `popliteal db upgrade`?): {exc.orig}"
+        ) from None
+    finally:
+        engine.dispose()
+    typer.echo(  # the report is the command's output: the timer's journal keeps it
+        f"anonymous screenings deleted: {report.anonymous_screenings_deleted} "
+        f"(untouched since before {report.cutoff:%Y-%m-%d %H:%M} UTC, "
+        f"POPLITEAL_ANONYMOUS_SCREENING_DAYS={settings.anonymous_screening_days})"
+    )
+    typer.echo(f"failed logins deleted: {logins.login_attempts_deleted}")
+    typer.echo(f"expired login sessions deleted: {logins.expired_sessions_deleted}")
+    err.print("maintenance done", highlight=False)
