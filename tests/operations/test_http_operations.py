@@ -160,3 +160,4 @@ def test_metrics_count_requests_by_route_template(settings: Any, kb: Any) -> Non
     assert urgencies["emergency"] >= 1
     assert sum(urgencies.values()) >= 2
     assert "popliteal_open_alerts" in families
+    assert "popliteal_outbox_backlog" in families  # the e-mail sender's queue

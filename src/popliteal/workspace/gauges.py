@@ -1,7 +1,7 @@
 """What /metrics reports about stored data (web/metrics.py runs these at each scrape).
 
 Each area's count is one query here, on the top floor that may read every area; a new gauge
-(the e-mail outbox's backlog) is one more DatabaseGauge in GAUGES.
+is one more DatabaseGauge in GAUGES.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from popliteal.alerts.models import OutcomeAlert
+from popliteal.mail.models import OutboxMessage
 from popliteal.screening.models import Screening
 from popliteal.web.metrics import DatabaseGauge
 
@@ -34,6 +35,15 @@ def open_alerts_by_kind(session: Session) -> Iterable[tuple[tuple[str, ...], flo
     return [((kind,), float(count)) for kind, count in rows]
 
 
+def outbox_by_status(session: Session) -> Iterable[tuple[tuple[str, ...], float]]:
+    rows = session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.status != "sent")
+        .group_by(OutboxMessage.status)
+    )
+    return [((status,), float(count)) for status, count in rows]
+
+
 GAUGES: tuple[DatabaseGauge, ...] = (
     DatabaseGauge(
         "popliteal_screenings",
@@ -46,5 +56,12 @@ GAUGES: tuple[DatabaseGauge, ...] = (
         "Alerts waiting for a clinician, by kind (red_flag, review, surgical_consult).",
         ("kind",),
         open_alerts_by_kind,
+    ),
+    DatabaseGauge(
+        "popliteal_outbox_backlog",
+        "E-mails not sent yet, by status (pending, sending, failed): a growing backlog means "
+        "the sender is down or the mail server refuses.",
+        ("status",),
+        outbox_by_status,
     ),
 )
