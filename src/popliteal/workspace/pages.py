@@ -15,6 +15,7 @@ from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, get_optional
 from popliteal.accounts.service import InvalidSettings
 from popliteal.db import reading
 from popliteal.errors import AccountError
+from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import score_results
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
@@ -26,10 +27,6 @@ from popliteal.workspace import patient_list
 from popliteal.workspace import service as workspace_service
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
-
-
-def _conditions(kb: Any) -> list[tuple[str, str]]:
-    return sorted(((c.id, c.name) for c in kb.conditions.values()), key=lambda x: x[1].lower())
 
 
 # ------------------------------------------------------------------ patients
@@ -112,7 +109,8 @@ def _patient_page(
             "running": running,
             "outcomes": outcomes,
             "record": record,
-            "conditions": _conditions(kb),
+            # the newest ranking first, each with its probability; the rest alphabetically
+            "conditions": workspace_service.diagnosis_options(kb, record.screenings),
             "labels": staff_service.URGENCY_LABELS,
             "top": staff_service.TOP_CONDITIONS,
             "findings": kb.findings,
@@ -136,7 +134,27 @@ class DiagnosisForm(FormModel):
     """The working diagnosis box on a patient's record ("" condition clears it)."""
 
     condition: str = Field("", max_length=80)
+    # The search box (a datalist of names): when filled it is used instead of the list, so a
+    # clinician can type part of a name with or without JavaScript.
+    condition_search: str = Field("", max_length=200)
     note: str = Field("", max_length=4000)
+
+    def chosen(self, kb: Knowledge) -> str:
+        """The condition id to save: the searched name when one was typed, else the list's."""
+        typed = self.condition_search.strip().lower()
+        if not typed:
+            return self.condition
+        for condition in kb.conditions.values():
+            if typed in (condition.name.lower(), condition.id.lower()):
+                return str(condition.id)
+        raise UnknownCondition(self.condition_search.strip())
+
+
+class UnknownCondition(AccountError):
+    """A searched condition name that matches none in the knowledge base."""
+
+    def __init__(self, typed: str) -> None:
+        super().__init__(f'No condition is called "{typed}"; pick one from the list.')
 
 
 @router.post(
@@ -157,7 +175,7 @@ def update_diagnosis(
             kb=kb,
             actor=actor,
             patient_id=patient_id,
-            condition=form.condition,
+            condition=form.chosen(kb),
             note=form.note,
         )
     except AccountError as exc:
