@@ -3,6 +3,7 @@ and the clinic admin pages (settings and clinicians)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
@@ -25,6 +26,7 @@ from popliteal.web.forms import FormModel, parse_whole_number, whole_number_prob
 from popliteal.web.templating import render
 from popliteal.workspace import patient_list
 from popliteal.workspace import service as workspace_service
+from popliteal.workspace.header import patient_header
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
 
@@ -93,6 +95,7 @@ def _patient_page(
     actor: Any,
     patient_id: int,
     *,
+    now: datetime,
     errors: list[str] | None = None,
     status: int = 200,
 ) -> Response:
@@ -101,6 +104,7 @@ def _patient_page(
     care = care_summary(session, kb=kb, actor=actor, patient_id=patient_id)
     running = running_summary(session, kb=kb, actor=actor, patient_id=patient_id)
     outcomes = score_results.outcomes_card(session, kb=kb, actor=actor, patient_id=patient_id)
+    header = patient_header(session, kb=kb, actor=actor, patient_id=patient_id, now=now)
     return render(
         request,
         "workspace_patient.html",
@@ -109,6 +113,7 @@ def _patient_page(
             "running": running,
             "outcomes": outcomes,
             "record": record,
+            "header": header,
             # the newest ranking first, each with its probability; the rest alphabetically
             "conditions": workspace_service.diagnosis_options(kb, record.screenings),
             "labels": staff_service.URGENCY_LABELS,
@@ -124,10 +129,15 @@ def _patient_page(
 
 @router.get("/staff/patients/{patient_id}", response_class=HTMLResponse, include_in_schema=False)
 def read_patient(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+    now: Now,
 ) -> Response:
     """Show a patient's record: details, appointments, screenings and working diagnosis."""
-    return _patient_page(request, session, kb, actor, patient_id)
+    return _patient_page(request, session, kb, actor, patient_id, now=now)
 
 
 class DiagnosisForm(FormModel):
@@ -166,6 +176,7 @@ def update_diagnosis(
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
+    now: Now,
     form: Annotated[DiagnosisForm, Form()],
 ) -> Response:
     """Record or clear the working diagnosis."""
@@ -179,7 +190,9 @@ def update_diagnosis(
             note=form.note,
         )
     except AccountError as exc:
-        return _patient_page(request, session, kb, actor, patient_id, errors=[str(exc)], status=400)
+        return _patient_page(
+            request, session, kb, actor, patient_id, now=now, errors=[str(exc)], status=400
+        )
     return RedirectResponse(
         f"/staff/patients/{patient_id}?saved=diagnosis#diagnosis", status_code=303
     )
