@@ -488,3 +488,66 @@ def test_exam_preview_updates_the_ranking_without_saving(staff: Any, db: Session
     assert 'data-live-urgency="conservative"' in calm.text
     assert db.scalar(select(func.count()).select_from(Screening)) == before  # nothing saved
     assert db.scalar(select(func.count()).select_from(ExamFinding)) == 0
+
+
+def _diagnosis_options(page: Any) -> list[str]:
+    """The working-diagnosis list's option texts, in page order (the empty choice left out)."""
+    select_html = page.text.split('<select id="condition"', 1)[1].split("</select>", 1)[0]
+    found = re.findall(r'<option value="([^"]+)"[^>]*>([^<]*)</option>', select_html)
+    return [html.unescape(label).strip() for _, label in found]
+
+
+def test_working_diagnosis_follows_the_newest_ranking(staff: Any, db: Session) -> None:
+    demo = demo_records(db)
+    newest = db.scalars(
+        select(Screening)
+        .where(Screening.patient_id == demo.patient_id)
+        .order_by(Screening.created_at.desc(), Screening.id.desc())
+    ).first()
+    assert newest is not None
+    ranking = newest.result["conditions"]
+    db.rollback()
+    options = _diagnosis_options(staff.get(f"/staff/patients/{demo.patient_id}"))
+    kb = default_knowledge()
+    expected_top = [
+        f"{kb.conditions[c['id']].name} — {round(c['probability'] * 100)}%" for c in ranking
+    ]
+    assert options[: len(ranking)] == expected_top
+    rest = options[len(ranking) :]
+    assert rest == sorted(rest, key=str.lower)
+    assert all("%" not in label for label in rest)
+    assert len(options) == len(kb.conditions)
+
+
+def test_working_diagnosis_without_screening_is_alphabetical(staff: Any, db: Session) -> None:
+    demo = demo_records(db)
+    patient = add_patient(
+        db, clinic_id=demo.clinic_id, name="Noor Unscreened", email="noor@demo.popliteal.test"
+    )
+    db.commit()
+    page = staff.get(f"/staff/patients/{patient.id}")
+    options = _diagnosis_options(page)
+    assert options == sorted(options, key=str.lower)
+    assert all("%" not in label for label in options)
+    assert "Ordered by the latest ranking" not in page.text
+
+
+def test_working_diagnosis_can_be_searched_by_name(staff: Any, db: Session) -> None:
+    demo = demo_records(db)
+    url = f"/staff/patients/{demo.patient_id}"
+    token = csrf_from(staff, url)
+    name = default_knowledge().conditions["pcl_injury"].name
+    saved = staff.post(
+        f"{url}/diagnosis",
+        data={"csrf_token": token, "condition": "", "condition_search": name.upper()},
+    )
+    assert saved.status_code == 303
+    db.expire_all()
+    assert db.get(Patient, demo.patient_id).working_diagnosis == "pcl_injury"  # type: ignore[union-attr]
+    db.rollback()
+    bad = staff.post(
+        f"{url}/diagnosis",
+        data={"csrf_token": token, "condition": "", "condition_search": "knee pain"},
+    )
+    assert bad.status_code == 400
+    assert 'No condition is called "knee pain"' in text_of(bad)

@@ -3,6 +3,7 @@ and the clinic admin pages (settings and clinicians)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
@@ -15,6 +16,7 @@ from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, get_optional
 from popliteal.accounts.service import InvalidSettings
 from popliteal.db import reading
 from popliteal.errors import AccountError
+from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import score_results
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
@@ -24,12 +26,9 @@ from popliteal.web.forms import FormModel, parse_whole_number, whole_number_prob
 from popliteal.web.templating import render
 from popliteal.workspace import patient_list
 from popliteal.workspace import service as workspace_service
+from popliteal.workspace.header import patient_header
 
 router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
-
-
-def _conditions(kb: Any) -> list[tuple[str, str]]:
-    return sorted(((c.id, c.name) for c in kb.conditions.values()), key=lambda x: x[1].lower())
 
 
 # ------------------------------------------------------------------ patients
@@ -96,6 +95,7 @@ def _patient_page(
     actor: Any,
     patient_id: int,
     *,
+    now: datetime,
     errors: list[str] | None = None,
     status: int = 200,
 ) -> Response:
@@ -104,6 +104,7 @@ def _patient_page(
     care = care_summary(session, kb=kb, actor=actor, patient_id=patient_id)
     running = running_summary(session, kb=kb, actor=actor, patient_id=patient_id)
     outcomes = score_results.outcomes_card(session, kb=kb, actor=actor, patient_id=patient_id)
+    header = patient_header(session, kb=kb, actor=actor, patient_id=patient_id, now=now)
     return render(
         request,
         "workspace_patient.html",
@@ -112,7 +113,9 @@ def _patient_page(
             "running": running,
             "outcomes": outcomes,
             "record": record,
-            "conditions": _conditions(kb),
+            "header": header,
+            # the newest ranking first, each with its probability; the rest alphabetically
+            "conditions": workspace_service.diagnosis_options(kb, record.screenings),
             "labels": staff_service.URGENCY_LABELS,
             "top": staff_service.TOP_CONDITIONS,
             "findings": kb.findings,
@@ -126,17 +129,42 @@ def _patient_page(
 
 @router.get("/staff/patients/{patient_id}", response_class=HTMLResponse, include_in_schema=False)
 def read_patient(
-    patient_id: RowId, request: Request, session: DbSession, kb: Kb, actor: CurrentClinician
+    patient_id: RowId,
+    request: Request,
+    session: DbSession,
+    kb: Kb,
+    actor: CurrentClinician,
+    now: Now,
 ) -> Response:
     """Show a patient's record: details, appointments, screenings and working diagnosis."""
-    return _patient_page(request, session, kb, actor, patient_id)
+    return _patient_page(request, session, kb, actor, patient_id, now=now)
 
 
 class DiagnosisForm(FormModel):
     """The working diagnosis box on a patient's record ("" condition clears it)."""
 
     condition: str = Field("", max_length=80)
+    # The search box (a datalist of names): when filled it is used instead of the list, so a
+    # clinician can type part of a name with or without JavaScript.
+    condition_search: str = Field("", max_length=200)
     note: str = Field("", max_length=4000)
+
+    def chosen(self, kb: Knowledge) -> str:
+        """The condition id to save: the searched name when one was typed, else the list's."""
+        typed = self.condition_search.strip().lower()
+        if not typed:
+            return self.condition
+        for condition in kb.conditions.values():
+            if typed in (condition.name.lower(), condition.id.lower()):
+                return str(condition.id)
+        raise UnknownCondition(self.condition_search.strip())
+
+
+class UnknownCondition(AccountError):
+    """A searched condition name that matches none in the knowledge base."""
+
+    def __init__(self, typed: str) -> None:
+        super().__init__(f'No condition is called "{typed}"; pick one from the list.')
 
 
 @router.post(
@@ -148,6 +176,7 @@ def update_diagnosis(
     session: DbSession,
     kb: Kb,
     actor: CurrentClinician,
+    now: Now,
     form: Annotated[DiagnosisForm, Form()],
 ) -> Response:
     """Record or clear the working diagnosis."""
@@ -157,11 +186,13 @@ def update_diagnosis(
             kb=kb,
             actor=actor,
             patient_id=patient_id,
-            condition=form.condition,
+            condition=form.chosen(kb),
             note=form.note,
         )
     except AccountError as exc:
-        return _patient_page(request, session, kb, actor, patient_id, errors=[str(exc)], status=400)
+        return _patient_page(
+            request, session, kb, actor, patient_id, now=now, errors=[str(exc)], status=400
+        )
     return RedirectResponse(
         f"/staff/patients/{patient_id}?saved=diagnosis#diagnosis", status_code=303
     )

@@ -131,3 +131,28 @@ def patient_record(
             patient_id=patient.id,
         )
     return record
+
+
+def diagnosis_options(
+    kb: Knowledge, screenings: list[ScreeningRead]
+) -> list[tuple[str, str, float | None]]:
+    """The working-diagnosis choices: (id, name, probability or None).
+
+    The newest screening or exam that has a ranking puts its conditions first, in its order,
+    so the clinician picks from what the engine currently favours; the conditions it does not
+    rank follow alphabetically (all of them alphabetically when there is no ranking).
+    """
+    ranking: list[Any] = next(
+        (s.result["conditions"] for s in screenings if (s.result or {}).get("conditions")), []
+    )
+    ranked: list[tuple[str, str, float | None]] = [
+        (c["id"], kb.conditions[c["id"]].name, float(c["probability"]))
+        for c in ranking
+        if c.get("id") in kb.conditions
+    ]
+    seen = {cid for cid, _, _ in ranked}
+    rest = sorted(
+        ((c.id, c.name, None) for c in kb.conditions.values() if c.id not in seen),
+        key=lambda x: x[1].lower(),
+    )
+    return ranked + rest

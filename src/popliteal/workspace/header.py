@@ -1,0 +1,125 @@
+"""The patient header: who this is and where they stand, in one line a clinician reads before
+anything else on a patient page (issue 18): name, age, side, main complaint, urgency, open
+alerts and next visit.
+
+Built from the same sources as the patient list (screening standing, open alerts, booked
+appointments), so the header and the list never disagree about a person's urgency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from popliteal import clock
+from popliteal.accounts import service as accounts_service
+from popliteal.accounts.rules import Actor
+from popliteal.accounts.schemas import AppointmentRead
+from popliteal.alerts import service as alerts_service
+from popliteal.booking.models import Appointment
+from popliteal.db import reading
+from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.schema import urgency_rank
+from popliteal.screening import staff_service
+from popliteal.screening import standing as screening_standing
+from popliteal.screening.models import Screening
+from popliteal.workspace.service import STAFF_ONLY, appointment_read, appointments_query
+
+SIDES = {"left": "Left knee", "right": "Right knee", "both": "Both knees"}
+
+
+@dataclass(frozen=True)
+class PatientHeader:
+    """What the header card shows; None where the record does not say."""
+
+    patient_id: int
+    full_name: str
+    age: int | None
+    side: str | None
+    complaint: str | None
+    urgency: str | None
+    urgency_label: str | None
+    open_alerts: int
+    next_visit: AppointmentRead | None
+
+
+def age_on(born: date | None, today: date, stated: Any = None) -> int | None:
+    """Age in whole years on `today`; the age the person gave in a screening when the record
+    has no date of birth (the screening asks for it; registration does not)."""
+    if born is not None:
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if isinstance(stated, int | float) and not isinstance(stated, bool) and 0 <= stated < 130:
+        return int(stated)
+    return None
+
+
+def _newest_answer(screenings: Sequence[Screening], finding: str) -> Any:
+    return next((s.answers[finding] for s in screenings if finding in (s.answers or {})), None)
+
+
+def _complaint(screenings: Sequence[Screening]) -> str | None:
+    """The top condition of the newest ranking, in the words the patient sees."""
+    for screening in screenings:
+        ranked = (screening.result or {}).get("conditions") or []
+        if ranked:
+            top = ranked[0]
+            return str(top.get("patient_name") or top.get("name") or "") or None
+    return None
+
+
+def patient_header(
+    session: Session, *, kb: Knowledge, actor: Actor, patient_id: int, now: datetime
+) -> PatientHeader:
+    """The header of one patient of the actor's clinic (NotAllowed otherwise); a read only,
+    the page that shows it audits the read of the record."""
+    with reading(session):
+        patient = accounts_service.get_staff_patient(
+            session, actor=actor, patient_id=patient_id, why=STAFF_ONLY
+        )
+        clinic = accounts_service.staff_clinic(session, actor)
+        screenings = session.scalars(
+            select(Screening)
+            .where(Screening.patient_id == patient.id, Screening.status == "complete")
+            .order_by(Screening.created_at.desc(), Screening.id.desc())
+        ).all()
+        standing = screening_standing.patient_standing(session, [patient.id]).get(patient.id)
+        alerts = alerts_service.open_alerts_of(session, actor=actor, patient_ids=[patient.id])
+        upcoming = session.execute(
+            appointments_query()
+            .where(
+                Appointment.patient_id == patient.id,
+                Appointment.status == "booked",
+                Appointment.starts_at >= now,
+            )
+            .order_by(Appointment.starts_at)
+            .limit(1)
+        ).first()
+        next_visit = None
+        if upcoming is not None:
+            appointment, kind, clinician = upcoming
+            next_visit = appointment_read(appointment, kind, clinician, clinic.timezone)
+        # as the patient list: an open alert is never hidden by a calmer screening
+        urgencies = [standing.urgency] if standing else []
+        urgencies += [a.urgency for a in alerts if a.urgency]
+        urgency = min(urgencies, key=lambda u: urgency_rank(u, unknown=9), default=None)
+        side = _newest_answer(screenings, "knee_side")
+        return PatientHeader(
+            patient_id=patient.id,
+            full_name=patient.full_name,
+            age=age_on(
+                patient.date_of_birth,
+                clock.local_today(clinic.timezone, now),
+                _newest_answer(screenings, "age_years"),
+            ),
+            side=SIDES.get(side) if isinstance(side, str) else None,
+            complaint=_complaint(screenings),
+            urgency=urgency,
+            urgency_label=staff_service.URGENCY_LABELS.get(urgency, urgency) if urgency else None,
+            open_alerts=len(alerts),
+            next_visit=next_visit,
+        )
