@@ -373,13 +373,13 @@ def load_report(
     ewma = acwr_ewma(daily_km)
     if days < CHRONIC_DAYS:
         notes.append(
-            f"chronic window incomplete: {days} of {CHRONIC_DAYS} days; the rolling ratio is "
-            f"null and the EWMA ratio rests on {days} day(s) only"
+            f"chronic window incomplete: {days} of {CHRONIC_DAYS} days; no 4-week ratio yet, "
+            f"and the weighted ratio rests on {days} day(s) only"
         )
     elif rolling is None:
         notes.append("rolling ratio not computed: no running in the last 28 days")
     if ewma is None:
-        notes.append("EWMA ratio not computed: no running in the series")
+        notes.append("weighted ratio not computed: no running in the series")
     spike = _spike(kept, today)
     usual = usual_week_km(daily_km)
     shares = surface_share(kept, today=today, days=settings.load.surface_majority.window_days)
