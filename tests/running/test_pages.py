@@ -152,7 +152,7 @@ def test_a_heavy_painful_week_is_flagged_for_the_person_and_the_clinician(
     assert 'data-flag="weekly_over_limit"' in mine
     assert 'data-flag="pain_during_run_over_3"' in mine
     assert "<svg" in mine
-    assert "flagged above 15.0 mi a week" in mine
+    assert "caution above 15.0 mi a week when building up" in mine
 
     client.post("/logout", data={"csrf_token": csrf_from(client, "/my/running")})
     login(client, CHIRO.email, CHIRO.password)
