@@ -107,17 +107,17 @@ def test_a_build_up_from_daily_json_gives_the_values_worked_by_hand(
     # no surface given: all of it is unknown
     assert out["surface_share"]["unknown"] == 1.0
     assert flag_ids(out) == [
-        "weekly_over_limit",  # 40 km > 24.14 km (15 mi), symptoms unknown so assumed
+        "weekly_over_limit",  # 40 km > 24.14 km (15 mi) and 90% over the usual 21 km a week
         "run_spike_100",  # +233 % > 100 %
         "weekly_increase_over_30",  # +90 % > 30 %
         "acwr_over_1_5",  # rolling 1.55 > 1.5 (the EWMA's 1.36 is not)
     ]
     over = out["flags"][0]
     assert "40 km in the last 7 days" in over["message"]
-    assert "assumed" in over["message"]  # a file cannot say whether the knee hurts
-    assert over["source"] == "seed_chiro_runner"
+    assert "about 90% more than your usual week (21 km)" in over["message"]
+    assert over["source"] == "expert_judgement"
     assert out["symptomatic"] is None
-    assert "(rolling 7/28 days)" in out["flags"][3]["message"]
+    assert "about 1.6 times your usual running" in out["flags"][3]["message"]
     assert "EWMA" not in out["flags"][3]["message"]
 
 
@@ -228,7 +228,8 @@ def test_readable_output_has_weeks_ratios_flags_sources_and_the_disclaimer(
     assert "+233.3%" in text
     for flag_id in ("weekly_over_limit", "run_spike_100", "weekly_increase_over_30"):
         assert flag_id in text
-    assert "(source: seed_chiro_runner)" in text
+    # 40 km against a usual week of 21 km: flagged by the rise over the usual week
+    assert "(source: expert_judgement)" in text
     assert "(source: gabbett_2016)" in text
     assert text.rstrip().endswith("call your local emergency number.")
     assert "decision support, not a diagnosis" in text

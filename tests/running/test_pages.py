@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Patient, User
 from popliteal.demo import CHIRO, PATIENT
+from popliteal.knowledge.schema import MILE_KM
 from popliteal.plans.service import local_today
 from popliteal.running.models import Activity
 from tests.conftest import csrf_from, login
+from tests.running import factories as f
 from tests.running.factories import neighbour_patient
 from tests.running.fixtures import sample_gpx, sample_tcx
 
@@ -150,7 +152,7 @@ def test_a_heavy_painful_week_is_flagged_for_the_person_and_the_clinician(
     assert 'data-flag="weekly_over_limit"' in mine
     assert 'data-flag="pain_during_run_over_3"' in mine
     assert "<svg" in mine
-    assert "flagged above 15.0 mi a week" in mine
+    assert "caution above 15.0 mi a week when building up" in mine
 
     client.post("/logout", data={"csrf_token": csrf_from(client, "/my/running")})
     login(client, CHIRO.email, CHIRO.password)
@@ -191,3 +193,57 @@ def test_someone_elses_run_cannot_be_changed_or_seen(client: Any, db: Session, k
     assert removed.status_code == 404
     assert _runs(db) == 1
     assert client.get(f"/staff/patients/{patient_id}/running").status_code in (303, 403, 404)
+
+
+def _visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_running_page_speaks_plainly_and_lists_runs_by_date_distance_time_and_pace(
+    client: Any, db: Session
+) -> None:
+    """Issue 18: no statistics words, rounded percentages, runs as date, distance, time, pace."""
+    patient = _patient(db)
+    today = _today(db)
+    # Three easy weeks, then a big one: the load flags, the summary and the chart all have
+    # something to say, and one run came from a watch file whose name must not show.
+    for back in (27, 24, 20, 17, 13, 10):
+        run = f.add_run(db, patient_id=patient.id, day=today - timedelta(days=back), km=5.0)
+        run.duration_s = 30 * 60
+    big = f.add_run(
+        db,
+        patient_id=patient.id,
+        day=today - timedelta(days=1),
+        km=5 * MILE_KM,
+        pain_during=2,
+        file_name="Morning_Run_2026.fit",
+    )
+    big.duration_s = 45 * 60 + 30  # 5 miles in 45:30: 9:06 per mile
+    f.add_run(db, patient_id=patient.id, day=today, km=12.0, surface="grass_or_mixed")
+    db.commit()
+    login(client, PATIENT.email, PATIENT.password)
+    page = client.get("/my/running")
+    assert page.status_code == 200
+    text = _visible_text(page.text)
+    for jargon in ("EWMA", "rolling", "null", "acute", "chronic", "ratio", "workload"):
+        found = re.search(rf".{{0,60}}\b{jargon}\b.{{0,60}}", text, flags=re.I)
+        assert found is None, found
+    assert not re.search(r"\d+\.\d+%", text), "percentages are rounded"
+    assert "Morning_Run_2026" not in text  # runs are named by their date, not their file
+    assert re.search(r"data-flag=\"(run_spike_\w+|weekly_increase_over_30)\"", page.text)
+    assert re.search(r"about \d+% (longer|more)", text)
+    # The run's row: date, distance (miles), time, pace.
+    day = today - timedelta(days=1)
+    row = f"{day:%a} {day.day} {day:%b} 5.00 45:30 9:06 per mile"
+    assert row in text
+    # The week table and the chart name each week by its own first and last day.
+    start = today - timedelta(days=6)
+    this_week = (
+        f"{start.day}\u2013{today.day} {today:%b}"
+        if start.month == today.month
+        else f"{start.day} {start:%b}\u2013{today.day} {today:%b}"
+    )
+    assert f"<td>{this_week}</td>" in page.text
+    assert f'aria-label="{this_week}"' in page.text
+    assert "not a limit for everyone" in text  # the 15 miles are context, not a rule

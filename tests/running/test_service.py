@@ -420,3 +420,23 @@ def test_deleting_a_run_lets_its_file_be_imported_again(db: Session) -> None:
         db, actor=actor, patient_id=pid, files=[("a.gpx", data)], now=NOW
     )
     assert [a.file_name for a in again.imported] == ["a.gpx"]
+
+
+def test_a_pain_free_runner_of_22_to_25_miles_a_week_is_not_flagged_on_the_list_or_page(
+    db: Session, kb: Knowledge
+) -> None:
+    """The 15 miles are a caution for people building up: months above them without pain
+    (runs logged at 0/10) raise no weekly flag for the clinician or the person."""
+    pid = f.demo_patient(db).id
+    db.rollback()
+    weekly = [22.0, 25.0, 23.0, 24.0, 25.0, 22.0, 24.0, 23.0]
+    for w, miles in enumerate(weekly):
+        for d in (6, 4, 2, 0):
+            day = TODAY - timedelta(days=7 * (len(weekly) - 1 - w) + d)
+            f.add_run(db, patient_id=pid, day=day, km=miles / 4 * MILE_KM, pain_during=0)
+    chiro = f.actor_for(db, CHIRO.email)
+    flags = running_service.load_flags(db, kb=kb, actor=chiro, patient_ids=[pid], now=NOW)
+    view = running_service.running_view(db, kb=kb, actor=chiro, patient_id=pid, now=NOW)
+    assert view.report.symptomatic is False
+    assert "weekly_over_limit" not in [flag.id for flag in view.report.flags]
+    assert flags.get(pid, []) == view.report.flags

@@ -24,6 +24,11 @@ class Week:
     max_pain: int | None
     runs: int
 
+    @property
+    def label(self) -> str:
+        """The week as its own dates (1-7 Dec), as the chart writes it under the bar."""
+        return week_words(self.start, self.end)
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -32,7 +37,9 @@ class Bar:
     width: float
     height: float
     label: str
-    week_label: str
+    week_label: str  # the whole week, 29 Nov-5 Dec
+    week_from: str  # its first day, on the first line under the bar: 29 Nov-
+    week_to: str  # its last day, on the second line: 5 Dec
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,13 @@ def weeks_of(
     return list(reversed(weeks))
 
 
+def week_words(start: date, end: date) -> str:
+    """A week as its own dates, so a bar reads as the days it holds: 1-7 Dec, 29 Nov-5 Dec."""
+    if start.month == end.month:
+        return f"{start.day}\u2013{end.day} {end:%b}"
+    return f"{start.day} {start:%b}\u2013{end.day} {end:%b}"
+
+
 def _nice_top(value: float) -> float:
     for step in (5, 10, 20, 25, 50, 100, 200, 500):
         if value <= step * 5:
@@ -109,7 +123,9 @@ def load_chart(weeks: Sequence[Week], *, limit: float, unit: str) -> LoadChart:
                 width=round(slot * 0.7, 1),
                 height=round(bottom - y, 1),
                 label=f"{w.distance:.1f}",
-                week_label=f"{w.end.day} {w.end.strftime('%b')}",
+                week_label=week_words(w.start, w.end),
+                week_from=f"{w.start.day} {w.start:%b}\u2013",
+                week_to=f"{w.end.day} {w.end:%b}",
             )
         )
         if w.max_pain is not None:

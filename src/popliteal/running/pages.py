@@ -21,7 +21,7 @@ from popliteal.accounts.deps import CurrentPatient, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
-from popliteal.running import importers, return_to_run
+from popliteal.running import importers, return_to_run, rules
 from popliteal.running import service as running_service
 from popliteal.running.chart import load_chart, weeks_of
 from popliteal.running.schemas import (
@@ -88,6 +88,34 @@ def _validation(exc: ValidationError) -> list[str]:
     return out
 
 
+def run_time(seconds: float | None) -> str:
+    """A run's time as a watch shows it: 45:07, or 1:05:30 from an hour; blank when unknown."""
+    if not seconds:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def run_pace(seconds: float | None, distance: float, unit_name: str) -> str:
+    """Minutes per km or per mile (6:05 per km); blank without a time or a distance."""
+    if not seconds or distance < 0.01:
+        return ""
+    per = round(seconds / distance)
+    return f"{per // 60}:{per % 60:02d} per {'km' if unit_name == 'km' else 'mile'}"
+
+
+def change_words(pct: float | None, *, more: str = "more", less: str = "less") -> str:
+    """A change as people say it: about 90% more, about 10% less, about the same."""
+    if pct is None:
+        return ""
+    said = rules.about_pct(pct)
+    if said == "0":
+        return "about the same"
+    return f"about {said}% {more if pct > 0 else less}"
+
+
 def running_context(kb: Knowledge, view: running_service.RunningView) -> dict[str, Any]:
     """What the person's and the clinician's running pages both show."""
     report = view.report
@@ -119,6 +147,11 @@ def running_context(kb: Knowledge, view: running_service.RunningView) -> dict[st
         "levels": levels,
         "short_day": short_day,
         "distance": lambda a: a.distance_km if unit == "km" else a.distance_mi,
+        "run_time": run_time,
+        "run_pace": lambda a: run_pace(
+            a.duration_s, a.distance_km if unit == "km" else a.distance_mi, unit
+        ),
+        "change_words": change_words,
     }
 
 

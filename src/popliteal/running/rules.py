@@ -126,6 +126,7 @@ class LoadReport:
     flags: list[Flag]
     symptomatic: bool | None
     notes: list[str] = field(default_factory=list)
+    usual_week: float | None = None  # in `unit`: mean of the full weeks in the 4 weeks before
 
 
 def to_unit(km: float, unit: Unit) -> float:
@@ -181,6 +182,36 @@ def week_over_week_change_pct(weekly: Sequence[float]) -> float | None:
     if previous < MIN_COMPARABLE_RUN_KM:
         return None
     return (last - previous) / previous * 100
+
+
+def usual_week_km(daily: Sequence[float]) -> float | None:
+    """The person's usual week: the mean total of the full 7-day blocks in the 28 days before
+    the last 7 (the chronic window, not coupled with this week). None without one full week.
+
+    The 15-mile line is judged against it, so someone who has long run more is not flagged for
+    doing what they always do.
+    """
+    before = list(daily[:-ACUTE_DAYS])[-CHRONIC_DAYS:]
+    full = len(before) // ACUTE_DAYS
+    if full == 0:
+        return None
+    weeks = [
+        math.fsum(before[len(before) - (k + 1) * ACUTE_DAYS : len(before) - k * ACUTE_DAYS])
+        for k in range(full)
+    ]
+    return math.fsum(weeks) / full
+
+
+def about_pct(pct: float) -> str:
+    """A percentage as people say it: whole under 20, then to 5, from 100 to 10 ("about 90")."""
+    size = abs(pct)
+    step = 1 if size < 20 else 5 if size < 100 else 10
+    return f"{math.floor(size / step + 0.5) * step:g}"  # half up: 12.5 steps -> 13
+
+
+def day_words(day: date) -> str:
+    """A date as the pages write it: Tue 1 Dec."""
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def acwr_rolling(daily: Sequence[float]) -> float | None:
@@ -342,14 +373,15 @@ def load_report(
     ewma = acwr_ewma(daily_km)
     if days < CHRONIC_DAYS:
         notes.append(
-            f"chronic window incomplete: {days} of {CHRONIC_DAYS} days; the rolling ratio is "
-            f"null and the EWMA ratio rests on {days} day(s) only"
+            f"chronic window incomplete: {days} of {CHRONIC_DAYS} days; no 4-week ratio yet, "
+            f"and the weighted ratio rests on {days} day(s) only"
         )
     elif rolling is None:
         notes.append("rolling ratio not computed: no running in the last 28 days")
     if ewma is None:
-        notes.append("EWMA ratio not computed: no running in the series")
+        notes.append("weighted ratio not computed: no running in the series")
     spike = _spike(kept, today)
+    usual = usual_week_km(daily_km)
     shares = surface_share(kept, today=today, days=settings.load.surface_majority.window_days)
     if symptomatic is None:
         notes.append("symptom status unknown: flags that apply while symptomatic assume it is")
@@ -361,6 +393,7 @@ def load_report(
         unit=unit,
         symptomatic=symptomatic,
         last_7_km=math.fsum(daily_km[-ACUTE_DAYS:]),
+        usual_km=usual,
         weekly_km=weekly_km,
         wow=wow,
         rolling=rolling,
@@ -382,6 +415,7 @@ def load_report(
         flags=flags,
         symptomatic=symptomatic,
         notes=notes,
+        usual_week=None if usual is None else to_unit(usual, unit),
     )
 
 
@@ -393,6 +427,7 @@ def _flags(
     unit: Unit,
     symptomatic: bool | None,
     last_7_km: float,
+    usual_km: float | None,
     weekly_km: Sequence[float],
     wow: float | None,
     rolling: float | None,
@@ -415,16 +450,46 @@ def _flags(
     )
 
     limit = rules.weekly_limit
-    if painful and _above(last_7_km, limit.km):
-        flags.append(
-            Flag(
-                "weekly_over_limit",
-                f"You ran {dist(last_7_km)} in the last 7 days, above {dist(limit.km)} a week, "
-                "a common reason for knee pain while running. Run less while the knee hurts."
-                + assumed,
-                _source(limit),
+    usual_rule = rules.weekly_limit_above_usual
+    if _above(last_7_km, limit.km):
+        ran = f"You ran {dist(last_7_km)} in the last 7 days, above {dist(limit.km)} a week"
+        if symptomatic is True:
+            flags.append(
+                Flag(
+                    "weekly_over_limit",
+                    f"{ran}, while your knee hurts. Running more than that is a common reason "
+                    "for knee pain. Run less until the knee settles.",
+                    _source(limit),
+                )
             )
-        )
+        elif usual_km is None and symptomatic is None:
+            flags.append(
+                Flag(
+                    "weekly_over_limit",
+                    f"{ran}. We do not have your earlier weeks to compare with. Running more "
+                    "than that is a common reason for knee pain in people building up their "
+                    "running, so build up slowly." + assumed,
+                    _source(limit),
+                )
+            )
+        elif usual_km is not None and _above(
+            last_7_km, usual_km * (1 + usual_rule.above_pct / 100)
+        ):
+            more = (last_7_km - usual_km) / usual_km * 100 if usual_km > 0 else None
+            than = (
+                f"about {about_pct(more)}% more than your usual week ({dist(usual_km)})"
+                if more is not None
+                else "after weeks without running"
+            )
+            flags.append(
+                Flag(
+                    "weekly_over_limit",
+                    f"{ran}, {than}. More than {dist(limit.km)} a week is a common reason for "
+                    "knee pain in people building up their running. Build up more slowly: "
+                    f"no more than {_num(usual_rule.above_pct)}% above your usual week.",
+                    _source(usual_rule),
+                )
+            )
 
     if spike is not None:
         fired = [t for t in rules.run_spike_tiers if _above(spike.pct, t.above_pct)]
@@ -433,9 +498,9 @@ def _flags(
             flags.append(
                 Flag(
                     tier.id,
-                    f"Your run of {dist(spike.longest_km)} on {spike.day.isoformat()} was "
-                    f"{_num(spike.pct)}% longer than your longest run in the 30 days before it "
-                    f"({dist(spike.previous_km)}), above {_num(tier.above_pct)}%. Single runs "
+                    f"Your run of {dist(spike.longest_km)} on {day_words(spike.day)} was about "
+                    f"{about_pct(spike.pct)}% longer than your longest run in the 30 days "
+                    f"before it ({dist(spike.previous_km)}). Single runs "
                     "this much longer than usual raise the injury risk; keep each run within "
                     f"{_num(rules.run_spike_tiers[0].above_pct)}% of your recent longest.",
                     _source(tier),
@@ -447,26 +512,23 @@ def _flags(
         flags.append(
             Flag(
                 "weekly_increase_over_30",
-                f"You ran {_num(wow)}% more than the week before ({dist(weekly_km[-2])} to "
-                f"{dist(weekly_km[-1])}), above {_num(increase.above_pct)}% a week, which was "
-                "linked to more injuries in new runners.",
+                f"You ran about {about_pct(wow)}% more than the week before "
+                f"({dist(weekly_km[-2])}, then {dist(weekly_km[-1])}). Adding more than "
+                f"{_num(increase.above_pct)}% in a week was linked to more injuries in new "
+                "runners.",
                 _source(increase),
             )
         )
 
     acwr = rules.acwr
-    over = [
-        f"{_num(value)} ({name})"
-        for name, value in (("rolling 7/28 days", rolling), ("EWMA", ewma))
-        if value is not None and _above(value, acwr.above)
-    ]
+    over = [value for value in (rolling, ewma) if value is not None and _above(value, acwr.above)]
     if over:
         flags.append(
             Flag(
                 "acwr_over_1_5",
-                f"Your acute:chronic workload ratio is {' and '.join(over)}, above "
-                f"{_num(acwr.above)}: this week is much more than your recent average. Note that "
-                f"{acwr.contested}, so treat this as a secondary warning.",
+                f"Your last 7 days were about {max(over):.1f} times your usual running of the "
+                f"last 4 weeks, more than {_num(acwr.above)} times. This is a rough guide only: "
+                f"{acwr.contested}.",
                 _source(acwr),
             )
         )
@@ -481,8 +543,8 @@ def _flags(
             flags.append(
                 Flag(
                     flag_id,
-                    f"{_num(share * 100)}% of your distance in the last {surfaces.window_days} "
-                    f"days was on {_SURFACE_WORDS[surface]}, more than "
+                    f"About {round(share * 100)}% of your distance in the last "
+                    f"{surfaces.window_days} days was on {_SURFACE_WORDS[surface]}, more than "
                     f"{_num(surfaces.above_share * 100)}%. While the knee hurts, try level, "
                     f"softer ground such as a track, treadmill or grass ({surfaces.caveat})."
                     + assumed,
@@ -501,7 +563,7 @@ def _flags(
             Flag(
                 "pain_during_run_over_3",
                 f"Your knee hurt {worst.pain_during}/10 during your run on "
-                f"{worst.day.isoformat()}, above {ceiling.pain_during_max}/10. Run less, or go "
+                f"{day_words(worst.day)}, above {ceiling.pain_during_max}/10. Run less, or go "
                 f"back a level, until runs hurt {ceiling.pain_during_max}/10 or less.",
                 _source(ceiling),
             )
@@ -513,7 +575,7 @@ def _flags(
         flags.append(
             Flag(
                 "worse_next_morning",
-                f"The morning after your run on {last.day.isoformat()} your knee hurt "
+                f"The morning after your run on {day_words(last.day)} your knee hurt "
                 f"{last.pain_next_morning}/10, more than the {last.baseline_pain}/10 before. "
                 f"{rules.next_morning.text} Until it is, run less or rest.",
                 _source(rules.next_morning),

@@ -11,6 +11,7 @@ def cite_running(running: RunningFile, cite: Cite) -> None:
     load_rules = running.load
     for name in (
         "weekly_limit",
+        "weekly_limit_above_usual",
         "week_over_week",
         "not_the_10_percent_rule",
         "acwr",

@@ -15,7 +15,8 @@ MILE_KM = 1.609344  # the international mile, exactly
 
 
 class WeeklyLimit(Cited):
-    """Weekly distance flagged while symptomatic; kept in miles, the unit the seed page uses."""
+    """Weekly distance flagged while symptomatic or well above the usual week; in miles, the
+    unit the seed page uses."""
 
     miles: float = Field(gt=0, le=200)
 
@@ -57,6 +58,7 @@ class SymptomaticRule(Cited):
 
 class LoadRules(_Strict):
     weekly_limit: WeeklyLimit
+    weekly_limit_above_usual: PercentRule
     run_spike_tiers: list[SpikeTier] = Field(min_length=1)
     week_over_week: PercentRule
     not_the_10_percent_rule: CitedNote
