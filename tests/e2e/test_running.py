@@ -6,6 +6,7 @@ Pages are checked with axe-core and saved as screenshots under test-artifacts/.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,12 @@ def test_runner_imports_files_and_the_clinician_sees_the_load_flag(
     screenshot(page, "running-phone")
 
     # The easy run's next morning: pain went up; the page flags it once saved.
-    row = page.locator("tr", has_text="easy.fit")
+    # Runs are listed by date, not file name: find the easy run's day in the import summary.
+    found = re.search(r"easy\.fit: imported, [\d.]+ \w+ on ([^.,]+)", text)
+    assert found is not None, text
+    row = page.locator(
+        "tr", has=page.get_by_role("button", name=f"Remove the run of {found.group(1)}")
+    )
     row.get_by_label("Pain during").fill("2")
     row.get_by_label("Pain next morning").fill("5")
     row.get_by_role("button", name="Save").click()
