@@ -14,7 +14,7 @@ import pytest
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import MILE_KM
-from popliteal.running import rules
+from popliteal.running import report_json, rules
 from tests.running.fixtures import (
     DEFAULT_START,
     daily_csv,
@@ -73,7 +73,7 @@ def test_json_is_the_contract_and_the_rules_own_report(
         for i, km in enumerate(BUILD_UP)
         if km
     ]
-    expected = rules.report_to_json(
+    expected = report_json.report_to_json(
         rules.load_report(runs, today=today, settings=kb.running, unit="km", start=first)
     )
     assert out == expected

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from popliteal.knowledge.loader import default_knowledge
+from popliteal.running.report_json import report_to_json
 from popliteal.running.rules import (
     KM_PER_MILE,
     SURFACES,
@@ -21,7 +22,6 @@ from popliteal.running.rules import (
     daily_loads,
     load_report,
     longest_run_spike_pct,
-    report_to_json,
     surface_share,
     symptomatic_from_pain,
     to_unit,

@@ -105,7 +105,7 @@ def load_command(
     ] = None,
 ) -> None:
     """Weekly running load, acute:chronic ratios and flags from watch or daily-distance files."""
-    from popliteal.running import importers, load_cli, rules
+    from popliteal.running import importers, load_cli, report_json, rules
 
     try:
         chosen_unit = load_cli.parse_unit(unit)
@@ -138,7 +138,7 @@ def load_command(
         start=given.start,
     )
     if as_json:
-        payload = rules.report_to_json(report)
+        payload = report_json.report_to_json(report)
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
     _print_load(kb, report, Console())

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from popliteal.accounts.deps import CurrentActor, CurrentClinician, CurrentPatient
 from popliteal.accounts.rules import Actor
-from popliteal.running import importers, rules
+from popliteal.running import importers, report_json
 from popliteal.running import service as running_service
 from popliteal.running.schemas import (
     ActivityCreate,
@@ -65,7 +65,7 @@ def _running(view: running_service.RunningView) -> RunningRead:
     return RunningRead(
         unit=view.unit,
         today=view.today.isoformat(),
-        load=rules.report_to_json(view.report),
+        load=report_json.report_to_json(view.report),
         walk_run_in_plan=view.in_plan,
         walk_run=None
         if advice is None
