@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import User
 from popliteal.accounts.rules import Actor
-from popliteal.accounts.service import STAFF_ROLES, admin_clinic, audit
+from popliteal.accounts.service import STAFF_ROLES, admin_clinic, audit, clinic_staff_member
 from popliteal.clock import utcnow
 from popliteal.db import reading, transaction
 from popliteal.errors import AccountError, NotAllowed
@@ -92,10 +92,8 @@ def set_video_room(session: Session, *, actor: Actor, user_id: int, url: str) ->
     if problem:
         raise AccountError(problem)
     with transaction(session):
-        clinic = admin_clinic(session, actor=actor)
-        user = session.get(User, user_id)
-        if user is None or user.clinic_id != clinic.id or user.role not in STAFF_ROLES:
-            raise NotAllowed("no such clinician")
+        admin_clinic(session, actor=actor)  # administrators only
+        user = clinic_staff_member(session, actor=actor, user_id=user_id)
         user.video_room_url = url
         audit(
             session,

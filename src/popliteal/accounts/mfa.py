@@ -27,6 +27,7 @@ from popliteal.accounts.models import Clinic, LoginSession, RecoveryCode, User
 from popliteal.accounts.rules import Actor, Role
 from popliteal.accounts.service import (
     audit,
+    clinic_staff_member,
     hash_password,
     start_session,
     token_hash,
@@ -403,9 +404,7 @@ def reset_for(session: Session, *, actor: Actor, user_id: int) -> None:
     with transaction(session):
         if actor.role != Role.ADMIN:
             raise NotAllowed("this is for the clinic's administrators")
-        user = session.get(User, user_id)
-        if user is None or user.clinic_id != actor.clinic_id or not user.is_staff:
-            raise NotAllowed("no such clinician")
+        user = clinic_staff_member(session, actor=actor, user_id=user_id)
         if user.id == actor.user_id:
             raise AccountError("switch your own two-step sign-in off under Two-step sign-in")
         user.totp_secret = None

@@ -566,13 +566,20 @@ def add_clinician(
     return user
 
 
+def clinic_staff_member(session: Session, *, actor: Actor, user_id: int) -> User:
+    """A clinician or admin of the actor's clinic, or NotAllowed: another clinic's staff and
+    patients look the same as nobody."""
+    user = session.get(User, user_id)
+    if user is None or user.clinic_id != actor.clinic_id or not user.is_staff:
+        raise NotAllowed("no such clinician")
+    return user
+
+
 def set_staff_active(session: Session, *, actor: Actor, user_id: int, active: bool) -> User:
     """Deactivate (ending their sessions) or reactivate a clinician of the admin's clinic."""
     with transaction(session):
         _require_admin(actor)
-        user = session.get(User, user_id)
-        if user is None or user.clinic_id != actor.clinic_id or not user.is_staff:
-            raise NotAllowed("no such clinician")
+        user = clinic_staff_member(session, actor=actor, user_id=user_id)
         if user.id == actor.user_id and not active:
             raise AccountError("you can not deactivate your own account")
         user.is_active = active
