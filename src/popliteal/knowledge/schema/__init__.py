@@ -8,6 +8,7 @@ holds what they share); the public names are re-exported here, where every area 
 from __future__ import annotations
 
 from popliteal.knowledge.schema.advice import AdviceFile, AdviceSnippet, UrgencyMessage
+from popliteal.knowledge.schema.codes import Code, CodesFile, ConditionCodes, MeasureCodes
 from popliteal.knowledge.schema.common import (
     RED_FLAG_LEVELS,
     URGENCY_ORDER,
@@ -180,11 +181,14 @@ __all__ = [
     "Category",
     "ChoiceValue",
     "Cited",
+    "Code",
+    "CodesFile",
     "CitedCount",
     "CitedDays",
     "CitedNote",
     "CitedWeeks",
     "Condition",
+    "ConditionCodes",
     "ConditionsFile",
     "Contraindication",
     "Criterion",
@@ -223,6 +227,7 @@ __all__ = [
     "Limit",
     "LoadRules",
     "MainInstrument",
+    "MeasureCodes",
     "Mcid",
     "MinAnswered",
     "MustRuleOut",
