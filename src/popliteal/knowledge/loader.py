@@ -206,9 +206,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     cite_running(files.running, cite)
     cite_outcomes(files.outcomes, cite)
     problems += check_followup(files.followup, files.outcomes, findings, conditions, rules, cite)
-    problems += check_codes(
-        files.codes, conditions=conditions, outcomes=files.outcomes, cite=cite
-    )
+    problems += check_codes(files.codes, conditions=conditions, outcomes=files.outcomes, cite=cite)
     protocols = check_protocols(
         files.protocols,
         exercises=exercises,
