@@ -195,7 +195,9 @@ def answers_from_response(payload: Any) -> dict[str, Any]:
         raise ResponseProblems(['expected a FHIR QuestionnaireResponse ("resourceType")'])
     try:
         response = QuestionnaireResponse.model_validate(payload)
-    except ValidationError as exc:
+    except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        if not isinstance(exc, ValidationError):
+            raise ResponseProblems([f"QuestionnaireResponse: {exc}"]) from None
         raise ResponseProblems(
             [
                 f"{'.'.join(str(x) for x in e['loc']) or 'QuestionnaireResponse'}: {e['msg']}"
