@@ -77,3 +77,15 @@ def test_nobody_signed_in_gets_401_and_bad_ids_422(client: Any, db: Session) -> 
     login(client, ADMIN.email, ADMIN.password)
     assert client.get("/api/patients/0/fhir").status_code == 422
     assert client.get("/api/patients/abc/fhir").status_code == 422
+
+
+def test_the_patient_page_links_to_the_export(client: Any, db: Session) -> None:
+    target = demo_records(db)
+    db.rollback()
+    login(client, ADMIN.email, ADMIN.password)
+    page = client.get(f"/staff/patients/{target.patient_id}")
+    assert page.status_code == 200
+    link = f'href="/api/patients/{target.patient_id}/fhir" download'
+    assert link in page.text
+    assert "Export record (FHIR)" in page.text
+    check_bundle(_fhir(client, target.patient_id).json())

@@ -62,9 +62,7 @@ maintenance_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(maintenance_app, name="maintenance")
-export_app = typer.Typer(
-    help="Export records for other systems (FHIR R4).", no_args_is_help=True
-)
+export_app = typer.Typer(help="Export records for other systems (FHIR R4).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
 app.command("screen")(screen.screen_command)
