@@ -56,6 +56,18 @@ def test_questionnaire_is_valid_r4b_with_finding_ids_and_choices(kb: Knowledge) 
             assert [o["valueCoding"]["code"] for o in item["answerOption"]] == finding.values
             assert all(o["valueCoding"]["display"] for o in item["answerOption"])
     assert items["runner"]["type"] == "boolean"
+    # Asked only after a sudden injury, as the interview does.
+    when = items["swelling_within_2h_of_injury"]["enableWhen"]
+    assert when == [
+        {
+            "question": "onset",
+            "operator": "=",
+            "answerCoding": {"system": "urn:popliteal:answer:onset", "code": "injury_sudden"},
+        }
+    ]
+    for item in items.values():
+        for condition in item.get("enableWhen", []):
+            assert condition["question"] in items
 
 
 def test_a_stored_screening_round_trips_through_a_questionnaire_response(kb: Knowledge) -> None:

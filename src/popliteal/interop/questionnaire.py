@@ -46,6 +46,50 @@ def _choice_system(finding_id: str) -> str:
     return f"{CHOICE_SYSTEM}:{finding_id}"
 
 
+def _typed(f: Finding, value: Any, prefix: str) -> dict[str, Any]:
+    """An answer value in the item's own type, as enableWhen's `answer[x]`."""
+    if f.type == "bool":
+        return {f"{prefix}Boolean": bool(value)}
+    if f.type == "choice":
+        return {f"{prefix}Coding": {"system": _choice_system(f.id), "code": str(value)}}
+    if f.type == "scale":
+        return {f"{prefix}Integer": int(value)}
+    return {f"{prefix}Decimal": float(value)}
+
+
+def _enable_when(kb: Knowledge, f: Finding, listed: set[str]) -> dict[str, Any]:
+    """The finding's `ask_if` as enableWhen, when FHIR can say it exactly; otherwise nothing
+    (the item is always shown: asking more never hides a danger sign)."""
+    conditions: list[dict[str, Any]] = []
+    behavior = "all"
+    for t in f.ask_if:
+        if t.unknown or t.clinician_only or t.finding not in listed:
+            return {}
+        source = kb.findings[t.finding]
+        ask = {"question": t.finding}
+        if t.equals is not None:
+            conditions.append({**ask, "operator": "=", **_typed(source, t.equals, "answer")})
+        elif t.in_ is not None and len(f.ask_if) == 1:
+            behavior = "any"
+            conditions += [{**ask, "operator": "=", **_typed(source, v, "answer")} for v in t.in_]
+        elif t.at_least is not None and source.type != "choice":
+            conditions.append({**ask, "operator": ">=", **_typed(source, t.at_least, "answer")})
+        elif t.at_most is not None and source.type != "choice":
+            conditions.append({**ask, "operator": "<=", **_typed(source, t.at_most, "answer")})
+        elif t.below is not None and source.type != "choice":
+            conditions.append({**ask, "operator": "<", **_typed(source, t.below, "answer")})
+        elif t.missing is not None:
+            conditions.append({**ask, "operator": "exists", "answerBoolean": not t.missing})
+        else:
+            return {}
+    if not conditions:
+        return {}
+    out: dict[str, Any] = {"enableWhen": conditions}
+    if len(conditions) > 1:
+        out["enableBehavior"] = behavior
+    return out
+
+
 def _item(f: Finding) -> dict[str, Any]:
     item: dict[str, Any] = {
         "linkId": f.id,
@@ -79,9 +123,13 @@ def _item(f: Finding) -> dict[str, Any]:
 def screening_questionnaire(kb: Knowledge) -> dict[str, Any]:
     """The person's screening questions as a Questionnaire (version = knowledge version).
 
-    Every question the person may be asked is listed; the interview asks only the relevant
-    ones (conditions are not carried over as enableWhen), and any subset may be answered."""
-    items = [_item(f) for f in kb.findings.values() if "P" in f.who]
+    Every question the person may be asked is listed; a question the interview asks only
+    after some answer (`ask_if`) carries it as enableWhen where FHIR can say it exactly. Any
+    subset may be answered."""
+    listed = {f.id for f in kb.findings.values() if "P" in f.who}
+    items = [
+        {**_item(f), **_enable_when(kb, f, listed)} for f in kb.findings.values() if f.id in listed
+    ]
     data = {
         "resourceType": "Questionnaire",
         "id": "screening",
