@@ -248,3 +248,17 @@ def test_cli_writes_the_bundle_and_refuses_bad_input(
     no_folder = run_cli("export", "fhir", "--patient", "1", "-o", str(tmp_path / "no" / "x.json"))
     assert no_folder.returncode == 2
     assert "does not exist" in no_folder.stderr
+
+
+def test_the_real_command_exports_the_demo_patient(
+    database_url: str, run_cli_process: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m popliteal export fhir` as a user runs it, on the tests' demo clinic."""
+    import json
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    out = tmp_path / "out.json"
+    done = run_cli_process("export", "fhir", "--patient", "1", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    by_type = check_bundle(json.loads(out.read_text()))
+    assert [p["name"][0]["text"] for p in by_type["Patient"]] == [PATIENT.name]
