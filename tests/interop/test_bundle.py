@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from popliteal import migrate
-from popliteal.accounts.models import Patient, User
+from popliteal.accounts.models import AuditEvent, Patient, User
 from popliteal.db import make_engine, make_sessionmaker
 from popliteal.demo import ADMIN, PATIENT, load_demo
 from popliteal.interop import service as interop_service
@@ -234,6 +234,14 @@ def test_cli_writes_the_bundle_and_refuses_bad_input(
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(out)
     check_bundle(json.loads(out.read_text()))
+    jordan = _jordan_id(demo_db)
+    exported = demo_db.execute(
+        select(AuditEvent.actor_user_id, AuditEvent.detail).where(
+            AuditEvent.action == "export", AuditEvent.patient_id == jordan
+        )
+    ).all()
+    demo_db.rollback()  # the CLI runs below must find the database unlocked
+    assert [(who, detail["by"]) for who, detail in exported] == [(None, "command line")]
     for args, message in (
         (["--patient", "999"], "no patient with id 999"),
         (["--clinic", "999"], "no clinic with id 999"),

@@ -23,7 +23,8 @@ def export_fhir(
     ] = None,
 ) -> None:
     """Write a FHIR R4 Bundle (type collection) of one patient (--patient ID) or of every
-    patient of a clinic (--clinic ID), read from DATABASE_URL. Exit 2 on bad input."""
+    patient of a clinic (--clinic ID), read from DATABASE_URL; the export is an audit event.
+    Exit 2 on bad input."""
     import json
 
     from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -44,11 +45,9 @@ def export_fhir(
     now = clock.utcnow()
     try:
         with make_sessionmaker(engine)() as session:
-            if patient is not None:
-                bundle = interop_service.bundle_for_patient(session, kb, patient, now)
-            else:
-                assert clinic is not None  # noqa: S101 - checked above
-                bundle = interop_service.bundle_for_clinic(session, kb, clinic, now)
+            bundle = interop_service.export_from_command_line(
+                session, kb, patient_id=patient, clinic_id=clinic, now=now
+            )
     except interop_service.NoSuchRecord as exc:
         raise fail(str(exc)) from None
     except (OperationalError, ProgrammingError) as exc:
