@@ -33,6 +33,7 @@ from popliteal.booking import pages as booking_pages
 from popliteal.booking import staff_pages as booking_staff_pages
 from popliteal.config import Settings, load_settings
 from popliteal.db import make_engine, make_sessionmaker
+from popliteal.interop import api as interop_api
 from popliteal.knowledge.loader import Knowledge, default_knowledge
 from popliteal.outcomes import alert_pages as outcomes_alert_pages
 from popliteal.outcomes import api as outcomes_api
@@ -89,6 +90,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     booking_staff_pages.router,
     workspace_pages.router,
     screening_staff_pages.router,
+    interop_api.router,
     workspace_api.router,
     plans_api.router,
     sessions_progression_api.router,

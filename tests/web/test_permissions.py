@@ -65,6 +65,9 @@ PUBLIC_EXACT = {
     "/api/appointment-types",
     "/api/slots",
     "/api/exercises",
+    # The screening as a FHIR Questionnaire, and a response to it screened like /api/screenings.
+    "/api/fhir/Questionnaire/screening",
+    "/api/fhir/QuestionnaireResponse",
 }
 # Public for one method only: booking without an account creates the patient's account.
 PUBLIC_METHODS = {("POST", "/api/appointments")}
