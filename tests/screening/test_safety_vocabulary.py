@@ -172,7 +172,9 @@ def test_not_sure_leaves_the_new_sign_not_ruled_out_and_names_its_cause(
     assert cause in out["must_rule_out"]
     assert finding in safety_findings(KB)
     policy = KB.findings[finding].unknown_policy
-    assert policy is not None and policy.ask_again and policy.how_to_check
+    assert policy is not None
+    assert policy.ask_again
+    assert policy.how_to_check
 
 
 # ---------------------------------------------------------------- the interview asks them
