@@ -111,6 +111,22 @@ def test_a_leg_that_is_not_cold_fires_no_ischaemia_rule() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("context", "fires"),
+    [
+        ({}, True),
+        ({"onset": "gradual"}, True),
+        ({"onset": "injury_sudden"}, False),  # an injured leg limits walking for its own reason
+        ({"onset": "sudden_no_injury", "calf_pop_on_pushoff": True}, False),  # a calf tear
+    ],
+)
+def test_suddenly_shorter_walking_is_an_ischaemia_sign_unless_an_injury_explains_it(
+    context: dict[str, Any], fires: bool
+) -> None:
+    answers = {"walking_distance_suddenly_shorter": True, **context}
+    assert ("rf_claudication_suddenly_worse" in fired(answers)) is fires
+
+
 def test_gross_instability_is_a_dislocation_until_pulses_and_abi_are_recorded() -> None:
     """Boyce 2015: a knee may dislocate and go back in; normal pulses with an ABI of 0.9 or more
     are observed, so then the combined ligament injury is referred within weeks."""
