@@ -21,6 +21,8 @@ NEGATIVE_SAFETY = {
     "pain_trend": "stable",
     "breathless_or_chest_pain": False,
     "cold_pale_numb_foot": False,
+    "leg_cold_or_mottled": False,
+    "walking_distance_suddenly_shorter": False,
     "saddle_numbness_or_bladder_bowel_change": False,
     "neuro_deficit_worsening": False,
     "fever_or_chills": False,
@@ -41,6 +43,7 @@ NEGATIVE_SAFETY = {
     "exertional_calf_claudication": False,
     "bilateral_leg_symptoms": False,
     "lump_behind_knee": False,
+    "bruising": "none",
     "knee_swollen": False,
     "skin_red_knee_or_leg": False,
 }
