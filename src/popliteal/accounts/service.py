@@ -284,11 +284,19 @@ def staff_clinic(session: Session, actor: Actor) -> Clinic:
     return clinic
 
 
-def get_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
-    """The patient record if this actor may see it; NotAllowed otherwise (even if it exists)."""
+def get_patient(
+    session: Session, *, actor: Actor, patient_id: int, deleted_ok: bool = False
+) -> Patient:
+    """The patient record if this actor may see it; NotAllowed otherwise (even if it exists).
+    A deleted account's tombstone is refused too, unless `deleted_ok` (reading the visit
+    notes the clinic must keep: workspace/erasure.py)."""
     patient = session.get(Patient, patient_id)
-    if patient is None or not rules.may_see_patient(
-        actor, patient_id=patient.id, patient_clinic_id=patient.clinic_id
+    if (
+        patient is None
+        or (patient.deleted_at is not None and not deleted_ok)
+        or not rules.may_see_patient(
+            actor, patient_id=patient.id, patient_clinic_id=patient.clinic_id
+        )
     ):
         raise NotAllowed(
             "no such patient",
@@ -306,11 +314,16 @@ def visible_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
 
 
 def get_staff_patient(
-    session: Session, *, actor: Actor, patient_id: int, why: str = "only clinicians can do this"
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    why: str = "only clinicians can do this",
+    deleted_ok: bool = False,
 ) -> Patient:
     """The patient record for a clinician of the patient's clinic; NotAllowed otherwise."""
     require_staff(actor, why)
-    return get_patient(session, actor=actor, patient_id=patient_id)
+    return get_patient(session, actor=actor, patient_id=patient_id, deleted_ok=deleted_ok)
 
 
 def clinic_zone(session: Session, clinic_id: int) -> ZoneInfo:
