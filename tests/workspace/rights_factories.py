@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Clinic, Patient, User
+from popliteal.alerts.models import OutcomeAlert
 from popliteal.clock import local_today
 from popliteal.demo import CHIRO
 from popliteal.demo.bulk import Calendar, Person, write_histories
@@ -40,6 +41,7 @@ def person_with_history(
     name: str = "Pat Knee",
     born: date | None = date(1980, 5, 17),
     notes: int = 2,
+    seed: int = 7,
 ) -> Episode:
     """A patient discharged after six weeks of care (screenings, visits, plan versions, home
     sessions, pain scores, runs, questionnaires, measures, an alert, a discharge), with an exam
@@ -55,7 +57,7 @@ def person_with_history(
     history = generate(
         kb,
         build_templates(kb),
-        random.Random(7),
+        random.Random(seed),
         today=local_today(clinic.zone),
         zone=clinic.zone,
         profile="discharged",
@@ -114,6 +116,16 @@ def person_with_history(
             db.add(measure)
             db.flush()
             kept_measure_id = measure.id
+    db.add(
+        OutcomeAlert(
+            clinic_id=clinic.id,
+            patient_id=patient.id,
+            kind="review",
+            rule_id="pain_worse_two_weeks",
+            reason="Pain scores rose over two weeks.",
+            source="review",
+        )
+    )
     db.add(
         OutboxMessage(
             clinic_id=clinic.id,

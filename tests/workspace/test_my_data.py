@@ -99,6 +99,7 @@ def test_a_person_downloads_everything_about_them_and_nothing_of_anyone_else(
         "runs.json",
         "questionnaires.json",
         "knee_measurements.json",
+        "alerts.json",
         "discharges.json",
     ):
         assert data[name], name
