@@ -44,5 +44,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_retained_identities_clinic_id", table_name="retained_identities")
     op.drop_table("retained_identities")
-    with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.drop_column("deleted_at")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite (3.35+) drops a plain column in place; a batch rebuild would drop the patients
+        # table, which audit_events points at, and fail its foreign keys.
+        op.execute("ALTER TABLE patients DROP COLUMN deleted_at")
+    else:
+        op.drop_column("patients", "deleted_at")
