@@ -13,10 +13,13 @@ What is kept, and why (README, "Privacy"):
   address or date of birth, no usable password): the append-only audit trail points at them
   by id and may not be edited (migration 0011), and the kept notes point at the patient row.
   The account's e-mail address is freed, so the person can open a new account with it later.
-- **Audit events** stay as they are (the database refuses to change them): they hold ids,
-  actions, times and client addresses, never names or health details, and are kept under the
-  clinic's duty to log access to health records. The deletion itself is one more event that
-  says only that it happened and how many notes were kept.
+- **Audit events** stay as they are (the database refuses to change them, and the hash chain
+  would show it): they are kept under the clinic's duty to show who opened or changed a health
+  record. They name the person by patient and user id only, which now lead to the tombstones;
+  they keep client addresses and some small details of what was done (a pain score, a run's
+  distance or watch file name, a diagnosis code, the text a clinician searched the list for).
+  The deletion itself is one more event that says only that it happened and how many notes
+  were kept.
 
 Everything else is deleted in one transaction: screenings (with their answers and results),
 the clinician's exam findings, appointments, care plans and every version, home sessions, pain
