@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from popliteal.knowledge.loader import Knowledge
 from tests.accounts.factories import PASSWORD
-from tests.e2e.conftest import accessible, nav_to
+from tests.e2e.conftest import accessible, nav_to, screenshot
 from tests.workspace.rights_factories import person_with_history
 
 
@@ -61,6 +61,7 @@ def test_download_my_data_then_delete_my_account(
     accessible(page)
     assert page.get_by_role("heading", name="What the clinic must keep").is_visible()
     assert "your 2 visit notes" in page.locator("main").inner_text()
+    screenshot(page, "delete-my-account")
     page.get_by_label("Type your password to say yes").fill(PASSWORD)
     page.get_by_role("button", name="Delete my account now").click()
     page.wait_for_url("**/account/deleted")
