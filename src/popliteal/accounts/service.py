@@ -38,7 +38,6 @@ _hasher = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
-
 EMAIL_TAKEN = "an account with this email already exists"
 
 
@@ -287,16 +286,11 @@ def staff_clinic(session: Session, actor: Actor) -> Clinic:
 def get_patient(
     session: Session, *, actor: Actor, patient_id: int, deleted_ok: bool = False
 ) -> Patient:
-    """The patient record if this actor may see it; NotAllowed otherwise (even if it exists).
-    A deleted account's tombstone is refused too, unless `deleted_ok` (reading the visit
-    notes the clinic must keep: workspace/erasure.py)."""
+    """The record if this actor may see it (a deleted one only if `deleted_ok`); else NotAllowed."""
     patient = session.get(Patient, patient_id)
-    if (
-        patient is None
-        or (patient.deleted_at is not None and not deleted_ok)
-        or not rules.may_see_patient(
-            actor, patient_id=patient.id, patient_clinic_id=patient.clinic_id
-        )
+    patient = None if patient and patient.deleted_at and not deleted_ok else patient  # tombstone
+    if patient is None or not rules.may_see_patient(
+        actor, patient_id=patient.id, patient_clinic_id=patient.clinic_id
     ):
         raise NotAllowed(
             "no such patient",
@@ -314,16 +308,11 @@ def visible_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
 
 
 def get_staff_patient(
-    session: Session,
-    *,
-    actor: Actor,
-    patient_id: int,
-    why: str = "only clinicians can do this",
-    deleted_ok: bool = False,
+    session: Session, *, actor: Actor, patient_id: int, why: str = "only clinicians can do this"
 ) -> Patient:
     """The patient record for a clinician of the patient's clinic; NotAllowed otherwise."""
     require_staff(actor, why)
-    return get_patient(session, actor=actor, patient_id=patient_id, deleted_ok=deleted_ok)
+    return get_patient(session, actor=actor, patient_id=patient_id)
 
 
 def clinic_zone(session: Session, clinic_id: int) -> ZoneInfo:

@@ -74,7 +74,8 @@ def list_notes(
 ) -> list[VisitNoteRead]:
     """The patient's visit notes, newest visit first; audited as a read."""
     with transaction(session):
-        patient = accounts_service.get_staff_patient(
+        accounts_service.require_staff(actor)
+        patient = accounts_service.get_patient(
             session, actor=actor, patient_id=patient_id, deleted_ok=True
         )
         notes = session.scalars(
@@ -165,7 +166,8 @@ def get_note(session: Session, *, kb: Knowledge, actor: Actor, note_id: int) -> 
             raise NotAllowed("no such visit note")
         # A deleted account's kept notes stay readable (not writable: create and update
         # refuse the tombstone).
-        accounts_service.get_staff_patient(
+        accounts_service.require_staff(actor)
+        accounts_service.get_patient(
             session, actor=actor, patient_id=note.patient_id, deleted_ok=True
         )
         read = _read(session, kb, note)
@@ -229,7 +231,8 @@ def visits_without_note(
 ) -> list[Appointment]:
     """Booked visits that have started and have no note yet, newest first."""
     with reading(session):
-        patient = accounts_service.get_staff_patient(
+        accounts_service.require_staff(actor)
+        patient = accounts_service.get_patient(
             session, actor=actor, patient_id=patient_id, deleted_ok=True
         )
         noted = select(VisitNote.appointment_id).where(VisitNote.appointment_id.is_not(None))

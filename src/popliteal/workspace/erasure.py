@@ -267,7 +267,8 @@ def kept_record(session: Session, *, actor: Actor, patient_id: int) -> KeptRecor
     """The kept record of a deleted account of the clinic (None for a live account); a
     deleted account with nothing kept is refused like an unknown id (NotAllowed)."""
     with transaction(session):
-        patient = accounts_service.get_staff_patient(
+        accounts_service.require_staff(actor, "this is for the clinic's clinicians")
+        patient = accounts_service.get_patient(
             session, actor=actor, patient_id=patient_id, deleted_ok=True
         )
         if patient.deleted_at is None:
