@@ -67,6 +67,7 @@ from popliteal.web.request_id import RequestIdMiddleware
 from popliteal.web.templating import make_templates
 from popliteal.workspace import api as workspace_api
 from popliteal.workspace import gauges as workspace_gauges
+from popliteal.workspace import my_account_pages as workspace_my_account_pages
 from popliteal.workspace import pages as workspace_pages
 from popliteal.workspace import programme_api as workspace_programme_api
 from popliteal.workspace import programme_pages as workspace_programme_pages
@@ -101,6 +102,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     sessions_plan_pages.router,
     sessions_pages.router,
     workspace_programme_pages.router,
+    workspace_my_account_pages.router,
+    workspace_my_account_pages.api_router,
     sessions_staff_pages.router,
     running_api.router,
     running_pages.router,
