@@ -37,6 +37,7 @@ FILES = {
     "alerts.json",
     "visit_notes.json",
     "discharges.json",
+    "fhir_bundle.json",
 }
 
 
@@ -109,6 +110,11 @@ def test_a_person_downloads_everything_about_them_and_nothing_of_anyone_else(
     everything = b"".join(files.values()).decode("utf-8", "replace")
     assert not any(sid in everything for sid in others)
     assert PATIENT.name not in everything
+    # The same record as a FHIR R4 Bundle, for another clinic's system: it names this person.
+    bundle = data["fhir_bundle.json"]
+    assert bundle["resourceType"] == "Bundle"
+    people = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert [p["name"][0]["text"] for p in people] == ["Pat Knee"]
     summary = pdf_text(files["discharge-summary-1.pdf"], tmp_path)
     assert "Pat Knee" in summary
     readme = files["README.txt"].decode()

@@ -47,7 +47,7 @@ def _export(request: Request, session: DbSession, kb: Kb, actor: Actor) -> FileR
         kb=kb,
         actor=actor,
         emergency_number=request.app.state.settings.emergency_number,
-        extra_parts=my_data.extra_parts_for(session, actor=actor),
+        extra_parts=my_data.extra_parts_for(session, kb=kb, actor=actor),
     )
     return zip_download(export)
 

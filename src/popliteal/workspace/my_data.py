@@ -35,6 +35,7 @@ from popliteal.alerts.models import OutcomeAlert
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.db import reading, transaction
 from popliteal.errors import NotAllowed
+from popliteal.interop import service as interop_service
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import discharge_pdf
 from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
@@ -74,6 +75,8 @@ What is inside:
 - discharges.json: the summary made when your care ended.
 - home-programme.pdf: your current exercise plan, ready to print (if you have one).
 - discharge-summary-*.pdf: each end-of-care summary (if you have one).
+- fhir_bundle.json: all of the above in the standard form health record systems read (FHIR),
+  so another clinic can load it.
 
 Times ending in "Z" or "+00:00" are in UTC. Dates are your clinic's dates.
 
@@ -322,9 +325,8 @@ def export_my_data(
 ) -> Export:
     """Write the signed-in person's data to a zip in a temporary file; audited as one export.
 
-    `extra_parts` are more files for the zip made elsewhere. The FHIR bundle goes here: the
-    caller passes `ExportPart("fhir_bundle.json", json.dumps(bundle).encode())` built from the
-    FHIR export's patient bundle (see `extra_parts_for` below, the one place to wire it)."""
+    `extra_parts` are more files for the zip made elsewhere (`extra_parts_for`: the FHIR
+    bundle)."""
     patient_id = actor.own_patient_id
     fd, name = tempfile.mkstemp(prefix="popliteal-my-data-", suffix=".zip")
     os.close(fd)
@@ -369,10 +371,8 @@ def export_my_data(
     return Export(path=path, filename=f"my-data-{today.isoformat()}.zip", counts=counts)
 
 
-def extra_parts_for(session: Session, *, actor: Actor) -> list[ExportPart]:
-    """More files for the person's zip from other parts of the app.
-
-    FHIR WIRING POINT: when the FHIR export lands, add here
-    `ExportPart("fhir_bundle.json", json.dumps(<patient bundle dict>).encode())` for
-    `actor.own_patient_id` (the routes already pass this list to export_my_data)."""
-    return []
+def extra_parts_for(session: Session, *, kb: Knowledge, actor: Actor) -> list[ExportPart]:
+    """More files for the person's zip from other parts of the app: their record as a FHIR R4
+    Bundle, so another clinic's system can read it (the same bundle as `popliteal export fhir`)."""
+    bundle = interop_service.bundle_for_patient(session, kb, actor.own_patient_id, clock.utcnow())
+    return [ExportPart("fhir_bundle.json", json.dumps(bundle, indent=1).encode())]
