@@ -41,7 +41,8 @@ def test_every_staff_page_of_a_person_shows_who_they_are(
             assert header.is_visible(), path
             # it is the first thing of the page's content, above the fold on a phone
             box = header.bounding_box()
-            assert box is not None and box["y"] < viewport["height"] / 2, (path, size, box)
+            assert box is not None
+            assert box["y"] < viewport["height"] / 2, (path, size, box)
             text = " ".join(header.inner_text().split())
             assert case.name in text, (path, text)
             values = {
@@ -52,7 +53,8 @@ def test_every_staff_page_of_a_person_shows_who_they_are(
             assert values["side"] == "Left knee", (path, values)
             assert values["complaint"] not in ("", "No screening yet"), (path, values)
             assert values["urgency"] == "Emergency", (path, values)
-            assert values["alerts"].isdigit() and int(values["alerts"]) >= 1, (path, values)
+            assert values["alerts"].isdigit(), (path, values)
+            assert int(values["alerts"]) >= 1, (path, values)
             assert " with " in values["next-visit"], (path, values)
             accessible(page)
             slug = path.replace(case.exam_id, "result")

@@ -5,6 +5,7 @@ exam, a questionnaire; and the list of those pages, read from the app's own rout
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

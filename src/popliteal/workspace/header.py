@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from popliteal import clock
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.rules import Actor
 from popliteal.accounts.models import User
+from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import AppointmentRead
 from popliteal.alerts import service as alerts_service
 from popliteal.booking.models import Appointment
