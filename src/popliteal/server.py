@@ -67,6 +67,7 @@ from popliteal.web.request_id import RequestIdMiddleware
 from popliteal.web.templating import make_templates
 from popliteal.workspace import api as workspace_api
 from popliteal.workspace import gauges as workspace_gauges
+from popliteal.workspace import header as workspace_header
 from popliteal.workspace import my_account_pages as workspace_my_account_pages
 from popliteal.workspace import pages as workspace_pages
 from popliteal.workspace import programme_api as workspace_programme_api
@@ -226,6 +227,9 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     # A red flag the clinician's exam fires opens an alert (screening/staff_service.py
     # `record_exam`, in the exam's transaction): screening is a lower floor than the alerts.
     app.state.escalate_exam = alerts_service.escalate_exam
+    # The patient header on every staff page about one person (base.html): it reads screening,
+    # alerts and booking, so the top floor builds it for the lower floors' pages.
+    app.state.patient_header = workspace_header.page_header_builder(app.state.kb)
     # Every refused request (NotAllowed, shown as 404 by the error map) is an audit event.
     app.state.record_denial = audit_log.record_request_denial
 
