@@ -109,7 +109,9 @@ def next_step(page: Any, before: str) -> None:
 
 def open_menu(page: Any) -> None:
     """On a phone the main links are behind the Menu button: open it (nothing on a wide
-    screen)."""
+    screen). The page's script decides whether the menu folds: wait until it has run, or a
+    busy machine can look before the fold and click a link that folds away just after."""
+    page.wait_for_load_state("load")
     menu = page.get_by_role("button", name="Menu")
     if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
         menu.click()

@@ -63,7 +63,7 @@ def patient_pages(fill: dict[str, list[str]]) -> list[str]:
         path = getattr(route, "path", "")
         if "GET" not in getattr(route, "methods", ()) or path.startswith(("/api", "/staff")):
             continue
-        if path.endswith((".svg", ".pdf", ".ics")) or path in NOT_WALKED:
+        if path.endswith((".svg", ".pdf", ".ics", ".zip")) or path in NOT_WALKED:
             continue
         names = re.findall(r"\{(\w+)(?::\w+)?\}", path)
         filled = [path]
