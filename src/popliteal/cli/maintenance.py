@@ -8,11 +8,13 @@ from popliteal.cli._exits import app_settings, err, fail
 
 
 def maintenance_run() -> None:
-    """Delete what is past its retention period and print what was deleted (safe to re-run)."""
+    """Delete what is past its retention period, free the slots of visits held too long
+    without confirmation, and print what was done (safe to re-run)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from popliteal import clock
-    from popliteal.db import make_engine, make_sessionmaker
+    from popliteal.booking.holds import release_expired
+    from popliteal.db import make_engine, make_sessionmaker, transaction
     from popliteal.workspace.retention import (
         delete_expired_anonymous_screenings,
         delete_stale_login_rows,
@@ -29,6 +31,8 @@ def maintenance_run() -> None:
             logins = delete_stale_login_rows(
                 session, now=now, window_minutes=settings.login_window_minutes
             )
+            with transaction(session):
+                holds_released = release_expired(session, now=now)
     except (OperationalError, ProgrammingError) as exc:
         raise fail(
             f"cannot use the database (did you run `popliteal db upgrade`?): {exc.orig}"
@@ -42,4 +46,5 @@ def maintenance_run() -> None:
     )
     typer.echo(f"failed logins deleted: {logins.login_attempts_deleted}")
     typer.echo(f"expired login sessions deleted: {logins.expired_sessions_deleted}")
+    typer.echo(f"unconfirmed visit holds released: {holds_released}")
     err.print("maintenance done", highlight=False)
