@@ -120,3 +120,56 @@ def add_appointment(
     session.add(appointment)
     session.flush()
     return appointment
+
+
+def link_token(link: str | None) -> str:
+    """The token of an e-mailed link (…?token=…)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    assert link is not None, "no link: nothing was held"
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def confirm_hold(
+    db: Session,
+    link: str | None,
+    *,
+    now: datetime,
+    password: str = "a-long-password",  # noqa: S107 (a test account)
+    actor: Actor | None = None,
+) -> Any:
+    """Follow a held visit's e-mailed link as its person would (holds.confirm)."""
+    from popliteal.booking import holds
+
+    return holds.confirm(
+        db,
+        token=link_token(link),
+        password=password,
+        actor=actor,
+        client_address="203.0.113.9",
+        now=now,
+    )
+
+
+def outbox(db: Session, *, to: str, kind: str | None = None) -> list[Any]:
+    """The messages queued for this address (oldest first), of one kind if given."""
+    from popliteal.mail.models import OutboxMessage
+
+    query = select(OutboxMessage).where(OutboxMessage.to_address == to)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(db.scalars(query.order_by(OutboxMessage.id)))
+
+
+LINK_RE = r"https?://[^\s\"<>]+/(?:book/verify|welcome|reset-password)\?token=[\w-]+"
+
+
+def emailed_link(db: Session, *, to: str, kind: str) -> str:
+    """The link in the newest message of this kind to this address."""
+    import re
+
+    messages = outbox(db, to=to, kind=kind)
+    assert messages, f"no {kind} e-mail to {to}"
+    found = re.search(LINK_RE, messages[-1].text_body)
+    assert found, messages[-1].text_body
+    return found.group(0)
