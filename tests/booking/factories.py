@@ -173,3 +173,41 @@ def emailed_link(db: Session, *, to: str, kind: str) -> str:
     found = re.search(LINK_RE, messages[-1].text_body)
     assert found, messages[-1].text_body
     return found.group(0)
+
+
+def follow_booking_link(
+    client: Any,
+    db: Session,
+    email: str,
+    *,
+    password: str = "a-long-password",  # noqa: S107 (a test account)
+    kind: str = "verify_address",
+) -> Any:
+    """Open the newest e-mailed booking link to `email` in this browser and confirm the visit
+    (choosing `password` when the account is new); the 303 to the booked visit comes back."""
+    from tests.conftest import CSRF_RE
+
+    db.rollback()  # a fresh read of the outbox (and no read left holding SQLite's lock)
+    link = emailed_link(db, to=email.lower(), kind=kind)
+    db.rollback()
+    page = client.get("/" + link.split("://", 1)[1].split("/", 1)[1])
+    assert page.status_code == 200, page.text
+    csrf = CSRF_RE.search(page.text)
+    assert csrf is not None
+    done = client.post(
+        "/book/verify",
+        data={
+            "csrf_token": csrf.group(1),
+            "token": link_token(link),
+            "new_password": password,
+            "repeat_password": password,
+        },
+    )
+    assert done.status_code == 303, done.text
+    return done
+
+
+def booked_id(response: Any) -> int:
+    """The visit id of a redirect to /my/appointments/ID?booked=1."""
+    location = str(response.headers["location"])
+    return int(location.split("/my/appointments/", 1)[1].split("?", 1)[0])
