@@ -23,6 +23,7 @@ from popliteal.booking.models import Appointment
 from popliteal.booking.service import NewAccount
 from popliteal.db import make_engine, make_sessionmaker
 from popliteal.errors import AccountError, NotAllowed
+from popliteal.knowledge.loader import Knowledge
 from tests.booking import factories as f
 from tests.conftest import RunCli
 
@@ -131,7 +132,9 @@ def test_the_link_confirms_once_sets_the_password_and_sends_the_confirmation(db:
         f.confirm_hold(db, "http://clinic.test/book/verify?token=made-up", now=NOW)
 
 
-def test_a_held_visit_is_on_no_list_and_gets_no_reminder(db: Session) -> None:
+def test_a_held_visit_is_on_no_list_and_gets_no_reminder(db: Session, kb: Knowledge) -> None:
+    from popliteal.workspace import patient_list
+
     hold(db, "quiet@example.com")
     appointment_id = held_id(db)
     staff = f.actor_for(db, f.pt(db).email)
@@ -141,6 +144,12 @@ def test_a_held_visit_is_on_no_list_and_gets_no_reminder(db: Session) -> None:
     day_before = TEN - timedelta(hours=23)
     assert mail_notices.enqueue_due_reminders(db, now=day_before) == 0
     assert f.outbox(db, to="quiet@example.com", kind="appointment_reminder") == []
+    # Not a patient of the clinic until the link is followed: not on the patient list.
+    unlisted = patient_list.list_page(db, kb=kb, actor=staff, now=NOW, q="quiet@")
+    assert unlisted.total == 0
+    f.confirm_hold(db, f.emailed_link(db, to="quiet@example.com", kind="verify_address"), now=NOW)
+    listed = patient_list.list_page(db, kb=kb, actor=staff, now=NOW, q="quiet@")
+    assert [p.full_name for p in listed.patients] == ["Held Person"]
 
 
 def test_an_unverified_address_booking_again_gets_a_fresh_link_not_a_second_account(

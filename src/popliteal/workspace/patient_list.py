@@ -85,7 +85,12 @@ def _like(q: str) -> str:
 
 
 def _filters(clinic_id: int, q: str) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Patient.clinic_id == clinic_id]
+    # Someone who booked without an account and never followed the e-mailed link is not a
+    # patient yet (booking/holds.py): their record waits, unlisted.
+    where: list[ColumnElement[bool]] = [
+        Patient.clinic_id == clinic_id,
+        User.email_verified_at.is_not(None),
+    ]
     if q:
         pattern = _like(q)
         where.append(
