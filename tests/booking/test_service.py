@@ -199,6 +199,7 @@ def test_an_address_with_an_account_gets_the_same_answer_and_an_email_not_an_err
     told = f.outbox(db, to=PATIENT.email, kind="booking_attempt")
     assert len(told) == 1
     assert "log in to confirm" in told[0].text_body
+    assert "New Person" not in told[0].text_body  # the account's own name, never the typed one
     assert "/book/verify?token=" in told[0].text_body
     # Following the link without logging in (or as someone else) confirms nothing.
     with pytest.raises(NotAllowed):
@@ -221,6 +222,7 @@ def test_a_staff_address_gets_the_same_answer_no_hold_and_an_email(db: Session) 
     told = f.outbox(db, to=CHIRO.email, kind="booking_attempt")
     assert len(told) == 1
     assert "Staff accounts cannot book" in told[0].text_body
+    assert f"Hello {CHIRO.name}," in told[0].text_body  # never the name typed on the form
     assert (
         db.scalar(select(func.count()).select_from(Appointment).where(Appointment.status == "held"))
         == 1

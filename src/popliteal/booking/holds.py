@@ -93,9 +93,11 @@ def person_problem(person: Person) -> str | None:
     return rules.email_problem(person.email)
 
 
-def _holder(session: Session, *, clinic: Clinic, person: Person) -> tuple[Patient | None, str]:
-    """The patient record the hold is for, and which e-mail to send: 'verify' (new or still
-    waiting), 'existing' (an account with a password), 'staff' (no hold)."""
+def _holder(session: Session, *, clinic: Clinic, person: Person) -> tuple[Patient | None, str, str]:
+    """The patient record the hold is for, which e-mail to send: 'verify' (new or still
+    waiting), 'existing' (an account with a password), 'staff' (no hold), and the name it
+    greets. An account's own name, never the one typed: the form must not be a way to put
+    someone's words into another person's inbox."""
     email = rules.normalise_email(person.email)
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
@@ -107,11 +109,11 @@ def _holder(session: Session, *, clinic: Clinic, person: Person) -> tuple[Patien
             full_name=person.full_name,
             phone=person.phone,
         )
-        return new, "verify"
+        return new, "verify", new.full_name
     patient = session.scalar(select(Patient).where(Patient.user_id == user.id))
     if patient is None or not user.is_active or patient.clinic_id != clinic.id:
-        return None, "staff"
-    return patient, "verify" if user.email_verified_at is None else "existing"
+        return None, "staff", user.display_name
+    return patient, "verify" if user.email_verified_at is None else "existing", patient.full_name
 
 
 def place_hold(
@@ -134,14 +136,14 @@ def place_hold(
     problem = person_problem(person)
     if problem:
         raise AccountError(problem)
-    patient, mail = _holder(session, clinic=clinic, person=person)
+    patient, mail, greet = _holder(session, clinic=clinic, person=person)
     email = rules.normalise_email(person.email)
     valid_for = _duration(clinic.booking_hold_minutes)
     if patient is None:
         messages.booking_attempt(
             session,
             to=email,
-            person_name=person.full_name.strip(),
+            person_name=greet,
             clinic_name=clinic.name,
             clinic_phone=clinic.phone,
             clinic_id=clinic.id,
@@ -193,7 +195,7 @@ def place_hold(
     send(
         session,
         to=email,
-        person_name=patient.full_name if mail == "existing" else person.full_name.strip(),
+        person_name=greet,
         clinic_name=clinic.name,
         clinic_phone=clinic.phone,
         clinic_id=clinic.id,
