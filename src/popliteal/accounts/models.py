@@ -77,8 +77,9 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    # When a link e-mailed to the address was followed (None: an account made by a booking
-    # whose link is still unused; it has no password anyone knows).
+    # When the address was checked: a followed e-mailed link, or the account was made with a
+    # password (staff, the demo). None: made by a booking or an invitation whose link is still
+    # unused; it has no password anyone knows (and is not on the patient list).
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     @property
