@@ -122,7 +122,10 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     calm = [r for r in runs if not r.emergency]
     matched = [r.steps_to_match for r in calm if r.steps_to_match is not None]
-    print("\nAdaptive interview on synthetic cases (a checklist or form step counts as one)")
+    # A step is one screen the person sees (screening/pages.py shows the plan's first step): a
+    # single question, or a checklist or short form whose questions are all on that screen.
+    print("\nAdaptive interview on synthetic cases (a step is one screen: a single question,")
+    print("or a checklist or short form shown whole)")
     print(f"  cases ended early by an emergency red flag: {len(runs) - len(calm)} of {len(runs)}")
     print(f"  of the other {len(calm)} cases:")
     print(
@@ -131,6 +134,11 @@ def main() -> None:
     )
     print(
         f"  median steps until the interview stops: {statistics.median(r.steps for r in calm):.1f}"
+    )
+    questions = [r.questions_to_match for r in calm if r.questions_to_match is not None]
+    print(
+        f"  median questions on those screens: {statistics.median(questions):.1f} to the "
+        f"top 3, {statistics.median(r.questions for r in calm):.1f} until it stops"
     )
     person_questions = sum("P" in f.who for f in kb.findings.values())
     print(f"  questions in the full questionnaire: {person_questions}")

@@ -50,6 +50,13 @@ def _days(name: str, default: int) -> int:
     return value
 
 
+def _years(name: str, default: int) -> int:
+    value = _int(name, default)
+    if not 1 <= value <= 100:
+        raise ValueError(f"{name} must be between 1 and 100 (years), got {value}")
+    return value
+
+
 def _log_format(name: str, default: str) -> str:
     raw = os.environ.get(name, "").strip().lower() or default
     if raw not in {"json", "text"}:
@@ -112,6 +119,10 @@ class Settings:
     # Days an anonymous screening is kept after its last change
     # (POPLITEAL_ANONYMOUS_SCREENING_DAYS); `popliteal maintenance run` deletes older ones.
     anonymous_screening_days: int = 30
+    # Years the visit notes of a deleted account are kept after the last visit
+    # (POPLITEAL_RECORD_RETENTION_YEARS): the clinic's record-retention duty under its state's
+    # law. Then `popliteal maintenance run` deletes them (README, Privacy).
+    record_retention_years: int = 7
     # Prometheus metrics at /metrics (POPLITEAL_METRICS); off unless asked for.
     metrics: bool = False
     # Log lines as JSON objects, one a line (POPLITEAL_LOG_FORMAT=json, the default) or as
@@ -159,6 +170,7 @@ def load_settings() -> Settings:
         mail_from=mail_from(),
         base_url=(os.environ.get("POPLITEAL_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/"),
         anonymous_screening_days=_days("POPLITEAL_ANONYMOUS_SCREENING_DAYS", 30),
+        record_retention_years=_years("POPLITEAL_RECORD_RETENTION_YEARS", 7),
         metrics=_bool("POPLITEAL_METRICS", False),
         log_format=_log_format("POPLITEAL_LOG_FORMAT", "json"),
     )

@@ -8,6 +8,7 @@ from popliteal.accounts.models import (
     PasswordResetToken,
     Patient,
     RecoveryCode,
+    RetainedIdentity,
     User,
 )
 from popliteal.alerts.models import OutcomeAlert
@@ -42,6 +43,7 @@ __all__ = [
     "QuestionnaireResponse",
     "RangeOfMotion",
     "RecoveryCode",
+    "RetainedIdentity",
     "Screening",
     "SessionLog",
     "User",

@@ -35,6 +35,7 @@ from popliteal.booking import staff_pages as booking_staff_pages
 from popliteal.booking import verify_pages as booking_verify_pages
 from popliteal.config import Settings, load_settings
 from popliteal.db import make_engine, make_sessionmaker
+from popliteal.interop import api as interop_api
 from popliteal.knowledge.loader import Knowledge, default_knowledge
 from popliteal.outcomes import alert_pages as outcomes_alert_pages
 from popliteal.outcomes import api as outcomes_api
@@ -68,6 +69,8 @@ from popliteal.web.request_id import RequestIdMiddleware
 from popliteal.web.templating import make_templates
 from popliteal.workspace import api as workspace_api
 from popliteal.workspace import gauges as workspace_gauges
+from popliteal.workspace import header as workspace_header
+from popliteal.workspace import my_account_pages as workspace_my_account_pages
 from popliteal.workspace import pages as workspace_pages
 from popliteal.workspace import programme_api as workspace_programme_api
 from popliteal.workspace import programme_pages as workspace_programme_pages
@@ -93,6 +96,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     booking_staff_pages.router,
     workspace_pages.router,
     screening_staff_pages.router,
+    interop_api.router,
     workspace_api.router,
     plans_api.router,
     sessions_progression_api.router,
@@ -103,6 +107,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     sessions_plan_pages.router,
     sessions_pages.router,
     workspace_programme_pages.router,
+    workspace_my_account_pages.router,
+    workspace_my_account_pages.api_router,
     sessions_staff_pages.router,
     running_api.router,
     running_pages.router,
@@ -225,6 +231,9 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     # A red flag the clinician's exam fires opens an alert (screening/staff_service.py
     # `record_exam`, in the exam's transaction): screening is a lower floor than the alerts.
     app.state.escalate_exam = alerts_service.escalate_exam
+    # The patient header on every staff page about one person (base.html): it reads screening,
+    # alerts and booking, so the top floor builds it for the lower floors' pages.
+    app.state.patient_header = workspace_header.page_header_builder(app.state.kb)
     # Every refused request (NotAllowed, shown as 404 by the error map) is an audit event.
     app.state.record_denial = audit_log.record_request_denial
 

@@ -52,6 +52,9 @@ def _screen(page: Any, *, tick: str | None = None) -> None:
             if weeks.count():
                 weeks.fill("3")
             page.get_by_role("button", name="Next").click()
+        elif page.get_by_label("I have no bruising").count():  # a warning sign: answered no
+            page.get_by_label("I have no bruising").check()
+            page.get_by_role("button", name="Next").click()
         elif page.get_by_label("It is about the same").count():
             page.get_by_label("It is about the same").check()
             page.get_by_role("button", name="Next").click()

@@ -7,6 +7,7 @@ from typing import Any
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.interview import plan
+from popliteal.screening.safety import not_ruled_out
 from popliteal.screening.simulate import run_interview, sample_case
 from popliteal.screening.triage import safety_findings
 
@@ -20,6 +21,8 @@ NEGATIVE_SAFETY = {
     "pain_trend": "stable",
     "breathless_or_chest_pain": False,
     "cold_pale_numb_foot": False,
+    "leg_cold_or_mottled": False,
+    "walking_distance_suddenly_shorter": False,
     "saddle_numbness_or_bladder_bowel_change": False,
     "neuro_deficit_worsening": False,
     "fever_or_chills": False,
@@ -40,6 +43,7 @@ NEGATIVE_SAFETY = {
     "exertional_calf_claudication": False,
     "bilateral_leg_symptoms": False,
     "lump_behind_knee": False,
+    "bruising": "none",
     "knee_swollen": False,
     "skin_red_knee_or_leg": False,
 }
@@ -104,8 +108,32 @@ def test_follow_up_questions_wait_for_their_trigger(kb: Knowledge) -> None:
 
 def test_pulsating_lump_question_is_a_safety_question(kb: Knowledge) -> None:
     state = plan(kb, {**NEGATIVE_SAFETY, "lump_behind_knee": True})
-    assert state.steps[0].findings == ("lump_pulsates",)
+    assert "lump_pulsates" in state.steps[0].findings
     assert state.steps[0].safety
+
+
+def test_the_lumps_questions_come_on_one_screen(kb: Knowledge) -> None:
+    """Pulsing, size and growth were three screens; now one short form, still first."""
+    state = plan(kb, {**NEGATIVE_SAFETY, "lump_behind_knee": True})
+    first = state.steps[0]
+    assert (first.kind, first.id) == ("group", "lump_details")
+    assert set(first.findings) == {"lump_pulsates", "lump_size", "lump_growing"}
+    assert not any("lump_size" in s.findings for s in state.steps[1:])
+
+
+def test_a_blank_on_the_where_it_hurts_form_stays_open_as_not_sure(kb: Knowledge) -> None:
+    """Pins and needles asked on a form and left blank is "don't know", never "no": with both
+    legs affected it stays a safety question, and nothing else from the form is asked again."""
+    answers = {k: v for k, v in NEGATIVE_SAFETY.items() if k != "pain_trend"}
+    answers["bilateral_leg_symptoms"] = True
+    state = plan(kb, answers)
+    form = next(s for s in state.steps if s.id == "where_it_hurts")
+    assert form.safety
+    assert "paraesthesia" in form.findings
+    left_blank = {**answers, **dict.fromkeys(form.findings)}
+    assert "paraesthesia" in not_ruled_out(kb, left_blank)
+    after = plan(kb, left_blank)
+    assert not any(f in form.findings for s in after.steps for f in s.findings)
 
 
 def test_injury_questions_become_safety_questions_after_an_injury(kb: Knowledge) -> None:

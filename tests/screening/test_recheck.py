@@ -89,6 +89,24 @@ def test_to_recheck_only_signs_a_person_can_check_now(kb: Knowledge) -> None:
     assert all(not s.recheck for s in plan(kb, answers).steps)
 
 
+def test_a_short_form_is_checked_again_before_a_checklist(kb: Knowledge) -> None:
+    """A "not sure" on a one-screen form (the lump's pulse) comes back first, as it did when it
+    was a question of its own; the checklist's "not sure" items follow, before anything new."""
+    answers: dict[str, Answer | None] = {
+        **ABOUT_ME,
+        "lump_behind_knee": True,
+        "lump_pulsates": None,
+        "bilateral_leg_symptoms": None,
+    }
+    steps = plan(kb, answers, asked_once={"lump_pulsates", "bilateral_leg_symptoms"}).steps
+    assert [(s.id, s.findings, s.recheck) for s in steps[:2]] == [
+        ("lump_details", ("lump_pulsates",), True),
+        ("other_warning_signs", ("bilateral_leg_symptoms",), True),
+    ]
+    # the rest of the lump's form is still asked, as a safety step
+    assert any(s.id == "lump_details" and not s.recheck and s.safety for s in steps)
+
+
 def test_not_sure_is_asked_again_at_once_with_how_to_check(client: Any, db: Any) -> None:
     path = start(client)
     sid = path.split("/")[2]

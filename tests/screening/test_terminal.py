@@ -10,8 +10,9 @@ Run = Callable[..., CompletedProcess[str]]
 
 # About you (age, sex, which knee, runner); the danger-signs checklist comes next.
 INTAKE = "34\n1\n1\nn\n"
-# None of the danger signs; then how it started (pain now, "slowly", weeks).
-NO_DANGER_THEN_SLOW_START = "0\n5\n3\n6\n"
+# None of the danger signs, none of the blood-flow checks; then how it started (pain now,
+# "slowly", weeks).
+NO_DANGER_THEN_SLOW_START = "0\n0\n5\n3\n6\n"
 
 
 def test_emergency_stops_the_interview_with_a_banner(run_cli: Run) -> None:
@@ -91,3 +92,15 @@ def test_a_checklist_asks_which_lines_are_not_sure(run_cli: Run) -> None:
     result = json.loads(proc.stdout)
     assert "knee_hot_red_swollen" in result["safety_not_ruled_out"]
     assert "cold_pale_numb_foot" not in result["safety_not_ruled_out"]
+
+
+def test_the_blood_flow_checks_follow_the_danger_signs(run_cli: Run) -> None:
+    """The cold-leg and walking-distance checks (acute limb ischaemia) are asked right after the
+    danger signs; "not sure" to the cold leg leaves it not ruled out."""
+    proc = run_cli("screen", "--json", stdin=INTAKE + "0\n\n\nq\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "colder than the other one" in proc.stderr
+    assert "Feel both feet and lower legs with the back of your hand." in proc.stderr
+    result = json.loads(proc.stdout)
+    assert "leg_cold_or_mottled" in result["safety_not_ruled_out"]
+    assert "popliteal_artery_aneurysm" in result["must_rule_out"]

@@ -193,6 +193,13 @@ EMERGENCY_CASES: list[tuple[dict[str, Any], str]] = [
     ({"wells_active_cancer": True, "wells_previous_dvt": True}, "rf_dvt_wells_likely"),
     ({"calf_swelling": True}, "rf_unexplained_leg_swelling"),
     ({**INJURY, "age_years": 55}, "rf_ottawa_positive"),
+    # issue 14 safety vocabulary: ESVS 2020 acute limb ischaemia, Woon 2016 pucker sign, NICE
+    # NG158 suspected DVT (a clinician's suspicion; spontaneous calf bruising)
+    ({"leg_cold_or_mottled": True}, "rf_cold_leg_acute"),
+    ({"walking_distance_suddenly_shorter": True}, "rf_claudication_suddenly_worse"),
+    ({**INJURY, "knee_skin_dimple": True}, "rf_knee_dislocation"),
+    ({"clinician_suspects_dvt": True}, "rf_dvt_suspected_by_clinician"),
+    ({"onset": "gradual", "bruising": "back_of_knee_or_calf"}, "rf_bruising_without_injury"),
 ]
 
 
@@ -258,6 +265,8 @@ URGENT_CASES: list[tuple[dict[str, Any], str]] = [
         {**INJURY, "symptom_duration_weeks": 3, "unable_to_bear_weight": True},
         "rf_injury_cannot_bear_weight",
     ),
+    # a cold leg past the 2 weeks of acute limb ischaemia (ESVS 2020): vascular review in days
+    ({"leg_cold_or_mottled": True, "symptom_duration_weeks": 4}, "rf_cold_leg_lasting"),
 ]
 
 

@@ -210,7 +210,9 @@ def test_a_full_guided_session_through_the_forms_is_stored(
     first = client.get(location)
     assert first.status_code == 200
     assert "Exercise 1 of 3" in first.text
-    assert 'src="/exercises/hamstring_isometric.svg"' in first.text
+    # the start and end positions, each drawn from joint angles
+    for position in ("start", "end"):
+        assert f'src="/exercises/hamstring_isometric/{position}.svg"' in first.text
     for step in kb.exercises["hamstring_isometric"].steps:
         assert step.replace("'", "&#39;").replace('"', "&#34;") in first.text
     assert len(re.findall(r'name="set" value="\d+"', first.text)) == 2
@@ -466,7 +468,8 @@ def test_my_plan_shows_the_phase_goals_exercises_limits_help_and_handout(
         assert goal.replace("'", "&#39;") in html
     for exercise_id in ("hamstring_isometric", "glute_bridge", "prone_hip_extension"):
         ex = kb.exercises[exercise_id]
-        assert f'src="/exercises/{exercise_id}.svg"' in html
+        assert f'src="/exercises/{exercise_id}/start.svg"' in html
+        assert f'src="/exercises/{exercise_id}/end.svg"' in html
         assert ex.purpose.replace("'", "&#39;").replace('"', "&#34;") in html
     assert "2 sets of 10, twice a day" in html
     assert "Limit these for now" in html

@@ -54,6 +54,7 @@ PUBLIC_EXACT = {
     "/reset-password",  # works only with a link's token
     "/welcome",  # a staff invitation: works only with the link's token
     "/book/verify",  # confirms a held visit: works only with the link's token
+    "/account/deleted",  # the goodbye after a deletion: the same words for everyone
     "/openapi.json",
     "/docs",
     "/docs/oauth2-redirect",
@@ -67,6 +68,9 @@ PUBLIC_EXACT = {
     "/api/appointment-types",
     "/api/slots",
     "/api/exercises",
+    # The screening as a FHIR Questionnaire, and a response to it screened like /api/screenings.
+    "/api/fhir/Questionnaire/screening",
+    "/api/fhir/QuestionnaireResponse",
 }
 # Public for one method only: booking without an account creates the patient's account.
 PUBLIC_METHODS = {("POST", "/api/appointments")}

@@ -56,6 +56,7 @@ ENTITY_LABELS = {
     "running": "Running log",
     "questionnaire_response": "Questionnaire",
     "visit_note": "Visit note",
+    "retained_identity": "Kept record of a deleted account",
     "audit_trail": "Audit trail",
     "request": "Page or API request",
 }

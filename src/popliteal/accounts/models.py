@@ -108,6 +108,33 @@ class Patient(Base):
     # Distances are stored in km and shown in the person's unit; the seed pages speak in miles.
     distance_unit: Mapped[str] = mapped_column(String(2), default="mi", server_default="mi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the person deleted their account (workspace/erasure.py): the row stays as a
+    # tombstone ("Deleted account", no contact details) because audit events and any visit
+    # notes the clinic must keep point at it.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class RetainedIdentity(Base):
+    """Who a kept record belongs to, after the person deleted their account.
+
+    Only written when visit notes are kept under the clinic's record-retention duty: a health
+    record must still name its patient (name and date of birth) so it can be produced for the
+    person, a regulator or a court. Kept apart from the tombstoned patient row, shown to the
+    clinic's clinicians on the kept record only, and deleted with the notes once `keep_until`
+    has passed (`popliteal maintenance run`)."""
+
+    __tablename__ = "retained_identities"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date, default=None)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    keep_until: Mapped[date] = mapped_column(Date)
 
 
 class LoginSession(Base):

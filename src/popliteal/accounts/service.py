@@ -38,7 +38,6 @@ _hasher = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
-
 EMAIL_TAKEN = "an account with this email already exists"
 
 
@@ -291,9 +290,12 @@ def staff_clinic(session: Session, actor: Actor) -> Clinic:
     return clinic
 
 
-def get_patient(session: Session, *, actor: Actor, patient_id: int) -> Patient:
-    """The patient record if this actor may see it; NotAllowed otherwise (even if it exists)."""
+def get_patient(
+    session: Session, *, actor: Actor, patient_id: int, deleted_ok: bool = False
+) -> Patient:
+    """The record if this actor may see it (a deleted one only if `deleted_ok`); else NotAllowed."""
     patient = session.get(Patient, patient_id)
+    patient = None if patient and patient.deleted_at and not deleted_ok else patient  # tombstone
     if patient is None or not rules.may_see_patient(
         actor, patient_id=patient.id, patient_clinic_id=patient.clinic_id
     ):

@@ -11,6 +11,7 @@ import typer
 from popliteal.cli import (
     audit,
     backup,
+    export,
     knowledge,
     load,
     maintenance,
@@ -61,6 +62,8 @@ maintenance_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(maintenance_app, name="maintenance")
+export_app = typer.Typer(help="Export records for other systems (FHIR R4).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 app.command("screen")(screen.screen_command)
 plan_app.command("draft")(plan.plan_draft)
@@ -81,6 +84,7 @@ audit_app.command("verify")(audit.audit_verify)
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)
 maintenance_app.command("run")(maintenance.maintenance_run)
+export_app.command("fhir")(export.export_fhir)
 
 
 def main() -> None:  # pragma: no cover - console-script shim

@@ -15,6 +15,7 @@ def maintenance_run() -> None:
     from popliteal import clock
     from popliteal.booking.holds import release_expired
     from popliteal.db import make_engine, make_sessionmaker, transaction
+    from popliteal.workspace.erasure import expire_kept_records
     from popliteal.workspace.retention import (
         delete_expired_anonymous_screenings,
         delete_stale_login_rows,
@@ -33,6 +34,8 @@ def maintenance_run() -> None:
             )
             with transaction(session):
                 holds_released = release_expired(session, now=now)
+            # Kept until a clinic date; a day early or late in UTC does not matter here.
+            kept_notes = expire_kept_records(session, today=now.date())
     except (OperationalError, ProgrammingError) as exc:
         raise fail(
             f"cannot use the database (did you run `popliteal db upgrade`?): {exc.orig}"
@@ -47,4 +50,8 @@ def maintenance_run() -> None:
     typer.echo(f"failed logins deleted: {logins.login_attempts_deleted}")
     typer.echo(f"expired login sessions deleted: {logins.expired_sessions_deleted}")
     typer.echo(f"unconfirmed visit holds released: {holds_released}")
+    typer.echo(
+        f"deleted accounts' visit notes past their keep-until day deleted: {kept_notes} "
+        f"(POPLITEAL_RECORD_RETENTION_YEARS={settings.record_retention_years})"
+    )
     err.print("maintenance done", highlight=False)

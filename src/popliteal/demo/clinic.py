@@ -124,6 +124,8 @@ CHIRO_WEEK = [(d, time(9), time(13), ["in_clinic", "virtual"]) for d in (0, 2, 4
 _NO_DANGER_SIGNS = [
     "breathless_or_chest_pain",
     "cold_pale_numb_foot",
+    "leg_cold_or_mottled",
+    "walking_distance_suddenly_shorter",
     "saddle_numbness_or_bladder_bowel_change",
     "neuro_deficit_worsening",
     "fever_or_chills",
@@ -154,6 +156,7 @@ DEMO_ANSWERS: dict[str, object] = {
     "weekly_running_miles": 22,
     "pain_location": "posterolateral",
     **dict.fromkeys(_NO_DANGER_SIGNS, False),
+    "bruising": "none",
 }
 
 

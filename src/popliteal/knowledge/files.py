@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from popliteal.knowledge.schema import (
     AdviceFile,
+    CodesFile,
     ConditionsFile,
     DraftingFile,
     ExercisesFile,
@@ -48,6 +49,7 @@ FILES = (
     "running.yaml",
     "outcomes.yaml",
     "followup.yaml",
+    "codes.yaml",
 )
 ILLUSTRATIONS = "illustrations"
 
@@ -72,6 +74,7 @@ class KnowledgeFiles:
     running: RunningFile
     outcomes: OutcomesFile
     followup: FollowupFile
+    codes: CodesFile
 
 
 def read_files(directory: Path, problems: list[str]) -> KnowledgeFiles | None:
@@ -98,6 +101,7 @@ def read_files(directory: Path, problems: list[str]) -> KnowledgeFiles | None:
         "running.yaml": _parse("running.yaml", RunningFile, raw["running.yaml"], problems),
         "outcomes.yaml": _parse("outcomes.yaml", OutcomesFile, raw["outcomes.yaml"], problems),
         "followup.yaml": _parse("followup.yaml", FollowupFile, raw["followup.yaml"], problems),
+        "codes.yaml": _parse("codes.yaml", CodesFile, raw["codes.yaml"], problems),
     }
     if problems:
         return None
@@ -116,6 +120,7 @@ def read_files(directory: Path, problems: list[str]) -> KnowledgeFiles | None:
         running=parsed["running.yaml"],  # type: ignore[arg-type]
         outcomes=parsed["outcomes.yaml"],  # type: ignore[arg-type]
         followup=parsed["followup.yaml"],  # type: ignore[arg-type]
+        codes=parsed["codes.yaml"],  # type: ignore[arg-type]
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from popliteal.knowledge.checks.codes import check_codes
 from popliteal.knowledge.checks.exercises import check_exercises
 from popliteal.knowledge.checks.findings import check_findings, cite_priors
 from popliteal.knowledge.checks.likelihoods import check_backgrounds, check_likelihoods
@@ -33,6 +34,7 @@ from popliteal.knowledge.schema import (
     Answer,
     Background,
     Cited,
+    CodesFile,
     Condition,
     DirectionWeights,
     DraftSettings,
@@ -108,6 +110,7 @@ class Knowledge:
     running: RunningFile
     outcomes: OutcomesFile
     followup: FollowupFile
+    codes: CodesFile
     exercises: dict[str, Exercise] = field(default_factory=dict)
     protocols: dict[str, Protocol] = field(default_factory=dict)
     directory: Path = DATA_DIR
@@ -203,6 +206,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     cite_running(files.running, cite)
     cite_outcomes(files.outcomes, cite)
     problems += check_followup(files.followup, files.outcomes, findings, conditions, rules, cite)
+    problems += check_codes(files.codes, conditions=conditions, outcomes=files.outcomes, cite=cite)
     protocols = check_protocols(
         files.protocols,
         exercises=exercises,
@@ -238,6 +242,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
         running=files.running,
         outcomes=files.outcomes,
         followup=files.followup,
+        codes=files.codes,
         exercises=exercises,
         protocols=protocols,
         directory=directory,

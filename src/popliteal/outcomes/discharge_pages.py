@@ -164,29 +164,15 @@ def _summary_context(
         latest = past[0] if past else None
         by = session.get(User, latest.discharged_by) if latest else None
         today = plans_service.local_today(session, patient.clinic_id)
-        ctx = {
-            "patient_name": patient.full_name,
-            "patient_id": patient.id,
-            "date_of_birth": chart.long_day(patient.date_of_birth) if patient.date_of_birth else "",
-            "clinic_title": clinic.name if clinic else "",
-            "clinic_phone": clinic.phone if clinic else "",
-            "clinic_address": clinic.address if clinic else "",
-            "draft": latest is None,
-            "discharged_on": chart.long_day(latest.discharged_on) if latest else "",
-            "discharged_by": by.display_name if by else "",
-            "note": latest.note if latest else "",
-            "overridden": latest.overridden if latest else False,
-            "override_reason": latest.override_reason if latest else "",
-            "criteria": latest.criteria if latest else (check.criteria if check else []),
-            "summary": discharge_summary.summary_view(
-                kb,
-                latest.summary if latest else check.summary,  # type: ignore[union-attr]
-            ),
-            "disclaimer": kb.advice.disclaimer.strip(),
-            "today": chart.long_day(today),
-            "number": chart.number,
-            "status_text": {"met": "Met", "not_met": "Not met", "unknown": "Unknown"},
-        }
+        ctx = discharge_pdf.summary_context(
+            kb,
+            patient=patient,
+            clinic=clinic,
+            discharge=latest,
+            check=check,
+            by_name=by.display_name if by else "",
+            today=today,
+        )
     return ctx
 
 

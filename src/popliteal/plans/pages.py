@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
+from popliteal.plans import figures, poses
 from popliteal.web.deps import Kb
 
 router = APIRouter(tags=["pages"])
@@ -19,6 +23,30 @@ def exercise_illustration(exercise_id: str, kb: Kb) -> Response:
     body = kb.illustration_path(ex).read_bytes()
     return Response(
         body,
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+POSITION_WORDS = {"start": "start position", "end": "end position"}
+
+
+@cache
+def _position_svg(exercise_id: str, name: str, position: str) -> bytes:
+    start, end = poses.POSES[exercise_id]
+    pose, other = (start, end) if position == "start" else (end, start)
+    title = f"{name}: {POSITION_WORDS[position]}"
+    return figures.figure_svg(pose, title, with_pose=other).encode()
+
+
+@router.get("/exercises/{exercise_id}/{position}.svg", include_in_schema=False)
+def exercise_position(exercise_id: str, position: Literal["start", "end"], kb: Kb) -> Response:
+    """Serve the drawing of an exercise's start or end position (drawn from joint angles)."""
+    ex = kb.exercises.get(exercise_id)
+    if ex is None or exercise_id not in poses.POSES:
+        raise HTTPException(404, "no such exercise")
+    return Response(
+        _position_svg(exercise_id, ex.name, position),
         media_type="image/svg+xml",
         headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )

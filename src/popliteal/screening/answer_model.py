@@ -24,6 +24,10 @@ from popliteal.screening.triage import safety_findings
 # symptoms are rare in people without the condition that explains them.
 BASE_TRUE = 0.25
 BASE_TRUE_RED_FLAG = 0.03
+# A choice whose first value is the normal one ("none", "negative", ...): most people without a
+# condition that explains it give that answer, as with a yes/no finding's "no". Without this the
+# abnormal answers would each be assumed as common as the normal one (bruising in 3 of 4 people).
+NORMAL_FIRST = frozenset({"none", "negative", "normal", "full"})
 FloatArray = npt.NDArray[np.float64]
 PRIOR_FINDINGS = frozenset({"age_years", "sex", "runner"})
 
@@ -76,6 +80,10 @@ def finding_model(model: Model, finding_id: str) -> FindingModel:
             else:
                 base_true = default_true
             weights = [base_true * lr_pos, (1 - base_true) * lr_neg]
+        elif finding.type == "choice" and domain and domain[0] in NORMAL_FIRST:
+            abnormal = default_true / (len(domain) - 1)
+            base = [1 - default_true] + [abnormal] * (len(domain) - 1)
+            weights = [base[v] * math.exp(log_lr[v][i]) for v in range(len(domain))]
         else:
             weights = [math.exp(log_lr[v][i]) for v in range(len(domain))]
         total = sum(weights)

@@ -113,19 +113,22 @@ def to_recheck(
 
 
 def _recheck_steps(kb: Knowledge, fids: list[str]) -> list[Step]:
+    """Single questions and short forms first, then checklists, each in question order."""
     by_group: dict[str, list[str]] = {}
-    steps: list[Step] = []
+    singles: list[Step] = []
     for fid in [f for f in kb.findings if f in set(fids)]:
         group = kb.group_of.get(fid)
         if group is None:
-            steps.append(Step("finding", fid, (fid,), safety=True, recheck=True))
+            singles.append(Step("finding", fid, (fid,), safety=True, recheck=True))
         else:
             by_group.setdefault(group, []).append(fid)
-    steps += [
-        Step("group", gid, tuple(members), safety=True, recheck=True)
-        for gid, members in by_group.items()
-    ]
-    return steps
+    forms: list[Step] = []
+    checklists: list[Step] = []
+    for gid, members in by_group.items():
+        step = Step("group", gid, tuple(members), safety=True, recheck=True)
+        (forms if kb.groups[gid].kind == "form" else checklists).append(step)
+    order = {fid: pos for pos, fid in enumerate(kb.findings)}
+    return [*sorted([*singles, *forms], key=lambda s: order[s.findings[0]]), *checklists]
 
 
 def _first_step(

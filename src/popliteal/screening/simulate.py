@@ -29,8 +29,10 @@ class Case:
 @dataclass(frozen=True)
 class InterviewRun:
     case: Case
-    steps: int
+    steps: int  # screens: a single question, or a checklist or form shown on one screen
     steps_to_match: int | None
+    questions: int  # questions answered (or left "not sure") before the interview stopped
+    questions_to_match: int | None  # ... within the first steps_to_match screens
     top3_full: tuple[str, ...]
     top3_adaptive: tuple[str, ...]
     top1_full: str
@@ -82,6 +84,7 @@ def run_interview(kb: Knowledge, case: Case) -> InterviewRun:
     full = top3(kb, case.answers)
     answers: dict[str, Answer | None] = {}
     history: list[tuple[str, ...]] = []
+    asked: list[int] = []  # questions answered after each step
     while True:
         state = plan(kb, answers, role="patient")
         if state.done:
@@ -90,6 +93,7 @@ def run_interview(kb: Knowledge, case: Case) -> InterviewRun:
         for fid in step.findings:
             answers[fid] = case.answers.get(fid)
         history.append(top3(kb, answers))
+        asked.append(len(answers))
     steps_to_match: int | None = None
     for i in range(len(history), -1, -1):
         if (history[i - 1] if i else top3(kb, {})) != full:
@@ -100,6 +104,8 @@ def run_interview(kb: Knowledge, case: Case) -> InterviewRun:
         case=case,
         steps=len(history),
         steps_to_match=steps_to_match,
+        questions=len(answers),
+        questions_to_match=None if steps_to_match is None else ([0, *asked])[steps_to_match],
         top3_full=full,
         top3_adaptive=top3(kb, answers),
         top1_full=rank(kb, case.answers)[0].id,

@@ -213,6 +213,9 @@ def _note_page(
             appt = appointment_info(session, found, tz)
     ctx = {
         "patient": patient,
+        # the note's URL (/staff/visit-notes/{id}/edit) does not name the person: base.html's
+        # patient header is told whose note this is
+        "header_patient_id": patient.id,
         "f": f,
         "note": note,
         "appointment": appt,

@@ -74,7 +74,10 @@ def list_notes(
 ) -> list[VisitNoteRead]:
     """The patient's visit notes, newest visit first; audited as a read."""
     with transaction(session):
-        patient = accounts_service.get_staff_patient(session, actor=actor, patient_id=patient_id)
+        accounts_service.require_staff(actor)
+        patient = accounts_service.get_patient(
+            session, actor=actor, patient_id=patient_id, deleted_ok=True
+        )
         notes = session.scalars(
             select(VisitNote)
             .where(VisitNote.patient_id == patient.id)
@@ -161,7 +164,12 @@ def get_note(session: Session, *, kb: Knowledge, actor: Actor, note_id: int) -> 
         note = session.get(VisitNote, note_id)
         if note is None:
             raise NotAllowed("no such visit note")
-        accounts_service.get_staff_patient(session, actor=actor, patient_id=note.patient_id)
+        # A deleted account's kept notes stay readable (not writable: create and update
+        # refuse the tombstone).
+        accounts_service.require_staff(actor)
+        accounts_service.get_patient(
+            session, actor=actor, patient_id=note.patient_id, deleted_ok=True
+        )
         read = _read(session, kb, note)
         accounts_service.audit(
             session,
@@ -223,7 +231,10 @@ def visits_without_note(
 ) -> list[Appointment]:
     """Booked visits that have started and have no note yet, newest first."""
     with reading(session):
-        patient = accounts_service.get_staff_patient(session, actor=actor, patient_id=patient_id)
+        accounts_service.require_staff(actor)
+        patient = accounts_service.get_patient(
+            session, actor=actor, patient_id=patient_id, deleted_ok=True
+        )
         noted = select(VisitNote.appointment_id).where(VisitNote.appointment_id.is_not(None))
         rows = session.scalars(
             select(Appointment)

@@ -10,7 +10,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, pass_context
+from jinja2.runtime import Context
 
 from popliteal import clock
 from popliteal.knowledge.loader import Knowledge
@@ -52,6 +53,35 @@ def nav_alert_count(request: Request) -> int | None:
         count = int(counter(session, user.clinic_id))  # type: ignore[attr-defined]
     request.state.nav_alert_count = count
     return count
+
+
+@pass_context
+def staff_patient_header(ctx: Context) -> object | None:
+    """The patient header of the one person a staff page is about, or None.
+
+    Every staff page whose URL names a patient (`/staff/patients/{patient_id}/...`) gets it from
+    base.html, so no page can forget it; a page about one person whose URL does not name them
+    (a visit note) sets `header_patient_id`. The header reads several areas above this floor:
+    the app factory hands over the builder (`app.state.patient_header`, workspace/header.py),
+    as it does the open-alert count. None for a person or a visitor, on error pages (the
+    request's session is gone), and when the builder refuses (not this clinic's patient: the
+    page itself answers 404)."""
+    request: Request | None = ctx.get("request")
+    if request is None:
+        return None
+    cached = getattr(request.state, "patient_header", False)
+    if cached is not False:
+        return cached
+    header = None
+    user = nav_user(request)
+    build = getattr(request.app.state, "patient_header", None)
+    session = getattr(request.state, "db", None)
+    raw = str(ctx.get("header_patient_id") or request.path_params.get("patient_id") or "")
+    staff = getattr(user, "is_staff", False)
+    if staff and build is not None and session is not None and raw.isdigit() and len(raw) < 10:
+        header = build(session, user, int(raw))
+    request.state.patient_header = header
+    return header
 
 
 def clinic_name(request: Request) -> str:
@@ -108,6 +138,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.globals["nav_user"] = nav_user
     templates.env.globals["nav_alert_count"] = nav_alert_count
     templates.env.globals["clinic_name"] = clinic_name
+    templates.env.globals["staff_patient_header"] = staff_patient_header
     templates.env.globals["urgency_message"] = urgency_message
     templates.env.filters["local_time"] = local_time
     templates.env.filters["pct10"] = lambda p: max(0, min(10, round(float(p) * 10)))

@@ -8,7 +8,7 @@ appointments), so the header and the list never disagree about a person's urgenc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from popliteal import clock
 from popliteal.accounts import service as accounts_service
+from popliteal.accounts.models import User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import AppointmentRead
 from popliteal.alerts import service as alerts_service
 from popliteal.booking.models import Appointment
 from popliteal.db import reading
+from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import urgency_rank
 from popliteal.screening import staff_service
@@ -123,3 +125,21 @@ def patient_header(
             open_alerts=len(alerts),
             next_visit=next_visit,
         )
+
+
+def page_header_builder(kb: Knowledge) -> Callable[[Session, User, int], PatientHeader | None]:
+    """The builder base.html calls for every staff page about one person (the app factory puts
+    it on `app.state.patient_header`; web/templating.py `staff_patient_header`): the request's
+    session, the signed-in staff member and the patient id from the URL. None when the patient
+    is not one of the clinic's: the page itself answers that with its 404 (and its audit)."""
+
+    def build(session: Session, user: User, patient_id: int) -> PatientHeader | None:
+        actor = accounts_service.actor_for(session, user)
+        try:
+            return patient_header(
+                session, kb=kb, actor=actor, patient_id=patient_id, now=clock.utcnow()
+            )
+        except NotAllowed:
+            return None
+
+    return build

@@ -21,11 +21,12 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import score_results
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
+from popliteal.sessions import visit_notes
 from popliteal.sessions.plan_pages import care_summary
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, Now, RowId, SettingsDep
 from popliteal.web.forms import FormModel, parse_whole_number, whole_number_problem
 from popliteal.web.templating import render
-from popliteal.workspace import patient_list
+from popliteal.workspace import erasure, patient_list
 from popliteal.workspace import service as workspace_service
 from popliteal.workspace.header import patient_header
 
@@ -138,6 +139,10 @@ def read_patient(
     now: Now,
 ) -> Response:
     """Show a patient's record: details, appointments, screenings and working diagnosis."""
+    kept = erasure.kept_record(session, actor=actor, patient_id=patient_id)
+    if kept is not None:  # a deleted account: only the notes the clinic must keep
+        notes = visit_notes.list_notes(session, kb=kb, actor=actor, patient_id=patient_id)
+        return render(request, "workspace_deleted_patient.html", {"kept": kept, "notes": notes})
     return _patient_page(request, session, kb, actor, patient_id, now=now)
 
 

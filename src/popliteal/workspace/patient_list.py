@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.models import Patient, User
+from popliteal.accounts.models import Patient, RetainedIdentity, User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import AppointmentRead, PatientSummaryRead
 from popliteal.alerts import service as alerts_service
@@ -87,9 +87,12 @@ def _like(q: str) -> str:
 def _filters(clinic_id: int, q: str) -> list[ColumnElement[bool]]:
     # Someone who booked without an account and never followed the e-mailed link is not a
     # patient yet (booking/holds.py): their record waits, unlisted.
+    # A deleted account is listed ("Deleted account") only while the clinic keeps its notes.
+    kept = exists().where(RetainedIdentity.patient_id == Patient.id)
     where: list[ColumnElement[bool]] = [
         Patient.clinic_id == clinic_id,
         User.email_verified_at.is_not(None),
+        or_(Patient.deleted_at.is_(None), kept),
     ]
     if q:
         pattern = _like(q)
@@ -228,7 +231,7 @@ def list_page(
                 PatientSummaryRead(
                     id=patient.id,
                     full_name=patient.full_name,
-                    email=email,
+                    email="" if patient.is_deleted else email,
                     urgency=current.urgency if current else None,
                     latest_screening_id=last.id if last else None,
                     latest_screening_at=last.created_at if last else None,

@@ -8,6 +8,7 @@ holds what they share); the public names are re-exported here, where every area 
 from __future__ import annotations
 
 from popliteal.knowledge.schema.advice import AdviceFile, AdviceSnippet, UrgencyMessage
+from popliteal.knowledge.schema.codes import Code, CodesFile, ConditionCodes, MeasureCodes
 from popliteal.knowledge.schema.common import (
     RED_FLAG_LEVELS,
     URGENCY_ORDER,
@@ -184,7 +185,10 @@ __all__ = [
     "CitedDays",
     "CitedNote",
     "CitedWeeks",
+    "Code",
+    "CodesFile",
     "Condition",
+    "ConditionCodes",
     "ConditionsFile",
     "Contraindication",
     "Criterion",
@@ -224,6 +228,7 @@ __all__ = [
     "LoadRules",
     "MainInstrument",
     "Mcid",
+    "MeasureCodes",
     "MinAnswered",
     "MustRuleOut",
     "MustRuleOutEntry",

@@ -6,8 +6,8 @@ an unconfirmed hold is 'expired' after the clinic's hold time. A held visit keep
 no-overlap guard of a clinician counts 'held' as well as 'booked' (the guard of one person does
 not: a hold asked for by someone else must not reveal that person's own visits).
 
-Revision ID: 0013_booking_verification
-Revises: 0012_patient_list_indexes
+Revision ID: 0014_booking_verification
+Revises: 0013_account_deletion
 Create Date: 2026-12-07 18:00:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import popliteal.db
 
-revision = "0013_booking_verification"
-down_revision = "0012_patient_list_indexes"
+revision = "0014_booking_verification"
+down_revision = "0013_account_deletion"
 branch_labels = None
 depends_on = None
 
