@@ -207,8 +207,8 @@ def _delete_records(session: Session, *, patient_id: int, user_id: int) -> None:
 
 
 def _delete_login_traces(session: Session, *, user: User) -> None:
-    """Sessions (every browser is logged out), reset and e-mailed booking links, recovery codes, login attempts and
-    e-mails to the address."""
+    """Sessions (every browser is logged out), reset and e-mailed booking links, recovery
+    codes, login attempts and e-mails to the address."""
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
     session.execute(delete(OneTimeLink).where(OneTimeLink.user_id == user.id))
