@@ -231,6 +231,33 @@ def test_password_stdin_for_scripts(cli: RunCli) -> None:
     assert int(done.stdout) > 0
 
 
+@pytest.mark.postgres
+def test_user_create_invite_emails_a_one_time_link_and_asks_no_password(
+    cli: RunCli, db: Session
+) -> None:
+    from popliteal.mail.models import OutboxMessage
+
+    clinic_id = create_clinic(cli)
+    args = ("user", "create", "--clinic", str(clinic_id), "--role", "clinician")
+    done = cli(*args, "--email", "sam@lakeside.example", "--name", "Sam Chen, DC", "--invite")
+    assert done.returncode == 0, done.stderr
+    user_id = int(done.stdout)
+    assert "one-time link, valid 72 hours: http" in done.stderr
+    assert "/welcome?token=" in done.stderr
+    db.expire_all()
+    [mail] = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "invitation")).all()
+    assert mail.to_address == "sam@lakeside.example"
+    assert "Lakeside Physio has set up an account for you" in mail.text_body
+    user = db.get(User, user_id)
+    assert user is not None
+    assert user.email_verified_at is None
+    both = cli(
+        *args, "--email", "x@lakeside.example", "--name", "X", "--invite", "--password-stdin"
+    )
+    assert both.returncode == 2
+    assert "choose --invite or --password-stdin, not both" in both.stderr
+
+
 def test_the_prompt_asks_twice(cli: RunCli) -> None:
     clinic_id = create_clinic(cli)
     args = ("user", "create", "--clinic", str(clinic_id), "--role", "admin")

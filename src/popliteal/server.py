@@ -22,6 +22,7 @@ from popliteal.accounts import api as accounts_api
 from popliteal.accounts import audit_log
 from popliteal.accounts import audit_pages as accounts_audit_pages
 from popliteal.accounts import email_pages as accounts_email_pages
+from popliteal.accounts import invitation_pages as accounts_invitation_pages
 from popliteal.accounts import mfa_pages as accounts_mfa_pages
 from popliteal.accounts import pages as accounts_pages
 from popliteal.accounts import reset as accounts_reset
@@ -31,6 +32,7 @@ from popliteal.booking import api as booking_api
 from popliteal.booking import appointment_pages as booking_appointment_pages
 from popliteal.booking import pages as booking_pages
 from popliteal.booking import staff_pages as booking_staff_pages
+from popliteal.booking import verify_pages as booking_verify_pages
 from popliteal.config import Settings, load_settings
 from popliteal.db import make_engine, make_sessionmaker
 from popliteal.interop import api as interop_api
@@ -85,9 +87,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts_mfa_pages.router,
     accounts_email_pages.router,
     accounts_reset.router,
+    accounts_invitation_pages.router,
     accounts_audit_pages.router,
     screening_pages.router,
     booking_pages.router,
+    booking_verify_pages.router,
     booking_appointment_pages.router,
     booking_staff_pages.router,
     workspace_pages.router,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -49,6 +50,46 @@ def test_the_admin_sets_the_reminder_time_and_a_video_link(client: Any, db: Sess
     bad = client.post(f"{PAGE}/reminder", data={"reminder_lead_hours": "0", "csrf_token": token})
     assert bad.status_code == 400
     assert "expected 1 to 168 hours" in bad.text
+
+
+def test_the_admin_sets_how_long_a_booking_waits_for_its_link(client: Any, db: Session) -> None:
+    """The hold time is the clinic's: the next booking without logging in is held that long."""
+    from popliteal.booking import service as booking_service
+    from popliteal.booking.service import NewAccount
+
+    login(client, ADMIN.email, ADMIN.password)
+    assert 'name="booking_hold_minutes"' in client.get(PAGE).text
+    clinic_id = f.clinic(db).id
+    db.rollback()
+    token = csrf_from(client, PAGE)
+    for bad in ("5", "2000", "soon"):
+        refused = client.post(
+            f"{PAGE}/hold", data={"booking_hold_minutes": bad, "csrf_token": token}
+        )
+        assert refused.status_code == 400
+        assert "hold: expected 10 to 1440 minutes" in refused.text
+    saved = client.post(f"{PAGE}/hold", data={"booking_hold_minutes": "30", "csrf_token": token})
+    assert saved.status_code == 303
+    assert "Hold time saved." in client.get(saved.headers["location"]).text
+    db.expire_all()
+    assert db.get_one(Clinic, clinic_id).booking_hold_minutes == 30
+    db.rollback()  # SQLite: a reader holds the write lock until its transaction ends
+    slot = client.get("/api/slots", params={"type": "free_screening", "mode": "virtual"}).json()[
+        "slots"
+    ][0]
+    db.rollback()
+    held = booking_service.book(
+        db,
+        clinic=f.clinic(db),
+        actor=None,
+        type_ref="free_screening",
+        mode="virtual",
+        starts_at=datetime.fromisoformat(slot["start"]),
+        new_account=NewAccount(email="thirty@example.com", full_name="Thirty Minutes"),
+    )
+    assert held.held is not None
+    assert "within 30 minutes" in held.held.message
+    assert "for 30 minutes" in f.outbox(db, to="thirty@example.com")[0].text_body
 
 
 def test_unsent_messages_are_listed_and_can_be_sent_again(client: Any, db: Session) -> None:

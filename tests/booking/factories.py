@@ -120,3 +120,94 @@ def add_appointment(
     session.add(appointment)
     session.flush()
     return appointment
+
+
+def link_token(link: str | None) -> str:
+    """The token of an e-mailed link (…?token=…)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    assert link is not None, "no link: nothing was held"
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def confirm_hold(
+    db: Session,
+    link: str | None,
+    *,
+    now: datetime,
+    password: str = "a-long-password",  # noqa: S107 (a test account)
+    actor: Actor | None = None,
+) -> Any:
+    """Follow a held visit's e-mailed link as its person would (holds.confirm)."""
+    from popliteal.booking import holds
+
+    return holds.confirm(
+        db,
+        token=link_token(link),
+        password=password,
+        actor=actor,
+        client_address="203.0.113.9",
+        now=now,
+    )
+
+
+def outbox(db: Session, *, to: str, kind: str | None = None) -> list[Any]:
+    """The messages queued for this address (oldest first), of one kind if given."""
+    from popliteal.mail.models import OutboxMessage
+
+    query = select(OutboxMessage).where(OutboxMessage.to_address == to)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(db.scalars(query.order_by(OutboxMessage.id)))
+
+
+LINK_RE = r"https?://[^\s\"<>]+/(?:book/verify|welcome|reset-password)\?token=[\w-]+"
+
+
+def emailed_link(db: Session, *, to: str, kind: str) -> str:
+    """The link in the newest message of this kind to this address."""
+    import re
+
+    messages = outbox(db, to=to, kind=kind)
+    assert messages, f"no {kind} e-mail to {to}"
+    found = re.search(LINK_RE, messages[-1].text_body)
+    assert found, messages[-1].text_body
+    return found.group(0)
+
+
+def follow_booking_link(
+    client: Any,
+    db: Session,
+    email: str,
+    *,
+    password: str = "a-long-password",  # noqa: S107 (a test account)
+    kind: str = "verify_address",
+) -> Any:
+    """Open the newest e-mailed booking link to `email` in this browser and confirm the visit
+    (choosing `password` when the account is new); the 303 to the booked visit comes back."""
+    from tests.conftest import CSRF_RE
+
+    db.rollback()  # a fresh read of the outbox (and no read left holding SQLite's lock)
+    link = emailed_link(db, to=email.lower(), kind=kind)
+    db.rollback()
+    page = client.get("/" + link.split("://", 1)[1].split("/", 1)[1])
+    assert page.status_code == 200, page.text
+    csrf = CSRF_RE.search(page.text)
+    assert csrf is not None
+    done = client.post(
+        "/book/verify",
+        data={
+            "csrf_token": csrf.group(1),
+            "token": link_token(link),
+            "new_password": password,
+            "repeat_password": password,
+        },
+    )
+    assert done.status_code == 303, done.text
+    return done
+
+
+def booked_id(response: Any) -> int:
+    """The visit id of a redirect to /my/appointments/ID?booked=1."""
+    location = str(response.headers["location"])
+    return int(location.split("/my/appointments/", 1)[1].split("?", 1)[0])

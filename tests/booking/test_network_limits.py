@@ -51,7 +51,7 @@ def test_one_network_can_not_book_past_its_limit_by_changing_address(app: Any) -
     for host in range(1, 10):  # under each address's own limit, one /24 in all
         for n in range(per_address - 1):
             if booked < NEW_ACCOUNT_BOOKINGS_PER_NETWORK_HOUR:
-                assert book(f"203.0.113.{host}", n) == 201
+                assert book(f"203.0.113.{host}", n) == 202
                 booked += 1
     assert book("203.0.113.200", 0) == 429  # a fresh address of the same block
-    assert book("203.0.114.1", 0) == 201  # the next block books as usual
+    assert book("203.0.114.1", 0) == 202  # the next block books as usual

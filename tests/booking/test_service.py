@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -9,15 +10,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from popliteal.accounts.models import AuditEvent
+from popliteal.accounts.models import AuditEvent, User
 from popliteal.booking import admin as booking_admin
 from popliteal.booking import service as booking_service
 from popliteal.booking import slots as booking_slots
 from popliteal.booking.errors import BookingError, PolicyRefused, SlotTaken
 from popliteal.booking.models import Appointment
 from popliteal.booking.service import NewAccount
+from popliteal.booking.views import AppointmentView
 from popliteal.demo import ADMIN, CHIRO, PATIENT
-from popliteal.errors import AccountError, NotAllowed
+from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
 from tests.booking import factories as f
@@ -28,10 +30,33 @@ WEDNESDAY = date(2027, 1, 6)
 
 
 def new(email: str = "new.person@example.com") -> NewAccount:
-    return NewAccount(email=email, password="a-long-password", full_name="New Person", phone="555")
+    return NewAccount(email=email, full_name="New Person", phone="555")
 
 
-def book(db: Session, **kwargs: Any) -> booking_service.Booked:
+@dataclass(frozen=True)
+class Done:
+    appointment: AppointmentView
+    new_user: User | None
+
+
+def hold(db: Session, **kwargs: Any) -> booking_service.Booked:
+    """Book without logging in: the visit is held (booking_service.book as is)."""
+    args: dict[str, Any] = {
+        "clinic": f.clinic(db),
+        "actor": None,
+        "type_ref": "free_screening",
+        "mode": "in_clinic",
+        "starts_at": f.local(TUESDAY, 10),
+        "now": NOW,
+        "new_account": new(),
+        "base_url": "http://clinic.test",
+    }
+    args.update(kwargs)
+    return booking_service.book(db, **args)
+
+
+def book(db: Session, **kwargs: Any) -> Done:
+    """Book; without an actor, hold and then follow the e-mailed link as the new person."""
     args: dict[str, Any] = {
         "clinic": f.clinic(db),
         "actor": None,
@@ -41,9 +66,15 @@ def book(db: Session, **kwargs: Any) -> booking_service.Booked:
         "now": NOW,
     }
     args.update(kwargs)
-    if args["actor"] is None and "new_account" not in args:
-        args["new_account"] = new()
-    return booking_service.book(db, **args)
+    if args["actor"] is None:
+        args.setdefault("new_account", new())
+        args["base_url"] = "http://clinic.test"
+    booked = booking_service.book(db, **args)
+    if booked.appointment is not None:
+        return Done(booked.appointment, None)
+    assert booked.held is not None
+    confirmed = f.confirm_hold(db, booked.held.link, now=args["now"])
+    return Done(confirmed.view, confirmed.user if confirmed.new_account else None)
 
 
 def booked_count(db: Session) -> int:
@@ -150,12 +181,52 @@ def test_someone_elses_screening_is_not_found(db: Session, kb: Knowledge) -> Non
         book(db, screening_id=screening.id, visitor_token="another-browser")
 
 
-def test_existing_email_refused_without_writing(db: Session) -> None:
+def test_an_address_with_an_account_gets_the_same_answer_and_an_email_not_an_error(
+    db: Session,
+) -> None:
+    """No one learns who has an account: the answer is the new person's, word for word; the
+    account's owner is told by e-mail and confirms only after logging in."""
+    fresh = hold(db, new_account=new("nobody.yet@example.com"), starts_at=f.local(TUESDAY, 9))
     before = f.user_count(db)
-    with pytest.raises(AccountError, match="already exists"):
-        book(db, new_account=new(PATIENT.email))
-    assert f.user_count(db) == before
-    assert booked_count(db) == 1
+    known = hold(db, new_account=new(PATIENT.email.upper()))
+    assert known.appointment is None
+    assert fresh.appointment is None
+    assert known.held is not None
+    assert fresh.held is not None
+    assert known.held.message == fresh.held.message.replace("nobody.yet@example.com", PATIENT.email)
+    assert f.user_count(db) == before  # no second account
+    assert booked_count(db) == 1  # nothing booked yet
+    told = f.outbox(db, to=PATIENT.email, kind="booking_attempt")
+    assert len(told) == 1
+    assert "log in to confirm" in told[0].text_body
+    assert "New Person" not in told[0].text_body  # the account's own name, never the typed one
+    assert "/book/verify?token=" in told[0].text_body
+    # Following the link without logging in (or as someone else) confirms nothing.
+    with pytest.raises(NotAllowed):
+        f.confirm_hold(db, known.held.link, now=NOW)
+    with pytest.raises(NotAllowed):
+        f.confirm_hold(db, known.held.link, now=NOW, actor=f.actor_for(db, CHIRO.email))
+    owner = f.demo_patient_actor(db)
+    done = f.confirm_hold(db, known.held.link, now=NOW, actor=owner, password="")
+    assert done.view.patient_id == owner.patient_id
+    assert done.new_account is False
+    assert booked_count(db) == 2
+
+
+def test_a_staff_address_gets_the_same_answer_no_hold_and_an_email(db: Session) -> None:
+    fresh = hold(db, new_account=new("nobody.yet@example.com"), starts_at=f.local(TUESDAY, 9))
+    staff = hold(db, new_account=new(CHIRO.email))
+    assert staff.held is not None
+    assert fresh.held is not None
+    assert staff.held.message == fresh.held.message.replace("nobody.yet@example.com", CHIRO.email)
+    told = f.outbox(db, to=CHIRO.email, kind="booking_attempt")
+    assert len(told) == 1
+    assert "Staff accounts cannot book" in told[0].text_body
+    assert f"Hello {CHIRO.name}," in told[0].text_body  # never the name typed on the form
+    assert (
+        db.scalar(select(func.count()).select_from(Appointment).where(Appointment.status == "held"))
+        == 1
+    )  # the new person's only
 
 
 @pytest.mark.postgres

@@ -127,3 +127,33 @@ def log_out(page: Any) -> None:
     """Log out as a person would: on a phone the button is behind the Menu button."""
     open_menu(page)
     page.get_by_role("button", name=re.compile("Log out")).click()
+
+
+def emailed_link(live_server: Any, *, to: str, path: str) -> str:
+    """Send what the outbox holds as `popliteal notify run --once` does without SMTP (.eml
+    files under var/outbox/), then read the newest .eml to this address and return its link
+    to `path` (…?token=…), as a path on this server."""
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    from popliteal.mail.sender import run_once
+    from popliteal.mail.transport import FolderTransport
+
+    app = live_server.app
+    folder = Path(app.state.settings.var_dir) / "outbox"
+    with app.state.sessionmaker() as session:
+        run_once(session, transport=FolderTransport(folder), mail_from="clinic@example.com")
+    found: list[tuple[float, str]] = []
+    for eml in folder.glob("*.eml"):
+        message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        if message["To"] != to:
+            continue
+        text = message.get_body(preferencelist=("plain",))
+        assert text is not None
+        links = re.findall(
+            rf"https?://[^/\s]+({re.escape(path)}\?token=[\w-]+)", text.get_content()
+        )
+        found += [(eml.stat().st_mtime_ns, link) for link in links]
+    assert found, f"no e-mail to {to} with a {path} link in {folder}"
+    return max(found)[1]

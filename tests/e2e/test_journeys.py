@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import accessible, log_out, next_step, screenshot, step_marker
+from tests.e2e.conftest import (
+    accessible,
+    emailed_link,
+    log_out,
+    next_step,
+    screenshot,
+    step_marker,
+)
 
 NEW_PERSON = {
     "name": "Riley Walker",
@@ -67,7 +74,7 @@ def _screen(page: Any, *, tick: str | None = None) -> None:
 
 @pytest.mark.postgres
 def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login(
-    page: Any,
+    page: Any, live_server: Any
 ) -> None:
     _screen(page)
     page.wait_for_url("**/result")
@@ -91,8 +98,16 @@ def test_visitor_screens_books_a_free_virtual_screening_and_finds_it_after_login
     page.get_by_label("Your full name").fill(NEW_PERSON["name"])
     page.get_by_label("Email").fill(NEW_PERSON["email"])
     page.get_by_label("Phone").fill("555-0142")
-    page.get_by_label(re.compile("Choose a password")).fill(NEW_PERSON["password"])
     page.get_by_role("button", name="Book this visit").click()
+    page.get_by_role("heading", name="Check your e-mail").wait_for()
+    assert "Until then we hold the time for you" in page.locator("main").inner_text()
+    accessible(page)
+    # The e-mailed link confirms the visit and sets the password (booking/holds.py).
+    page.goto(emailed_link(live_server, to=NEW_PERSON["email"], path="/book/verify"))
+    page.get_by_label("Password (at least 10 characters)").fill(NEW_PERSON["password"])
+    page.get_by_label("The password again").fill(NEW_PERSON["password"])
+    accessible(page)
+    page.get_by_role("button", name="Confirm my visit").click()
     page.get_by_role("heading", name="Your visit is booked").wait_for()
     assert page.get_by_text("Video call").count() >= 1
     accessible(page)

@@ -13,14 +13,15 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from popliteal.accounts.rules import Actor
 from popliteal.booking import notices
 from popliteal.booking import service as booking_service
 from popliteal.booking.errors import SlotTaken
 from popliteal.booking.ics import uid_for
-from popliteal.booking.service import NewAccount
 from popliteal.mail.models import OutboxMessage
 from popliteal.mail.sender import RunReport, run_once
 from popliteal.mail.transport import SmtpTransport, parse_smtp_url
+from tests.accounts.factories import add_patient
 from tests.booking import factories as f
 from tests.conftest import RunCli
 from tests.mail.conftest import SmtpServer, attachment, body
@@ -38,18 +39,24 @@ def at_now(pinned_clock: time_machine.Traveller) -> time_machine.Traveller:
     return pinned_clock
 
 
+def person(db: Session, email: str = PERSON, name: str = "New Person") -> Actor:
+    """A patient with an account (booking without one waits for the e-mailed link:
+    tests/booking/test_holds.py)."""
+    if f.patient_by_email(db, email) is None:
+        add_patient(db, clinic_id=f.clinic(db).id, name=name, email=email)
+        db.commit()
+    return f.actor_for(db, email)
+
+
 def book(db: Session, **kwargs: Any) -> booking_service.Booked:
     args: dict[str, Any] = {
         "clinic": f.clinic(db),
-        "actor": None,
         "type_ref": "free_screening",
         "mode": "in_clinic",
         "starts_at": f.local(TUESDAY, 10),
-        "new_account": NewAccount(
-            email=PERSON, password="a-long-password", full_name="New Person", phone="555"
-        ),
     }
     args.update(kwargs)
+    args.setdefault("actor", person(db))
     return booking_service.book(db, **args)
 
 
@@ -115,9 +122,7 @@ def test_a_refused_booking_queues_no_mail(db: Session, at_now: time_machine.Trav
         book(
             db,
             clinician_id=f.pt(db).id,
-            new_account=NewAccount(
-                email="other@example.com", password="a-long-password", full_name="Other"
-            ),
+            actor=person(db, "other@example.com", "Other"),
         )
     assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 

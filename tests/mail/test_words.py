@@ -34,6 +34,9 @@ MESSAGES = [
     ("questionnaire_due", LINKED),
     ("password_reset", LINKED),
     ("verify_address", LINKED),
+    ("verify_address", {**LINKED, "visit": "Free screening, Tuesday 5 January 2027 at 10:00"}),
+    ("booking_attempt", {**LINKED, "visit": "Free screening, Tuesday 5 January 2027 at 10:00"}),
+    ("booking_attempt", {**LINKED, "link": "", "visit": ""}),
     ("invitation", {**LINKED, "inviter_name": "Alex Park"}),
 ]
 # Words that would tell a reader of the inbox about the person's health.

@@ -52,6 +52,8 @@ PUBLIC_EXACT = {
     "/logout",
     "/forgot-password",  # answers the same for every address; sends a link only to its owner
     "/reset-password",  # works only with a link's token
+    "/welcome",  # a staff invitation: works only with the link's token
+    "/book/verify",  # confirms a held visit: works only with the link's token
     "/account/deleted",  # the goodbye after a deletion: the same words for everyone
     "/openapi.json",
     "/docs",

@@ -1,4 +1,5 @@
-"""The administrators' e-mail page: reminder lead time, video room links, failed messages."""
+"""The administrators' e-mail page: reminder lead time, how long a booking waits for its
+e-mailed link, video room links, failed messages."""
 
 from __future__ import annotations
 
@@ -71,6 +72,29 @@ def update_reminder_lead(
     except AccountError as exc:
         return _page(request, session, actor, settings, error=str(exc), status=400)
     return RedirectResponse(f"{PAGE}?saved=reminder", status_code=303)
+
+
+class HoldForm(FormModel):
+    booking_hold_minutes: str = Field("", max_length=10)
+
+
+@router.post(f"{PAGE}/hold", response_class=HTMLResponse, include_in_schema=False)
+def update_hold_minutes(
+    request: Request,
+    session: DbSession,
+    actor: CurrentAdmin,
+    settings: SettingsDep,
+    form: Annotated[HoldForm, Form()],
+) -> Response:
+    """Set how long a visit booked without logging in waits for its e-mailed link."""
+    minutes = parse_whole_number(form.booking_hold_minutes)
+    try:
+        email_settings.set_hold_minutes(
+            session, actor=actor, minutes=-1 if minutes is None else minutes
+        )
+    except AccountError as exc:
+        return _page(request, session, actor, settings, error=str(exc), status=400)
+    return RedirectResponse(f"{PAGE}?saved=hold", status_code=303)
 
 
 class VideoRoomForm(FormModel):

@@ -19,6 +19,9 @@ from popliteal.mail import sender
 from popliteal.mail.sender import FailedMessage
 
 REMINDER_LEAD_HOURS = (1, 168)
+# How long a visit booked without logging in is held for its e-mailed link (booking/holds.py):
+# long enough to find the e-mail, short enough that a held slot is soon free again.
+HOLD_MINUTES = (10, 1440)
 MAX_LINK = 500
 
 
@@ -32,6 +35,7 @@ class VideoRoom:
 @dataclass(frozen=True)
 class EmailSettings:
     reminder_lead_hours: int
+    booking_hold_minutes: int
     timezone: str
     rooms: list[VideoRoom]
     failed: list[FailedMessage]
@@ -42,6 +46,7 @@ def read_email_settings(session: Session, *, actor: Actor) -> EmailSettings:
     with reading(session):
         clinic = admin_clinic(session, actor=actor)
         lead, timezone = clinic.reminder_lead_hours, clinic.timezone
+        hold = clinic.booking_hold_minutes
         rooms = [
             VideoRoom(user_id=u.id, name=u.display_name, url=u.video_room_url)
             for u in session.scalars(
@@ -51,7 +56,13 @@ def read_email_settings(session: Session, *, actor: Actor) -> EmailSettings:
             )
         ]
     failed = sender.failed_messages(session, clinic_id=actor.clinic_id)
-    return EmailSettings(reminder_lead_hours=lead, timezone=timezone, rooms=rooms, failed=failed)
+    return EmailSettings(
+        reminder_lead_hours=lead,
+        booking_hold_minutes=hold,
+        timezone=timezone,
+        rooms=rooms,
+        failed=failed,
+    )
 
 
 def set_reminder_lead(session: Session, *, actor: Actor, hours: int) -> None:
@@ -71,6 +82,26 @@ def set_reminder_lead(session: Session, *, actor: Actor, hours: int) -> None:
             entity_id=clinic.id,
             patient_id=None,
             detail={"before": {"reminder_lead_hours": before}},
+        )
+
+
+def set_hold_minutes(session: Session, *, actor: Actor, minutes: int) -> None:
+    """Hold a visit booked without logging in this many minutes for its link (10 to 1440)."""
+    low, high = HOLD_MINUTES
+    if not low <= minutes <= high:
+        raise AccountError(f"hold: expected {low} to {high} minutes")
+    with transaction(session):
+        clinic = admin_clinic(session, actor=actor)
+        before = clinic.booking_hold_minutes
+        clinic.booking_hold_minutes = minutes
+        audit(
+            session,
+            actor=actor,
+            action="update",
+            entity="clinic",
+            entity_id=clinic.id,
+            patient_id=None,
+            detail={"before": {"booking_hold_minutes": before}},
         )
 
 

@@ -38,6 +38,8 @@ class Clinic(Base):
     require_staff_mfa: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The visit reminder e-mail goes out this many hours before the visit.
     reminder_lead_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    # A visit booked without logging in is held this long for the e-mailed link (0013).
+    booking_hold_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -75,6 +77,10 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # When the address was checked: a followed e-mailed link, or the account was made with a
+    # password (staff, the demo). None: made by a booking or an invitation whose link is still
+    # unused; it has no password anyone knows (and is not on the patient list).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     @property
     def has_mfa(self) -> bool:
@@ -155,6 +161,26 @@ class PasswordResetToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class OneTimeLink(Base):
+    """A single-use e-mailed link: confirm a visit booked without logging in ('booking', with
+    its held appointment), or a new staff member's first password ('invitation'). The e-mail
+    holds the token, the table its SHA-256."""
+
+    __tablename__ = "one_time_links"
+    __table_args__ = (CheckConstraint("purpose IN ('booking', 'invitation')", name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -133,6 +133,7 @@ def reset_password(
             .execution_options(synchronize_session=False)
         )
         user.password_hash = hash_password(new)
+        user.email_verified_at = user.email_verified_at or now  # the link proved the address
         session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
         audit(
             session,

@@ -67,15 +67,21 @@ def create_user(
     *,
     clinic_id: int,
     email: str,
-    password: str,
+    password: str | None,
     role: str,
     display_name: str,
     profession: str | None = None,
 ) -> User:
-    """Create a user after checking the email and password; raise AccountError if not fit."""
-    problem = rules.email_problem(email) or rules.password_problem(
-        password, email=email, name=display_name, role=role
-    )
+    """Create a user after checking the email and password; raise AccountError if not fit.
+
+    Without a password the account is waiting for an e-mailed link (a booking's or an
+    invitation's): it gets a password no one knows, and its address counts as unchecked
+    until the link is followed."""
+    problem = rules.email_problem(email)
+    if password is not None:
+        problem = problem or rules.password_problem(
+            password, email=email, name=display_name, role=role
+        )
     if problem:
         raise AccountError(problem)
     if role not in ROLES:
@@ -86,10 +92,11 @@ def create_user(
     user = User(
         clinic_id=clinic_id,
         email=email,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password or secrets.token_urlsafe(32)),
         role=role,
         display_name=display_name.strip() or email,
         profession=profession,
+        email_verified_at=utcnow() if password is not None else None,
     )
     session.add(user)
     session.flush()
@@ -340,12 +347,13 @@ def register_patient(
     *,
     clinic_id: int,
     email: str,
-    password: str,
+    password: str | None,
     full_name: str,
     phone: str = "",
     address: str = "",
 ) -> Patient:
-    """Create a patient account (user + patient record); the caller commits."""
+    """Create a patient account (user + patient record); the caller commits. Without a
+    password: waiting for the booking's e-mailed link (create_user)."""
     if not full_name.strip():
         raise AccountError("enter your name")
     user = create_user(
@@ -522,50 +530,6 @@ def list_staff(session: Session, *, actor: Actor) -> list[User]:
         for user in staff:
             session.expunge(user)  # keep their loaded fields for the page
     return staff
-
-
-def add_clinician(
-    session: Session,
-    *,
-    actor: Actor,
-    display_name: str,
-    email: str,
-    profession: str,
-    role: str,
-    password: str,
-) -> User:
-    """Add a clinician or administrator to the admin's clinic; raise AccountError. Commits.
-    Two admins adding the same address at once: the second gets the duplicate message."""
-    with transaction(session, on_conflict=lambda: AccountError(EMAIL_TAKEN)):
-        _require_admin(actor)
-        problems = []
-        if not display_name.strip():
-            problems.append("name: enter the clinician's name")
-        if profession not in PROFESSIONS:
-            problems.append("profession: choose " + ", ".join(PROFESSIONS))
-        if role not in STAFF_ROLES:
-            problems.append("role: choose clinician or admin")
-        if problems:
-            raise InvalidSettings(problems)
-        user = create_user(
-            session,
-            clinic_id=actor.clinic_id,
-            email=email,
-            password=password,
-            role=role,
-            display_name=display_name,
-            profession=profession,
-        )
-        audit(
-            session,
-            actor=actor,
-            action="create",
-            entity="user",
-            entity_id=user.id,
-            patient_id=None,
-            detail={"role": role},
-        )
-    return user
 
 
 def clinic_staff_member(session: Session, *, actor: Actor, user_id: int) -> User:

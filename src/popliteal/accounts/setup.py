@@ -87,11 +87,15 @@ def create_staff(
     role: str,
     email: str,
     display_name: str,
-    password: str,
+    password: str | None,
     profession: str | None = None,
-) -> User:
+    base_url: str = "",
+) -> tuple[User, str | None]:
     """Create a clinician or administrator of this clinic, with the app's email and password
-    rules (service.create_user). Raises ProblemsError or AccountError. Commits."""
+    rules (service.create_user). Without a password they are e-mailed an invitation to choose
+    one; its link comes back (else None). Raises ProblemsError or AccountError. Commits."""
+    from popliteal.accounts import invitations
+
     problems = []
     if role not in service.STAFF_ROLES:
         problems.append("role: choose " + " or ".join(service.STAFF_ROLES))
@@ -125,6 +129,14 @@ def create_staff(
             patient_id=None,
             clinic_id=clinic_id,
             address="command line",
-            detail={"role": role},
+            detail={"role": role, "invited": password is None},
         )
-    return user
+        link = None
+        if password is None:
+            clinic = session.get_one(Clinic, clinic_id)
+            link = invitations.invite(
+                session, user=user, clinic=clinic, inviter_name=clinic.name, base_url=base_url
+            )
+        session.flush()
+        session.expunge(user)
+    return user, link

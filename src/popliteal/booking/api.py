@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from popliteal import clock
-from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import ClinicDep, CurrentActor, OptionalActor
 from popliteal.booking import service as booking_service
 from popliteal.booking import slots as booking_slots
@@ -18,6 +18,7 @@ from popliteal.booking.schemas import (
     AppointmentRead,
     AppointmentReschedule,
     AppointmentTypeRead,
+    HoldRead,
     Mode,
     SlotRead,
     SlotsRead,
@@ -26,7 +27,7 @@ from popliteal.booking.views import AppointmentView
 from popliteal.clock import local_today
 from popliteal.screening.service import VISITOR_COOKIE
 from popliteal.web.deps import DbSession, JsonOnly, RowId, SettingsDep, client_address
-from popliteal.web.session_cookie import clear_visitor_cookie, set_login_cookie
+from popliteal.web.session_cookie import clear_visitor_cookie
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
@@ -116,7 +117,12 @@ def read_slots(
     )
 
 
-@router.post("/appointments", response_model=AppointmentRead, status_code=201)
+@router.post(
+    "/appointments",
+    response_model=AppointmentRead,
+    status_code=201,
+    responses={202: {"model": HoldRead, "description": "Held: check your e-mail to confirm."}},
+)
 def create_appointment(
     request: Request,
     response: Response,
@@ -125,8 +131,10 @@ def create_appointment(
     clinic: ClinicDep,
     actor: OptionalActor,
     body: AppointmentCreate,
-) -> AppointmentRead:
-    """Book a visit; without a login, the new-account fields create the patient's account.
+) -> AppointmentRead | JSONResponse:
+    """Book a visit as the logged-in patient (201). Without a login, give `email` and
+    `full_name`: the visit is held and a link is e-mailed to confirm it (202); the answer is
+    the same whether or not the address has an account.
 
     A screening is shared only when chosen (`screening_id` or `use_recent_screening`); an
     emergency or urgent screening from this browser in the last 30 days refuses the booking
@@ -134,18 +142,14 @@ def create_appointment(
     """
     new_account = None
     if actor is None:
-        missing = [name for name in ("email", "password", "full_name") if not getattr(body, name)]
+        missing = [name for name in ("email", "full_name") if not getattr(body, name)]
         if missing:
             raise HTTPException(
                 422,
-                "log in as a patient, or give these fields to create an account: "
-                + ", ".join(missing),
+                "log in as a patient, or give these fields to book: " + ", ".join(missing),
             )
         new_account = booking_service.NewAccount(
-            email=body.email or "",
-            password=body.password or "",
-            full_name=body.full_name or "",
-            phone=body.phone,
+            email=body.email or "", full_name=body.full_name or "", phone=body.phone
         )
     booked = booking_service.book(
         session,
@@ -161,11 +165,14 @@ def create_appointment(
         visitor_token=request.cookies.get(VISITOR_COOKIE),
         new_account=new_account,
         client_address=client_address(request),
+        base_url=settings.base_url,
     )
-    if booked.new_user is not None:
-        token = accounts_service.start_session(session, settings=settings, user=booked.new_user)
-        set_login_cookie(response, request=request, settings=settings, token=token)
-    clear_visitor_cookie(response)  # the next person on this browser starts afresh
+    if booked.appointment is None:
+        held = booked.held.message if booked.held is not None else ""
+        answer = JSONResponse(HoldRead(message=held).model_dump(), status_code=202)
+        clear_visitor_cookie(answer)  # the next person on this browser starts afresh
+        return answer
+    clear_visitor_cookie(response)
     return appointment_read(booked.appointment)
 
 

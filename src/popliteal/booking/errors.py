@@ -13,6 +13,9 @@ class BookingError(AccountError):
         self.message = message
 
 
+PATIENT_BUSY = "You already have a visit at this time. Pick another time, or change that visit."
+
+
 class SlotTaken(BookingError):
     status_code = 409
 

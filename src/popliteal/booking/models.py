@@ -15,7 +15,9 @@ from popliteal.clock import utcnow
 from popliteal.db import Base, UTCDateTime
 
 MODES = ("in_clinic", "virtual", "at_home")
-STATUSES = ("booked", "cancelled")
+# 'held': booked without logging in, waiting for the e-mailed link (booking/holds.py); a hold
+# not confirmed in time becomes 'expired'. Only 'booked' visits are real visits.
+STATUSES = ("booked", "cancelled", "held", "expired")
 
 
 class AppointmentType(Base):
@@ -59,11 +61,12 @@ class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="order"),
-        CheckConstraint("status IN ('booked', 'cancelled')", name="status"),
+        CheckConstraint("status IN ('booked', 'cancelled', 'held', 'expired')", name="status"),
         CheckConstraint("mode IN ('in_clinic', 'virtual', 'at_home')", name="mode"),
         Index("ix_appointments_clinician_starts", "clinician_id", "starts_at"),
         # The patient list's next visit: the clinic's booked visits from now on (0008).
         Index("ix_appointments_clinic_upcoming", "clinic_id", "status", "starts_at", "patient_id"),
+        Index("ix_appointments_status_hold", "status", "hold_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,3 +84,5 @@ class Appointment(Base):
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A held visit keeps its slot until then (0013).
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -45,6 +45,11 @@ def _when(moment: datetime, tz: str, *, short: bool) -> str:
     return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
 
 
+def when_words(moment: datetime, tz: str) -> str:
+    """The visit's day and time on the clinic's wall clock, as e-mails write it."""
+    return _when(moment, tz, short=False)
+
+
 def appointment_notice(
     session: Session, *, appointment: Appointment, view: AppointmentView, change: Change
 ) -> bool:

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import ClinicDep, OptionalActor, get_optional_user
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
@@ -43,7 +42,7 @@ from popliteal.screening.models import Screening
 from popliteal.screening.service import VISITOR_COOKIE
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, SettingsDep, client_address
 from popliteal.web.forms import FormModel
-from popliteal.web.session_cookie import clear_visitor_cookie, set_login_cookie
+from popliteal.web.session_cookie import clear_visitor_cookie
 from popliteal.web.templating import render
 
 router = APIRouter(
@@ -349,7 +348,6 @@ class BookingForm(FormModel):
     full_name: str = Field("", max_length=200)
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=40)
-    password: str = Field("", max_length=256)
 
     def choice(self) -> tuple[str, str, str, str, str]:
         """The chosen (type, mode, start, clinician, screening), as the confirm page takes it."""
@@ -370,11 +368,12 @@ def create_booking(
     kb: Kb,
     form: Annotated[BookingForm, Form()],
 ) -> Response:
-    """Book the chosen visit (creating the account when needed) and show the confirmation."""
+    """Book the chosen visit and show it; without a login, hold it and ask the person to
+    confirm with the link we e-mail them (the same answer for every address)."""
     new_account = None
     if actor is None:
         new_account = booking_service.NewAccount(
-            email=form.email, password=form.password, full_name=form.full_name, phone=form.phone
+            email=form.email, full_name=form.full_name, phone=form.phone
         )
     status = 422
     try:
@@ -394,6 +393,7 @@ def create_booking(
             visitor_token=request.cookies.get(VISITOR_COOKIE),
             new_account=new_account,
             client_address=client_address(request),
+            base_url=settings.base_url,
         )
     except NotAllowed:
         return error_page(request, 404, "Screening not found", "We could not find that screening.")
@@ -402,13 +402,15 @@ def create_booking(
     except AccountError as exc:
         message = str(exc)
     else:
-        response = RedirectResponse(
-            f"/my/appointments/{booked.appointment.id}?booked=1", status_code=303
-        )
+        if booked.appointment is None:
+            held = booked.held.message if booked.held is not None else ""
+            context = {"message": held, "clinic_phone": clinic.phone}
+            response = render(request, "booking_check_email.html", context)
+        else:
+            response = RedirectResponse(
+                f"/my/appointments/{booked.appointment.id}?booked=1", status_code=303
+            )
         clear_visitor_cookie(response)  # the next person on this browser starts afresh
-        if booked.new_user is not None:
-            token = accounts_service.start_session(session, settings=settings, user=booked.new_user)
-            set_login_cookie(response, request=request, settings=settings, token=token)
         return response
     # Show the form again with the problem and what was typed (never the password).
     return _confirm_page(

@@ -37,7 +37,8 @@ class SlotsRead(BaseModel):
 
 
 class AppointmentCreate(BaseModel):
-    """Book a visit: as the logged-in patient, or with the new-account fields."""
+    """Book a visit: as the logged-in patient, or without logging in with your name and e-mail
+    (the visit is held until you follow the link we e-mail you)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -57,9 +58,22 @@ class AppointmentCreate(BaseModel):
         "Without this or `screening_id` no screening is attached.",
     )
     email: str | None = Field(default=None, max_length=254)
-    password: str | None = Field(default=None, max_length=256)
+    password: str | None = Field(
+        default=None,
+        max_length=256,
+        description="Ignored (kept for older clients): you choose a password with the e-mailed "
+        "link.",
+    )
     full_name: str | None = Field(default=None, max_length=200)
     phone: str = Field(default="", max_length=40)
+
+
+class HoldRead(BaseModel):
+    """A visit booked without logging in: held until the e-mailed link is followed. The answer
+    is the same whether or not the address has an account."""
+
+    status: str = "held"
+    message: str
 
 
 class AppointmentReschedule(BaseModel):

@@ -18,10 +18,16 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts import rules as accounts_rules
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.models import AuditEvent, Clinic, User
+from popliteal.accounts.models import AuditEvent, Clinic
 from popliteal.accounts.rules import Actor, Role
-from popliteal.booking import notices, rules
-from popliteal.booking.errors import BookingError, PolicyRefused, SlotTaken, TooManyNewAccounts
+from popliteal.booking import holds, notices, rules
+from popliteal.booking.errors import (
+    PATIENT_BUSY,
+    BookingError,
+    PolicyRefused,
+    SlotTaken,
+    TooManyNewAccounts,
+)
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.booking.screening_gate import choose_screening
 from popliteal.booking.slots import check_clinician, check_mode, get_type, pick_slot
@@ -31,24 +37,26 @@ from popliteal.db import transaction
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.screening import service as screening_service
 
-
-@dataclass(frozen=True)
-class NewAccount:
-    email: str
-    password: str
-    full_name: str
-    phone: str = ""
+# Who books without logging in: name, e-mail and phone (they choose a password with the link).
+NewAccount = holds.Person
 
 
 @dataclass(frozen=True)
 class Booked:
-    appointment: AppointmentView
-    new_user: User | None
+    """A booked visit (a logged-in patient), or a held one waiting for the e-mailed link
+    (`held`: what the page says, the same for every address; `appointment` is then None)."""
+
+    appointment: AppointmentView | None
+    held: holds.Held | None = None
+
+
+# Held and expired holds are not visits yet: no page lists them (booking/holds.py).
+VISIBLE = ("booked", "cancelled")
 
 
 def _visible(session: Session, *, actor: Actor, appointment_id: int) -> Appointment:
     appointment = session.get(Appointment, appointment_id)
-    if appointment is None:
+    if appointment is None or appointment.status not in VISIBLE:
         raise NotAllowed("no such appointment")
     if actor.is_staff:
         if appointment.clinic_id != actor.clinic_id:
@@ -73,9 +81,11 @@ def book(
     visitor_token: str | None = None,
     new_account: NewAccount | None = None,
     client_address: str = "",
+    base_url: str = "",
     now: datetime | None = None,
 ) -> Booked:
-    """Book a visit for the logged-in patient, or create the patient's account and book.
+    """Book a visit for the logged-in patient, or hold it for someone not logged in until
+    they follow the e-mailed link (booking/holds.py).
 
     A screening is attached only when the person chose it: `screening_id`, or
     `use_recent_screening` for the one offered (this browser's or patient's newest calm
@@ -83,13 +93,14 @@ def book(
     way: an emergency or urgent one refuses the booking even when it is not chosen.
 
     Raises BookingError (or SlotTaken, AccountError, NotAllowed); on any error nothing is
-    written.
+    written. Holds past their time are released first, so their slots are free again.
     """
     now = now or utcnow()
     if starts_at.tzinfo is None:
         raise BookingError("give the start time with its time zone offset")
     try:
         with transaction(session):
+            holds.release_expired(session, now=now, clinic_id=clinic.id)
             kind = get_type(session, clinic_id=clinic.id, ref=type_ref)
             check_mode(kind, mode)
             check_clinician(session, clinic_id=clinic.id, clinician_id=clinician_id)
@@ -101,9 +112,11 @@ def book(
             if actor is not None and actor.role != Role.PATIENT:
                 raise PolicyRefused("log in with a patient account to book a visit")
             if actor is None and new_account is None:
-                raise BookingError(
-                    "log in, or give your name, email, phone and a password to create an account"
-                )
+                raise BookingError("log in, or give your name, e-mail and phone")
+            if new_account is not None and actor is None:
+                problem = holds.person_problem(new_account)
+                if problem:
+                    raise AccountError(problem)
             choice = choose_screening(
                 session,
                 screening_id=screening_id,
@@ -125,26 +138,24 @@ def book(
                 clinician_id=clinician_id,
                 now=now,
             )
-            new_user = None
             if actor is None and new_account is not None:
                 _limit_new_accounts(session, client_address=client_address, now=now)
-                patient = accounts_service.register_patient(
+                held = holds.place_hold(
                     session,
-                    clinic_id=clinic.id,
-                    email=new_account.email,
-                    password=new_account.password,
-                    full_name=new_account.full_name,
-                    phone=new_account.phone,
+                    clinic=clinic,
+                    kind=kind,
+                    mode=mode,
+                    clinician_id=slot.clinician_id,
+                    starts_at=slot.starts_at,
+                    ends_at=slot.ends_at,
                     address=address,
+                    screening=screening,
+                    person=new_account,
+                    client_address=client_address,
+                    base_url=base_url,
+                    now=now,
                 )
-                new_user = session.get_one(User, patient.user_id)
-                actor = Actor(
-                    user_id=patient.user_id,
-                    role=Role.PATIENT,
-                    clinic_id=clinic.id,
-                    patient_id=patient.id,
-                    address=client_address,
-                )
+                return Booked(appointment=None, held=held)
             if actor is None or actor.patient_id is None:
                 raise PolicyRefused("log in with a patient account to book a visit")
             if _patient_busy(
@@ -176,19 +187,15 @@ def book(
                 entity_id=appointment.id,
                 patient_id=actor.patient_id,
                 address=client_address,
-                detail={
-                    "screening_id": appointment.screening_id,
-                    "new_account": new_user is not None,
-                },
+                detail={"screening_id": appointment.screening_id, "new_account": False},
             )
             view = appointment_views(session, [appointment], now=now, actor=actor)[0]
             notices.appointment_notice(session, appointment=appointment, view=view, change="booked")
     except IntegrityError as exc:  # a racing writer got past the checks: the guard's word
         raise _integrity_problem(exc) from None
-    return Booked(appointment=view, new_user=new_user)
+    return Booked(appointment=view)
 
 
-PATIENT_BUSY = "You already have a visit at this time. Pick another time, or change that visit."
 # Visits booked with a new account from one address in an hour, before it must wait: a family
 # or a clinic's front desk books a few; 80 throwaway accounts had emptied ten days of slots.
 NEW_ACCOUNT_BOOKINGS_PER_HOUR = 5
@@ -198,20 +205,18 @@ NEW_ACCOUNT_BOOKINGS_PER_NETWORK_HOUR = 10
 
 
 def _limit_new_accounts(session: Session, *, client_address: str, now: datetime) -> None:
-    """Refuse a booking with a new account when this address, or its network, booked too many
-    in the hour."""
+    """Refuse a booking without logging in when this address, or its network, made too many in
+    the hour (every such booking counts, whatever the e-mail: the answer never depends on
+    whether an account exists)."""
     if not client_address:
         return
     # The hour's new-account bookings are few (the limit keeps them so): networks are
     # compared here, as the textual forms of IPv6 addresses do not share prefixes in SQL.
     addresses = session.scalars(
-        select(AuditEvent.address)
-        .join(User, User.id == AuditEvent.actor_user_id)
-        .where(
+        select(AuditEvent.address).where(
             AuditEvent.entity == "appointment",
-            AuditEvent.action == "create",
+            AuditEvent.action == "hold",
             AuditEvent.at >= now - timedelta(hours=1),
-            User.created_at >= now - timedelta(hours=1),
         )
     ).all()
     network = accounts_rules.network_of(client_address)
@@ -253,8 +258,6 @@ def _integrity_problem(exc: IntegrityError) -> BookingError | AccountError:
         return SlotTaken(PATIENT_BUSY)
     if "overlap" in text:  # the SQLite trigger's message or the PostgreSQL constraint's name
         return SlotTaken("That time was just taken. Please pick another time.")
-    if "email" in text:
-        return AccountError("an account with this email already exists: log in instead")
     return BookingError("the booking could not be saved; nothing was changed. Please try again.")
 
 
@@ -263,7 +266,11 @@ def list_appointments(
 ) -> list[AppointmentView]:
     """A patient's own appointments, or (staff) every appointment of their clinic; soonest first."""
     now = now or utcnow()
-    query = select(Appointment).order_by(Appointment.starts_at, Appointment.id)
+    query = (
+        select(Appointment)
+        .where(Appointment.status.in_(VISIBLE))
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
     if actor.is_staff:
         query = query.where(Appointment.clinic_id == actor.clinic_id)
     elif actor.patient_id is not None:
@@ -382,6 +389,7 @@ def reschedule(
         with transaction(session):
             appointment = _visible(session, actor=actor, appointment_id=appointment_id)
             _policy(session, actor=actor, appointment=appointment, now=now)
+            holds.release_expired(session, now=now, clinic_id=appointment.clinic_id)
             clinic = session.get_one(Clinic, appointment.clinic_id)
             kind = session.get_one(AppointmentType, appointment.type_id)
             check_clinician(session, clinic_id=clinic.id, clinician_id=clinician_id)

@@ -1,8 +1,8 @@
 """Free slots: the clinic's appointment types and clinicians, and the times open to book.
 
-The weekly availability blocks minus the booked visits, through the pure slot grid
-(booking/rules.py); a time is offered only while it is free, within the clinic's notice and
-horizon.
+The weekly availability blocks minus the booked visits and the live holds, through the pure
+slot grid (booking/rules.py); a time is offered only while it is free, within the clinic's
+notice and horizon.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Clinic, User
@@ -109,11 +109,16 @@ def _busy(
     clinic_id: int,
     since: datetime,
     until: datetime,
+    now: datetime,
     exclude_id: int | None = None,
 ) -> list[rules.Busy]:
+    """Booked visits, and held ones whose hold has not run out (booking/holds.py)."""
     query = select(Appointment).where(
         Appointment.clinic_id == clinic_id,
-        Appointment.status == "booked",
+        or_(
+            Appointment.status == "booked",
+            and_(Appointment.status == "held", Appointment.hold_expires_at > now),
+        ),
         Appointment.ends_at > since,
         Appointment.starts_at < until,
     )
@@ -142,7 +147,14 @@ def _free(
     busy = (
         []
         if ignore_bookings
-        else _busy(session, clinic_id=clinic.id, since=since, until=until, exclude_id=exclude_id)
+        else _busy(
+            session,
+            clinic_id=clinic.id,
+            since=since,
+            until=until,
+            now=now,
+            exclude_id=exclude_id,
+        )
     )
     return rules.free_slots(
         blocks=_blocks(session, clinic.id),

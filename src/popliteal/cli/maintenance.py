@@ -8,11 +8,13 @@ from popliteal.cli._exits import app_settings, err, fail
 
 
 def maintenance_run() -> None:
-    """Delete what is past its retention period and print what was deleted (safe to re-run)."""
+    """Delete what is past its retention period, free the slots of visits held too long
+    without confirmation, and print what was done (safe to re-run)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from popliteal import clock
-    from popliteal.db import make_engine, make_sessionmaker
+    from popliteal.booking.holds import release_expired
+    from popliteal.db import make_engine, make_sessionmaker, transaction
     from popliteal.workspace.erasure import expire_kept_records
     from popliteal.workspace.retention import (
         delete_expired_anonymous_screenings,
@@ -30,6 +32,8 @@ def maintenance_run() -> None:
             logins = delete_stale_login_rows(
                 session, now=now, window_minutes=settings.login_window_minutes
             )
+            with transaction(session):
+                holds_released = release_expired(session, now=now)
             # Kept until a clinic date; a day early or late in UTC does not matter here.
             kept_notes = expire_kept_records(session, today=now.date())
     except (OperationalError, ProgrammingError) as exc:
@@ -45,6 +49,7 @@ def maintenance_run() -> None:
     )
     typer.echo(f"failed logins deleted: {logins.login_attempts_deleted}")
     typer.echo(f"expired login sessions deleted: {logins.expired_sessions_deleted}")
+    typer.echo(f"unconfirmed visit holds released: {holds_released}")
     typer.echo(
         f"deleted accounts' visit notes past their keep-until day deleted: {kept_notes} "
         f"(POPLITEAL_RECORD_RETENTION_YEARS={settings.record_retention_years})"

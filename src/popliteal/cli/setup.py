@@ -104,9 +104,17 @@ def user_create(
         bool,
         typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
     ] = False,
+    invite: Annotated[
+        bool,
+        typer.Option(
+            "--invite",
+            help="Ask no password: e-mail them a link to choose one (printed on stderr too).",
+        ),
+    ] = False,
 ) -> None:
     """Create a clinic administrator or clinician and print their id. The password is asked
-    twice without echo (or read with --password-stdin); the app's password rules apply."""
+    twice without echo (or read with --password-stdin); the app's password rules apply. With
+    --invite they get an e-mail with a one-time link (72 hours) to choose it themselves."""
     from popliteal.accounts import rules
     from popliteal.accounts.setup import create_staff
 
@@ -114,12 +122,15 @@ def user_create(
     problems = [p for p in (rules.email_problem(email),) if p]
     if role not in ("admin", "clinician"):
         problems.append("role: choose admin or clinician")
+    if invite and password_stdin:
+        problems.append("choose --invite or --password-stdin, not both")
     if problems:
         raise fail("\n".join(problems))
-    password = _read_password(password_stdin)
+    password = None if invite else _read_password(password_stdin)
+    settings = app_settings()
 
-    def work(session: Session) -> int:
-        user = create_staff(
+    def work(session: Session) -> tuple[int, str | None]:
+        user, link = create_staff(
             session,
             clinic_id=clinic,
             role=role,
@@ -127,13 +138,21 @@ def user_create(
             display_name=name,
             password=password,
             profession=profession,
+            base_url=settings.base_url,
         )
-        return user.id
+        return user.id, link
 
-    user_id = _in_database(work)
+    user_id, link = _in_database(work)
     err.print(
         f"{role} {rules.normalise_email(email)} created with id {user_id}",
         highlight=False,
         soft_wrap=True,
     )
+    if link is not None:
+        err.print(
+            "an invitation e-mail is in the outbox (`popliteal notify run --once` sends it); "
+            f"its one-time link, valid 72 hours: {link}",
+            highlight=False,
+            soft_wrap=True,
+        )
     typer.echo(user_id)

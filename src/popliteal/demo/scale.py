@@ -40,6 +40,7 @@ def _clinicians(session: Session, clinic: Clinic, count: int, password_hash: str
                 role="clinician",
                 display_name=f"Clinician {k + 1}, PT",
                 profession="physical_therapist",
+                email_verified_at=clinic.created_at,
             )
             session.add(user)
             session.flush()
@@ -95,6 +96,7 @@ def load_scale(
                         "password_hash": password_hash,
                         "role": "patient",
                         "display_name": person_name(i),
+                        "email_verified_at": clinic.created_at,
                     }
                     for i in indexes
                 ],

@@ -14,7 +14,8 @@ from popliteal.mail.outbox import enqueue
 from popliteal.mail.render import render
 
 
-def _duration(valid_for: timedelta) -> str:
+def duration(valid_for: timedelta) -> str:
+    """How long a link works, in words ("2 hours", "3 days", "30 minutes")."""
     hours = int(valid_for.total_seconds() // 3600)
     if hours >= 48 and hours % 24 == 0:
         return f"{hours // 24} days"
@@ -71,7 +72,7 @@ def password_reset(
         clinic_name=clinic_name,
         clinic_phone=clinic_phone,
         link=link,
-        valid_for=_duration(valid_for),
+        valid_for=duration(valid_for),
     )
 
 
@@ -85,20 +86,56 @@ def verify_address(
     clinic_id: int | None,
     link: str,
     valid_for: timedelta,
+    visit: str = "",
 ) -> bool:
-    """Queue the e-mail that asks the person to confirm their address."""
+    """Queue the e-mail that asks the person to confirm their address (and the held `visit`,
+    when a booking asked for it)."""
     return _send(
         session,
         name="verify_address",
         kind="verify_address",
         to=to,
-        subject=f"Please confirm your e-mail for {clinic_name}",
+        subject=f"Please confirm your visit at {clinic_name}"
+        if visit
+        else f"Please confirm your e-mail for {clinic_name}",
+        clinic_id=clinic_id,
+        visit=visit,
+        person_name=person_name,
+        clinic_name=clinic_name,
+        clinic_phone=clinic_phone,
+        link=link,
+        valid_for=duration(valid_for),
+    )
+
+
+def booking_attempt(
+    session: Session,
+    *,
+    to: str,
+    person_name: str,
+    clinic_name: str,
+    clinic_phone: str,
+    clinic_id: int | None,
+    link: str,
+    visit: str,
+    valid_for: timedelta,
+) -> bool:
+    """Queue the e-mail to an address that has an account, when someone booked with it
+    without logging in: the link confirms after logging in (no link: a staff address, which
+    cannot book). The booking page answered as for any address."""
+    return _send(
+        session,
+        name="booking_attempt",
+        kind="booking_attempt",
+        to=to,
+        subject=f"Someone asked to book a visit at {clinic_name} with your e-mail",
         clinic_id=clinic_id,
         person_name=person_name,
         clinic_name=clinic_name,
         clinic_phone=clinic_phone,
         link=link,
-        valid_for=_duration(valid_for),
+        visit=visit,
+        valid_for=duration(valid_for),
     )
 
 
@@ -127,7 +164,7 @@ def invitation(
         clinic_name=clinic_name,
         clinic_phone=clinic_phone,
         link=link,
-        valid_for=_duration(valid_for),
+        valid_for=duration(valid_for),
     )
 
 

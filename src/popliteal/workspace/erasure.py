@@ -41,6 +41,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import (
     LoginAttempt,
     LoginSession,
+    OneTimeLink,
     PasswordResetToken,
     Patient,
     RecoveryCode,
@@ -206,10 +207,11 @@ def _delete_records(session: Session, *, patient_id: int, user_id: int) -> None:
 
 
 def _delete_login_traces(session: Session, *, user: User) -> None:
-    """Sessions (every browser is logged out), reset links, recovery codes, login attempts and
-    e-mails to the address."""
+    """Sessions (every browser is logged out), reset and e-mailed booking links, recovery
+    codes, login attempts and e-mails to the address."""
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    session.execute(delete(OneTimeLink).where(OneTimeLink.user_id == user.id))
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
     session.execute(delete(OutboxMessage).where(OutboxMessage.to_address == user.email))

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
+from popliteal.accounts import invitations
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, get_optional_user
 from popliteal.accounts.service import InvalidSettings
@@ -22,7 +23,7 @@ from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
 from popliteal.sessions import visit_notes
 from popliteal.sessions.plan_pages import care_summary
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, Now, RowId
+from popliteal.web.deps import CsrfProtected, DbSession, Kb, Now, RowId, SettingsDep
 from popliteal.web.forms import FormModel, parse_whole_number, whole_number_problem
 from popliteal.web.templating import render
 from popliteal.workspace import erasure, patient_list
@@ -360,7 +361,8 @@ def read_clinicians(request: Request, session: DbSession, actor: CurrentAdmin) -
 
 
 class ClinicianForm(FormModel):
-    """The form that adds a clinician or administrator with a temporary password."""
+    """The form that adds a clinician or administrator: invited by e-mail, or (the password
+    field filled) with a temporary password."""
 
     display_name: str = Field("", max_length=200)
     email: str = Field("", max_length=254)
@@ -373,25 +375,29 @@ class ClinicianForm(FormModel):
 def create_clinician(
     request: Request,
     session: DbSession,
+    settings: SettingsDep,
     actor: CurrentAdmin,
     form: Annotated[ClinicianForm, Form()],
 ) -> Response:
-    """Add a clinician or administrator with a temporary password."""
+    """Add a clinician or administrator: e-mail them an invitation to choose their password,
+    or give a temporary one."""
     try:
-        accounts_service.add_clinician(
+        invitations.add_clinician(
             session,
             actor=actor,
             display_name=form.display_name,
             email=form.email,
             profession=form.profession,
             role=form.role,
-            password=form.password,
+            password=form.password or None,
+            base_url=settings.base_url,
         )
     except AccountError as exc:
         problems = exc.problems if isinstance(exc, InvalidSettings) else [str(exc)]
         typed = form.model_dump(exclude={"password"})  # shown again, never the password
         return _clinicians_page(request, session, actor, form=typed, errors=problems, status=400)
-    return RedirectResponse("/staff/admin/clinicians?done=added", status_code=303)
+    done = "added" if form.password else "invited"
+    return RedirectResponse(f"/staff/admin/clinicians?done={done}", status_code=303)
 
 
 def _set_active(
