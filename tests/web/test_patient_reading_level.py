@@ -31,6 +31,8 @@ NOT_WALKED = {
     "/login/code": "the staff two-step code page",
     "/reset-password": "needs a token from an email (tests/accounts cover its words)",
     "/book/confirm": "needs a chosen slot (tests/booking walk it)",
+    "/book/verify": "needs a token from an email: walked below with a bad one (its 400 page)",
+    "/welcome": "needs a token from an email: walked below with a bad one (its 400 page)",
     "/my/appointments/{appointment_id:int}/cancel": "a form reached from the appointment",
     "/my/appointments/{appointment_id:int}/reschedule": "a form reached from the appointment",
     # walked as a visitor, before logging in (a signed-in person is sent on from these)
@@ -78,10 +80,10 @@ def patient_pages(fill: dict[str, list[str]]) -> list[str]:
     return sorted(set(paths))
 
 
-def check(client: Any, path: str, problems: list[tuple[str, Any]]) -> None:
+def check(client: Any, path: str, problems: list[tuple[str, Any]], status: int = 200) -> None:
     """Read one page as a person would; note what is wrong with it."""
     page = client.get(path)
-    if page.status_code != 200:
+    if page.status_code != status:
         problems.append((path, page.status_code))
         return
     text = readable_text(page.text)
@@ -108,6 +110,9 @@ def test_every_patient_page_reads_at_grade_8_or_below_without_ids_or_jargon(
     problems: list[tuple[str, Any]] = []
     # A visitor: the login page and a step of a screening under way.
     check(client, "/login", problems)
+    # The pages of an e-mailed link that is wrong or used up: plain words too.
+    check(client, "/book/verify?token=not-a-real-link", problems, status=400)
+    check(client, "/welcome?token=not-a-real-link", problems, status=400)
     started = client.post("/screening", data={"csrf_token": csrf_from(client, "/screening")})
     assert started.status_code == 303
     check(client, started.headers["location"], problems)
