@@ -211,6 +211,36 @@ def test_clinic_then_admin_then_the_admin_logs_in(cli: RunCli, client: Any, db: 
     assert client.get("/api/appointment-types").json() == []
 
 
+def test_the_clinics_emergency_number_is_the_one_people_are_told_to_call(
+    cli: RunCli, client: Any, db: Session
+) -> None:
+    # An Irish clinic on a server whose setting is the default 911: pages say 112.
+    clinic_id = create_clinic(cli, "--emergency-number", "112")
+    clinic = db.get(Clinic, clinic_id)
+    assert clinic is not None
+    assert clinic.emergency_number == "112"
+    db.rollback()
+
+    page = client.get("/conditions/dvt")
+
+    assert page.status_code == 200
+    assert 'href="tel:112"' in page.text
+    assert "Call 112" in page.text
+    assert "911" not in page.text
+
+
+def test_without_one_the_servers_emergency_number_applies(
+    cli: RunCli, client: Any, db: Session
+) -> None:
+    clinic_id = create_clinic(cli)
+    clinic = db.get(Clinic, clinic_id)
+    assert clinic is not None
+    assert clinic.emergency_number is None
+    db.rollback()
+
+    assert 'href="tel:911"' in client.get("/conditions/dvt").text
+
+
 def test_password_stdin_for_scripts(cli: RunCli) -> None:
     clinic_id = create_clinic(cli)
     done = cli(
@@ -276,6 +306,8 @@ def test_the_prompt_asks_twice(cli: RunCli) -> None:
         (("--timezone", "CST"), "unknown time zone 'CST'"),
         (("--phone", "call us"), "is not a phone number"),
         (("--phone", "911"), "is not a phone number"),
+        (("--emergency-number", "nine-one-one"), "emergency number must be 2 to 6 digits"),
+        (("--emergency-number", "1"), "emergency number must be 2 to 6 digits"),
     ],
 )
 def test_bad_clinic_input_exits_2(cli: RunCli, options: tuple[str, ...], message: str) -> None:

@@ -228,6 +228,7 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     # name (`clinic_name`) are queries of the areas that own those tables.
     app.state.open_alert_count = alerts_service.open_alert_count
     app.state.read_clinic_name = accounts_service.clinic_name
+    app.state.read_clinic_emergency_number = accounts_service.clinic_emergency_number
     # A red flag the clinician's exam fires opens an alert (screening/staff_service.py
     # `record_exam`, in the exam's transaction): screening is a lower floor than the alerts.
     app.state.escalate_exam = alerts_service.escalate_exam

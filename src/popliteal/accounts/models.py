@@ -40,6 +40,9 @@ class Clinic(Base):
     reminder_lead_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     # A visit booked without logging in is held this long for the e-mailed link (0013).
     booking_hold_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
+    # The number pages tell a person to call in an emergency; None: the server's setting
+    # (POPLITEAL_EMERGENCY_NUMBER). Set by `popliteal clinic create --emergency-number` (0015).
+    emergency_number: Mapped[str | None] = mapped_column(String(6), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -342,6 +342,13 @@ def clinic_name(session: Session) -> str | None:
     return session.scalar(select(Clinic.name).order_by(Clinic.id).limit(1))
 
 
+def clinic_emergency_number(session: Session) -> str | None:
+    """The emergency number the public pages give: the served clinic's own, "" when it has
+    none (the server's setting then applies), None while no clinic is set up."""
+    row = session.execute(select(Clinic.emergency_number).order_by(Clinic.id).limit(1)).first()
+    return None if row is None else (row[0] or "")
+
+
 def register_patient(
     session: Session,
     *,

@@ -40,8 +40,21 @@ def _slug(session: Session, name: str) -> str:
     return slug
 
 
+def emergency_number_problem(number: str | None) -> str | None:
+    """2 to 6 digits, as the server setting (911, 112, 999, 000)."""
+    if number is None or (number.isdigit() and 2 <= len(number) <= 6):
+        return None
+    return f"emergency number must be 2 to 6 digits (911, 112, 999), got {number!r}"
+
+
 def create_clinic(
-    session: Session, *, name: str, timezone: str, phone: str, address: str = ""
+    session: Session,
+    *,
+    name: str,
+    timezone: str,
+    phone: str,
+    address: str = "",
+    emergency_number: str | None = None,
 ) -> Clinic:
     """Create a clinic with the same booking and follow-up defaults as the demo (the model's;
     the admin changes them on /staff/admin). Raises ProblemsError listing every problem, or
@@ -54,7 +67,8 @@ def create_clinic(
         min_booking_notice_hours=2,
         booking_horizon_days=60,
     )
-    problems += [p for p in (phone_problem(phone),) if p]
+    emergency_number = emergency_number.strip() if emergency_number else None
+    problems += [p for p in (phone_problem(phone), emergency_number_problem(emergency_number)) if p]
     if problems:
         raise ProblemsError(problems)
     taken = AccountError(f"a clinic named {name!r} already exists")
@@ -62,7 +76,12 @@ def create_clinic(
         if session.scalar(select(Clinic.id).where(func.lower(Clinic.name) == name.lower())):
             raise taken
         clinic = Clinic(
-            name=name, slug=_slug(session, name), timezone=timezone, phone=phone, address=address
+            name=name,
+            slug=_slug(session, name),
+            timezone=timezone,
+            phone=phone,
+            address=address,
+            emergency_number=emergency_number,
         )
         session.add(clinic)
         session.flush()

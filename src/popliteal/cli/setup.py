@@ -50,6 +50,13 @@ def clinic_create(
     ],
     phone: Annotated[str, typer.Option(help="The clinic's phone (pages link it to call).")],
     address: Annotated[str, typer.Option(help="The clinic's postal address.")] = "",
+    emergency_number: Annotated[
+        str | None,
+        typer.Option(
+            help="The number pages tell people to call in an emergency (911, 112, 999); "
+            "default: the server's POPLITEAL_EMERGENCY_NUMBER."
+        ),
+    ] = None,
 ) -> None:
     """Create a clinic and print its id. Booking and follow-up settings start as the demo's;
     an admin changes them on /staff/admin."""
@@ -59,7 +66,14 @@ def clinic_create(
     from popliteal.accounts.setup import create_clinic
 
     def work(session: Session) -> tuple[int, str, int]:
-        clinic = create_clinic(session, name=name, timezone=timezone, phone=phone, address=address)
+        clinic = create_clinic(
+            session,
+            name=name,
+            timezone=timezone,
+            phone=phone,
+            address=address,
+            emergency_number=emergency_number,
+        )
         first = session.scalar(select(func.min(Clinic.id)))
         return clinic.id, clinic.name, int(first or clinic.id)
 

@@ -106,7 +106,7 @@ def _handout_pdf(
     if found is None:
         return error_page(request, 404, "Patient not found", ["We could not find that person."])
     patient_name, clinic, today = found
-    number: str = request.app.state.settings.emergency_number
+    number: str = clinic.emergency_number or request.app.state.settings.emergency_number
     pdf = render_handout(
         kb=kb,
         plan=plan,

@@ -118,11 +118,29 @@ def urgency_text(kb: Knowledge, urgency: str, emergency_number: str) -> dict[str
     }
 
 
+def emergency_number(request: Request) -> str:
+    """The number to call in an emergency: the clinic's own (set when it was created), else the
+    server's POPLITEAL_EMERGENCY_NUMBER. Read once and cached on the app, as the name is."""
+    state = request.app.state
+    number = getattr(state, "clinic_emergency_number", None)
+    if number is None:
+        session = getattr(request.state, "db", None)
+        read = state.read_clinic_emergency_number
+        if session is not None:
+            own_number = read(session)
+        else:
+            with state.sessionmaker() as own:
+                own_number = read(own)
+        number = own_number or state.settings.emergency_number
+        if own_number is not None:  # not cached before a clinic exists: it may be created
+            state.clinic_emergency_number = number
+    return str(number)
+
+
 def urgency_message(request: Request, urgency: str) -> dict[str, str]:
     """The one message for this urgency level, with the clinic's emergency number filled in,
     so every page that shows the level says the same thing."""
-    number: str = request.app.state.settings.emergency_number
-    return urgency_text(request.app.state.kb, urgency, number)
+    return urgency_text(request.app.state.kb, urgency, emergency_number(request))
 
 
 @cache

@@ -23,7 +23,7 @@ from popliteal.sessions.models import VisitNote
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, Now, SettingsDep
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import clear_login_cookie, clear_visitor_cookie
-from popliteal.web.templating import render
+from popliteal.web.templating import emergency_number, render
 from popliteal.workspace import erasure, my_data
 
 router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
@@ -46,7 +46,7 @@ def _export(request: Request, session: DbSession, kb: Kb, actor: Actor) -> FileR
         session,
         kb=kb,
         actor=actor,
-        emergency_number=request.app.state.settings.emergency_number,
+        emergency_number=emergency_number(request),
         extra_parts=my_data.extra_parts_for(session, kb=kb, actor=actor),
     )
     return zip_download(export)
