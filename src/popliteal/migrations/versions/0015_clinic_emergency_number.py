@@ -18,10 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("clinics") as batch:
-        batch.add_column(sa.Column("emergency_number", sa.String(6), nullable=True))
+    # Added in place: a batch rebuild of `clinics` on SQLite would drop a table others point at.
+    op.add_column("clinics", sa.Column("emergency_number", sa.String(6), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("clinics") as batch:
-        batch.drop_column("emergency_number")
+    op.drop_column("clinics", "emergency_number")  # plain DROP COLUMN (SQLite 3.35+)
