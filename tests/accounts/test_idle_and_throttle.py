@@ -142,3 +142,29 @@ def test_password_lengths_by_role(role: str, password: str, ok: bool) -> None:
 )
 def test_networks_for_rate_limits(address: str, network: str) -> None:
     assert rules.network_of(address) == network
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "sunshine2024",  # a word and a year
+        "qazwsxedcrfv",  # a keyboard walk
+        "monkey123456",  # a leaked favourite with digits
+        "P@ssw0rd2024!",  # l33t of the most common one
+        "iloveyou2024",  # a leaked favourite and a year
+        "dragonmasterkey",  # common words run together
+    ],
+)
+def test_passwords_easy_to_guess_are_refused_with_a_way_out(password: str) -> None:
+    # The short recalled list misses all of these; zxcvbn's leaked-password, word and name
+    # lists and its patterns (keyboard walks, years, l33t) catch them.
+    assert password.lower() not in rules.COMMON_PASSWORDS
+    problem = rules.password_problem(password, email="sam@example.com", name="Sam", role="admin")
+    assert problem is not None
+    assert "easy to guess" in problem
+    assert "three or four words" in problem
+
+
+@pytest.mark.parametrize("password", ["knee-clinic-river-stone", "violet tractor oboe lantern"])
+def test_a_phrase_of_unrelated_words_is_accepted(password: str) -> None:
+    assert rules.password_problem(password, email="sam@example.com", name="Sam") is None

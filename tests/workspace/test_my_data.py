@@ -62,8 +62,12 @@ def leftover_exports() -> list[Path]:
 
 @pytest.mark.postgres
 def test_a_person_downloads_everything_about_them_and_nothing_of_anyone_else(
-    client: Any, db: Session, kb: Knowledge, tmp_path: Path
+    client: Any, db: Session, kb: Knowledge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # This test's own temporary folder: other workers' exports come and go in the shared one.
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
     episode = person_with_history(db, kb)
     others = set(db.scalars(select(Screening.id).where(Screening.patient_id != episode.patient_id)))
     assert others  # the demo patient's screening, which must not leak
