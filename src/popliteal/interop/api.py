@@ -18,8 +18,9 @@ from popliteal.accounts.deps import CurrentActor, get_optional_actor, get_option
 from popliteal.interop import service as interop_service
 from popliteal.interop.questionnaire import ResponseProblems, screening_questionnaire
 from popliteal.screening import service as screening_service
-from popliteal.screening._visitor import new_visitor_token, set_visitor_cookie, visitor_token
+from popliteal.screening._visitor import new_visitor_token, visitor_token
 from popliteal.screening.answers import InvalidAnswers
+from popliteal.screening.api import screening_created
 from popliteal.web.deps import DbSession, Kb, Now, RowId, client_address, request_session
 
 FHIR_JSON = "application/fhir+json"
@@ -102,15 +103,7 @@ async def create_questionnaire_response(request: Request) -> Response:
         return _problems(422, "invalid answers", [str(p) for p in exc.problems])
     except screening_service.ScreeningForbidden as exc:
         return JSONResponse({"detail": str(exc)}, status_code=403)
-    response = Response(
-        '{"id":' + json.dumps(created.id) + "," + created.result_json[1:],
-        status_code=201,
-        headers={"Location": f"/api/screenings/{created.id}"},
-        media_type="application/json",
-    )
-    if new_token is not None and created.token_hash is not None:
-        set_visitor_cookie(request, response, new_token)
-    return response
+    return screening_created(request, created, new_token)
 
 
 def _create(

@@ -70,8 +70,16 @@ async def create_screening(request: Request) -> Response:
         return _invalid([str(p) for p in exc.problems])
     except screening_service.ScreeningForbidden as exc:
         return JSONResponse({"detail": str(exc)}, status_code=403)
-    # The stored result's JSON with the id put first: the same object JSONResponse would make
-    # of {"id": ..., **result}, without serialising the result a second time.
+    return screening_created(request, created, new_token)
+
+
+def screening_created(
+    request: Request, created: screening_service.CreatedScreening, new_token: str | None
+) -> Response:
+    """201 with the stored result, and a new visitor's cookie for an anonymous screening.
+
+    The stored result's JSON with the id put first: the same object JSONResponse would make
+    of {"id": ..., **result}, without serialising the result a second time."""
     response = Response(
         '{"id":' + json.dumps(created.id) + "," + created.result_json[1:],
         status_code=201,
