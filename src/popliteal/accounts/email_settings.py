@@ -70,19 +70,7 @@ def set_reminder_lead(session: Session, *, actor: Actor, hours: int) -> None:
     low, high = REMINDER_LEAD_HOURS
     if not low <= hours <= high:
         raise AccountError(f"reminder: expected {low} to {high} hours before the visit")
-    with transaction(session):
-        clinic = admin_clinic(session, actor=actor)
-        before = clinic.reminder_lead_hours
-        clinic.reminder_lead_hours = hours
-        audit(
-            session,
-            actor=actor,
-            action="update",
-            entity="clinic",
-            entity_id=clinic.id,
-            patient_id=None,
-            detail={"before": {"reminder_lead_hours": before}},
-        )
+    _set_clinic_setting(session, actor=actor, field="reminder_lead_hours", value=hours)
 
 
 def set_hold_minutes(session: Session, *, actor: Actor, minutes: int) -> None:
@@ -90,10 +78,15 @@ def set_hold_minutes(session: Session, *, actor: Actor, minutes: int) -> None:
     low, high = HOLD_MINUTES
     if not low <= minutes <= high:
         raise AccountError(f"hold: expected {low} to {high} minutes")
+    _set_clinic_setting(session, actor=actor, field="booking_hold_minutes", value=minutes)
+
+
+def _set_clinic_setting(session: Session, *, actor: Actor, field: str, value: int) -> None:
+    """Store one checked setting of the admin's clinic, audited with the value it replaces."""
     with transaction(session):
         clinic = admin_clinic(session, actor=actor)
-        before = clinic.booking_hold_minutes
-        clinic.booking_hold_minutes = minutes
+        before = getattr(clinic, field)
+        setattr(clinic, field, value)
         audit(
             session,
             actor=actor,
@@ -101,7 +94,7 @@ def set_hold_minutes(session: Session, *, actor: Actor, minutes: int) -> None:
             entity="clinic",
             entity_id=clinic.id,
             patient_id=None,
-            detail={"before": {"booking_hold_minutes": before}},
+            detail={"before": {field: before}},
         )
 
 
