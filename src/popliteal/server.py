@@ -59,6 +59,7 @@ from popliteal.sessions import plan_pages as sessions_plan_pages
 from popliteal.sessions import progression_api as sessions_progression_api
 from popliteal.sessions import staff_pages as sessions_staff_pages
 from popliteal.web import errors, health, metrics
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.csrf import CsrfSeedMiddleware
 from popliteal.web.middleware import (
     RejectNulMiddleware,
@@ -122,9 +123,6 @@ ROUTERS: tuple[APIRouter, ...] = (
 
 # The watch-file imports, whose body limit is the upload cap, not the JSON limit.
 IMPORT_ROUTERS: tuple[APIRouter, ...] = (running_api.import_router, running_pages.import_router)
-# Every other body (JSON, forms) is small: a whole screening is a few kilobytes. The limit is
-# counted as the body streams in, so a chunked upload without a length is stopped too.
-MAX_BODY_BYTES = 1024 * 1024
 
 DOCS_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>popliteal API</title>
@@ -205,17 +203,15 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
             {"status": "ok", "knowledge_version": app.state.kb.version, "version": __version__}
         )
 
-    app.include_router(health.router)
-
     @app.get("/docs", include_in_schema=False)
     async def read_docs() -> HTMLResponse:
         """The API documentation (Swagger UI, served from this site: no CDN needed)."""
         return HTMLResponse(DOCS_HTML)
 
-    # Limits set where the routers are included, so the 413 passes through the middlewares
-    # below (security headers, the plain-words message) like any other answer.
-    for router in ROUTERS:
-        app.include_router(router, max_body_size=MAX_BODY_BYTES)
+    # Each router's own route objects, body limit included (web/body_limit.py): shared by
+    # every app of the process, not built again for each new app.
+    for router in (health.router, *ROUTERS):
+        app.router.routes.extend(router.routes)
     # The import checks the declared size itself and names the limit in the person's words;
     # the framework's limit, counted as the body streams in, sits just above it and also
     # stops a chunked upload that declares no size.

@@ -50,6 +50,39 @@ def test_a_body_over_the_limit_is_refused_with_413_even_without_a_length(client:
     assert ok.status_code == 201
 
 
+def test_a_form_over_the_limit_gets_the_plain_words_413(client: Any) -> None:
+    """A page's form has the same limit as the API, and a person reads a sentence, not the
+    framework's "Content Too Large"."""
+    big = b"email=a&password=" + b"x" * (2 * 1024 * 1024)
+    response = client.post(
+        "/login", content=big, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 413
+    assert response.text == "The request is too large: send fewer or smaller files at once."
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_every_route_but_the_watch_file_imports_carries_the_body_limit(app: Any) -> None:
+    """The limit sits on each area's router (web/body_limit.py): a router made without it
+    would take bodies of any size. The imports carry the larger upload cap instead."""
+    from fastapi.routing import APIRoute
+
+    from popliteal.server import IMPORT_ROUTERS
+    from popliteal.web.body_limit import MAX_BODY_BYTES
+
+    imports = {(r.path, frozenset(r.methods)) for router in IMPORT_ROUTERS for r in router.routes}
+    routes = [r for r in app.router.routes if isinstance(r, APIRoute)]
+    assert len(routes) > 150
+    unlimited = [
+        (r.path, sorted(r.methods))
+        for r in routes
+        if r.max_body_size != MAX_BODY_BYTES
+        and (r.path, frozenset(r.methods)) not in imports
+        and r.path not in ("/healthz", "/docs", "/metrics")
+    ]
+    assert unlimited == []
+
+
 def test_a_nul_character_in_a_body_is_refused_on_every_database(client: Any) -> None:
     """SQLite would store it and PostgreSQL refuses it: refused before either sees it."""
     response = client.post(

@@ -10,11 +10,12 @@ from popliteal.accounts import mfa, passwords
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentActor, CurrentUser
 from popliteal.errors import AccountError
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.csrf import token_for
 from popliteal.web.deps import SESSION_COOKIE, DbSession, JsonOnly, SettingsDep, client_address
 from popliteal.web.session_cookie import clear_login_cookie, clear_visitor_cookie, set_login_cookie
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api/auth", tags=["auth"])
 
 
 class LoginCreate(BaseModel):

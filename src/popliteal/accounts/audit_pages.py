@@ -13,10 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from popliteal.accounts import audit_viewer
 from popliteal.accounts.deps import CurrentAdmin, get_optional_user
 from popliteal.errors import ProblemsError
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user)])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES, tags=["accounts"], dependencies=[Depends(get_optional_user)]
+)
 
 
 class AuditQuery(BaseModel):

@@ -12,11 +12,16 @@ from pydantic import Field
 from popliteal.accounts import email_settings
 from popliteal.accounts.deps import CurrentAdmin, get_optional_user
 from popliteal.errors import AccountError
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, RowId, SettingsDep
 from popliteal.web.forms import FormModel, parse_whole_number
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["accounts"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 PAGE = "/staff/admin/email"
 

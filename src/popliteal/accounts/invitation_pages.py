@@ -11,11 +11,16 @@ from pydantic import Field
 from popliteal.accounts import invitations, links
 from popliteal.accounts.deps import get_optional_user
 from popliteal.errors import AccountError
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["accounts"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 USELESS = (
     f"{links.LINK_USELESS} Ask the clinic's administrator to add you again, or use "

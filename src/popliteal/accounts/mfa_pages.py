@@ -14,6 +14,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentAdmin, SignedInUser, get_optional_user
 from popliteal.accounts.pages import home_for
 from popliteal.errors import AccountError
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, RowId, SettingsDep, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import (
@@ -24,7 +25,11 @@ from popliteal.web.session_cookie import (
 )
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["accounts"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 
 class CodeForm(FormModel):

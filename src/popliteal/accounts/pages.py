@@ -14,6 +14,7 @@ from popliteal.accounts import service as accounts_service
 from popliteal.accounts.deps import CurrentActor, OptionalUser, get_optional_user
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import SESSION_COOKIE, CsrfProtected, DbSession, SettingsDep, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import (
@@ -25,7 +26,11 @@ from popliteal.web.session_cookie import (
 )
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["accounts"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 
 IDLE_NOTICE = (

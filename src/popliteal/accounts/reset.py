@@ -12,11 +12,16 @@ from popliteal.accounts import password_reset
 from popliteal.accounts.deps import get_optional_user
 from popliteal.accounts.rules import email_problem
 from popliteal.errors import AccountError
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, SettingsDep, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["accounts"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["accounts"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 SENT = "If an account exists for that address, we have sent a link. Check your e-mail."
 

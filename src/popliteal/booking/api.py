@@ -26,10 +26,11 @@ from popliteal.booking.schemas import (
 from popliteal.booking.views import AppointmentView
 from popliteal.clock import local_today
 from popliteal.screening.service import VISITOR_COOKIE
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, JsonOnly, RowId, SettingsDep, client_address
 from popliteal.web.session_cookie import clear_visitor_cookie
 
-router = APIRouter(prefix="/api", tags=["booking"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api", tags=["booking"])
 
 
 def appointment_read(view: AppointmentView) -> AppointmentRead:

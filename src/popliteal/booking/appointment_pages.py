@@ -30,11 +30,13 @@ from popliteal.booking.api import ics_response
 from popliteal.booking.errors import BookingError
 from popliteal.booking.views import AppointmentView
 from popliteal.errors import NotAllowed
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
 from popliteal.web.forms import FormModel
 from popliteal.web.templating import render
 
 router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
     tags=["booking pages"],
     dependencies=[Depends(get_optional_user), CsrfProtected, Depends(page_setup)],
 )

@@ -40,12 +40,14 @@ from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
 from popliteal.screening.service import VISITOR_COOKIE
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, SettingsDep, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import clear_visitor_cookie
 from popliteal.web.templating import render
 
 router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
     tags=["booking pages"],
     dependencies=[Depends(get_optional_user), CsrfProtected, Depends(page_setup)],
 )

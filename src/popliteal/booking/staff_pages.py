@@ -22,11 +22,13 @@ from popliteal.booking.views import MODE_NAMES, AppointmentView
 from popliteal.clock import local_date, local_today
 from popliteal.errors import NotAllowed
 from popliteal.screening import standing as screening_standing
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
 from popliteal.web.forms import FormModel
 from popliteal.web.templating import render
 
 router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
     tags=["staff pages"],
     dependencies=[Depends(get_optional_user), CsrfProtected, Depends(page_setup)],
 )

@@ -20,12 +20,14 @@ from popliteal.booking import holds
 from popliteal.booking._pages import page_setup
 from popliteal.booking.errors import BookingError
 from popliteal.errors import AccountError, NotAllowed
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Now, SettingsDep, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import set_login_cookie
 from popliteal.web.templating import render
 
 router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
     tags=["booking pages"],
     dependencies=[Depends(get_optional_user), CsrfProtected, Depends(page_setup)],
 )

@@ -21,12 +21,13 @@ from popliteal.screening import service as screening_service
 from popliteal.screening._visitor import new_visitor_token, visitor_token
 from popliteal.screening.answers import InvalidAnswers
 from popliteal.screening.api import screening_created
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, Kb, Now, RowId, client_address, request_session
 
 FHIR_JSON = "application/fhir+json"
 JSON_TYPES = ("application/json", FHIR_JSON)
 
-router = APIRouter(tags=["fhir"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, tags=["fhir"])
 
 
 class FhirResponse(JSONResponse):

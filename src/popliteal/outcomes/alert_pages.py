@@ -17,11 +17,16 @@ from popliteal.errors import AccountError, NotAllowed
 from popliteal.outcomes import alert_list
 from popliteal.outcomes._staff import NOTICES, clinic_timezone
 from popliteal.outcomes.pages import sentence
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, RowId
 from popliteal.web.forms import Posted
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["staff pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 
 def _alerts_page(

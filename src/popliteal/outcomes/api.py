@@ -22,9 +22,10 @@ from popliteal.outcomes.schemas import (
     RangeOfMotionRead,
     SubmitResult,
 )
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, Kb, RowId
 
-router = APIRouter(prefix="/api", tags=["outcomes"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api", tags=["outcomes"])
 
 REFUSED: dict[int | str, dict[str, Any]] = {
     422: {

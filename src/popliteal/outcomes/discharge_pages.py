@@ -26,11 +26,16 @@ from popliteal.outcomes._staff import NOT_FOUND, date_field, patient_or_404, val
 from popliteal.outcomes.pages import sentence
 from popliteal.outcomes.schemas import DischargeCreate
 from popliteal.plans import service as plans_service
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.web.forms import Posted, PostedForm
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["staff pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 PDF_FILENAME = "discharge-summary.pdf"
 

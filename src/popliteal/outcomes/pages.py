@@ -35,11 +35,16 @@ from popliteal.outcomes import (
     wording,
 )
 from popliteal.outcomes.schemas import QuestionnaireCreate
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.web.forms import Posted, PostedForm
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["person pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 log = logging.getLogger("popliteal")
 
 InstrumentPath = Annotated[str, Path(max_length=16)]

@@ -53,11 +53,16 @@ from popliteal.running import service as running_service
 from popliteal.running.pages import running_context
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.pages import short_day
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.web.forms import Posted, PostedForm
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["staff pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 ROM_FIELDS = {
     "side": "Side",

@@ -13,9 +13,10 @@ from popliteal.knowledge.schema import Goal, Phase
 from popliteal.plans import rules
 from popliteal.plans import service as plans_service
 from popliteal.plans.schemas import PlanCreate, PlanVersionRead, PlanVersionSummary
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, Kb, RowId
 
-router = APIRouter(prefix="/api", tags=["plans"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api", tags=["plans"])
 
 
 class ExerciseRead(BaseModel):

@@ -9,9 +9,10 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
 from popliteal.plans import figures, poses
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import Kb
 
-router = APIRouter(tags=["pages"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, tags=["pages"])
 
 
 @router.get("/exercises/{exercise_id}.svg", include_in_schema=False)

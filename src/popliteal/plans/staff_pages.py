@@ -51,10 +51,15 @@ from popliteal.plans.builder import (
 )
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.plans.service import GOAL_NAMES, PHASE_NAMES, PlanError, PlanProblems
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["staff"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 URGENCY_WORDS = {"emergency": "emergency", "urgent": "urgent"}
 

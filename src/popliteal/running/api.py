@@ -23,9 +23,10 @@ from popliteal.running.schemas import (
     UnitUpdate,
 )
 from popliteal.running.sports import Sport
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
 
-router = APIRouter(prefix="/api", tags=["running"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api", tags=["running"])
 # The watch-file imports: the app includes them with the upload cap as their body limit
 # (server.py); every other route keeps the app's small JSON limit. A multipart post is one a
 # cross-site form can send with the login cookie, so it needs the CSRF token

@@ -15,9 +15,14 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.running import rules
 from popliteal.running import service as running_service
 from popliteal.running.pages import running_context
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 
-router = APIRouter(tags=["staff pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["staff pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 
 @router.get(

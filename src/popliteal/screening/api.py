@@ -21,9 +21,10 @@ from popliteal.screening.schemas import (
     ScreeningCreate,
     ScreeningRead,
 )
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, client_address, request_session
 
-router = APIRouter(prefix="/api/screenings", tags=["screenings"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api/screenings", tags=["screenings"])
 
 _BODY_SCHEMA = {
     "requestBody": {

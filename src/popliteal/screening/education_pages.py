@@ -13,9 +13,12 @@ from popliteal.accounts.deps import get_optional_user
 from popliteal.accounts.models import Clinic
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RED_FLAG_LEVELS, URGENCY_ORDER, Condition
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, Kb
 
-router = APIRouter(tags=["pages"], dependencies=[Depends(get_optional_user)])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES, tags=["pages"], dependencies=[Depends(get_optional_user)]
+)
 
 # Conditions grouped by the care they usually need, in plain words.
 USUAL_CARE_HEADINGS = {

@@ -26,10 +26,13 @@ from popliteal.screening.answers import InvalidAnswers
 from popliteal.screening.engine import question_text, screen
 from popliteal.screening.interview import Step
 from popliteal.screening.models import Screening
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, client_address
 
 router = APIRouter(
-    tags=["screening pages"], dependencies=[Depends(get_optional_user), CsrfProtected]
+    max_body_size=MAX_BODY_BYTES,
+    tags=["screening pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
 )
 
 NOT_FOUND = (

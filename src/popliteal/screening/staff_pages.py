@@ -11,9 +11,14 @@ from popliteal.accounts.deps import CurrentClinician, get_optional_user
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening import exam_layout, staff_service
 from popliteal.screening.answers import InvalidAnswers, parse_answers
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 
-router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["staff"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 ScreeningId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 MAX_FIELD = 100

@@ -18,9 +18,10 @@ from popliteal.sessions.schemas import (
     VisitNoteCreate,
     VisitNoteRead,
 )
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, Kb, RowId
 
-router = APIRouter(prefix="/api", tags=["sessions"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api", tags=["sessions"])
 
 
 @router.get("/me/today")

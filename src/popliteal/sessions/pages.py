@@ -31,11 +31,16 @@ from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.schemas import ExerciseDone, SessionRead
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, RowId
 from popliteal.web.forms import Posted
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["person pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 PAIN_HELP = "choose a number from 0 (no pain) to 10 (the worst pain you can imagine)."
 # Where a session happens, as the person says it (the form) and in the log (short).

@@ -26,10 +26,15 @@ from popliteal.plans.service import PHASE_NAMES, PlanProblems
 from popliteal.plans.staff_pages import BuilderForm, clinic_timezone, plan_body
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions import suggestions as suggestions_service
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.web.templating import render
 
-router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["staff"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 SESSION_MODE_NAMES = {
     "home": "At home",

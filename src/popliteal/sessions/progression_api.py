@@ -12,9 +12,10 @@ from pydantic import BaseModel
 from popliteal.accounts.deps import CurrentClinician
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import suggestions as suggestions_service
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, Kb, RowId
 
-router = APIRouter(prefix="/api", tags=["plans"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api", tags=["plans"])
 
 
 class SuggestionsRead(BaseModel):

@@ -26,11 +26,16 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import TreatmentGiven, VisitNoteCreate, VisitNoteRead
 from popliteal.sessions.visit_notes import VisitNoteProblems
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.web.forms import parse_iso_date
 from popliteal.web.templating import local_time, render
 
-router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["staff"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 # Hands-on and advice treatments first, in the order clinicians reach for them.
 FIRST = (

@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, inspect, text
 
 from popliteal import migrate
+from popliteal.web.body_limit import MAX_BODY_BYTES
 
-router = APIRouter(tags=["health"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, tags=["health"])
 log = logging.getLogger("popliteal")
 
 

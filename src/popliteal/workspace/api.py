@@ -18,11 +18,12 @@ from popliteal.accounts.schemas import (
 from popliteal.errors import AccountError
 from popliteal.screening import staff_service
 from popliteal.screening.answers import InvalidAnswers
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, Kb, Now, RowId
 from popliteal.workspace import patient_list
 from popliteal.workspace import service as workspace_service
 
-router = APIRouter(prefix="/api/patients", tags=["patients"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api/patients", tags=["patients"])
 
 # Bounded so an absurd id is a 422, not a database integer overflow.
 

@@ -20,14 +20,19 @@ from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.db import reading
 from popliteal.sessions.models import VisitNote
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, Now, SettingsDep
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import clear_login_cookie, clear_visitor_cookie
 from popliteal.web.templating import emergency_number, render
 from popliteal.workspace import erasure, my_data
 
-router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
-api_router = APIRouter(prefix="/api", tags=["my data"])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["person pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
+api_router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api", tags=["my data"])
 
 
 def zip_download(export: my_data.Export) -> FileResponse:

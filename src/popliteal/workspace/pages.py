@@ -23,6 +23,7 @@ from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
 from popliteal.sessions import visit_notes
 from popliteal.sessions.plan_pages import care_summary
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, Now, RowId, SettingsDep
 from popliteal.web.forms import FormModel, parse_whole_number, whole_number_problem
 from popliteal.web.templating import render
@@ -30,7 +31,11 @@ from popliteal.workspace import erasure, patient_list
 from popliteal.workspace import service as workspace_service
 from popliteal.workspace.header import patient_header
 
-router = APIRouter(tags=["staff"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["staff"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 
 # ------------------------------------------------------------------ patients

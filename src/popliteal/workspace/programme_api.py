@@ -8,10 +8,11 @@ from fastapi import APIRouter
 
 from popliteal.accounts.deps import CurrentActor, CurrentPatient
 from popliteal.sessions.schemas import PainCreate, SessionFinish, SessionRead
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.workspace import flows
 
-router = APIRouter(prefix="/api", tags=["sessions"])
+router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api", tags=["sessions"])
 
 
 @router.post("/me/pain", status_code=201)

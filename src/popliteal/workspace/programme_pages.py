@@ -46,12 +46,17 @@ from popliteal.sessions.pages import (
     step_page,
 )
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish, SessionRead
+from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
 from popliteal.web.forms import Posted, PostedForm, parse_pain
 from popliteal.web.templating import render
 from popliteal.workspace import flows
 
-router = APIRouter(tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected])
+router = APIRouter(
+    max_body_size=MAX_BODY_BYTES,
+    tags=["person pages"],
+    dependencies=[Depends(get_optional_user), CsrfProtected],
+)
 
 NOTE_MAX = 2000
 TREND_TEXT = {
