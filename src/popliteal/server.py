@@ -42,7 +42,7 @@ from popliteal.outcomes import api as outcomes_api
 from popliteal.outcomes import discharge_pages as outcomes_discharge_pages
 from popliteal.outcomes import pages as outcomes_pages
 from popliteal.outcomes import staff_pages as outcomes_staff_pages
-from popliteal.outcomes.wording import Wording, WordingError, load_wording_dir
+from popliteal.outcomes.wording import clinic_wording
 from popliteal.plans import api as plans_api
 from popliteal.plans import pages as plans_pages
 from popliteal.plans import staff_pages as plans_staff_pages
@@ -135,18 +135,6 @@ DOCS_HTML = """<!doctype html>
 log = logging.getLogger("popliteal")
 
 
-def clinic_wording(settings: Settings, kb: Knowledge) -> dict[str, Wording]:
-    """The clinic's licensed questionnaire wording (POPLITEAL_WORDING_DIR), checked at start
-    like the knowledge base: a broken file stops the start, naming file, item and field."""
-    if settings.wording_dir is None:
-        return {}
-    try:
-        return load_wording_dir(settings.wording_dir, kb.outcomes)
-    except WordingError as exc:
-        heading = f"POPLITEAL_WORDING_DIR {settings.wording_dir}: fix these or unset it"
-        raise WordingError([heading, *exc.problems]) from None
-
-
 def warm_up(app: FastAPI) -> int:
     """Do the one-off work of a first request before serving: every template compiled and the
     ORM's mappers configured (a first login or Today page took over a second without it).
@@ -184,7 +172,7 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.kb = kb or default_knowledge()
-    app.state.outcome_wording = clinic_wording(settings, app.state.kb)
+    app.state.outcome_wording = clinic_wording(settings.wording_dir, app.state.kb.outcomes)
     app.state.templates = make_templates()
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

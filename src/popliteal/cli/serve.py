@@ -91,12 +91,11 @@ def serve(
 
     settings = app_settings()
     kb = knowledge_base()
-    from popliteal.outcomes.wording import WordingError
-    from popliteal.server import clinic_wording
+    from popliteal.outcomes.wording import WordingError, clinic_wording
     from popliteal.web.logs import logging_config
 
     try:
-        clinic_wording(settings, kb)
+        clinic_wording(settings.wording_dir, kb.outcomes)
     except WordingError as exc:
         raise fail("\n".join(exc.problems)) from None
     if migrate_first:

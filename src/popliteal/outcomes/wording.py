@@ -246,3 +246,17 @@ def wording_for(
         ),
         marker=NOT_LOADED,
     )
+
+
+def clinic_wording(wording_dir: Path | None, settings: OutcomesSettings) -> dict[str, Wording]:
+    """The clinic's licensed questionnaire wording (POPLITEAL_WORDING_DIR), checked at start
+    like the knowledge base: a broken file stops the start, naming file, item and field. Here,
+    not in server.py, so `popliteal serve` checks it without loading the whole app (each
+    worker process loads that itself)."""
+    if wording_dir is None:
+        return {}
+    try:
+        return load_wording_dir(wording_dir, settings)
+    except WordingError as exc:
+        heading = f"POPLITEAL_WORDING_DIR {wording_dir}: fix these or unset it"
+        raise WordingError([heading, *exc.problems]) from None
