@@ -73,6 +73,28 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+PHONE_SIZE = {"width": 390, "height": 844}
+DESKTOP_SIZE = {"width": 1280, "height": 900}
+
+
+def also_on_a_desktop(page: Any, name: str) -> None:
+    """The page a phone test is on, as a desktop browser shows it: the main links out in the
+    header (no Menu button), nothing wider than the window, no serious axe-core finding; saved
+    as test-artifacts/NAME.png. The phone size is put back afterwards."""
+    page.set_viewport_size(DESKTOP_SIZE)
+    try:
+        assert not page.get_by_role("button", name="Menu").is_visible(), page.url
+        assert page.get_by_role("navigation", name="Main").is_visible(), page.url
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (page.url, overflow)
+        accessible(page)
+        screenshot(page, name)
+    finally:
+        page.set_viewport_size(PHONE_SIZE)
+
+
 def serious_violations(page: Any) -> list[str]:
     """axe-core violations of impact serious or critical on the current page."""
     from axe_playwright_python.sync_playwright import Axe

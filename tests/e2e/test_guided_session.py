@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from popliteal.demo import ADMIN, PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.schemas import PrescriptionIn
-from tests.e2e.conftest import accessible, log_out, nav_to, screenshot
+from tests.e2e.conftest import accessible, also_on_a_desktop, log_out, nav_to, screenshot
 from tests.e2e.test_keyboard import _tab_through
 from tests.running.factories import demo_records
 from tests.sessions.factories import save_demo_plan
@@ -54,6 +54,7 @@ def test_person_does_a_guided_session_on_a_phone_and_the_clinician_sees_it(
     page.get_by_role("heading", level=1, name="Today").wait_for()
     accessible(page)
     screenshot(page, "guided-today")
+    also_on_a_desktop(page, "guided-today-desktop")
     _tab_through(page)  # every control of Today is reachable by keyboard, with a focus ring
     page.get_by_role("group", name="How bad is the pain in your knee this morning?").get_by_label(
         "2", exact=True

@@ -25,7 +25,14 @@ from popliteal.outcomes import range_of_motion
 from popliteal.outcomes.schemas import RangeOfMotionCreate
 from popliteal.plans.models import CarePlan, CarePlanVersion
 from popliteal.sessions.models import PainLog, SessionLog
-from tests.e2e.conftest import ARTIFACTS, accessible, log_out, nav_to, screenshot
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    accessible,
+    also_on_a_desktop,
+    log_out,
+    nav_to,
+    screenshot,
+)
 from tests.outcomes.test_pages import LEFS_ITEMS, pdf_text, submit_as, with_plan
 from tests.running.factories import Records
 
@@ -57,6 +64,7 @@ def test_person_answers_a_due_questionnaire_on_a_phone_and_sees_the_score(
     page.get_by_role("heading", level=1, name="Lower Extremity Functional Scale").wait_for()
     accessible(page)
     screenshot(page, "outcomes-questionnaire-phone")
+    also_on_a_desktop(page, "outcomes-questionnaire-desktop")
     # (A question left out re-shows the form with a 400: tests/outcomes/test_pages.py.)
     for item in LEFS_ITEMS[:-1]:
         page.locator(f'input[name="item_{item}"][value="2"]').check()
@@ -77,6 +85,7 @@ def test_person_answers_a_due_questionnaire_on_a_phone_and_sees_the_score(
     assert page.locator("svg#my-lefs-total").is_visible()
     accessible(page)
     screenshot(page, "outcomes-progress-phone")
+    also_on_a_desktop(page, "outcomes-progress-desktop")
 
 
 def test_a_safety_answer_shows_the_urgency_and_the_clinician_sees_the_alert_first(

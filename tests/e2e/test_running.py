@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from popliteal.demo import CHIRO, PATIENT
-from tests.e2e.conftest import accessible, log_out, nav_to, screenshot
+from tests.e2e.conftest import accessible, also_on_a_desktop, log_out, nav_to, screenshot
 from tests.running.factories import demo_records
 from tests.running.fixtures import sample_fit, sample_gpx, sample_tcx
 
@@ -72,6 +72,7 @@ def test_runner_imports_files_and_the_clinician_sees_the_load_flag(
     assert page.locator("svg.chart rect").count() >= 1
     accessible(page)
     screenshot(page, "running-phone")
+    also_on_a_desktop(page, "running-desktop")
 
     # The easy run's next morning: pain went up; the page flags it once saved.
     # Runs are listed by date, not file name: find the easy run's day in the import summary.

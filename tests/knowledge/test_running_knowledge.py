@@ -137,3 +137,15 @@ def test_knowledge_check_counts_the_running_rules(
     tiers = len(kb.running.load.run_spike_tiers)
     levels = len(kb.running.walk_run.levels)
     assert f"{tiers} spike tiers, {levels} walk-run levels" in done.stdout
+
+
+def test_a_load_flag_source_without_a_plain_name_is_refused(tmp_path: Path) -> None:
+    """A flag names its source on the person's own page: in plain words, not a citation."""
+
+    def edit(data: Any) -> None:
+        for entry in data["sources"]:
+            if entry["key"] == "frandsen_2025":
+                del entry["plain"]
+
+    problems = problems_of(edited_copy(tmp_path, "sources.yaml", edit))
+    assert any("run_spike_tiers" in p and "frandsen_2025" in p for p in problems), problems

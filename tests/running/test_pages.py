@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -153,6 +154,10 @@ def test_a_heavy_painful_week_is_flagged_for_the_person_and_the_clinician(
     assert 'data-flag="pain_during_run_over_3"' in mine
     assert "<svg" in mine
     assert "caution above 15.0 mi a week when building up" in mine
+    # The flag names its source in plain words: no journal citation, no file name.
+    assert "a chiropractic clinic's web page about knee pain in runners" in html.unescape(mine)
+    assert ".txt" not in mine
+    assert "seed file" not in mine
 
     client.post("/logout", data={"csrf_token": csrf_from(client, "/my/running")})
     login(client, CHIRO.email, CHIRO.password)
@@ -166,6 +171,7 @@ def test_a_heavy_painful_week_is_flagged_for_the_person_and_the_clinician(
     detail = client.get(f"/staff/patients/{patient.id}/running")
     assert detail.status_code == 200
     assert 'data-flag="weekly_over_limit"' in detail.text
+    assert "Runner's Knee Pain" in html.unescape(detail.text)  # the clinician: the citation
 
 
 def test_someone_elses_run_cannot_be_changed_or_seen(client: Any, db: Session, kb: Any) -> None:

@@ -13,7 +13,9 @@ from popliteal.demo import CHIRO, PATIENT
 from tests.conftest import login
 from tests.running.factories import demo_records
 
-JARGON = re.compile(r"EWMA|Acute:chronic|§|\bnull\b|[Kk]nowledge version|\.ya?ml\b|\blr\b")
+JARGON = re.compile(
+    r"EWMA|Acute:chronic|§|\bnull\b|[Kk]nowledge version|\.ya?ml\b|\.txt\b|seed file|\blr\b"
+)
 
 
 def _visible(page: str) -> str:

@@ -19,7 +19,7 @@ from popliteal.knowledge.checks.likelihoods import check_backgrounds, check_like
 from popliteal.knowledge.checks.outcomes import check_followup, cite_outcomes
 from popliteal.knowledge.checks.protocols import check_protocols, cite_drafting
 from popliteal.knowledge.checks.red_flags import check_red_flags, unknown_policy_problems
-from popliteal.knowledge.checks.running import cite_running
+from popliteal.knowledge.checks.running import cite_running, plain_flag_sources
 from popliteal.knowledge.checks.treatments import check_seeds, check_treatments
 from popliteal.knowledge.expressions import read_findings, value_problem, walk_expr
 from popliteal.knowledge.files import (
@@ -204,6 +204,7 @@ def load(directory: Path = DATA_DIR) -> Knowledge:
     cite_drafting(files.drafting, cite)
     problems += check_exercises(directory, exercises, conditions, cite)
     cite_running(files.running, cite)
+    problems += plain_flag_sources(files.running, sources)
     cite_outcomes(files.outcomes, cite)
     problems += check_followup(files.followup, files.outcomes, findings, conditions, rules, cite)
     problems += check_codes(files.codes, conditions=conditions, outcomes=files.outcomes, cite=cite)

@@ -109,7 +109,9 @@ def _outcomes_page(
             "adherence": patient_charts.adherence_chart_for(
                 kb, progress.adherence, chart_id="staff-adh"
             ),
-            "running": running_context(kb, running) if running.activities else None,
+            "running": running_context(kb, running, for_person=False)
+            if running.activities
+            else None,
             "instruments": [(i, kb.outcomes.instruments[i].name) for i in rules.INSTRUMENTS],  # type: ignore[index]
             "errors": list(errors),
             "rom_form": rom_form or PostedForm({}),

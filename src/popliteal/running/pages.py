@@ -121,7 +121,18 @@ def change_words(pct: float | None, *, more: str = "more", less: str = "less") -
     return f"about {said}% {more if pct > 0 else less}"
 
 
-def running_context(kb: Knowledge, view: running_service.RunningView) -> dict[str, Any]:
+def flag_source(kb: Knowledge, key: str | None, *, plain: bool) -> str:
+    """A load flag's source as the page's reader needs it: the person reads its plain name
+    (knowledge/checks make sure there is one), the clinician the citation."""
+    entry = kb.sources.get(key) if key else None
+    if entry is None:
+        return "Expert judgement"
+    return (entry.plain or "a published study") if plain else entry.citation
+
+
+def running_context(
+    kb: Knowledge, view: running_service.RunningView, *, for_person: bool
+) -> dict[str, Any]:
     """What the person's and the clinician's running pages both show."""
     report = view.report
     unit = view.unit
@@ -142,10 +153,7 @@ def running_context(kb: Knowledge, view: running_service.RunningView) -> dict[st
         "chart": load_chart(weeks, limit=limit, unit=unit) if any(w.runs for w in weeks) else None,
         "limit": limit,
         "this_week": report.weekly_totals[-1] if report.weekly_totals else 0.0,
-        "flag_sources": {
-            f.id: kb.sources[f.source].citation if f.source in kb.sources else "Expert judgement"
-            for f in report.flags
-        },
+        "flag_sources": {f.id: flag_source(kb, f.source, plain=for_person) for f in report.flags},
         "surface_names": SURFACE_NAMES,
         "sport_names": SPORT_NAMES,
         "action_text": ACTION_TEXT,
@@ -174,7 +182,7 @@ def _page(
     view = running_service.running_view(
         session, kb=kb, actor=actor, patient_id=actor.own_patient_id
     )
-    ctx = running_context(kb, view)
+    ctx = running_context(kb, view, for_person=True)
     ctx.update(
         {
             "errors": list(errors),

@@ -34,7 +34,7 @@ def read_patient_running(
     """Show a patient's runs, weekly load with flags and their walk-run programme step."""
     view = running_service.running_view(session, kb=kb, actor=actor, patient_id=patient_id)
     patient = session.get(Patient, patient_id)
-    ctx = running_context(kb, view)
+    ctx = running_context(kb, view, for_person=False)
     ctx.update({"patient": patient})
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
         request, "running_staff.html", ctx

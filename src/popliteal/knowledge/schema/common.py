@@ -86,6 +86,9 @@ class SourceEntry(_Strict):
     citation: Text
     evidence_section: str = Field(pattern=r"^§\d+(\.\d+)*$")
     kind: Literal["found", "found_secondary", "recalled", "guideline", "seed"]
+    # How a person's own page names the source, in plain words (the citation is for clinicians):
+    # needed by every source a patient page cites (knowledge/checks).
+    plain: Text | None = None
 
 
 class SourcesFile(_Strict):
