@@ -3,14 +3,15 @@ typed dependencies. With accounts, which owns them; the generic ones are in web/
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.rules import Actor, Role
-from popliteal.web.deps import SESSION_COOKIE, DbSession, client_address
+from popliteal.web.body_limit import MAX_BODY_BYTES
+from popliteal.web.deps import SESSION_COOKIE, CsrfProtected, DbSession, client_address
 from popliteal.web.errors import Forbidden, LoginRequired, TwoStepSetupRequired
 
 
@@ -117,3 +118,14 @@ def get_staff_clinic(session: DbSession, actor: CurrentClinician) -> Clinic:
 
 
 StaffClinic = Annotated[Clinic, Depends(get_staff_clinic)]
+
+
+def page_router(tag: str, *also: Any) -> APIRouter:
+    """An area's router of HTML pages: the signed-in user read once for the page's header,
+    the CSRF check on every form post, the body limit (web/body_limit.py) on every route, and
+    the area's own page dependencies (`also`)."""
+    return APIRouter(
+        max_body_size=MAX_BODY_BYTES,
+        tags=[tag],
+        dependencies=[Depends(get_optional_user), CsrfProtected, *also],
+    )

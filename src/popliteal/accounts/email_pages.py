@@ -5,23 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
 from popliteal.accounts import email_settings
-from popliteal.accounts.deps import CurrentAdmin, get_optional_user
+from popliteal.accounts.deps import CurrentAdmin, page_router
 from popliteal.errors import AccountError
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, RowId, SettingsDep
+from popliteal.web.deps import DbSession, RowId, SettingsDep
 from popliteal.web.forms import FormModel, parse_whole_number
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["accounts"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("accounts")
 
 PAGE = "/staff/admin/email"
 

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from popliteal.accounts import invitations, links
-from popliteal.accounts.deps import get_optional_user
+from popliteal.accounts.deps import page_router
 from popliteal.errors import AccountError
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, client_address
+from popliteal.web.deps import DbSession, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["accounts"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("accounts")
 
 USELESS = (
     f"{links.LINK_USELESS} Ask the clinic's administrator to add you again, or use "

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
 from popliteal.accounts import mfa
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.deps import CurrentAdmin, SignedInUser, get_optional_user
+from popliteal.accounts.deps import CurrentAdmin, SignedInUser, page_router
 from popliteal.accounts.pages import home_for
 from popliteal.errors import AccountError
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, RowId, SettingsDep, client_address
+from popliteal.web.deps import DbSession, RowId, SettingsDep, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import (
     PENDING_LOGIN_COOKIE,
@@ -25,11 +24,7 @@ from popliteal.web.session_cookie import (
 )
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["accounts"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("accounts")
 
 
 class CodeForm(FormModel):

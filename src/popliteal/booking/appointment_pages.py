@@ -7,11 +7,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from popliteal.accounts.deps import ClinicDep, CurrentActor, CurrentPatient, get_optional_user
+from popliteal.accounts.deps import (
+    ClinicDep,
+    CurrentActor,
+    CurrentPatient,
+    page_router,
+)
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
 from popliteal.booking import service as booking_service
@@ -30,16 +35,11 @@ from popliteal.booking.api import ics_response
 from popliteal.booking.errors import BookingError
 from popliteal.booking.views import AppointmentView
 from popliteal.errors import NotAllowed
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
+from popliteal.web.deps import DbSession, Now, RowId
 from popliteal.web.forms import FormModel
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["booking pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected, Depends(page_setup)],
-)
+router = page_router("booking pages", Depends(page_setup))
 
 
 def _split(

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from popliteal.accounts.deps import ClinicDep, OptionalActor, get_optional_user
+from popliteal.accounts.deps import ClinicDep, OptionalActor, page_router
 from popliteal.accounts.models import Clinic
 from popliteal.accounts.rules import Actor
 from popliteal.booking import rules, screening_gate
@@ -40,17 +40,12 @@ from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.models import Screening
 from popliteal.screening.service import VISITOR_COOKIE
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, SettingsDep, client_address
+from popliteal.web.deps import DbSession, Kb, SettingsDep, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import clear_visitor_cookie
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["booking pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected, Depends(page_setup)],
-)
+router = page_router("booking pages", Depends(page_setup))
 
 
 URGENCY_TYPE = {"surgical_consult": "initial_evaluation", "conservative": "free_screening"}

@@ -6,11 +6,16 @@ from datetime import date, time, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, StaffClinic, get_optional_user
+from popliteal.accounts.deps import (
+    CurrentAdmin,
+    CurrentClinician,
+    StaffClinic,
+    page_router,
+)
 from popliteal.booking import admin as booking_admin
 from popliteal.booking import calendar, rules
 from popliteal.booking import service as booking_service
@@ -22,16 +27,11 @@ from popliteal.booking.views import MODE_NAMES, AppointmentView
 from popliteal.clock import local_date, local_today
 from popliteal.errors import NotAllowed
 from popliteal.screening import standing as screening_standing
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Now, RowId
+from popliteal.web.deps import DbSession, Now, RowId
 from popliteal.web.forms import FormModel
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["staff pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected, Depends(page_setup)],
-)
+router = page_router("staff pages", Depends(page_setup))
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 

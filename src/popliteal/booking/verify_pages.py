@@ -9,28 +9,23 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
 from popliteal.accounts import links
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.deps import OptionalActor, get_optional_user
+from popliteal.accounts.deps import OptionalActor, page_router
 from popliteal.booking import holds
 from popliteal.booking._pages import page_setup
 from popliteal.booking.errors import BookingError
 from popliteal.errors import AccountError, NotAllowed
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Now, SettingsDep, client_address
+from popliteal.web.deps import DbSession, Now, SettingsDep, client_address
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import set_login_cookie
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["booking pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected, Depends(page_setup)],
-)
+router = page_router("booking pages", Depends(page_setup))
 
 USELESS = f"{links.LINK_USELESS} Your visit is not booked. You can pick a time again."
 OTHER_ACCOUNT = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from popliteal.accounts.deps import CurrentClinician, get_optional_user
+from popliteal.accounts.deps import CurrentClinician, page_router
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import service as alerts_service
 from popliteal.db import reading
@@ -17,16 +17,11 @@ from popliteal.errors import AccountError, NotAllowed
 from popliteal.outcomes import alert_list
 from popliteal.outcomes._staff import NOTICES, clinic_timezone
 from popliteal.outcomes.pages import sentence
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, RowId
+from popliteal.web.deps import DbSession, RowId
 from popliteal.web.forms import Posted
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["staff pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("staff pages")
 
 
 def _alerts_page(

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from popliteal.accounts.deps import CurrentClinician, get_optional_user
+from popliteal.accounts.deps import CurrentClinician, page_router
 from popliteal.accounts.models import Clinic, User
 from popliteal.accounts.rules import Actor
 from popliteal.db import reading
@@ -26,16 +26,11 @@ from popliteal.outcomes._staff import NOT_FOUND, date_field, patient_or_404, val
 from popliteal.outcomes.pages import sentence
 from popliteal.outcomes.schemas import DischargeCreate
 from popliteal.plans import service as plans_service
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.web.forms import Posted, PostedForm
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["staff pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("staff pages")
 
 PDF_FILENAME = "discharge-summary.pdf"
 

@@ -15,11 +15,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from popliteal.accounts.deps import CurrentPatient, get_optional_user
+from popliteal.accounts.deps import CurrentPatient, page_router
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
@@ -35,16 +35,11 @@ from popliteal.outcomes import (
     wording,
 )
 from popliteal.outcomes.schemas import QuestionnaireCreate
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.web.forms import Posted, PostedForm
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["person pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("person pages")
 log = logging.getLogger("popliteal")
 
 InstrumentPath = Annotated[str, Path(max_length=16)]

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.deps import CurrentClinician, get_optional_user
+from popliteal.accounts.deps import CurrentClinician, page_router
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import service as alerts_service
 from popliteal.db import reading
@@ -53,16 +53,11 @@ from popliteal.running import service as running_service
 from popliteal.running.pages import running_context
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.pages import short_day
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.web.forms import Posted, PostedForm
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["staff pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("staff pages")
 
 ROM_FIELDS = {
     "side": "Side",

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.deps import CurrentClinician, get_optional_user
+from popliteal.accounts.deps import CurrentClinician, page_router
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
 from popliteal.db import reading
@@ -51,15 +51,10 @@ from popliteal.plans.builder import (
 )
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.plans.service import GOAL_NAMES, PHASE_NAMES, PlanError, PlanProblems
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["staff"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("staff")
 
 URGENCY_WORDS = {"emergency": "emergency", "urgent": "urgent"}
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from popliteal.accounts.deps import CurrentPatient, get_optional_user
+from popliteal.accounts.deps import CurrentPatient, get_optional_user, page_router
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
@@ -32,16 +32,11 @@ from popliteal.running.schemas import (
 )
 from popliteal.running.sports import SPORT_NAMES
 from popliteal.sessions.pages import short_day
-from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId, SettingsDep
 from popliteal.web.forms import Posted, PostedForm, parse_pain
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["person pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("person pages")
 # The import form: included with the upload cap as its body limit (server.py).
 import_router = APIRouter(
     tags=["person pages"], dependencies=[Depends(get_optional_user), CsrfProtected]

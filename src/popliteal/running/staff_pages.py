@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from popliteal.accounts.deps import CurrentClinician, get_optional_user
+from popliteal.accounts.deps import CurrentClinician, page_router
 from popliteal.accounts.models import Patient
 from popliteal.accounts.rules import Actor
 from popliteal.knowledge.loader import Knowledge
 from popliteal.running import rules
 from popliteal.running import service as running_service
 from popliteal.running.pages import running_context
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.deps import DbSession, Kb, RowId
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["staff pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("staff pages")
 
 
 @router.get(

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from popliteal.accounts.deps import ClinicDep, OptionalActor, get_optional_user
+from popliteal.accounts.deps import ClinicDep, OptionalActor, page_router
 from popliteal.accounts.rules import Actor
 from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
@@ -26,14 +26,9 @@ from popliteal.screening.answers import InvalidAnswers
 from popliteal.screening.engine import question_text, screen
 from popliteal.screening.interview import Step
 from popliteal.screening.models import Screening
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, client_address
+from popliteal.web.deps import DbSession, Kb, client_address
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["screening pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("screening pages")
 
 NOT_FOUND = (
     "We could not find this screening. It may have been started in another browser, "

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from popliteal.accounts.deps import CurrentClinician, get_optional_user
+from popliteal.accounts.deps import CurrentClinician, page_router
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening import exam_layout, staff_service
 from popliteal.screening.answers import InvalidAnswers, parse_answers
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.deps import DbSession, Kb, RowId
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["staff"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("staff")
 
 ScreeningId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 MAX_FIELD = 100

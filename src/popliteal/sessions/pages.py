@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from popliteal.accounts.deps import CurrentPatient, get_optional_user
+from popliteal.accounts.deps import CurrentPatient, page_router
 from popliteal.accounts.rules import Actor
 from popliteal.db import reading
 from popliteal.errors import AccountError, NotAllowed
@@ -31,16 +31,11 @@ from popliteal.plans.schemas import PlanVersionRead
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.schemas import ExerciseDone, SessionRead
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, RowId
+from popliteal.web.deps import DbSession, RowId
 from popliteal.web.forms import Posted
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["person pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("person pages")
 
 PAIN_HELP = "choose a number from 0 (no pain) to 10 (the worst pain you can imagine)."
 # Where a session happens, as the person says it (the form) and in the log (short).

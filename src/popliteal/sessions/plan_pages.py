@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.deps import CurrentClinician, get_optional_user
+from popliteal.accounts.deps import CurrentClinician, page_router
 from popliteal.accounts.rules import Actor
 from popliteal.errors import AccountError
 from popliteal.knowledge.loader import Knowledge
@@ -26,15 +26,10 @@ from popliteal.plans.service import PHASE_NAMES, PlanProblems
 from popliteal.plans.staff_pages import BuilderForm, clinic_timezone, plan_body
 from popliteal.sessions import service as sessions_service
 from popliteal.sessions import suggestions as suggestions_service
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.web.templating import render
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["staff"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("staff")
 
 SESSION_MODE_NAMES = {
     "home": "At home",

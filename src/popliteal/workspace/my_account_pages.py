@@ -9,29 +9,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 from sqlalchemy import func, select
 from starlette.background import BackgroundTask
 
-from popliteal.accounts.deps import CurrentPatient, get_optional_user
+from popliteal.accounts.deps import CurrentPatient, page_router
 from popliteal.accounts.models import Patient, User
 from popliteal.accounts.rules import Actor
 from popliteal.db import reading
 from popliteal.sessions.models import VisitNote
 from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, Now, SettingsDep
+from popliteal.web.deps import DbSession, Kb, Now, SettingsDep
 from popliteal.web.forms import FormModel
 from popliteal.web.session_cookie import clear_login_cookie, clear_visitor_cookie
 from popliteal.web.templating import emergency_number, render
 from popliteal.workspace import erasure, my_data
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["person pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("person pages")
 api_router = APIRouter(max_body_size=MAX_BODY_BYTES, prefix="/api", tags=["my data"])
 
 

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
 from popliteal.accounts import invitations
 from popliteal.accounts import service as accounts_service
-from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, get_optional_user
+from popliteal.accounts.deps import CurrentAdmin, CurrentClinician, page_router
 from popliteal.accounts.service import InvalidSettings
 from popliteal.db import reading
 from popliteal.errors import AccountError
@@ -23,19 +23,14 @@ from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
 from popliteal.sessions import visit_notes
 from popliteal.sessions.plan_pages import care_summary
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, Now, RowId, SettingsDep
+from popliteal.web.deps import DbSession, Kb, Now, RowId, SettingsDep
 from popliteal.web.forms import FormModel, parse_whole_number, whole_number_problem
 from popliteal.web.templating import render
 from popliteal.workspace import erasure, patient_list
 from popliteal.workspace import service as workspace_service
 from popliteal.workspace.header import patient_header
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["staff"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("staff")
 
 
 # ------------------------------------------------------------------ patients

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from popliteal.accounts.deps import CurrentPatient, get_optional_user
+from popliteal.accounts.deps import CurrentPatient, page_router
 from popliteal.accounts.rules import Actor
 from popliteal.alerts import rules as alert_rules
 from popliteal.alerts import service as alerts_service
@@ -46,17 +46,12 @@ from popliteal.sessions.pages import (
     step_page,
 )
 from popliteal.sessions.schemas import PainCreate, SessionCreate, SessionFinish, SessionRead
-from popliteal.web.body_limit import MAX_BODY_BYTES
-from popliteal.web.deps import CsrfProtected, DbSession, Kb, RowId
+from popliteal.web.deps import DbSession, Kb, RowId
 from popliteal.web.forms import Posted, PostedForm, parse_pain
 from popliteal.web.templating import render
 from popliteal.workspace import flows
 
-router = APIRouter(
-    max_body_size=MAX_BODY_BYTES,
-    tags=["person pages"],
-    dependencies=[Depends(get_optional_user), CsrfProtected],
-)
+router = page_router("person pages")
 
 NOTE_MAX = 2000
 TREND_TEXT = {
