@@ -186,3 +186,48 @@ def test_a_cant_miss_cause_diluted_by_a_common_one_is_still_ruled_out() -> None:
     dvt = next(c for c in result.conditions if c.id == "dvt")
     assert dvt.probability < 0.05 <= own_chance(dvt)
     assert "dvt" in result.must_rule_out
+
+
+def test_a_safety_question_never_asked_is_not_a_no() -> None:
+    """An empty form is not a "no" to anything on it: the warning signs nobody asked about are
+    listed (`safety_not_asked`) beside those answered "not sure" (the contract's field)."""
+    empty = to_json(KB, screen(KB, {}))
+    for must in (
+        "breathless_or_chest_pain",
+        "calf_swelling",
+        "cold_pale_numb_foot",
+        "fever_or_chills",
+    ):
+        assert must in empty["safety_not_asked"]
+    assert empty["safety_not_ruled_out"] == []
+    some = to_json(
+        KB,
+        screen(
+            KB,
+            {"calf_swelling": False, "lump_behind_knee": False, "breathless_or_chest_pain": None},
+        ),
+    )
+    assert "calf_swelling" not in some["safety_not_asked"]  # answered no
+    assert some["safety_not_ruled_out"] == ["breathless_or_chest_pain"]  # not sure: listed there
+    assert "breathless_or_chest_pain" not in some["safety_not_asked"]
+    assert "lump_pulsates" not in some["safety_not_asked"]  # no lump: its follow-up is closed
+    assert "cold_pale_numb_foot" in some["safety_not_asked"]
+
+
+def test_a_finished_interview_leaves_no_warning_sign_unasked() -> None:
+    """The adaptive interview asks every warning sign that could still matter before it stops,
+    so a screening done on the site never needs the "not asked" list."""
+    import random
+
+    from popliteal.screening.interview import plan
+    from popliteal.screening.simulate import sample_case
+
+    rng = random.Random(20261207)
+    for _ in range(40):
+        case = sample_case(KB, rng)
+        answers: dict[str, Any] = {}
+        while not (state := plan(KB, answers, role="patient")).done:
+            for fid in state.steps[0].findings:
+                answers[fid] = case.answers.get(fid)
+        if triage(KB, answers).urgency != "emergency":
+            assert to_json(KB, screen(KB, answers))["safety_not_asked"] == [], answers

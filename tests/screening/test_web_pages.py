@@ -404,6 +404,22 @@ def test_a_form_post_without_csrf_is_refused(client: Any) -> None:
     assert client.post("/screening").status_code == 403
 
 
+def test_a_result_from_a_few_answers_is_never_the_all_clear(client: Any) -> None:
+    """The API takes any subset of answers; a result made from a few says which warning signs
+    were never asked, and does not tell the person their answers show no urgent signs."""
+    sid = client.post("/api/screenings", json={"answers": {"age_years": 40}}).json()["id"]
+    page = client.get(f"/screening/{sid}/result")
+    assert page.status_code == 200
+    assert 'class="banner conservative"' not in page.text
+    assert "no signs that need urgent care" not in page.text
+    assert "Some warning signs are not ruled out yet" in page.text
+    assert "We did not ask you about" in page.text
+    assert "newly short of breath" in page.text
+    summary = client.get(f"/screening/{sid}/summary")
+    assert "Warning signs not ruled out (never asked)" in summary.text
+    assert "newly short of breath" in summary.text
+
+
 def test_an_urgent_result_says_see_a_doctor_and_offers_no_free_screening(client: Any) -> None:
     created = client.post("/api/screenings", json={"answers": {"locked_cannot_straighten": True}})
     page = client.get(f"/screening/{created.json()['id']}/result")

@@ -15,6 +15,7 @@ from popliteal.screening.differential import RankedCondition, rank
 from popliteal.screening.interview import InterviewState, plan
 from popliteal.screening.safety import (
     must_rule_out,
+    not_asked,
     not_ruled_out,
     open_rules,
     red_flag_suspects_first,
@@ -35,6 +36,8 @@ class ScreeningResult:
     disclaimer: str
     # Safety findings answered "not sure" that could still fire an emergency or urgent rule.
     safety_not_ruled_out: tuple[str, ...] = ()
+    # Those never answered at all that could (safety.not_asked): not ruled out either.
+    safety_not_asked: tuple[str, ...] = ()
     # Causes the clinic must rule out, most urgent first (screening/safety.py).
     must_rule_out: tuple[str, ...] = ()
 
@@ -69,6 +72,7 @@ def screen(
         advice=_advice(kb, tri.urgency, ranked),
         disclaimer=kb.advice.disclaimer.strip(),
         safety_not_ruled_out=not_ruled_out(kb, answers, role, opened),
+        safety_not_asked=not_asked(kb, answers, role),
         must_rule_out=must_rule_out(kb, answers, tri.fired, ranked, role, opened),
     )
 
@@ -104,6 +108,7 @@ def to_json(kb: Knowledge, result: ScreeningResult) -> dict[str, Any]:
             for r in result.triage.fired
         ],
         "safety_not_ruled_out": list(result.safety_not_ruled_out),
+        "safety_not_asked": list(result.safety_not_asked),
         "must_rule_out": list(result.must_rule_out),
         "conditions": [
             {

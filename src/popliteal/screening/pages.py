@@ -436,6 +436,14 @@ def unsure_safety_questions(kb: Knowledge, screening: Screening) -> list[str]:
     ]
 
 
+def unasked_safety_questions(kb: Knowledge, screening: Screening) -> list[str]:
+    """Safety questions nobody asked that could still mean emergency or urgent care (a result
+    made from a few answers, as the API allows). An empty form is not a "no": the page says
+    these were not asked, and never shows the all-clear."""
+    answers: dict[str, Answer | None] = dict(screening.answers)
+    return [_question(kb, fid, screening.role) for fid in safety.not_asked(kb, answers, "patient")]
+
+
 def must_rule_out_names(kb: Knowledge, screening: Screening) -> list[str]:
     """The causes the clinic will rule out first, in plain words (the engine's must_rule_out)."""
     ids = screening.result.get("must_rule_out")
@@ -486,6 +494,11 @@ def _result_context(
     ]
     return {
         "unsure_safety": unsure_safety_questions(kb, screening) if urgency != "emergency" else [],
+        "unasked_safety": (
+            unasked_safety_questions(kb, screening)
+            if urgency != "emergency" and role == "patient"
+            else []
+        ),
         "must_rule_out": must_rule_out_names(kb, screening),
         "clinic_phone": clinic_phone,
         "screening": screening,

@@ -21,6 +21,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer
 from popliteal.screening.compiled_rules import programs
 from popliteal.screening.differential import Effect, RankedCondition
+from popliteal.screening.relevance import open_safety_findings
 from popliteal.screening.triage import FiredRule
 
 Answers = Mapping[str, Answer | None]
@@ -68,6 +69,16 @@ def not_ruled_out(
     return tuple(
         fid for fid in kb.findings if fid in deciding and fid in answers and answers[fid] is None
     )
+
+
+def not_asked(kb: Knowledge, answers: Answers, role: str = "patient") -> tuple[str, ...]:
+    """Safety questions this role could still be asked, never answered, whose answer could fire
+    an emergency or urgent rule, in question order (relevance.open_safety_findings: a follow-up
+    whose lead question closed it, "does the lump pulse?" after "no lump", is not one). An empty
+    form is not a "no" to anything on it: a result made from a few answers (the API takes any
+    subset) names the warning signs nobody asked about, beside those answered "not sure"."""
+    still_open = open_safety_findings(kb, answers, role)
+    return tuple(fid for fid in kb.findings if fid in still_open and fid not in answers)
 
 
 def own_chance(c: RankedCondition) -> float:

@@ -70,10 +70,12 @@ def patient_standing(session: Session, patient_ids: list[int]) -> dict[int, Stan
 
 
 def not_completed(latest: Screening | None) -> list[str]:
-    """The safety questions the newest screening left at "not sure" (none after an exam)."""
+    """The safety questions the newest screening left at "not sure" or never asked (none
+    after an exam): neither is a "no"."""
     if latest is None or latest.role == "clinician":
         return []
-    return [str(f) for f in latest.result.get("safety_not_ruled_out", [])]
+    unsure = [str(f) for f in latest.result.get("safety_not_ruled_out", [])]
+    return unsure + [str(f) for f in latest.result.get("safety_not_asked", [])]
 
 
 def safety_not_completed(session: Session, *, patient_ids: Sequence[int]) -> dict[int, list[str]]:

@@ -230,6 +230,11 @@ def print_result(kb: Knowledge, result: ScreeningResult, console: Console) -> No
         for fid in result.safety_not_ruled_out:
             console.print(f"  - {question_text(kb, fid, result.role)}")
         console.print("  If any of these is true, get care today.")
+    if result.safety_not_asked and urgency != "emergency":
+        console.print("\n[bold yellow]Warning signs not ruled out (never asked)[/]")
+        for fid in result.safety_not_asked:
+            console.print(f"  - {question_text(kb, fid, result.role)}")
+        console.print("  Not being asked is not a no. If any of these is true, get care today.")
     if result.must_rule_out:
         first = [
             kb.conditions[c].name if result.role == "clinician" else kb.conditions[c].patient_name
