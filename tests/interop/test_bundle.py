@@ -240,10 +240,9 @@ def test_cli_writes_the_bundle_and_refuses_bad_input(
         select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.patient_id == jordan)
     ).all()
     opened = audit_keys.open_events(demo_db, exported)
+    by = [(e.actor_user_id, o.detail["by"]) for e, o in zip(exported, opened, strict=True)]
     demo_db.rollback()  # the CLI runs below must find the database unlocked
-    assert [(e.actor_user_id, o.detail["by"]) for e, o in zip(exported, opened, strict=True)] == [
-        (None, "command line")
-    ]
+    assert by == [(None, "command line")]
     for args, message in (
         (["--patient", "999"], "no patient with id 999"),
         (["--clinic", "999"], "no clinic with id 999"),
