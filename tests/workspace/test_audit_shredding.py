@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 import pytest
@@ -103,9 +104,12 @@ def test_after_deleting_my_account_the_trail_holds_nothing_readable_about_me(
     everything = repr(after)
     for secret in (*PAT.values(), PAT_ADDRESS):
         assert secret not in everything, secret
+    deletion_detail = {"account": "deleted by the person", "visit_notes_kept": 2}
     for row in after:
         if row["patient_id"] == pat.patient_id or row["actor_user_id"] == pat.user_id:
             assert row["address"] == "", row
+            detail = json.loads(row["detail"] or "{}")
+            assert set(detail) == {"sealed", "key"} or detail in ({}, deletion_detail), row
     assert db.get(AuditKey, pat.patient_id) is None
     db.rollback()
 
