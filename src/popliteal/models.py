@@ -2,6 +2,7 @@
 
 from popliteal.accounts.models import (
     AuditEvent,
+    AuditKey,
     Clinic,
     LoginAttempt,
     LoginSession,
@@ -26,6 +27,7 @@ __all__ = [
     "Appointment",
     "AppointmentType",
     "AuditEvent",
+    "AuditKey",
     "Availability",
     "Base",
     "CarePlan",

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from popliteal.accounts import audit_keys
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import AuditEvent, Clinic, User
 from popliteal.db import reading, transaction
@@ -195,15 +196,20 @@ def test_a_refused_record_is_an_event_with_who_where_and_what(client: Any, db: S
     for patient_id in (stranger_id, 999_999):
         assert client.get(f"/staff/patients/{patient_id}").status_code == 404
     rows = _events(db, AuditEvent.action == "denied")
+    # The stranger's refusal is about them, so its address and detail are sealed with their key.
+    opened = audit_keys.open_events(db, rows)
+    assert rows[0].address == ""
+    assert "path" not in rows[0].detail
     assert [
-        (r.actor_user_id, r.address, r.entity, r.entity_id, r.patient_id, r.clinic_id) for r in rows
+        (r.actor_user_id, o.address, r.entity, r.entity_id, r.patient_id, r.clinic_id)
+        for r, o in zip(rows, opened, strict=True)
     ] == [
         # Whose record it was, so that clinic sees the attempt; an id of no one: the asker's.
         (admin.id, "testclient", "patient", str(stranger_id), stranger_id, elsewhere_id),
         (admin.id, "testclient", "patient", "999999", None, admin.clinic_id),
     ]
-    assert rows[0].detail["path"] == f"/staff/patients/{stranger_id}"
-    assert rows[0].detail["method"] == "GET"
+    assert opened[0].detail["path"] == f"/staff/patients/{stranger_id}"
+    assert opened[0].detail["method"] == "GET"
 
 
 def test_a_clinician_opening_one_run_is_an_event(db: Session) -> None:

@@ -13,7 +13,7 @@ import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from popliteal.accounts import links
+from popliteal.accounts import audit_keys, links
 from popliteal.accounts.models import AuditEvent, User
 from popliteal.booking import notices as mail_notices
 from popliteal.booking import service as booking_service
@@ -163,11 +163,10 @@ def test_an_unverified_address_booking_again_gets_a_fresh_link_not_a_second_acco
     assert again.held is not None
     f.confirm_hold(db, again.held.link, now=NOW)
     holds_made = db.scalars(
-        select(AuditEvent.detail).where(
-            AuditEvent.action == "hold", AuditEvent.patient_id.is_not(None)
-        )
+        select(AuditEvent).where(AuditEvent.action == "hold", AuditEvent.patient_id.is_not(None))
     ).all()
-    assert [d["account"] for d in holds_made] == ["verify", "verify"]
+    opened = audit_keys.open_events(db, holds_made)
+    assert [o.detail["account"] for o in opened] == ["verify", "verify"]
 
 
 @pytest.mark.postgres

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from popliteal.accounts import audit_keys
 from popliteal.accounts.models import AuditEvent
 from popliteal.demo import ADMIN, CHIRO, PATIENT
 from popliteal.knowledge.loader import Knowledge
@@ -43,7 +44,7 @@ def test_a_clinician_of_the_clinic_exports_a_valid_bundle_and_it_is_audited(
         )
     ).all()
     assert len(events) == 1
-    assert events[0].detail == {"format": "fhir-r4-bundle"}
+    assert audit_keys.open_events(db, events)[0].detail == {"format": "fhir-r4-bundle"}
 
 
 def test_a_person_exports_their_own_record_and_nobody_elses(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from popliteal import migrate
+from popliteal.accounts import audit_keys
 from popliteal.accounts.models import AuditEvent, Patient, User
 from popliteal.db import make_engine, make_sessionmaker
 from popliteal.demo import ADMIN, PATIENT, load_demo
@@ -235,13 +236,13 @@ def test_cli_writes_the_bundle_and_refuses_bad_input(
     assert done.stdout.strip() == str(out)
     check_bundle(json.loads(out.read_text()))
     jordan = _jordan_id(demo_db)
-    exported = demo_db.execute(
-        select(AuditEvent.actor_user_id, AuditEvent.detail).where(
-            AuditEvent.action == "export", AuditEvent.patient_id == jordan
-        )
+    exported = demo_db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.patient_id == jordan)
     ).all()
+    opened = audit_keys.open_events(demo_db, exported)
+    by = [(e.actor_user_id, o.detail["by"]) for e, o in zip(exported, opened, strict=True)]
     demo_db.rollback()  # the CLI runs below must find the database unlocked
-    assert [(who, detail["by"]) for who, detail in exported] == [(None, "command line")]
+    assert by == [(None, "command line")]
     for args, message in (
         (["--patient", "999"], "no patient with id 999"),
         (["--clinic", "999"], "no clinic with id 999"),

@@ -6,6 +6,9 @@ Appends are serialised so two transactions never chain to the same predecessor: 
 already holds its single write lock from BEGIN IMMEDIATE (db.py); on PostgreSQL a
 transaction-scoped advisory lock is taken, for the last moment of the transaction only (its
 other writes are flushed first). A transaction that rolls back leaves no event and no link.
+An event about one person has its address and detail sealed with that person's key just
+before it is hashed (accounts/audit_keys.py), so deleting the key erases them and the chain
+still holds.
 
 Refusals are recorded here too, in a short transaction of their own: the request's
 transaction has rolled back by the time the error map sees the refusal.
@@ -21,6 +24,7 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from popliteal.accounts import audit_keys
 from popliteal.accounts.audit_chain import GENESIS, Break, ChainedFields, Link, event_hash
 from popliteal.accounts.audit_chain import first_break as chain_first_break
 from popliteal.accounts.models import AuditEvent, Clinic, User
@@ -108,6 +112,8 @@ def _chain_pending(session: Session) -> None:
     session.flush()  # the transaction's other writes first: their errors come before the lock
     _lock_appends(session)
     prev = head_hash(session)
+    # Personal fields are sealed with the person's key first: the hash covers what is stored.
+    audit_keys.seal_rows(session, pending[1])
     for row in pending[1]:
         row.detail = dict(row.detail or {})
         row.prev_hash = prev

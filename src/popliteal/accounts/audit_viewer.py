@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from popliteal import clock
-from popliteal.accounts import audit_log
+from popliteal.accounts import audit_keys, audit_log
+from popliteal.accounts.audit_seal import ERASED, Opened
 from popliteal.accounts.models import AuditEvent, Clinic, Patient, User
 from popliteal.accounts.rules import Actor, Role
 from popliteal.db import reading, transaction
@@ -160,7 +161,9 @@ def _detail_text(detail: dict[str, Any]) -> str:
     return "; ".join(f"{key}: {value}" for key, value in sorted(detail.items()))
 
 
-def _row(event: AuditEvent, name: str | None, role: str | None, patient: str | None) -> AuditRow:
+def _row(
+    event: AuditEvent, opened: Opened, name: str | None, role: str | None, patient: str | None
+) -> AuditRow:
     if event.actor_user_id is None:
         who = "Unknown account" if event.action.startswith("login") else "Visitor"
     else:
@@ -175,9 +178,15 @@ def _row(event: AuditEvent, name: str | None, role: str | None, patient: str | N
         patient=patient or "",
         what=entity_label(event.entity),
         entity_id=event.entity_id,
-        address=event.address,
-        detail=_detail_text(dict(event.detail or {})),
+        address=opened.address,
+        detail=ERASED if opened.erased else _detail_text(opened.detail),
     )
+
+
+def _rows(session: Session, found: Sequence[Any]) -> list[AuditRow]:
+    """The rows as shown: sealed details opened with their person's key, or "erased"."""
+    opened = audit_keys.open_events(session, [r[0] for r in found])
+    return [_row(r[0], o, r[1], r[2], r[3]) for r, o in zip(found, opened, strict=True)]
 
 
 def _record_look(
@@ -207,7 +216,7 @@ def search(session: Session, *, actor: Actor, filters: AuditFilters, page: int =
         found = session.execute(
             query.order_by(AuditEvent.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
         ).all()
-        rows = [_row(r[0], r[1], r[2], r[3]) for r in found]
+        rows = _rows(session, found)
         _record_look(session, actor, clinic, "read", filters)
         timezone = clinic.timezone
     return AuditPage(rows=rows, total=total, page=page, pages=pages, timezone=timezone)
@@ -220,7 +229,7 @@ def export_csv(session: Session, *, actor: Actor, filters: AuditFilters) -> str:
         found = session.execute(
             _query(clinic, filters).order_by(AuditEvent.id).limit(MAX_EXPORT_ROWS)
         ).all()
-        rows = [_row(r[0], r[1], r[2], r[3]) for r in found]
+        rows = _rows(session, found)
         _record_look(session, actor, clinic, "export", filters)
         timezone = clinic.timezone
     return to_csv(rows, timezone)

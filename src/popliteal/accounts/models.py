@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
@@ -243,3 +253,16 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), server_default="")
     hash: Mapped[str] = mapped_column(String(64), server_default="")
+
+
+class AuditKey(Base):
+    """One person's key for the personal fields of their audit events (accounts/audit_seal.py).
+
+    Not append-only, unlike audit_events: deleting a person's account deletes this row, and
+    with it every way to read their sealed events (crypto-shredding)."""
+
+    __tablename__ = "audit_keys"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

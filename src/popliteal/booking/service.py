@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from popliteal.accounts import audit_keys
 from popliteal.accounts import rules as accounts_rules
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import AuditEvent, Clinic
@@ -212,13 +213,16 @@ def _limit_new_accounts(session: Session, *, client_address: str, now: datetime)
         return
     # The hour's new-account bookings are few (the limit keeps them so): networks are
     # compared here, as the textual forms of IPv6 addresses do not share prefixes in SQL.
-    addresses = session.scalars(
-        select(AuditEvent.address).where(
+    # A new account's hold is about its person, so its address is sealed: opened here.
+    stored = session.execute(
+        select(AuditEvent.address, AuditEvent.detail).where(
             AuditEvent.entity == "appointment",
             AuditEvent.action == "hold",
             AuditEvent.at >= now - timedelta(hours=1),
         )
     ).all()
+    opened = audit_keys.open_stored(session, [(r[0], r[1]) for r in stored])
+    addresses = [o.address for o in opened if not o.erased]
     network = accounts_rules.network_of(client_address)
     same_address = sum(1 for a in addresses if a == client_address)
     same_network = sum(1 for a in addresses if accounts_rules.network_of(a) == network)

@@ -13,13 +13,14 @@ What is kept, and why (README, "Privacy"):
   address or date of birth, no usable password): the append-only audit trail points at them
   by id and may not be edited (migration 0011), and the kept notes point at the patient row.
   The account's e-mail address is freed, so the person can open a new account with it later.
-- **Audit events** stay as they are (the database refuses to change them, and the hash chain
-  would show it): they are kept under the clinic's duty to show who opened or changed a health
-  record. They name the person by patient and user id only, which now lead to the tombstones;
-  they keep client addresses and some small details of what was done (a pain score, a run's
-  distance or watch file name, a diagnosis code, the text a clinician searched the list for).
-  The deletion itself is one more event that says only that it happened and how many notes
-  were kept.
+- **Audit events** stay (the database refuses to change them, and the hash chain would show
+  it): they are kept under the clinic's duty to show who opened or changed a health record.
+  They name the person by patient and user id only, which now lead to the tombstones. Their
+  client addresses and details (a pain score, a run's distance, a diagnosis code...) were
+  stored sealed with the person's audit key, which is deleted here, so they read as "erased"
+  (accounts/audit_keys.py); events written before audit keys existed keep theirs in plain.
+  The deletion itself is one more event, without an address, that says only that it happened
+  and how many notes were kept.
 
 Everything else is deleted in one transaction: screenings (with their answers and results),
 the clinician's exam findings, appointments, care plans and every version, home sessions, pain
@@ -37,6 +38,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from popliteal.accounts import audit_keys
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import (
     LoginAttempt,
@@ -142,6 +144,8 @@ def delete_account(
         _delete_records(session, patient_id=patient.id, user_id=user.id)
         _delete_login_traces(session, user=user)
         _tombstone(patient, user, now=now)
+        # Their sealed audit details become unreadable (accounts/audit_seal.py).
+        audit_keys.forget(session, patient_id=patient.id)
         accounts_service.audit(
             session,
             actor=actor,
@@ -149,6 +153,7 @@ def delete_account(
             entity="patient",
             entity_id=patient.id,
             patient_id=patient.id,
+            address="",  # the person's own address, the very thing being erased
             detail={"account": "deleted by the person", "visit_notes_kept": int(notes)},
         )
     return ErasureReport(patient_id=patient_id, visit_notes_kept=int(notes), keep_until=until)
