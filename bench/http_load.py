@@ -4,10 +4,11 @@ Both run in uvicorn (one worker, same options) on this machine and are loaded by
 connections for the same time with the same stream of request bodies, so the ratio between them is
 what to read; the absolute numbers depend on the machine (2 cores, shared with wrk).
 
-Every request body differs: the demo's 29 answers with sex, onset and pain location taken from 48
-combinations and age, weekly miles and weeks of symptoms counted through their ranges, so no cache
-keyed on a body (or on its answers) could serve a repeat (one wrk thread sends the even-numbered
-combinations, the other the odd ones; about ten million before any repeats).
+Every request body differs: the demo's answers (34; 29 before the knee swelling and skin
+redness questions joined them) with sex, onset and pain location taken from 48 combinations and
+age, weekly miles and weeks of symptoms counted through their ranges, so no cache keyed on a body
+(or on its answers) could serve a repeat (one wrk thread sends the even-numbered combinations,
+the other the odd ones; about ten million before any repeats).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts.models import Patient
 from popliteal.booking.models import Appointment
 from popliteal.clock import utcnow
-from popliteal.demo import ADMIN, CHIRO, CLINIC_TZ, PATIENT
+from popliteal.demo import ADMIN, CHIRO, CLINIC_TZ, DEMO_ANSWERS, PATIENT
 from popliteal.knowledge.loader import default_knowledge
 from popliteal.screening import exam_layout
 from popliteal.screening.answers import InvalidAnswers, parse_answers
@@ -433,7 +433,8 @@ def test_safety_questions_left_not_sure_are_shown_to_the_clinic(staff: Any, db: 
         kb,
         clinic_id=demo.clinic_id,
         patient_id=demo.patient_id,
-        answers={"age_years": 45, "calf_swelling": None, "breathless_or_chest_pain": None},
+        # every other question answered, as in a finished interview
+        answers={**DEMO_ANSWERS, "calf_swelling": None, "breathless_or_chest_pain": None},
     )
     db.commit()
     listing = staff.get("/staff/patients").text

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts.models import Clinic
 from popliteal.booking.models import Appointment
 from popliteal.clock import local_today
-from popliteal.demo import CHIRO
+from popliteal.demo import CHIRO, DEMO_ANSWERS
 from popliteal.knowledge.loader import Knowledge
 from tests.accounts.factories import add_patient
 from tests.booking.factories import add_appointment
@@ -18,7 +18,8 @@ from tests.conftest import login
 from tests.running.factories import demo_records
 from tests.screening.factories import add_screening
 
-NOT_SURE = {"age_years": 45, "calf_swelling": None, "breathless_or_chest_pain": None}
+# Every other question answered, as in a finished interview; two warning signs "not sure".
+NOT_SURE = {**DEMO_ANSWERS, "calf_swelling": None, "breathless_or_chest_pain": None}
 
 
 def _rows(page: str) -> list[str]:

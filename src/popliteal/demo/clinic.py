@@ -146,6 +146,8 @@ _NO_DANGER_SIGNS = [
     "exertional_calf_claudication",
     "bilateral_leg_symptoms",
     "lump_behind_knee",
+    "knee_swollen",
+    "skin_red_knee_or_leg",
 ]
 DEMO_ANSWERS: dict[str, object] = {
     "age_years": 34,
