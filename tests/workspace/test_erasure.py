@@ -231,3 +231,55 @@ def test_the_account_pages_speak_plainly(client: Any, db: Session, kb: Knowledge
 def test_staff_have_no_account_deletion(client: Any) -> None:
     login(client, CHIRO.email, CHIRO.password)
     assert client.get("/my/account/delete").status_code == 403
+
+
+def test_the_clinician_of_a_visit_still_to_come_is_told_the_time_is_free(
+    client: Any, db: Session, kb: Knowledge
+) -> None:
+    """A booked visit goes with the account: its clinician gets an e-mail that the time is
+    free (without the person's name); a visit already cancelled sends nothing."""
+    from popliteal.accounts.models import Clinic
+    from popliteal.booking.models import AppointmentType
+    from tests.booking.factories import add_appointment
+
+    episode = person_with_history(db, kb, notes=0)
+    clinic = db.scalars(select(Clinic).order_by(Clinic.id)).one()
+    visit_type = db.scalars(
+        select(AppointmentType).where(AppointmentType.clinic_id == clinic.id)
+    ).first()
+    assert visit_type is not None
+    coming = add_appointment(
+        db,
+        clinic=clinic,
+        clinician_id=episode.clinician_id,
+        patient_id=episode.patient_id,
+        type_id=visit_type.id,
+        days_ahead=3,
+        hour=16,
+    )
+    gone = add_appointment(
+        db,
+        clinic=clinic,
+        clinician_id=episode.clinician_id,
+        patient_id=episode.patient_id,
+        type_id=visit_type.id,
+        days_ahead=4,
+        hour=16,
+    )
+    gone.status = "cancelled"
+    clinician = db.get(User, episode.clinician_id)
+    assert clinician is not None
+    clinician_email = clinician.email
+    db.commit()
+    coming_id = coming.id
+    db.expunge_all()
+    login(client, episode.email, PASSWORD)
+
+    assert delete_me(client).status_code == 303
+
+    sent = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "visit_freed")).all()
+    assert [m.to_address for m in sent] == [clinician_email]
+    assert sent[0].subject.startswith("Cancelled: a visit on ")
+    assert visit_type.name.lower() in sent[0].text_body
+    assert "Pat Knee" not in sent[0].text_body + sent[0].subject
+    assert count(db, Appointment, Appointment.id == coming_id) == 0

@@ -168,6 +168,36 @@ def invitation(
     )
 
 
+def visit_freed(
+    session: Session,
+    *,
+    to: str,
+    clinician_name: str,
+    clinic_name: str,
+    clinic_phone: str,
+    clinic_id: int,
+    visit_name: str,
+    when: str,
+    appointment_id: int,
+) -> bool:
+    """Tell the clinician that a booked visit is gone because the person deleted their account.
+    The person is not named: their account and data are gone, and the slot is what matters."""
+    return _send(
+        session,
+        name="visit_freed",
+        kind="visit_freed",
+        to=to,
+        subject=f"Cancelled: a visit on {when}",
+        clinic_id=clinic_id,
+        dedupe_key=f"visit_freed:{appointment_id}",
+        clinician_name=clinician_name,
+        clinic_name=clinic_name,
+        clinic_phone=clinic_phone,
+        visit_name=visit_name,
+        when=when,
+    )
+
+
 def questionnaire_due(
     session: Session,
     *,

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from popliteal.accounts import audit_keys
 from popliteal.accounts import service as accounts_service
 from popliteal.accounts.models import (
+    Clinic,
     LoginAttempt,
     LoginSession,
     OneTimeLink,
@@ -52,9 +53,11 @@ from popliteal.accounts.models import (
 )
 from popliteal.accounts.rules import Actor
 from popliteal.alerts.models import OutcomeAlert
-from popliteal.booking.models import Appointment
+from popliteal.booking.models import Appointment, AppointmentType
+from popliteal.booking.notices import when_words
 from popliteal.db import reading, transaction
 from popliteal.errors import AccountError, NotAllowed
+from popliteal.mail import messages
 from popliteal.mail.models import OutboxMessage
 from popliteal.outcomes.models import Discharge, QuestionnaireResponse, RangeOfMotion
 from popliteal.plans.models import CarePlan, CarePlanVersion
@@ -141,6 +144,7 @@ def delete_account(
                     keep_until=until,
                 )
             )
+        _tell_clinicians_of_freed_visits(session, patient_id=patient.id, now=now)
         _delete_records(session, patient_id=patient.id, user_id=user.id)
         _delete_login_traces(session, user=user)
         _tombstone(patient, user, now=now)
@@ -157,6 +161,35 @@ def delete_account(
             detail={"account": "deleted by the person", "visit_notes_kept": int(notes)},
         )
     return ErasureReport(patient_id=patient_id, visit_notes_kept=int(notes), keep_until=until)
+
+
+def _tell_clinicians_of_freed_visits(session: Session, *, patient_id: int, now: datetime) -> None:
+    """Each booked visit still to come is deleted with the account: its clinician gets an
+    e-mail that the time is free (in this transaction, so only if the deletion is saved)."""
+    upcoming = session.execute(
+        select(Appointment, AppointmentType.name, User.display_name, User.email, Clinic)
+        .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+        .join(User, User.id == Appointment.clinician_id)
+        .join(Clinic, Clinic.id == Appointment.clinic_id)
+        .where(
+            Appointment.patient_id == patient_id,
+            Appointment.status == "booked",
+            Appointment.starts_at > now,
+        )
+        .order_by(Appointment.starts_at)
+    ).all()
+    for appointment, visit_name, clinician_name, email, clinic in upcoming:
+        messages.visit_freed(
+            session,
+            to=email,
+            clinician_name=clinician_name,
+            clinic_name=clinic.name,
+            clinic_phone=clinic.phone,
+            clinic_id=clinic.id,
+            visit_name=visit_name.lower(),
+            when=when_words(appointment.starts_at, clinic.timezone),
+            appointment_id=appointment.id,
+        )
 
 
 def _delete_records(session: Session, *, patient_id: int, user_id: int) -> None:
