@@ -130,3 +130,24 @@ def test_two_people_on_one_browser_never_share_a_screening(
     page.goto(a_result)  # the visitor cookie went at booking: A's result is not shown to B
     assert page.get_by_text("Likely causes").count() == 0
     assert "We could not find this screening" in page.locator("main").inner_text()
+
+
+def test_a_result_from_a_few_answers_names_what_was_never_asked(
+    page: Any, live_server: Any, kb: Knowledge
+) -> None:
+    """A program sends this browser's screening with one answer: the result page is not the
+    all-clear, says how many warning signs nobody asked about and lists them behind a fold."""
+    page.goto("/")
+    created = page.request.post("/api/screenings", data={"answers": {"age_years": 40}})
+    assert created.status == 201
+    page.goto(f"/screening/{created.json()['id']}/result")
+    banner = page.locator("section.banner.not-ruled-out")
+    assert banner.is_visible()
+    assert page.locator("section.banner.conservative").count() == 0
+    assert "We did not ask you 51 safety questions" in banner.inner_text()
+    first = question_text(kb, "breathless_or_chest_pain", "patient")
+    assert not banner.get_by_text(first).is_visible()  # folded
+    banner.locator("summary").click()
+    assert banner.get_by_text(first).is_visible()
+    accessible(page)
+    screenshot(page, "result-not-asked")

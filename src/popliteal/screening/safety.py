@@ -78,7 +78,18 @@ def not_asked(kb: Knowledge, answers: Answers, role: str = "patient") -> tuple[s
     form is not a "no" to anything on it: a result made from a few answers (the API takes any
     subset) names the warning signs nobody asked about, beside those answered "not sure"."""
     still_open = open_safety_findings(kb, answers, role)
-    return tuple(fid for fid in kb.findings if fid in still_open and fid not in answers)
+    gates = programs(kb, role).gates
+
+    def follows_an_unsure_answer(fid: str) -> bool:
+        # "Does the lump pulse?" after "not sure" about a lump: the lump is listed as not
+        # ruled out already, and the interview does not ask a follow-up of an unknown.
+        return any(g in answers and answers[g] is None for g, _ in gates[fid] or ())
+
+    return tuple(
+        fid
+        for fid in kb.findings
+        if fid in still_open and fid not in answers and not follows_an_unsure_answer(fid)
+    )
 
 
 def own_chance(c: RankedCondition) -> float:
