@@ -179,9 +179,14 @@ def _start(
 
 
 def _episode(
-    kb: Knowledge, patient: Patient, start: _Start, rows: episode_rows.EpisodeRows
+    kb: Knowledge,
+    patient: Patient,
+    start: _Start,
+    rows: episode_rows.EpisodeRows,
+    tables: frozenset[str] | None = None,
 ) -> Episode:
-    """The episode rules applied to the person's rows."""
+    """The episode rules applied to the person's rows (only those of `tables`, see
+    load_episodes: without "sessions" no plan periods, without "pain" no pain at all)."""
     pid = patient.id
     periods = [
         review_rules.PlanPeriod(
@@ -190,10 +195,12 @@ def _episode(
             ends_on=local_date(p.ended_at, start.zone) if p.ended_at else None,
         )
         for v, p in start.versions
+        if tables is None or "sessions" in tables
     ]
     current = followed_version(start.versions)
     responses = rows.responses[pid]
-    pain = rows.pain[pid] + session_pain(rows.sessions[pid]) + nprs_pain(kb, responses)
+    nprs = nprs_pain(kb, responses) if tables is None or "pain" in tables else []
+    pain = rows.pain[pid] + session_pain(rows.sessions[pid]) + nprs
     pain.sort(key=lambda p: p.day)
     return Episode(
         settings=kb.followup,
@@ -227,14 +234,15 @@ def load_episodes(
     a fixed number of statements whatever their number (one per table per chunk of people).
 
     `tables` limits the rows read beyond the plans, visits and discharges (see
-    episode_rows.episode_rows): an episode read for its due questionnaires needs no runs."""
+    episode_rows.episode_rows): an episode read for its due questionnaires needs no runs, no
+    pain and no plan periods (the versions' exercises are then not read)."""
     people = list({p.id: p for p in patients}.values())
     if not people:
         return {}
     ids = [p.id for p in people]
     clinics = {cid: session.get(Clinic, cid) for cid in dict.fromkeys(p.clinic_id for p in people)}
     discharges = episode_rows.last_discharges(session, ids)
-    plans = episode_rows.plans(session, ids)
+    plans = episode_rows.plans(session, ids, content=tables is None or "sessions" in tables)
     starts = {
         p.id: _start(clinics[p.clinic_id], now, discharges.get(p.id), plans, p.id) for p in people
     }
@@ -245,7 +253,7 @@ def load_episodes(
         runs_since={pid: s.runs_since for pid, s in starts.items()},
         tables=tables,
     )
-    return {p.id: _episode(kb, p, starts[p.id], rows) for p in people}
+    return {p.id: _episode(kb, p, starts[p.id], rows, tables) for p in people}
 
 
 def load_episode(

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, load_only
 
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.outcomes import review_rules
@@ -77,12 +77,22 @@ def last_discharges(session: Session, ids: Sequence[int]) -> dict[int, Discharge
     return out
 
 
-def plans(session: Session, ids: Sequence[int]) -> Plans:
-    """Every plan of these people with its versions, in one statement per chunk."""
+def plans(session: Session, ids: Sequence[int], *, content: bool = True) -> Plans:
+    """Every plan of these people with its versions, in one statement per chunk; without the
+    versions' content (exercises, treatments and the other lists: read only if touched) when
+    only where episodes start and which version is followed are wanted."""
     found = Plans(by_person={pid: [] for pid in ids}, versions={})
+    lean = load_only(
+        CarePlanVersion.id,
+        CarePlanVersion.plan_id,
+        CarePlanVersion.number,
+        CarePlanVersion.goal,
+        CarePlanVersion.starts_on,
+    )
     for chunk in chunks(ids):
         rows = session.execute(
             select(CarePlan, CarePlanVersion)
+            .options(*([] if content else [lean]))
             .outerjoin(CarePlanVersion, CarePlanVersion.plan_id == CarePlan.id)
             .where(CarePlan.patient_id.in_(chunk))
             .order_by(
@@ -137,11 +147,22 @@ def _since(
 
 
 def responses(
-    session: Session, since: Mapping[int, date], *, answers: bool = True
+    session: Session, since: Mapping[int, date], *, answers: bool = True, scores: bool = True
 ) -> dict[int, list[QuestionnaireResponse]]:
     """Questionnaire responses; without their answers (read only if touched) when only the
-    dates and scores are wanted: a KOOS carries 42 answers."""
+    dates and scores are wanted: a KOOS carries 42 answers; without scores and safety answers
+    either when only which questionnaire was answered on which day is wanted (what is due)."""
     options = [] if answers else [defer(QuestionnaireResponse.answers)]
+    if not scores:
+        options = [
+            load_only(
+                QuestionnaireResponse.id,
+                QuestionnaireResponse.patient_id,
+                QuestionnaireResponse.instrument,
+                QuestionnaireResponse.occasion,
+                QuestionnaireResponse.local_date,
+            )
+        ]
 
     def read(ids: list[int], earliest: date) -> Iterator[tuple[int, date, QuestionnaireResponse]]:
         for r in session.scalars(
@@ -259,7 +280,8 @@ def episode_rows(
 
     `tables` (of "responses", "pain", "sessions", "rom", "runs") limits what is read, for a
     caller that reads only part of the episode (the patient list's due column reads only the
-    responses): the others are left empty. None reads everything."""
+    responses): the others are left empty. None reads everything. Without "pain" the responses
+    come without their scores (the NPRS pain is not wanted either)."""
 
     def wanted(name: str) -> bool:
         return tables is None or name in tables
@@ -269,7 +291,7 @@ def episode_rows(
 
     return EpisodeRows(
         first_visit=first_visits(session, visits_since),
-        responses=responses(session, since, answers=tables is None)
+        responses=responses(session, since, answers=tables is None, scores=wanted("pain"))
         if wanted("responses")
         else empty(),
         pain=pain_logs(session, since) if wanted("pain") else empty(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,10 +18,10 @@ from popliteal.knowledge.schema import RedFlagRead, urgency_rank
 from popliteal.screening.models import Screening
 
 
-def _red_flags(result: Mapping[str, Any]) -> list[RedFlagRead]:
+def _red_flags(found: Sequence[Mapping[str, Any]] | None) -> list[RedFlagRead]:
     return [
         RedFlagRead(id=str(r["id"]), urgency=str(r["urgency"]), title=str(r.get("title", r["id"])))
-        for r in result.get("red_flags", [])
+        for r in found or []
     ]
 
 
@@ -28,9 +29,22 @@ def _red_flags(result: Mapping[str, Any]) -> list[RedFlagRead]:
 class Standing:
     """Where a patient stands: the newest complete screening and what is still open."""
 
-    latest: Screening
+    latest_id: int
+    latest_at: datetime
     urgency: str
     red_flags: list[RedFlagRead]
+    # the safety questions the newest screening left at "not sure" or never asked (none after
+    # an exam): neither is a "no"
+    safety_not_ruled_out: list[str]
+
+
+# The parts of the result the standing shows, read by the database from the stored JSON; built
+# once (building a JSON path expression costs more than the query's rows).
+_SHOWN_PARTS = (
+    Screening.result["red_flags"].label("red_flags"),
+    Screening.result["safety_not_ruled_out"].label("not_ruled_out"),
+    Screening.result["safety_not_asked"].label("not_asked"),
+)
 
 
 def patient_standing(session: Session, patient_ids: list[int]) -> dict[int, Standing]:
@@ -39,43 +53,49 @@ def patient_standing(session: Session, patient_ids: list[int]) -> dict[int, Stan
     Every complete screening since the newest clinician exam counts (the exam included): a
     patient's later self-screening can add a red flag but never clear one a clinician has not
     seen. Unfinished screenings count for nothing.
+
+    Only the parts of the stored result that are shown are read (its red flags and the safety
+    questions left open), not the whole result (about 19 kB of JSON a screening).
     """
     if not patient_ids:
         return {}
-    by_patient: dict[int, list[Screening]] = {}
-    for screening in session.scalars(
-        select(Screening)
+    by_patient: dict[int, list[Any]] = {}
+    for row in session.execute(
+        select(
+            Screening.id,
+            Screening.patient_id,
+            Screening.role,
+            Screening.urgency,
+            Screening.created_at,
+            *_SHOWN_PARTS,
+        )
         .where(Screening.patient_id.in_(patient_ids), Screening.status == "complete")
         .order_by(Screening.created_at.desc(), Screening.id.desc())
     ):
-        if screening.patient_id is not None:
-            by_patient.setdefault(screening.patient_id, []).append(screening)
+        if row.patient_id is not None:
+            by_patient.setdefault(row.patient_id, []).append(row)
     out: dict[int, Standing] = {}
     for patient_id, screenings in by_patient.items():
-        open_ones: list[Screening] = []
+        open_ones: list[Any] = []
         for screening in screenings:
             open_ones.append(screening)
             if screening.role == "clinician":
                 break
         flags: dict[str, RedFlagRead] = {}
         for screening in open_ones:
-            for flag in _red_flags(screening.result):
+            for flag in _red_flags(screening.red_flags):
                 flags.setdefault(flag.id, flag)
+        latest = screenings[0]
         out[patient_id] = Standing(
-            latest=screenings[0],
+            latest_id=latest.id,
+            latest_at=latest.created_at,
             urgency=min((s.urgency for s in open_ones), key=urgency_rank),
             red_flags=sorted(flags.values(), key=lambda f: urgency_rank(f.urgency)),
+            safety_not_ruled_out=[]
+            if latest.role == "clinician"
+            else [str(f) for f in [*(latest.not_ruled_out or []), *(latest.not_asked or [])]],
         )
     return out
-
-
-def not_completed(latest: Screening | None) -> list[str]:
-    """The safety questions the newest screening left at "not sure" or never asked (none
-    after an exam): neither is a "no"."""
-    if latest is None or latest.role == "clinician":
-        return []
-    unsure = [str(f) for f in latest.result.get("safety_not_ruled_out", [])]
-    return unsure + [str(f) for f in latest.result.get("safety_not_asked", [])]
 
 
 def safety_not_completed(session: Session, *, patient_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -83,4 +103,4 @@ def safety_not_completed(session: Session, *, patient_ids: Sequence[int]) -> dic
     (patients with none are left out), as the patient list shows them: the schedule shows the
     same. A read only; the caller has checked the actor may see these people."""
     standing = patient_standing(session, list(patient_ids))
-    return {pid: found for pid, s in standing.items() if (found := not_completed(s.latest))}
+    return {pid: s.safety_not_ruled_out for pid, s in standing.items() if s.safety_not_ruled_out}

@@ -226,22 +226,21 @@ def list_page(
         summaries = []
         for patient, email in rows:
             current = standing.get(patient.id)
-            last = current.latest if current else None
             summaries.append(
                 PatientSummaryRead(
                     id=patient.id,
                     full_name=patient.full_name,
                     email="" if patient.is_deleted else email,
                     urgency=current.urgency if current else None,
-                    latest_screening_id=last.id if last else None,
-                    latest_screening_at=last.created_at if last else None,
+                    latest_screening_id=current.latest_id if current else None,
+                    latest_screening_at=current.latest_at if current else None,
                     red_flags=current.red_flags if current else [],
                     next_appointment=upcoming.get(patient.id),
                     working_diagnosis=patient.working_diagnosis,
                     working_diagnosis_name=staff_service.condition_name(
                         kb, patient.working_diagnosis
                     ),
-                    safety_not_ruled_out=screening_standing.not_completed(last),
+                    safety_not_ruled_out=current.safety_not_ruled_out if current else [],
                 )
             )
         alerts = alert_list.alerts_by_patient(
