@@ -84,6 +84,7 @@ def measure(url: str, var_dir: Path) -> list[tuple[str, float, float, int, int]]
         login_max_failures_address=50,
         login_window_minutes=15,
         session_hours=12,
+        warm_start=True,  # as `popliteal serve` starts a worker (server.warm_up)
     )
     app = create_app(settings, kb=default_knowledge())
     engine: Engine = app.state.engine

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from popliteal.accounts import service as accounts_service
@@ -105,11 +115,18 @@ def _filters(clinic_id: int, q: str) -> list[ColumnElement[bool]]:
     return where
 
 
-def ordered_page_query(clinic_id: int, q: str, now: datetime, page: int, size: int) -> Any:
+def ordered_page_query(
+    clinic_id: int, q: str, now: datetime, page: int, size: int, *, sqlite: bool = False
+) -> Any:
     """The page's (Patient, email) rows in the list's clinical order, all computed in SQL.
 
     Mirrors screening.standing (every complete screening since the newest clinician exam
-    counts) and outcomes.alert_list (open alerts fold into the urgency, then rank)."""
+    counts) and outcomes.alert_list (open alerts fold into the urgency, then rank).
+
+    On SQLite (`sqlite`) the next visits are grouped by `+patient_id`: the same groups, but
+    SQLite then reads the range of upcoming visits from ix_appointments_clinic_upcoming instead
+    of walking every visit of the clinic, past ones included, in patient order (about 10 ms of
+    the query's 35 at 10,000 patients). PostgreSQL wants the plain column."""
     last_exam = (
         select(Screening.patient_id, func.max(Screening.created_at).label("at"))
         .where(Screening.status == "complete", Screening.role == "clinician")
@@ -149,7 +166,7 @@ def ordered_page_query(clinic_id: int, q: str, now: datetime, page: int, size: i
             Appointment.status == "booked",
             Appointment.starts_at >= now,
         )
-        .group_by(Appointment.patient_id)
+        .group_by(literal_column("+appointments.patient_id") if sqlite else Appointment.patient_id)
         .subquery()
     )
     screening_rank = func.coalesce(standing.c.rank, NONE_RANK)
@@ -219,7 +236,10 @@ def list_page(
         total = int(total or 0)
         last_page = max(1, math.ceil(total / page_size))
         page = min(max(page, 1), last_page)
-        rows = session.execute(ordered_page_query(clinic.id, q, now, page, page_size)).all()
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        rows = session.execute(
+            ordered_page_query(clinic.id, q, now, page, page_size, sqlite=sqlite)
+        ).all()
         ids = [p.id for p, _ in rows]
         standing = screening_standing.patient_standing(session, ids)
         upcoming = _next_visits(session, ids, now, clinic.timezone)
