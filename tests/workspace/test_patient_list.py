@@ -18,7 +18,7 @@ from popliteal.accounts.models import AuditEvent, Clinic, User
 from popliteal.alerts.models import OutcomeAlert
 from popliteal.booking.models import Appointment, AppointmentType
 from popliteal.clock import utcnow
-from popliteal.demo import ADMIN, CHIRO
+from popliteal.demo import ADMIN, CHIRO, DEMO_ANSWERS
 from popliteal.demo.scale import load_scale
 from tests.accounts.factories import add_patient
 from tests.conftest import login
@@ -166,6 +166,39 @@ def test_order_is_urgency_and_open_alerts_then_next_visit_then_name(
     # (visit tomorrow); then no urgency: the sooner visit first, then the later one
     assert listed == ["Zed Emergency", "Yan Alert", "Jordan Demo", "Bo Soon", "Al Later"]
     assert [p["full_name"] for p in staff.get("/api/patients").json()] == listed
+
+
+@pytest.mark.postgres
+def test_a_row_shows_the_open_red_flags_and_the_safety_questions_left_unsure(
+    staff: Any, db: Session, kb: Any
+) -> None:
+    """The list reads only these parts of each screening's stored result (by a JSON path in
+    the database): the red flag's title and the two safety questions answered "not sure"."""
+    clinic_id = demo_records(db).clinic_id
+    flagged = add_patient(db, clinic_id=clinic_id, name="Zed Flagged", email="zed@x.test").id
+    unsure = add_patient(db, clinic_id=clinic_id, name="Casey Unsure", email="casey@x.test").id
+    add_screening(db, kb, clinic_id=clinic_id, patient_id=flagged, answers=EMERGENCY_ANSWERS)
+    not_sure = {**DEMO_ANSWERS, "calf_swelling": None, "breathless_or_chest_pain": None}
+    add_screening(db, kb, clinic_id=clinic_id, patient_id=unsure, answers=not_sure)
+    db.commit()
+    page = staff.get("/staff/patients")
+    rows = {
+        name: row
+        for row in page.text.split("</tr>")
+        for name in ("Zed Flagged", "Casey Unsure", "Jordan Demo")
+        if f">{name}</a>" in row
+    }
+    assert 'data-red-flags="1"' in rows["Zed Flagged"]
+    assert 'data-safety-not-completed="2"' in rows["Casey Unsure"]
+    assert "data-red-flags" not in rows["Casey Unsure"]
+    assert "data-safety-not-completed" not in rows["Jordan Demo"]
+    listed = {p["full_name"]: p for p in staff.get("/api/patients").json()}
+    assert len(listed["Zed Flagged"]["red_flags"]) == 1
+    assert listed["Zed Flagged"]["red_flags"][0]["title"] in rows["Zed Flagged"]
+    assert sorted(listed["Casey Unsure"]["safety_not_ruled_out"]) == [
+        "breathless_or_chest_pain",
+        "calf_swelling",
+    ]
 
 
 def test_a_list_view_is_one_audit_event_naming_the_people_on_the_page(

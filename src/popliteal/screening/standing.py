@@ -29,7 +29,7 @@ def _red_flags(found: Sequence[Mapping[str, Any]] | None) -> list[RedFlagRead]:
 class Standing:
     """Where a patient stands: the newest complete screening and what is still open."""
 
-    latest_id: int
+    latest_id: str
     latest_at: datetime
     urgency: str
     red_flags: list[RedFlagRead]
