@@ -274,7 +274,10 @@ def list_page(
             entity="patient_list",
             entity_id=clinic.id,
             patient_id=None,
-            detail={"page": page, "q": q, "patient_ids": ids},
+            # Whether the list was searched, not what was typed: a search text can be a
+            # person's name, and an event about many people has no one key to seal it with
+            # (accounts/audit_keys.py), so it would outlive that person's deletion.
+            detail={"page": page, "searched": bool(q), "patient_ids": ids},
         )
     due = questionnaires_due.clinic_due(session, kb=kb, actor=actor, patient_ids=ids, now=now)
     return PatientPage(
