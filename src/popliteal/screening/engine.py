@@ -63,16 +63,18 @@ def screen(
     tri = triage(kb, answers, role=role)
     ranked = red_flag_suspects_first(rank(kb, answers), tri.fired, answers)
     opened = open_rules(kb, answers, role)
+    interview = plan(kb, answers, role=role, urgency=tri.urgency, asked_once=asked_once)
     return ScreeningResult(
         knowledge_version=kb.version,
         role=role,
         triage=tri,
         conditions=tuple(ranked),
-        interview=plan(kb, answers, role=role, urgency=tri.urgency, asked_once=asked_once),
+        interview=interview,
         advice=_advice(kb, tri.urgency, ranked),
         disclaimer=kb.advice.disclaimer.strip(),
         safety_not_ruled_out=not_ruled_out(kb, answers, role, opened),
-        safety_not_asked=not_asked(kb, answers, role),
+        # An emergency ends the interview unplanned: nothing more is asked, none listed.
+        safety_not_asked=not_asked(kb, answers, role, interview.safety_open),
         must_rule_out=must_rule_out(kb, answers, tri.fired, ranked, role, opened),
     )
 

@@ -51,6 +51,9 @@ class Step:
 class InterviewState:
     done: bool
     steps: tuple[Step, ...]
+    # Unanswered findings that could still fire an emergency or urgent rule (worked out for
+    # the plan; the result's never-asked safety list reuses it). Empty after an emergency.
+    safety_open: frozenset[str] = frozenset()
 
     def next_findings(self) -> list[str]:
         return [f for step in self.steps for f in step.findings]
@@ -206,7 +209,7 @@ def plan(
         key=lambda t: (-t[0], t[1]),
     )
     if not steps and (not ranked or _top3_is_stable(model, answers, role, probs)):
-        return InterviewState(done=True, steps=())
+        return InterviewState(done=True, steps=(), safety_open=frozenset(safety_open))
     for gain, _, key, grouped in ranked:
         if key.startswith("group:"):
             steps.append(
@@ -220,4 +223,4 @@ def plan(
             )
         else:
             steps.append(Step("finding", key, (key,), safety=False, gain_bits=gain))
-    return InterviewState(done=False, steps=tuple(steps))
+    return InterviewState(done=False, steps=tuple(steps), safety_open=frozenset(safety_open))

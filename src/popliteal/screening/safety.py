@@ -14,7 +14,7 @@ names is kept among the first three causes, however little evidence the ranking 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 from popliteal.knowledge.loader import Knowledge
@@ -71,13 +71,19 @@ def not_ruled_out(
     )
 
 
-def not_asked(kb: Knowledge, answers: Answers, role: str = "patient") -> tuple[str, ...]:
+def not_asked(
+    kb: Knowledge,
+    answers: Answers,
+    role: str = "patient",
+    still_open: Collection[str] | None = None,
+) -> tuple[str, ...]:
     """Safety questions this role could still be asked, never answered, whose answer could fire
     an emergency or urgent rule, in question order (relevance.open_safety_findings: a follow-up
     whose lead question closed it, "does the lump pulse?" after "no lump", is not one). An empty
     form is not a "no" to anything on it: a result made from a few answers (the API takes any
     subset) names the warning signs nobody asked about, beside those answered "not sure"."""
-    still_open = open_safety_findings(kb, answers, role)
+    if still_open is None:  # the interview plan has it already (InterviewState.safety_open)
+        still_open = open_safety_findings(kb, answers, role)
     gates = programs(kb, role).gates
 
     def follows_an_unsure_answer(fid: str) -> bool:
