@@ -176,6 +176,20 @@ def test_human_output_leads_with_urgency(run_cli: Run, answers_file: Write) -> N
     assert "not a diagnosis" in proc.stdout.lower()
 
 
+def test_a_few_answers_are_never_called_a_good_fit(run_cli: Run, answers_file: Write) -> None:
+    """Nothing fired, but the warning signs were never asked: not the all-clear."""
+    from popliteal.demo import DEMO_ANSWERS
+
+    few = run_cli("screen", "--answers", str(answers_file({"answers": {"age_years": 40}})))
+    assert few.returncode == 0
+    assert "Some warning signs are not ruled out yet" in few.stdout
+    assert "good fit" not in few.stdout
+    assert "Warning signs not ruled out (never asked)" in few.stdout
+    whole = run_cli("screen", "--answers", str(answers_file({"answers": DEMO_ANSWERS})))
+    assert "good fit" in whole.stdout
+    assert "never asked" not in whole.stdout
+
+
 def test_knowledge_check_prints_counts(run_cli: Run) -> None:
     proc = run_cli("knowledge", "check")
     assert proc.returncode == 0, proc.stderr

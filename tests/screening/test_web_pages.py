@@ -417,6 +417,8 @@ def test_a_result_from_a_few_answers_is_never_the_all_clear(client: Any) -> None
     assert "newly short of breath" in page.text
     summary = client.get(f"/screening/{sid}/summary")
     assert "Warning signs not ruled out (never asked)" in summary.text
+    assert "Some warning signs are not ruled out yet" in summary.text  # the result's badge
+    assert "good fit" not in summary.text
     assert "newly short of breath" in summary.text
 
 
@@ -470,6 +472,7 @@ def test_dont_know_to_every_safety_question_is_not_called_no_warning_signs(
     assert "What the clinic will check first" in text
     summary = html.unescape(client.get(f"{path}/summary").text)
     assert "Warning signs not ruled out" in summary
+    assert "good fit" not in summary
     for fid in listed:
         assert question_text(KB, fid, "patient") in summary
 

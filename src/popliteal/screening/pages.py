@@ -30,6 +30,7 @@ from popliteal.web.deps import DbSession, Kb, client_address
 
 router = page_router("screening pages")
 
+NOT_RULED_OUT = "Some warning signs are not ruled out yet"
 NOT_FOUND = (
     "We could not find this screening. It may have been started in another browser, "
     "or it now belongs to an account: log in to see it."
@@ -492,18 +493,26 @@ def _result_context(
         {"question": _question(kb, fid, role), "answer": answer_text(kb, fid, value)}
         for fid, value in screening_service.answers_in_order(screening)
     ]
+    unsure = unsure_safety_questions(kb, screening) if urgency != "emergency" else []
+    unasked = (
+        unasked_safety_questions(kb, screening)
+        if urgency != "emergency" and role == "patient"
+        else []
+    )
+    headline = _headline(kb, urgency)
+    badge = urgency
+    if urgency == "conservative" and (unsure or unasked):
+        # never "a good fit" while a warning sign is open: the result page's banner says why
+        headline, badge = NOT_RULED_OUT, "urgent"
     return {
-        "unsure_safety": unsure_safety_questions(kb, screening) if urgency != "emergency" else [],
-        "unasked_safety": (
-            unasked_safety_questions(kb, screening)
-            if urgency != "emergency" and role == "patient"
-            else []
-        ),
+        "unsure_safety": unsure,
+        "unasked_safety": unasked,
+        "badge": badge,
         "must_rule_out": must_rule_out_names(kb, screening),
         "clinic_phone": clinic_phone,
         "screening": screening,
         "urgency": urgency,
-        "headline": _headline(kb, urgency),
+        "headline": headline,
         "red_flags": result.get("red_flags", []),
         "suspects": _suspects(kb, result),
         "causes": causes,

@@ -212,7 +212,11 @@ def print_result(kb: Knowledge, result: ScreeningResult, console: Console) -> No
     """Urgency first; then, unless it is an emergency, the ranked causes and their evidence."""
     urgency = result.triage.urgency
     console.print()
-    console.print(Panel(HEADLINE[urgency], style=STYLE[urgency]))
+    if urgency == "conservative" and (result.safety_not_ruled_out or result.safety_not_asked):
+        # never "a good fit" while a warning sign is open: the lists below say which
+        console.print(Panel("Some warning signs are not ruled out yet", style=STYLE["urgent"]))
+    else:
+        console.print(Panel(HEADLINE[urgency], style=STYLE[urgency]))
     for rule in result.triage.fired:
         console.print(f"[bold]{rule.title}[/]\n  {rule.patient_message}")
         if rule.suspects:
