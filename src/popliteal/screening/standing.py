@@ -99,8 +99,8 @@ def patient_standing(session: Session, patient_ids: list[int]) -> dict[int, Stan
 
 
 def safety_not_completed(session: Session, *, patient_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Per patient, the safety questions their newest complete screening left at "not sure"
-    (patients with none are left out), as the patient list shows them: the schedule shows the
-    same. A read only; the caller has checked the actor may see these people."""
+    """Per patient, the safety questions their newest complete screening left at "not sure" or
+    never asked (patients with none are left out), as the patient list shows them: the schedule
+    shows the same. A read only; the caller has checked the actor may see these people."""
     standing = patient_standing(session, list(patient_ids))
     return {pid: s.safety_not_ruled_out for pid, s in standing.items() if s.safety_not_ruled_out}
