@@ -21,11 +21,16 @@ SAFETY_LEVELS = ("emergency", "urgent")
 PERSON_SAFETY = sorted(f for f in safety_findings(KB) if "P" in KB.findings[f].who)
 
 
+CANT_MISS = {e.condition for e in KB.must_rule_out.conditions} if KB.must_rule_out else set()
+
+
 def fired_suspects(answers: dict[str, Any]) -> list[str]:
+    """Every suspect of a fired emergency or urgent rule, and the can't-miss suspects of a fired
+    lower rule (the aneurysm a lump at 50 or over names), most urgent rule first."""
     out: list[str] = []
     for rule in triage(KB, answers).fired:
-        if rule.urgency in SAFETY_LEVELS:
-            out += [c for c in rule.suspects if c not in out]
+        named = [c for c in rule.suspects if rule.urgency in SAFETY_LEVELS or c in CANT_MISS]
+        out += [c for c in named if c not in out]
     return out
 
 
@@ -104,7 +109,7 @@ def test_cant_miss_causes_are_listed_from_the_threshold(
 
 @SETTINGS
 @given(answers=answers_st)
-def test_a_cause_named_by_a_fired_emergency_or_urgent_rule_is_in_the_top_three(
+def test_a_cause_named_by_a_fired_rule_is_in_the_top_three(
     answers: dict[str, Any],
 ) -> None:
     suspects = fired_suspects(answers)
@@ -231,3 +236,55 @@ def test_a_finished_interview_leaves_no_warning_sign_unasked() -> None:
                 answers[fid] = case.answers.get(fid)
         if triage(KB, answers).urgency != "emergency":
             assert to_json(KB, screen(KB, answers))["safety_not_asked"] == [], answers
+
+
+def _top3(out: dict[str, Any]) -> list[str]:
+    return [c["id"] for c in out["conditions"][:3]]
+
+
+def test_a_lump_at_fifty_or_over_keeps_the_aneurysm_among_the_first_three() -> None:
+    """A lump behind the knee at 60 is mostly a Baker's cyst, but the rule that sends it for a
+    scan names the aneurysm; the clinician's ranking must show it, not bury it at 10th."""
+    answers = {"age_years": 60, "lump_behind_knee": True, "lump_pulsates": False}
+    out = to_json(KB, screen(KB, answers))
+    assert "rf_mass_over_50" in [r["id"] for r in out["red_flags"]]
+    assert out["urgency"] == "surgical_consult"
+    assert "popliteal_artery_aneurysm" in _top3(out)
+    assert _top3(out)[0] == "bakers_cyst"  # the likelier cause keeps first place
+    raised = next(c for c in out["conditions"] if c["id"] == "popliteal_artery_aneurysm")
+    assert raised["evidence"][0]["kind"] == "red_flag"  # the raise is shown, not hidden
+
+
+def test_a_prominent_popliteal_pulse_is_an_aneurysm_until_scanned() -> None:
+    answers = {
+        "age_years": 38,
+        "sex": "male",
+        "calf_swelling": True,
+        "popliteal_pulse_prominent": True,
+    }
+    out = to_json(KB, screen(KB, answers, role="clinician"))
+    fired = {r["id"]: r for r in out["red_flags"]}
+    assert "rf_pulsatile_mass" in fired
+    assert "popliteal_artery_aneurysm" in _top3(out)
+    assert "popliteal_artery_aneurysm" in out["must_rule_out"]
+    calm = to_json(
+        KB, screen(KB, {**answers, "popliteal_pulse_prominent": False}, role="clinician")
+    )
+    assert "rf_pulsatile_mass" not in {r["id"] for r in calm["red_flags"]}
+
+
+def test_a_foot_drop_after_a_knee_injury_this_week_is_a_possible_dislocation() -> None:
+    """A peroneal palsy after a knee injury: the knee may have dislocated and gone back in."""
+    answers = {
+        "age_years": 43,
+        "onset": "injury_sudden",
+        "symptom_duration_weeks": 0.1,
+        "foot_drop_or_weakness": True,
+    }
+    out = to_json(KB, screen(KB, answers))
+    assert out["urgency"] == "emergency"
+    assert "rf_knee_dislocation" in {r["id"] for r in out["red_flags"]}
+    assert "knee_dislocation" in _top3(out)
+    months = to_json(KB, screen(KB, {**answers, "symptom_duration_weeks": 12}))
+    assert "rf_knee_dislocation" not in {r["id"] for r in months["red_flags"]}
+    assert months["urgency"] == "urgent"  # still the nerve rule (rf_motor_deficit)

@@ -61,7 +61,7 @@ def screen(
 
     `asked_once` is for a step-by-step interview: see interview.plan."""
     tri = triage(kb, answers, role=role)
-    ranked = red_flag_suspects_first(rank(kb, answers), tri.fired, answers)
+    ranked = red_flag_suspects_first(kb, rank(kb, answers), tri.fired, answers)
     opened = open_rules(kb, answers, role)
     interview = plan(kb, answers, role=role, urgency=tri.urgency, asked_once=asked_once)
     return ScreeningResult(

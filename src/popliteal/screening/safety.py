@@ -106,6 +106,21 @@ def own_chance(c: RankedCondition) -> float:
     return max(c.probability, 1 / (1 + math.exp(-c.log_odds)))
 
 
+def named_by_fired(kb: Knowledge, fired: tuple[FiredRule, ...]) -> list[tuple[str, FiredRule]]:
+    """The causes fired rules name, each with the first (most urgent) rule naming it: every
+    suspect of an emergency or urgent rule, and the can't-miss suspects (red_flags.yaml
+    `must_rule_out`) of a lower rule, such as the aneurysm a lump at 50 or over names. The
+    result page, the ranking and the must-rule-out list all start from this one list."""
+    policy = kb.must_rule_out
+    cant_miss = {e.condition for e in policy.conditions} if policy is not None else set()
+    named: dict[str, FiredRule] = {}
+    for rule in fired:  # most urgent rule first (triage sorts them)
+        for cid in rule.suspects:
+            if rule.urgency in SAFETY_LEVELS or cid in cant_miss:
+                named.setdefault(cid, rule)
+    return list(named.items())
+
+
 def must_rule_out(
     kb: Knowledge,
     answers: Answers,
@@ -124,12 +139,7 @@ def must_rule_out(
         out.extend(c for c in ids if c not in out)
 
     policy = kb.must_rule_out
-    cant_miss = {e.condition for e in policy.conditions} if policy is not None else set()
-    for rule in fired:
-        if rule.urgency in SAFETY_LEVELS:
-            add(rule.suspects)
-        else:  # a surgical-consult rule naming a can't-miss cause (a mass over 50)
-            add([c for c in rule.suspects if c in cant_miss])
+    add([cid for cid, _ in named_by_fired(kb, fired)])
     unsure = {fid for fid, value in answers.items() if value is None}
     still_open = opened if opened is not None else open_rules(kb, answers, role)
     for open_rule in kb.rules:
@@ -148,19 +158,16 @@ def must_rule_out(
 
 
 def red_flag_suspects_first(
-    ranked: list[RankedCondition], fired: tuple[FiredRule, ...], answers: Answers
+    kb: Knowledge, ranked: list[RankedCondition], fired: tuple[FiredRule, ...], answers: Answers
 ) -> list[RankedCondition]:
-    """Keep the causes that fired emergency or urgent rules name among the first three.
+    """Keep the causes fired rules name (named_by_fired: every suspect of an emergency or
+    urgent rule, a can't-miss suspect of any rule) among the first three.
 
     Each such cause below the bar is raised just above the cause it has to pass, and the whole
     list is normalised again (the others keep their order and proportions). The raise shows in
     the cause's evidence as a `red_flag` effect naming the rule, so nothing is hidden."""
-    suspects: list[tuple[str, FiredRule]] = []
-    for rule in fired:  # most urgent rule first (triage sorts them)
-        if rule.urgency in SAFETY_LEVELS:
-            suspects += [(cid, rule) for cid in rule.suspects if cid not in dict(suspects)]
     named = {c.id: c for c in ranked}
-    suspects = [(cid, rule) for cid, rule in suspects if cid in named]
+    suspects = [(cid, rule) for cid, rule in named_by_fired(kb, fired) if cid in named]
     if not suspects:
         return ranked
     first = suspects[:TOP]
