@@ -30,7 +30,6 @@ from popliteal.web.deps import DbSession, Kb, client_address
 
 router = page_router("screening pages")
 
-NOT_RULED_OUT = "Some warning signs are not ruled out yet"
 NOT_FOUND = (
     "We could not find this screening. It may have been started in another browser, "
     "or it now belongs to an account: log in to see it."
@@ -501,9 +500,8 @@ def _result_context(
     )
     headline = _headline(kb, urgency)
     badge = urgency
-    if urgency == "conservative" and (unsure or unasked):
-        # never "a good fit" while a warning sign is open: the result page's banner says why
-        headline, badge = NOT_RULED_OUT, "urgent"
+    if safety.open_sign_blocks_all_clear(urgency, unsure, unasked):
+        headline, badge = safety.NOT_RULED_OUT, "urgent"  # the result page's banner says why
     return {
         "unsure_safety": unsure,
         "unasked_safety": unasked,

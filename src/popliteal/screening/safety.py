@@ -14,7 +14,7 @@ names is kept among the first three causes, however little evidence the ranking 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from popliteal.knowledge.loader import Knowledge
@@ -27,6 +27,8 @@ from popliteal.screening.triage import FiredRule
 Answers = Mapping[str, Answer | None]
 SAFETY_LEVELS = RED_FLAG_LEVELS
 TOP = 3
+# The headline of a routine result while a warning sign is open, on every surface.
+NOT_RULED_OUT = "Some warning signs are not ruled out yet"
 # Raised suspects sit just above the cause they overtake, not level with it.
 ABOVE = 1.01
 
@@ -96,6 +98,13 @@ def not_asked(
         for fid in kb.findings
         if fid in still_open and fid not in answers and not follows_an_unsure_answer(fid)
     )
+
+
+def open_sign_blocks_all_clear(urgency: str, *open_signs: Sequence[object]) -> bool:
+    """Never "a good fit" while a warning sign is open: a routine result with a safety question
+    left "not sure" or never asked gets the NOT_RULED_OUT headline instead (the result page,
+    the printable summary and the command line all ask this one question)."""
+    return urgency == "conservative" and any(open_signs)
 
 
 def own_chance(c: RankedCondition) -> float:

@@ -15,6 +15,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Finding
 from popliteal.screening.engine import ScreeningResult, question_text, screen, to_json
 from popliteal.screening.interview import Step, plan
+from popliteal.screening.safety import NOT_RULED_OUT, open_sign_blocks_all_clear
 
 STYLE = {
     "emergency": "bold white on red",
@@ -212,9 +213,8 @@ def print_result(kb: Knowledge, result: ScreeningResult, console: Console) -> No
     """Urgency first; then, unless it is an emergency, the ranked causes and their evidence."""
     urgency = result.triage.urgency
     console.print()
-    if urgency == "conservative" and (result.safety_not_ruled_out or result.safety_not_asked):
-        # never "a good fit" while a warning sign is open: the lists below say which
-        console.print(Panel("Some warning signs are not ruled out yet", style=STYLE["urgent"]))
+    if open_sign_blocks_all_clear(urgency, result.safety_not_ruled_out, result.safety_not_asked):
+        console.print(Panel(NOT_RULED_OUT, style=STYLE["urgent"]))  # the lists below say which
     else:
         console.print(Panel(HEADLINE[urgency], style=STYLE[urgency]))
     for rule in result.triage.fired:
