@@ -34,6 +34,14 @@ def fired_suspects(answers: dict[str, Any]) -> list[str]:
     return out
 
 
+def fired_red_flag_suspects(answers: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for rule in triage(KB, answers).fired:
+        if rule.urgency in SAFETY_LEVELS:
+            out += [c for c in rule.suspects if c not in out]
+    return out
+
+
 def test_calf_swelling_ranks_the_clot_and_the_ruptured_cyst_first_and_names_them() -> None:
     """The issue's reproduction: the rule naming DVT and a ruptured Baker's cyst fires (NICE
     NG158: unexplained calf swelling is tested the same day; a ruptured cyst cannot be told
@@ -114,9 +122,15 @@ def test_a_cause_named_by_a_fired_rule_is_in_the_top_three(
 ) -> None:
     suspects = fired_suspects(answers)
     out = to_json(KB, screen(KB, answers))
-    top = [c["id"] for c in out["conditions"][:3]]
+    order = [c["id"] for c in out["conditions"]]
     for cid in suspects[:3]:
-        assert cid in top, (cid, top)
+        assert cid in order[:3], (cid, order[:3])
+    # A red flag is never outranked by statistics: nothing a fired emergency or urgent rule
+    # does not name comes before a cause it names.
+    red = [c for c in fired_red_flag_suspects(answers) if c in suspects[:3]]
+    for cid in red:
+        above = order[: order.index(cid)]
+        assert set(above) <= set(suspects), (cid, above)
     assert set(suspects) <= set(out["must_rule_out"])
     probs = [c["probability"] for c in out["conditions"]]
     assert probs == sorted(probs, reverse=True)
@@ -288,3 +302,14 @@ def test_a_foot_drop_after_a_knee_injury_this_week_is_a_possible_dislocation() -
     months = to_json(KB, screen(KB, {**answers, "symptom_duration_weeks": 12}))
     assert "rf_knee_dislocation" not in {r["id"] for r in months["red_flags"]}
     assert months["urgency"] == "urgent"  # still the nerve rule (rf_motor_deficit)
+
+
+def test_a_swollen_calf_after_knee_surgery_puts_the_clot_first() -> None:
+    """Statistics alone put knee arthritis or sciatica above the clot here; the emergency rule
+    that names the clot outranks them (the raise is shown as a red-flag effect)."""
+    answers = {"age_years": 60, "recent_knee_surgery_or_injection": True, "calf_swelling": True}
+    out = to_json(KB, screen(KB, answers))
+    assert out["urgency"] == "emergency"
+    assert out["conditions"][0]["id"] == "dvt"
+    assert out["conditions"][0]["evidence"][0]["kind"] == "red_flag"
+    assert "dvt" in out["must_rule_out"]

@@ -169,12 +169,15 @@ def must_rule_out(
 def red_flag_suspects_first(
     kb: Knowledge, ranked: list[RankedCondition], fired: tuple[FiredRule, ...], answers: Answers
 ) -> list[RankedCondition]:
-    """Keep the causes fired rules name (named_by_fired: every suspect of an emergency or
-    urgent rule, a can't-miss suspect of any rule) among the first three.
+    """A red flag is never outranked by statistics: a cause an emergency or urgent rule names
+    comes before every cause no such rule names; a can't-miss cause a lower rule names (the
+    aneurysm behind a lump at 50 or over, "usually a cyst") is kept among the first three.
 
-    Each such cause below the bar is raised just above the cause it has to pass, and the whole
-    list is normalised again (the others keep their order and proportions). The raise shows in
-    the cause's evidence as a `red_flag` effect naming the rule, so nothing is hidden."""
+    Each such cause below its bar is raised just above the cause it has to pass, the more
+    urgent rule's cause first, and the whole list is normalised again (the others keep their
+    order and proportions). The raise shows in the cause's evidence as a `red_flag` effect
+    naming the rule, so nothing is hidden. The first three hold the same causes either way;
+    only their order differs."""
     named = {c.id: c for c in ranked}
     suspects = [(cid, rule) for cid, rule in named_by_fired(kb, fired) if cid in named]
     if not suspects:
@@ -183,10 +186,13 @@ def red_flag_suspects_first(
     chosen = {cid for cid, _ in first}
     others = [c for c in ranked if c.id not in chosen]
     room = TOP - len(first)
-    bar = others[room].probability if len(others) > room else 0.0
+    top_other = others[0].probability if others else 0.0
+    third = others[room].probability if len(others) > room else 0.0
     weights = {c.id: c.probability for c in ranked}
     raised: dict[str, Effect] = {}
     for place, (cid, rule) in enumerate(first):
+        red_flag = rule.urgency in SAFETY_LEVELS
+        bar = top_other if red_flag else third
         if weights[cid] <= bar:
             target = bar * ABOVE ** (len(first) - place)  # the more urgent rule's cause first
             factor = target / max(weights[cid], 1e-300)
@@ -199,8 +205,11 @@ def red_flag_suspects_first(
                 source=rule.source,
                 expert_weight=True,
                 kind="red_flag",
-                note=f"the red-flag rule {rule.id} names this cause: it stays among the first "
-                "three until it is ruled out",
+                note=f"the red-flag rule {rule.id} names this cause: it comes first until it "
+                "is ruled out"
+                if red_flag
+                else f"the rule {rule.id} names this cause: it stays among the first three "
+                "until it is ruled out",
             )
     total = sum(weights.values())
     out = []
