@@ -290,7 +290,7 @@ POSES: dict[str, tuple[Pose, Pose]] = {
     "tibial_internal_rotation_band": (
         on_chair(near=SEATED, near_arm=HANDS_ON_THIGHS, props=(Prop("band_loop", "near_toe", 30),)),
         on_chair(
-            near=flat_standing(90, 90, turn_in=30),
+            near=flat_standing(90, 90, turn_in=25),
             far=SEATED,
             near_arm=HANDS_ON_THIGHS,
             props=(Prop("band_loop", "near_toe", 30),),
