@@ -68,7 +68,7 @@ def test_the_person_is_on_the_floor_and_in_the_picture(exercise_id: str) -> None
 
 def test_an_impossible_angle_is_refused_before_drawing() -> None:
     bent_backward = Pose(base="standing", near=Leg(knee=-40), far=Leg())
-    assert figures.out_of_range(bent_backward) == ["near leg knee -40 outside -5..145"]
+    assert figures.out_of_range(bent_backward) == ["near leg knee -40 outside 0..140"]
     with pytest.raises(ValueError, match="knee -40"):
         figures.figure_svg(bent_backward, "Broken")
     too_far = Pose(base="lying_back", trunk=80)

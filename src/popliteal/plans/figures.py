@@ -21,6 +21,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 from xml.sax.saxutils import escape
 
+from popliteal.plans import bike, joint_ranges
+from popliteal.plans._svg import circle as _circle
+from popliteal.plans._svg import line as _line
+from popliteal.plans._svg import num as _num
+from popliteal.plans._svg import pts as _pts
+from popliteal.plans._svg import rect as _rect
+
 Pt = tuple[float, float]
 Vec3 = tuple[float, float, float]  # along the body (toward the feet), forward, outward
 
@@ -33,36 +40,17 @@ WIDTH, HEIGHT = 200.0, 140.0
 FLOOR = 128.0
 TRUNK, NECK, HEAD_R = 38.0, 4.0, 7.0
 THIGH, SHIN, FOOT, HEEL = 27.0, 26.0, 9.0, 2.5
+BALL = 0.6 * FOOT  # ankle to the ball of the foot, where a pedal goes
 UPPER, FORE = 18.0, 17.0
 HALF_HIPS, HALF_SHOULDERS = 5.0, 7.0  # seen from the front
 SEAT = 24.0  # chair seat height above the floor
+SIDE_TILT = 60.0  # degrees the viewer looks down on a person lying on their side
 
-# The body's ranges of motion the figures may use, (least, most) in degrees. Active ranges of
-# healthy adults (AAOS normal values as gathered by Norkin & White, "Measurement of Joint
-# Motion"; recalled, not read for this work), widened a little where an exercise's passive stretch
-# or a weight-bearing lunge goes further (ankle dorsiflexion in a knee-to-wall lunge).
-RANGES: dict[str, tuple[float, float]] = {
-    "hip": (-30, 125),
-    "abduction": (0, 45),
-    "open": (0, 45),
-    "knee": (-5, 145),
-    "ankle": (-50, 35),
-    "turn_in": (0, 35),
-    "shoulder": (-60, 180),
-    "elbow": (0, 150),
-    "neck": (-50, 50),
-}
-# How far the trunk may sit from its base's reference line.
-TRUNK_RANGE: dict[str, tuple[float, float]] = {
-    "standing": (-15, 95),
-    "standing_front": (-10, 10),
-    "sitting": (-30, 60),
-    "floor_sitting": (-45, 60),
-    "kneeling": (-20, 80),
-    "lying_back": (-5, 45),
-    "lying_front": (-5, 50),
-    "lying_side": (-5, 5),
-}
+# The body's ranges of motion the figures may use, (least, most) in degrees, and how far the
+# trunk may sit from its base's reference line: data, each limit with its source and whether it
+# was read there or recalled (knowledge/data/joint_ranges.yaml).
+RANGES: dict[str, tuple[float, float]] = joint_ranges.limits()
+TRUNK_RANGE: dict[str, tuple[float, float]] = joint_ranges.trunk_limits()
 
 
 @dataclass(frozen=True)
@@ -118,17 +106,17 @@ def out_of_range(pose: Pose) -> list[str]:
     problems = []
     low, high = TRUNK_RANGE[pose.base]
     if not low <= pose.trunk <= high:
-        problems.append(f"trunk {pose.trunk} outside {low}..{high} for {pose.base}")
+        problems.append(f"trunk {pose.trunk:g} outside {low:g}..{high:g} for {pose.base}")
     joints: list[tuple[str, object]] = [("near leg", pose.near), ("far leg", pose.legs()[1])]
     joints += [("near arm", pose.near_arm), ("far arm", pose.arms()[1])]
     for where, part in joints:
         for name, value in vars(part).items():
             low, high = RANGES[name]
             if not low <= value <= high:
-                problems.append(f"{where} {name} {value} outside {low}..{high}")
+                problems.append(f"{where} {name} {value:g} outside {low:g}..{high:g}")
     low, high = RANGES["neck"]
     if not low <= pose.neck <= high:
-        problems.append(f"neck {pose.neck} outside {low}..{high}")
+        problems.append(f"neck {pose.neck:g} outside {low:g}..{high:g}")
     return problems
 
 
@@ -161,7 +149,8 @@ def _leg_turned(v: Vec3, leg: Leg) -> Vec3:
 class View:
     """Where the body's axes land on screen: `along` (down the trunk), `front`, `out` (to
     the person's near side); a side view does not show `out`, a front view does not show
-    `front`."""
+    `front`, and the view of a person lying on their side, from in front and above, shows
+    both (foreshortened). `frontal`: the hips and shoulders show their width."""
 
     along: Pt
     front: Pt
@@ -191,7 +180,11 @@ def view_of(pose: Pose) -> View:
     if pose.base == "lying_front":
         along = t  # the chest lifts as the trunk angle grows
         return View(_unit(along), _unit(along + 90), (0.0, 0.0))
-    return View(_unit(-t), (0.0, 0.0), (0.0, -1.0), frontal=True)  # lying on the side
+    # Lying on the side, seen from in front and above: the body runs along the floor, the top
+    # side (out) goes up the page and forward (toward the viewer) down it, so a patient sees
+    # both the hips and knees bent forward and the top knee lifting (a clamshell).
+    tilt = math.radians(SIDE_TILT)
+    return View(_unit(-t), (0.0, math.sin(tilt)), (0.0, -math.cos(tilt)), frontal=True)
 
 
 def joints(pose: Pose) -> dict[str, Pt]:
@@ -215,6 +208,7 @@ def joints(pose: Pose) -> dict[str, Pt]:
         j[f"{side}_ankle"] = view.to_screen(j[f"{side}_knee"], shin, SHIN, mirror)
         j[f"{side}_toe"] = view.to_screen(j[f"{side}_ankle"], foot, FOOT * turned, mirror)
         j[f"{side}_heel"] = view.to_screen(j[f"{side}_ankle"], foot, -HEEL * turned, mirror)
+        j[f"{side}_ball"] = view.to_screen(j[f"{side}_ankle"], foot, BALL * turned, mirror)
         # points along the limb for props that sit under it (a roller, a ball, a towel)
         j[f"{side}_mid_thigh"] = _between(j[f"{side}_hip"], j[f"{side}_knee"], 0.5)
         j[f"{side}_upper_shin"] = _between(j[f"{side}_knee"], j[f"{side}_ankle"], 0.3)
@@ -253,39 +247,6 @@ def placed(pose: Pose) -> dict[str, Pt]:
 
 
 # ------------------------------------------------------------------------------ drawing
-
-
-def _num(v: float) -> str:
-    s = f"{round(v, 1):.1f}"
-    s = s[:-2] if s.endswith(".0") else s
-    return "0" if s == "-0" else s
-
-
-def _pts(points: list[Pt]) -> str:
-    return " ".join(f"{_num(x)},{_num(y)}" for x, y in points)
-
-
-def _line(p: Pt, q: Pt, width: float = 1.5, dash: bool = False) -> str:
-    extra = ' stroke-dasharray="3 2"' if dash else ""
-    return (
-        f'<line x1="{_num(p[0])}" y1="{_num(p[1])}" x2="{_num(q[0])}" y2="{_num(q[1])}"'
-        f' stroke-width="{_num(width)}"{extra}/>'
-    )
-
-
-def _rect(x: float, y: float, w: float, h: float, rx: float = 0) -> str:
-    r = f' rx="{_num(rx)}"' if rx else ""
-    return (
-        f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}"{r}'
-        ' stroke-width="1.5"/>'
-    )
-
-
-def _circle(c: Pt, r: float, width: float = 1.5, fill: str = "none") -> str:
-    return (
-        f'<circle cx="{_num(c[0])}" cy="{_num(c[1])}" r="{_num(r)}"'
-        f' stroke-width="{_num(width)}" fill="{fill}"/>'
-    )
 
 
 def _prop(prop: Prop, j: dict[str, Pt]) -> list[str]:
@@ -342,13 +303,8 @@ def _prop(prop: Prop, j: dict[str, Pt]) -> list[str]:
             d += f" Q{_num(xx + 4)},{_num(y - 3 if up else y + 3)} {_num(xx + 8)},{_num(y)}"
             xx, up = xx + 8, not up
         return [f'<path d="{d}" stroke-width="1.5"/>']
-    if k == "bike":  # saddle at the hip, cranks between the feet, bars at the hands
-        a, b = j["near_toe"], j["far_toe"]
-        c = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-        h = j["near_hand"]
-        return [_line((x - 8, y + 3), (x + 6, y + 3), 3), _line((x, y + 3), c, 2),
-                _circle(c, max(3.0, math.dist(a, b) / 2), 1), _line(c, (h[0], h[1] + 2), 2),
-                _line((c[0] - 12, FLOOR), (c[0] + 30, FLOOR), 3)]  # fmt: skip
+    if k == "bike":  # a stationary bike built round the saddle (the point); size: crank angle
+        return bike.bike_svg((x, y), prop.size, j["near_hand"], FLOOR)
     if k == "plate":  # a leg-press plate at the feet, seat under the hip
         return [_line((x - 2, y - 12), (x - 2, y + 12), 3)]
     if k == "chair_behind":  # a chair just behind the point (standing up from it)
@@ -370,6 +326,10 @@ def body_svg(pose: Pose) -> list[str]:
     """The posed person and their props, far limbs thin and grey, near ones bold."""
     j = placed(pose)
     out: list[str] = [_line((6, FLOOR), (WIDTH - 6, FLOOR), 1.5)]
+    if pose.base == "lying_side":  # the floor seen from above: its far edge behind the back
+        back = j["far_hip"][1] - 20 * math.sin(math.radians(SIDE_TILT))
+        left, right = j["head"][0] - HEAD_R - 10, max(x for x, _ in j.values()) + 10
+        out.append(f'<g stroke="#6b7280">{_line((left, back), (right, back), 1)}</g>')
     for prop in pose.props:
         out += _prop(prop, j)
     leg = ("hip", "knee", "ankle", "toe")

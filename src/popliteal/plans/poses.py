@@ -8,31 +8,8 @@ floor is on the floor whatever the hip and knee do. The near leg is the one exer
 
 from __future__ import annotations
 
-from popliteal.plans.figures import FLOOR, Arm, Leg, Pose, Prop, placed
-
-CHAIR_HIP = 26.0  # the hip joint above the floor when sitting on a chair
-
-
-def flat_standing(hip: float, knee: float, trunk: float = 0, **kw: float) -> Leg:
-    """A leg whose foot is flat on the floor (standing, sitting, kneeling up)."""
-    return Leg(hip=hip, knee=knee, ankle=trunk + knee - hip, **kw)
-
-
-def flat_lying(hip: float, knee: float, trunk: float = 0, **kw: float) -> Leg:
-    """A leg of a person on their back whose foot is flat on the floor."""
-    return Leg(hip=hip, knee=knee, ankle=knee - hip - 90 - trunk, **kw)
-
-
-def on_chair(**kw: object) -> Pose:
-    """Sitting on a chair: the hip at seat height, the chair under it."""
-    props = (Prop("chair"), *kw.pop("props", ()))  # type: ignore[misc]
-    return Pose(base="sitting", rest=("hip", CHAIR_HIP), props=props, **kw)  # type: ignore[arg-type]
-
-
-def height_of(pose: Pose, point: str) -> float:
-    """How high above the floor a point of the placed pose is (a step under a foot)."""
-    return round(FLOOR - placed(pose)[point][1], 1)
-
+from popliteal.plans.figures import Arm, Leg, Pose, Prop
+from popliteal.plans.pose_kit import flat_lying, flat_standing, height_of, on_bike, on_chair
 
 SEATED = flat_standing(90, 90)
 STRAIGHT = Leg()
@@ -41,6 +18,8 @@ HANDS_ON_THIGHS = Arm(shoulder=25, elbow=55)
 PRONE_ARMS = Arm(shoulder=160, elbow=110)
 ON_BACK_ARMS = Arm(shoulder=0, elbow=0)
 LEANING_BACK_ARMS = Arm(shoulder=-45, elbow=0)
+SIDE_ARM = Arm(shoulder=60, elbow=30)  # lying on the side: the top hand on the floor in front
+PILLOW_ARM = Arm(shoulder=165, elbow=0)  # the bottom arm stretched out under the head
 
 _step_up_start = Pose(
     base="standing",
@@ -311,7 +290,7 @@ POSES: dict[str, tuple[Pose, Pose]] = {
     "tibial_internal_rotation_band": (
         on_chair(near=SEATED, near_arm=HANDS_ON_THIGHS, props=(Prop("band_loop", "near_toe", 30),)),
         on_chair(
-            near=flat_standing(90, 90, turn_in=30),
+            near=flat_standing(90, 90, turn_in=25),
             far=SEATED,
             near_arm=HANDS_ON_THIGHS,
             props=(Prop("band_loop", "near_toe", 30),),
@@ -336,21 +315,29 @@ POSES: dict[str, tuple[Pose, Pose]] = {
         ),
     ),
     "clamshell": (
-        Pose(base="lying_side", near=Leg(hip=45, knee=90), far_arm=Arm(170, 60)),
+        Pose(base="lying_side", near=Leg(hip=45, knee=90), near_arm=SIDE_ARM, far_arm=PILLOW_ARM),
         Pose(
             base="lying_side",
             near=Leg(hip=45, knee=90, open=35),
             far=Leg(hip=45, knee=90),
-            far_arm=Arm(170, 60),
+            near_arm=SIDE_ARM,
+            far_arm=PILLOW_ARM,
         ),
     ),
     "side_lying_hip_abduction": (
-        Pose(base="lying_side", near=Leg(), far=Leg(hip=30, knee=60), far_arm=Arm(170, 60)),
+        Pose(
+            base="lying_side",
+            near=Leg(),
+            far=Leg(hip=30, knee=60),
+            near_arm=SIDE_ARM,
+            far_arm=PILLOW_ARM,
+        ),
         Pose(
             base="lying_side",
             near=Leg(abduction=35),
             far=Leg(hip=30, knee=60),
-            far_arm=Arm(170, 60),
+            near_arm=SIDE_ARM,
+            far_arm=PILLOW_ARM,
         ),
     ),
     "lateral_band_walk": (
@@ -463,24 +450,8 @@ POSES: dict[str, tuple[Pose, Pose]] = {
     ),
     # ------------------------------------------------------------------ cardio
     "stationary_bike": (
-        Pose(
-            base="sitting",
-            trunk=25,
-            near=Leg(hip=110, knee=110, ankle=5),
-            far=Leg(hip=60, knee=35, ankle=-10),
-            near_arm=Arm(65, 15),
-            rest=("hip", 62),
-            props=(Prop("bike"),),
-        ),
-        Pose(
-            base="sitting",
-            trunk=25,
-            near=Leg(hip=60, knee=35, ankle=-10),
-            far=Leg(hip=110, knee=110, ankle=5),
-            near_arm=Arm(65, 15),
-            rest=("hip", 62),
-            props=(Prop("bike"),),
-        ),
+        on_bike(0, near_ankle=5, far_ankle=-15),
+        on_bike(180, near_ankle=-15, far_ankle=5),
     ),
     "pool_running": (
         Pose(
