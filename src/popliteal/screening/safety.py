@@ -31,27 +31,18 @@ TOP = 3
 ABOVE = 1.01
 
 
-def _answerable(kb: Knowledge, finding_id: str, role: str) -> bool:
-    return role == "clinician" or "P" in kb.findings[finding_id].who
-
-
 def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, frozenset[str]]:
     """Emergency and urgent rules not fired that unknown answers could still fire, each with
     the unanswered findings that could decide it (a screening computes it once and hands it
     to not_ruled_out and must_rule_out)."""
     found: dict[str, frozenset[str]] = {}
-
-    def still_open(finding_id: str) -> bool:  # not answered, or answered "not sure"
-        return answers.get(finding_id) is None and _answerable(kb, finding_id, role)
-
     compiled = programs(kb, role)
-    for rule, holds, kleene in zip(
-        kb.rules, compiled.rule_holds, compiled.rule_kleene, strict=True
-    ):
-        if rule.urgency in SAFETY_LEVELS and not holds(answers):
+    still_open = compiled.unsettled(answers)  # not answered, or answered "not sure"
+    for rule_id, holds, kleene in compiled.safety_rules:  # the SAFETY_LEVELS rules
+        if not holds(answers):
             deciding: list[str] = []
             if kleene(answers, still_open, deciding) is None:
-                found[rule.id] = frozenset(deciding)
+                found[rule_id] = frozenset(deciding)
     return found
 
 
