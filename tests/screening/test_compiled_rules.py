@@ -1,7 +1,8 @@
 """The rules written out as functions (compiled_rules.py, _rule_source.py) mean what the tree
 walkers mean: `holds` is triage.evaluate, `kleene` is relevance.kleene (the same verdict and the
 same undecided findings), for every rule, predicate and must-rule-out condition, for a person
-and for a clinician, with both "still open" tests the screening uses."""
+and for a clinician, with both "still open" tests the screening uses; and the two safety
+checks made at once agree with each made alone."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from popliteal.knowledge.loader import default_knowledge, read_findings
 from popliteal.knowledge.schema import Expr
 from popliteal.screening.compiled_rules import programs
-from popliteal.screening.relevance import could_be_asked, kleene
+from popliteal.screening.relevance import could_be_asked, kleene, open_safety_findings
+from popliteal.screening.safety import open_rules, open_rules_and_findings
 from popliteal.screening.simulate import sample_case
 from popliteal.screening.triage import evaluate
 from tests.screening.test_properties import value_strategy
@@ -58,6 +60,9 @@ def _agree(answers: dict[str, Any], role: str) -> None:
             verdict = kleene_fn(answers, still_open, got)
             assert verdict is kleene(KB, expr, answers, role, want, still_open), label
             assert set(got) == want, label
+    opened, safety_open = open_rules_and_findings(KB, answers, role)
+    assert opened == open_rules(KB, answers, role)
+    assert safety_open == open_safety_findings(KB, answers, role)
     policy = KB.must_rule_out
     assert policy is not None
     for entry, only_if in zip(policy.conditions, compiled.only_if, strict=True):

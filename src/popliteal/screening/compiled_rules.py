@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import cache
 
-from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.loader import Knowledge, read_findings
 from popliteal.knowledge.schema import (
     RED_FLAG_LEVELS,
     Answer,
@@ -104,9 +104,10 @@ class RulePrograms:
         self.rule_kleene: tuple[Kleene, ...] = tuple(
             built[f"rule{k}_kleene"] for k in range(len(kb.rules))
         )
-        # The emergency and urgent rules: (id, holds, kleene), in the knowledge base's order.
-        self.safety_rules: tuple[tuple[str, Holds, Kleene], ...] = tuple(
-            (rule.id, holds, kleene)
+        # The emergency and urgent rules: (id, holds, kleene, the findings it reads), in the
+        # knowledge base's order.
+        self.safety_rules: tuple[tuple[str, Holds, Kleene, frozenset[str]], ...] = tuple(
+            (rule.id, holds, kleene, frozenset(read_findings(rule.when, kb.predicates, kb.scores)))
             for rule, holds, kleene in zip(kb.rules, self.rule_holds, self.rule_kleene, strict=True)
             if rule.urgency in RED_FLAG_LEVELS
         )
@@ -152,6 +153,10 @@ class RulePrograms:
 
         Worked out for every finding at once (a set's membership test): the rules ask about
         the same findings many times over."""
+        return self.could_be_asked_set(answers).__contains__
+
+    def could_be_asked_set(self, answers: Answers) -> set[str]:
+        """The findings relevance.could_be_asked says yes to on these answers."""
         open_now = set(self._ungated.difference(answers))
         get = answers.get
         for fid, tests in self._gated:
@@ -163,13 +168,17 @@ class RulePrograms:
                     break
             else:
                 open_now.add(fid)
-        return open_now.__contains__
+        return open_now
 
     def unsettled(self, answers: Answers) -> StillOpen:
         """Not answered, or answered "not sure", and answerable by this answerer (the safety
         check's `still_open`, screening/safety.py), as a function of the finding id."""
+        return self.unsettled_set(answers).__contains__
+
+    def unsettled_set(self, answers: Answers) -> frozenset[str]:
+        """The findings `unsettled` says yes to on these answers (could_be_asked_set and more)."""
         known = [fid for fid, value in answers.items() if value is not None]
-        return self.answerable.difference(known).__contains__
+        return self.answerable.difference(known)
 
     def _score_items(self, score: str) -> tuple[tuple[str, int], ...]:
         return tuple(

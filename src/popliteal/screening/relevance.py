@@ -153,7 +153,7 @@ def open_safety_findings(
     out: set[str] = set()
     compiled = programs(kb, role)
     askable_now = compiled.could_be_asked(answers)
-    for _, _, rule_kleene in compiled.safety_rules:  # the RED_FLAG_LEVELS rules
+    for _, _, rule_kleene, _ in compiled.safety_rules:  # the RED_FLAG_LEVELS rules
         sub: list[str] = []
         if rule_kleene(answers, askable_now, sub) is None:
             out.update(sub)
