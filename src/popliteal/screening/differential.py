@@ -233,12 +233,12 @@ def accumulate(model: Model, answers: Mapping[str, Answer | None]) -> Scores:
         if value is None:
             continue
         construct = construct_of.get(finding)
+        effects = _log_effects(model, finding, (type(value).__name__, value))  # log_effects
         if construct is None:
-            for i, log_lr, entry in model.log_effects(finding, value):
+            for i, log_lr, entry in effects:
                 free[i] += log_lr
                 evidence[i].append(entry)
             continue
-        effects = model.log_effects(finding, value)
         if not effects:
             continue
         best = scores.construct_best.setdefault(construct, [0.0] * n)
