@@ -88,14 +88,28 @@ class RuleWriter:
                 if not self._counts(expr):
                     return "False"
                 read = f"get({self._name(finding)})"
-                if expr.equals is None:
-                    return f"{self._name(self.value_test(expr))}({read})"
                 v = self._var("v")
-                kind, equals = self._name(type(expr.equals)), self._name(expr.equals)
+                judged = self._judged(expr, v)
+                if judged is None:
+                    return f"{self._name(self.value_test(expr))}({read})"
                 if expr.unknown:  # unanswered counts as true
-                    return f"(({v} := {read}) is None or (type({v}) is {kind} and {v} == {equals}))"
-                # Unanswered is false: type(None) is never the type of an `equals` value.
-                return f"(type({v} := {read}) is {kind} and {v} == {equals})"
+                    return f"(({v} := {read}) is None or ({judged}))"
+                return f"(({v} := {read}) is not None and ({judged}))"
+
+    def _judged(self, expr: FindingTest, v: str) -> str | None:
+        """An `equals` or number test of the answer `v` (not None) as an expression, as
+        compiled_rules.value_test judges it; None for the other tests (called as functions)."""
+        if expr.equals is not None:
+            kind, equals = self._name(type(expr.equals)), self._name(expr.equals)
+            return f"type({v}) is {kind} and {v} == {equals}"
+        for bound, operator in ((expr.at_least, ">="), (expr.at_most, "<="), (expr.below, "<")):
+            if bound is not None and expr.missing is None and expr.in_ is None:
+                number = self._name((int, float))
+                return (
+                    f"type({v}) is not bool and isinstance({v}, {number}) "
+                    f"and {v} {operator} {self._name(bound)}"
+                )
+        return None
 
     # ------------------------------------------------------------------ kleene
 
@@ -128,11 +142,7 @@ class RuleWriter:
                     return r
                 test = self.value_test(expr)
                 f, v = self._name(finding), self._var("v")
-                if expr.equals is None:
-                    judged = f"{self._name(test)}({v})"
-                else:
-                    kind, equals = self._name(type(expr.equals)), self._name(expr.equals)
-                    judged = f"type({v}) is {kind} and {v} == {equals}"
+                judged = self._judged(expr, v) or f"{self._name(test)}({v})"
                 lines += [
                     f"{v} = get({f})",
                     f"if {v} is None:",

@@ -122,11 +122,12 @@ def not_asked(
     if still_open is None:  # the interview plan has it already (InterviewState.safety_open)
         still_open = open_safety_findings(kb, answers, role)
     gates = programs(kb, role).gates
+    any_unsure = any(value is None for value in answers.values())
 
     def follows_an_unsure_answer(fid: str) -> bool:
         # "Does the lump pulse?" after "not sure" about a lump: the lump is listed as not
         # ruled out already, and the interview does not ask a follow-up of an unknown.
-        return any(g in answers and answers[g] is None for g, _ in gates[fid] or ())
+        return any_unsure and any(g in answers and answers[g] is None for g, _ in gates[fid] or ())
 
     return in_question_order(
         kb,
