@@ -138,13 +138,7 @@ def belief(model: Model, answers: Mapping[str, Answer | None]) -> list[float]:
         value = answers[fid]
         if value is None:
             continue
-        if fid in PRIOR_FINDINGS:
-            rows += _prior_rows(model, fid, (type(value).__name__, value))
-            continue
-        fm = finding_model(model, fid)
-        idx = _domain_index(fm, value) if fm.domain else None
-        if idx is not None:
-            rows.append(_log_p_given(model, fid)[idx])
+        rows += _answer_rows(model, fid, (type(value).__name__, value))
     if len(rows) == 1:
         return normalise(list(model.base_log_prob))
     log_p: list[float] = np.add.accumulate(np.stack(rows), axis=0)[-1].tolist()
@@ -154,6 +148,18 @@ def belief(model: Model, answers: Mapping[str, Answer | None]) -> list[float]:
 @cache
 def _base_row(model: Model) -> FloatArray:
     return np.array(model.base_log_prob, dtype=np.float64)
+
+
+@lru_cache(maxsize=16384)  # bounded: numbers make one entry per distinct answer
+def _answer_rows(model: Model, fid: str, key: tuple[str, Answer]) -> tuple[FloatArray, ...]:
+    """The log terms one answer adds to the belief, as rows (none, one, or a prior's)."""
+    if fid in PRIOR_FINDINGS:
+        return _prior_rows(model, fid, key)
+    fm = finding_model(model, fid)
+    idx = _domain_index(fm, key[1]) if fm.domain else None
+    if idx is None:
+        return ()
+    return (_log_p_given(model, fid)[idx],)
 
 
 @lru_cache(maxsize=4096)  # bounded: ages make one entry per distinct answer

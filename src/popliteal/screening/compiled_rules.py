@@ -2,9 +2,10 @@
 
 `triage.evaluate` and `relevance.kleene` walk an expression tree with `match` on every call and
 build sets of finding ids as they go; a screening walks every red-flag rule and predicate many
-times. Here each node becomes a closure once (per knowledge base and per answerer), with the
-same meaning: `holds` is `evaluate(...)[0]` and `kleene` is `relevance.kleene`. Which findings
-made a rule true is still asked of `evaluate`, only for the rules that fired.
+times. Here each rule and predicate becomes one function once (per knowledge base and per
+answerer; _rule_source.py writes them), with the same meaning: `holds` is `evaluate(...)[0]`
+and `kleene` is `relevance.kleene`. Which findings made a rule true is still asked of
+`evaluate`, only for the rules that fired.
 """
 
 from __future__ import annotations
@@ -12,17 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import cache
 
-from popliteal.knowledge.loader import Knowledge
+from popliteal.knowledge.loader import Knowledge, read_findings
 from popliteal.knowledge.schema import (
-    AllOf,
+    RED_FLAG_LEVELS,
     Answer,
-    AnyOf,
-    Expr,
     FindingTest,
-    Not,
-    Ref,
     ScoreTest,
 )
+from popliteal.screening._rule_source import RuleWriter
 
 Answers = Mapping[str, Answer | None]
 Tri = bool | None  # None = not known yet
@@ -76,17 +74,49 @@ class RulePrograms:
     def __init__(self, kb: Knowledge, clinician: bool) -> None:
         self.kb = kb
         self.clinician = clinician
-        self.predicate_holds: dict[str, Holds] = {}
-        self.predicate_kleene: dict[str, Kleene] = {}
-        for name, predicate in kb.predicates.items():
-            self.predicate_holds[name] = self.holds(predicate.when)
-            self.predicate_kleene[name] = self.kleene(predicate.when)
-        self.rule_holds = tuple(self.holds(rule.when) for rule in kb.rules)
-        self.rule_kleene = tuple(self.kleene(rule.when) for rule in kb.rules)
+        writer = RuleWriter(kb, clinician, value_test, self._score_holds, self._score_kleene)
+        sources: dict[str, str] = {}
+        for k, predicate in enumerate(kb.predicates.values()):
+            sources[f"predicate{k}_holds"] = writer.holds_source(
+                f"predicate{k}_holds", predicate.when
+            )
+            sources[f"predicate{k}_kleene"] = writer.kleene_source(
+                f"predicate{k}_kleene", predicate.when
+            )
+        for k, rule in enumerate(kb.rules):
+            sources[f"rule{k}_holds"] = writer.holds_source(f"rule{k}_holds", rule.when)
+            sources[f"rule{k}_kleene"] = writer.kleene_source(f"rule{k}_kleene", rule.when)
         policy = kb.must_rule_out
+        entries = policy.conditions if policy is not None else []
+        for k, entry in enumerate(entries):
+            if entry.only_if is not None:
+                sources[f"only_if{k}"] = writer.holds_source(f"only_if{k}", entry.only_if)
+        built = writer.build(sources)
+        self.predicate_holds: dict[str, Holds] = {
+            name: built[f"predicate{k}_holds"] for k, name in enumerate(kb.predicates)
+        }
+        self.predicate_kleene: dict[str, Kleene] = {
+            name: built[f"predicate{k}_kleene"] for k, name in enumerate(kb.predicates)
+        }
+        self.rule_holds: tuple[Holds, ...] = tuple(
+            built[f"rule{k}_holds"] for k in range(len(kb.rules))
+        )
+        self.rule_kleene: tuple[Kleene, ...] = tuple(
+            built[f"rule{k}_kleene"] for k in range(len(kb.rules))
+        )
+        # The emergency and urgent rules: (id, holds, kleene, the findings it reads), in the
+        # knowledge base's order.
+        self.safety_rules: tuple[tuple[str, Holds, Kleene, frozenset[str]], ...] = tuple(
+            (rule.id, holds, kleene, frozenset(read_findings(rule.when, kb.predicates, kb.scores)))
+            for rule, holds, kleene in zip(kb.rules, self.rule_holds, self.rule_kleene, strict=True)
+            if rule.urgency in RED_FLAG_LEVELS
+        )
         self.only_if: tuple[Holds | None, ...] = tuple(
-            None if entry.only_if is None else self.holds(entry.only_if)
-            for entry in (policy.conditions if policy is not None else [])
+            built.get(f"only_if{k}") for k in range(len(entries))
+        )
+        # The findings this answerer can answer (a person: those marked P).
+        self.answerable = frozenset(
+            fid for fid, f in kb.findings.items() if clinician or "P" in f.who
         )
         # Per finding, in question order: None when this answerer is not asked it, else its
         # ask_if tests (relevance.askable and could_be_asked).
@@ -99,32 +129,56 @@ class RulePrograms:
             for fid, f in kb.findings.items()
         }
 
+        # The same, for this answerer's questions only; and those without ask_if tests.
+        self._own_gates = tuple((fid, g) for fid, g in self.gates.items() if g is not None)
+        self._ungated = frozenset(fid for fid, g in self._own_gates if not g)
+        self._gated = tuple((fid, g) for fid, g in self._own_gates if g)
+
     def askable(self, answers: Answers) -> list[str]:
         """relevance.askable for every finding, in question order."""
         out = []
-        for fid, gates in self.gates.items():
-            if gates is None or fid in answers:
+        get = answers.get
+        for fid, gates in self._own_gates:
+            if fid in answers:
                 continue
-            if gates and not all(test(answers.get(g)) for g, test in gates):
-                continue
-            out.append(fid)
+            for g, test in gates:
+                if not test(get(g)):
+                    break
+            else:
+                out.append(fid)
         return out
 
     def could_be_asked(self, answers: Answers) -> StillOpen:
-        """relevance.could_be_asked on these answers, as a function of the finding id."""
-        gates = self.gates
+        """relevance.could_be_asked on these answers, as a function of the finding id.
 
-        def still_open(fid: str) -> bool:
-            tests = gates[fid]
-            if tests is None or fid in answers:
-                return False
+        Worked out for every finding at once (a set's membership test): the rules ask about
+        the same findings many times over."""
+        return self.could_be_asked_set(answers).__contains__
+
+    def could_be_asked_set(self, answers: Answers) -> set[str]:
+        """The findings relevance.could_be_asked says yes to on these answers."""
+        open_now = set(self._ungated.difference(answers))
+        get = answers.get
+        for fid, tests in self._gated:
+            if fid in answers:
+                continue
             for g, test in tests:
-                value = answers.get(g)
+                value = get(g)
                 if value is not None and not test(value):
-                    return False
-            return True
+                    break
+            else:
+                open_now.add(fid)
+        return open_now
 
-        return still_open
+    def unsettled(self, answers: Answers) -> StillOpen:
+        """Not answered, or answered "not sure", and answerable by this answerer (the safety
+        check's `still_open`, screening/safety.py), as a function of the finding id."""
+        return self.unsettled_set(answers).__contains__
+
+    def unsettled_set(self, answers: Answers) -> frozenset[str]:
+        """The findings `unsettled` says yes to on these answers (could_be_asked_set and more)."""
+        known = [fid for fid, value in answers.items() if value is not None]
+        return self.answerable.difference(known)
 
     def _score_items(self, score: str) -> tuple[tuple[str, int], ...]:
         return tuple(
@@ -133,112 +187,40 @@ class RulePrograms:
             if self.clinician or not item.clinician_only
         )
 
-    def holds(self, expr: Expr) -> Holds:
-        """`evaluate(kb, expr, answers, role)[0]` as a function of the answers."""
-        match expr:
-            case AllOf(all=children):
-                every = tuple(self.holds(c) for c in children)
-                if len(every) == 2:
-                    one, two = every
-                    return lambda answers: one(answers) and two(answers)
+    def _score_holds(self, expr: ScoreTest) -> Holds:
+        """`evaluate(kb, expr, answers, role)[0]` for a score test, as a function."""
+        items = self._score_items(expr.score)
+        test = value_test(expr)
 
-                def all_hold(answers: Answers) -> bool:
-                    return all(child(answers) for child in every)
+        def score_holds(answers: Answers) -> bool:
+            total = 0
+            for finding, points in items:
+                if answers.get(finding) is True:
+                    total += points
+            return test(total)
 
-                return all_hold
-            case AnyOf(any=children):
-                some = tuple(self.holds(c) for c in children)
-                if len(some) == 2:
-                    one, two = some
-                    return lambda answers: one(answers) or two(answers)
+        return score_holds
 
-                def any_holds(answers: Answers) -> bool:
-                    return any(child(answers) for child in some)
-
-                return any_holds
-            case Not(not_=child):
-                inner = self.holds(child)
-                return lambda answers: not inner(answers)
-            case Ref(ref=name):
-                named = self.predicate_holds
-                return lambda answers: named[name](answers)
-            case ScoreTest(score=score):
-                items = self._score_items(score)
-                test = value_test(expr)
-
-                def score_holds(answers: Answers) -> bool:
-                    total = 0
-                    for finding, points in items:
-                        if answers.get(finding) is True:
-                            total += points
-                    return test(total)
-
-                return score_holds
-            case FindingTest(finding=finding):
-                if expr.clinician_only and not self.clinician:
-                    return lambda answers: False
-                leaf = value_test(expr)
-                return lambda answers: leaf(answers.get(finding))
-
-    def kleene(self, expr: Expr) -> Kleene:
-        """`relevance.kleene(kb, expr, answers, role, out, still_open)` as a function."""
-        match expr:
-            case AllOf(all=children):
-                return _children(tuple(self.kleene(c) for c in children), decisive=False)
-            case AnyOf(any=children):
-                return _children(tuple(self.kleene(c) for c in children), decisive=True)
-            case Not(not_=child):
-                inner = self.kleene(child)
-
-                def negated(answers: Answers, still_open: StillOpen, out: list[str]) -> Tri:
-                    r = inner(answers, still_open, out)
-                    return None if r is None else not r
-
-                return negated
-            case Ref(ref=name):
-                named = self.predicate_kleene
-                return lambda answers, still_open, out: named[name](answers, still_open, out)
-            case ScoreTest(score=score):
-                return _score_kleene(self._score_items(score), value_test(expr))
-            case FindingTest(finding=finding):
-                if expr.clinician_only and not self.clinician:
-                    return lambda answers, still_open, out: False
-                return _finding_kleene(finding, value_test(expr))
-
-
-def _children(children: tuple[Kleene, ...], *, decisive: bool) -> Kleene:
-    """`all` (decisive False) or `any` (decisive True) in Kleene logic (relevance.py).
-
-    Every node adds to `out` only when it returns None (unknown), so the children share one
-    list, cut back to where it was when a decisive child settles the node."""
-
-    def combined(answers: Answers, still_open: StillOpen, out: list[str]) -> Tri:
-        mark = len(out)
-        open_child = False
-        for child in children:
-            r = child(answers, still_open, out)
-            if r is decisive:
-                del out[mark:]
-                return decisive
-            if r is None:
-                open_child = True
-        return None if open_child else not decisive
-
-    return combined
+    def _score_kleene(self, expr: ScoreTest) -> Kleene:
+        """`relevance.kleene(...)` for a score test, as a function."""
+        return _score_kleene(self._score_items(expr.score), value_test(expr))
 
 
 def _score_kleene(items: tuple[tuple[str, int], ...], test: ValueTest) -> Kleene:
+    weighted = tuple((finding, points, max(points, 0)) for finding, points in items)
+
     def score(answers: Answers, still_open: StillOpen, out: list[str]) -> Tri:
         known = 0
         pending: list[str] = []
         best_add = 0
-        for finding, points in items:
-            value = answers.get(finding)
+        get = answers.get
+        for finding, points, most in weighted:
+            value = get(finding)
             if value is True:
                 known += points
             elif value is None and still_open(finding):
                 pending.append(finding)
-                best_add += max(points, 0)
+                best_add += most
         now = test(known)
         if now == test(known + best_add):
             return now
@@ -246,19 +228,6 @@ def _score_kleene(items: tuple[tuple[str, int], ...], test: ValueTest) -> Kleene
         return None
 
     return score
-
-
-def _finding_kleene(finding: str, test: ValueTest) -> Kleene:
-    def leaf(answers: Answers, still_open: StillOpen, out: list[str]) -> Tri:
-        value = answers.get(finding)
-        if value is None:
-            if not still_open(finding):
-                return test(None)
-            out.append(finding)
-            return None
-        return test(value)
-
-    return leaf
 
 
 @cache

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import itemgetter
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Condition, Finding, Likelihood
@@ -34,6 +35,10 @@ class Effect:
     expert_weight: bool
     kind: str  # "likelihood" or "prior"
     note: str | None = None
+
+
+# An effect beside the key rank() orders it by: (-|log LR|, finding or predicate).
+Evidence = tuple[tuple[float, str], Effect]
 
 
 @dataclass(frozen=True)
@@ -63,20 +68,21 @@ class Model:
             target = self.by_predicate if entry.predicate else self._by_finding
             target.setdefault(entry.key, []).append((index[entry.condition], entry))
         self.construct_of = {f.id: f.construct_ for f in kb.findings.values()}
-        # Per predicate: (condition index, log LR, effect) of its whole-rule figures.
-        self.predicate_log_effects: dict[str, tuple[tuple[int, float, Effect], ...]] = {}
+        # Per predicate: (condition index, log LR, evidence entry) of its whole-rule figures.
+        self.predicate_log_effects: dict[str, tuple[tuple[int, float, Evidence], ...]] = {}
         for pid, entries in self.by_predicate.items():
             effects = [(i, self.effect_of(e, pid, True, "rule")) for i, e in entries]
             self.predicate_log_effects[pid] = tuple(
-                (i, math.log(eff.lr), eff) for i, eff in effects
+                (i, math.log(eff.lr), ((-abs(math.log(eff.lr)), pid), eff)) for i, eff in effects
             )
 
     def effects(self, finding: str, value: Answer) -> tuple[tuple[int, Effect], ...]:
         """Every (condition index, effect) that answering `finding` = `value` applies."""
         return _effects(self, finding, _key(value))
 
-    def log_effects(self, finding: str, value: Answer) -> tuple[tuple[int, float, Effect], ...]:
-        """`effects` with each ratio's natural log, taken once."""
+    def log_effects(self, finding: str, value: Answer) -> tuple[tuple[int, float, Evidence], ...]:
+        """`effects` with each ratio's natural log, taken once, and each effect as an evidence
+        entry: beside it, the key rank() orders it by, (-|log LR|, finding)."""
         return _log_effects(self, finding, _key(value))
 
     def _compute(self, finding: str, value: Answer) -> tuple[tuple[int, Effect], ...]:
@@ -150,8 +156,12 @@ def _effects(model: Model, finding: str, key: tuple[str, Answer]) -> tuple[tuple
 @lru_cache(maxsize=16384)
 def _log_effects(
     model: Model, finding: str, key: tuple[str, Answer]
-) -> tuple[tuple[int, float, Effect], ...]:
-    return tuple((i, math.log(eff.lr), eff) for i, eff in model.effects(finding, key[1]))
+) -> tuple[tuple[int, float, Evidence], ...]:
+    out = []
+    for i, eff in model.effects(finding, key[1]):
+        log_lr = math.log(eff.lr)
+        out.append((i, log_lr, ((-abs(log_lr), finding), eff)))
+    return tuple(out)
 
 
 def _logit(p: float) -> float:
@@ -195,10 +205,9 @@ class Scores:
 
     free: list[float]
     construct_best: dict[str, list[float]]
-    evidence: list[list[Effect]]
-    construct_effect: dict[str, list[Effect | None]]
-    # Beside each evidence entry, the key rank() orders it by: (-|log LR|, finding).
-    evidence_keys: list[list[tuple[float, str]]] = field(default_factory=list)
+    # Per condition, its evidence entries: (the key rank() orders it by, effect).
+    evidence: list[list[Evidence]]
+    construct_effect: dict[str, list[Evidence | None]]
 
     def log_scores(self, base: tuple[float, ...]) -> list[float]:
         out = [b + f for b, f in zip(base, self.free, strict=True)]
@@ -216,42 +225,38 @@ def accumulate(model: Model, answers: Mapping[str, Answer | None]) -> Scores:
         construct_best={},
         evidence=[[] for _ in range(n)],
         construct_effect={},
-        evidence_keys=[[] for _ in range(n)],
     )
-    free, evidence, keys = scores.free, scores.evidence, scores.evidence_keys
+    free, evidence = scores.free, scores.evidence
+    construct_of = model.construct_of
     for finding in sorted(answers):
         value = answers[finding]
         if value is None:
             continue
-        construct = model.construct_of.get(finding)
+        construct = construct_of.get(finding)
+        effects = _log_effects(model, finding, (type(value).__name__, value))  # log_effects
         if construct is None:
-            for i, log_lr, eff in model.log_effects(finding, value):
+            for i, log_lr, entry in effects:
                 free[i] += log_lr
-                evidence[i].append(eff)
-                keys[i].append((-abs(log_lr), finding))
+                evidence[i].append(entry)
             continue
-        effects = model.log_effects(finding, value)
         if not effects:
             continue
         best = scores.construct_best.setdefault(construct, [0.0] * n)
         chosen = scores.construct_effect.setdefault(construct, [None] * n)
-        for i, log_lr, eff in effects:
+        for i, log_lr, entry in effects:
             if chosen[i] is None or abs(log_lr) > abs(best[i]):
                 best[i] = log_lr
-                chosen[i] = eff
-    for construct, chosen in scores.construct_effect.items():
-        best = scores.construct_best[construct]
-        for i, chosen_eff in enumerate(chosen):
-            if chosen_eff is not None:
-                evidence[i].append(chosen_eff)
-                keys[i].append((-abs(best[i]), chosen_eff.finding))
+                chosen[i] = entry
+    for chosen in scores.construct_effect.values():
+        for i, chosen_entry in enumerate(chosen):
+            if chosen_entry is not None:  # its key: (-|best log LR|, the chosen finding)
+                evidence[i].append(chosen_entry)
     holds = programs(model.kb, "clinician").predicate_holds
     for pid, effects in model.predicate_log_effects.items():
         if holds[pid](answers):
-            for i, log_lr, eff in effects:
+            for i, log_lr, entry in effects:
                 free[i] += log_lr
-                evidence[i].append(eff)
-                keys[i].append((-abs(log_lr), pid))
+                evidence[i].append(entry)
     return scores
 
 
@@ -286,10 +291,9 @@ def rank(kb: Knowledge, answers: Mapping[str, Answer | None]) -> list[RankedCond
     ranked = []
     for i, cid in enumerate(model.condition_ids):
         cond = kb.conditions[cid]
-        # Strongest first, then by finding: (-|log LR|, finding), taken when it was added.
-        keys = scores.evidence_keys[i]
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        evidence = [scores.evidence[i][j] for j in order]
+        # Strongest first, then by finding: (-|log LR|, finding), taken when it was added
+        # (a stable sort: equal keys keep the order they were added in).
+        evidence = [eff for _, eff in sorted(scores.evidence[i], key=itemgetter(0))]
         ranked.append(
             RankedCondition(
                 id=cid,

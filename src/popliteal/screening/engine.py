@@ -18,6 +18,7 @@ from popliteal.screening.safety import (
     not_asked,
     not_ruled_out,
     open_rules,
+    open_rules_and_findings,
     red_flag_suspects_first,
 )
 from popliteal.screening.triage import TriageResult, triage
@@ -62,8 +63,18 @@ def screen(
     `asked_once` is for a step-by-step interview: see interview.plan."""
     tri = triage(kb, answers, role=role)
     ranked = red_flag_suspects_first(kb, rank(kb, answers), tri.fired, answers)
-    opened = open_rules(kb, answers, role)
-    interview = plan(kb, answers, role=role, urgency=tri.urgency, asked_once=asked_once)
+    if tri.urgency == "emergency":  # the interview ends: no plan, no questions left open
+        opened, safety_open = open_rules(kb, answers, role), frozenset[str]()
+    else:
+        opened, safety_open = open_rules_and_findings(kb, answers, role)
+    interview = plan(
+        kb,
+        answers,
+        role=role,
+        urgency=tri.urgency,
+        asked_once=asked_once,
+        safety_open=safety_open,
+    )
     return ScreeningResult(
         knowledge_version=kb.version,
         role=role,

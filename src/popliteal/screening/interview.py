@@ -117,9 +117,12 @@ def to_recheck(
 
 def _recheck_steps(kb: Knowledge, fids: list[str]) -> list[Step]:
     """Single questions and short forms first, then checklists, each in question order."""
+    if not fids:
+        return []
+    wanted = set(fids)
     by_group: dict[str, list[str]] = {}
     singles: list[Step] = []
-    for fid in [f for f in kb.findings if f in set(fids)]:
+    for fid in [f for f in kb.findings if f in wanted]:
         group = kb.group_of.get(fid)
         if group is None:
             singles.append(Step("finding", fid, (fid,), safety=True, recheck=True))
@@ -135,7 +138,7 @@ def _recheck_steps(kb: Knowledge, fids: list[str]) -> list[Step]:
 
 
 def _first_step(
-    kb: Knowledge, askable_ids: list[str], safety_open: set[str], role: str
+    kb: Knowledge, askable_ids: Collection[str], safety_open: Collection[str], role: str
 ) -> list[Step]:
     """The "about you" form, while any of it is still unasked."""
     if role == "clinician":
@@ -156,29 +159,31 @@ def plan(
     role: str = "patient",
     urgency: Urgency | None = None,
     asked_once: Collection[str] = (),
+    safety_open: Collection[str] | None = None,
 ) -> InterviewState:
     """Every remaining step, best first; `done` when the interview should stop.
 
-    `urgency` is the triage of these same answers when the caller has it already.
+    `urgency` is the triage of these same answers when the caller has it already, and
+    `safety_open` their relevance.open_safety_findings.
     `asked_once`: findings asked once so far, in an interview that asks a "not sure" safety
     question again (to_recheck); a one-shot screening of given answers passes none.
     """
     if (urgency or triage(kb, answers, role=role).urgency) == "emergency":
         return InterviewState(done=True, steps=())
     askable_ids = programs(kb, role).askable(answers)
-    safety_open = open_safety_findings(kb, answers, role)
+    askable_now = set(askable_ids)
+    if safety_open is None:
+        safety_open = open_safety_findings(kb, answers, role)
     steps: list[Step] = _recheck_steps(kb, to_recheck(kb, answers, asked_once, role))
-    steps += _first_step(kb, askable_ids, safety_open, role)
+    steps += _first_step(kb, askable_now, safety_open, role)
     seen_groups: set[str] = {s.id for s in steps if s.kind == "group" and not s.recheck}
-    for fid in askable_ids:
-        if fid not in safety_open:
-            continue
+    for fid in [f for f in askable_ids if f in safety_open]:
         group = kb.group_of.get(fid)
         if group is None or role == "clinician":
             steps.append(Step("finding", fid, (fid,), safety=True))
         elif group not in seen_groups:
             seen_groups.add(group)
-            members = tuple(m for m in kb.groups[group].findings if m in askable_ids)
+            members = tuple(m for m in kb.groups[group].findings if m in askable_now)
             steps.append(Step("group", group, members, safety=True))
     in_steps = {f for s in steps for f in s.findings}
 
@@ -191,11 +196,13 @@ def plan(
     if remaining:
         probs = belief(model, answers)
         arrays = answer_arrays(model)
-        gains = arrays.information_gains(probs)
+        gains: list[float] = arrays.information_gains(probs).tolist()
+        position = arrays.position
+        group_of = kb.group_of if role != "clinician" else {}
         for pos, fid in remaining:
-            at = arrays.position.get(fid)
-            gain = 0.0 if at is None else float(gains[at])
-            group = kb.group_of.get(fid) if role != "clinician" else None
+            at = position.get(fid)
+            gain = 0.0 if at is None else gains[at]
+            group = group_of.get(fid)
             key = f"group:{group}" if group else fid
             total, first, grouped = candidates.get(key, (0.0, pos, []))
             candidates[key] = (total + gain, first, [*grouped, fid])

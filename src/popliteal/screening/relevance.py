@@ -11,7 +11,6 @@ from typing import Literal
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import (
-    RED_FLAG_LEVELS,
     AllOf,
     Answer,
     AnyOf,
@@ -154,9 +153,8 @@ def open_safety_findings(
     out: set[str] = set()
     compiled = programs(kb, role)
     askable_now = compiled.could_be_asked(answers)
-    for rule, rule_kleene in zip(kb.rules, compiled.rule_kleene, strict=True):
-        if rule.urgency in RED_FLAG_LEVELS:
-            sub: list[str] = []
-            if rule_kleene(answers, askable_now, sub) is None:
-                out.update(sub)
+    for _, _, rule_kleene, _ in compiled.safety_rules:  # the RED_FLAG_LEVELS rules
+        sub: list[str] = []
+        if rule_kleene(answers, askable_now, sub) is None:
+            out.update(sub)
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
+from functools import cache
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer
@@ -33,28 +33,51 @@ NOT_RULED_OUT = "Some warning signs are not ruled out yet"
 ABOVE = 1.01
 
 
-def _answerable(kb: Knowledge, finding_id: str, role: str) -> bool:
-    return role == "clinician" or "P" in kb.findings[finding_id].who
-
-
 def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, frozenset[str]]:
     """Emergency and urgent rules not fired that unknown answers could still fire, each with
     the unanswered findings that could decide it (a screening computes it once and hands it
     to not_ruled_out and must_rule_out)."""
     found: dict[str, frozenset[str]] = {}
-
-    def still_open(finding_id: str) -> bool:  # not answered, or answered "not sure"
-        return answers.get(finding_id) is None and _answerable(kb, finding_id, role)
-
     compiled = programs(kb, role)
-    for rule, holds, kleene in zip(
-        kb.rules, compiled.rule_holds, compiled.rule_kleene, strict=True
-    ):
-        if rule.urgency in SAFETY_LEVELS and not holds(answers):
+    still_open = compiled.unsettled(answers)  # not answered, or answered "not sure"
+    for rule_id, holds, kleene, _ in compiled.safety_rules:  # the SAFETY_LEVELS rules
+        if not holds(answers):
             deciding: list[str] = []
             if kleene(answers, still_open, deciding) is None:
-                found[rule.id] = frozenset(deciding)
+                found[rule_id] = frozenset(deciding)
     return found
+
+
+def open_rules_and_findings(
+    kb: Knowledge, answers: Answers, role: str
+) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """open_rules and relevance.open_safety_findings of the same answers, at once.
+
+    The two judge a rule with different tests of "still open" (open_rules also counts a "not
+    sure" answer and a question its lead answer closed), but where a rule reads no finding
+    the two tests disagree on, they judge it alike: such a rule is judged once for both."""
+    compiled = programs(kb, role)
+    unsettled = compiled.unsettled_set(answers)
+    asked = compiled.could_be_asked_set(answers)
+    differ = unsettled.difference(asked)  # could be asked is never more than unsettled
+    still_open, could_be_asked = unsettled.__contains__, asked.__contains__
+    found: dict[str, frozenset[str]] = {}
+    safety_open: set[str] = set()
+    for rule_id, holds, kleene, reads in compiled.safety_rules:
+        held = holds(answers)
+        alike = reads.isdisjoint(differ)
+        if not held:
+            deciding: list[str] = []
+            if kleene(answers, still_open, deciding) is None:
+                found[rule_id] = frozenset(deciding)
+                if alike:
+                    safety_open.update(deciding)
+            if alike:
+                continue
+        sub: list[str] = []
+        if kleene(answers, could_be_asked, sub) is None:
+            safety_open.update(sub)
+    return found, frozenset(safety_open)
 
 
 def not_ruled_out(
@@ -65,12 +88,26 @@ def not_ruled_out(
 ) -> tuple[str, ...]:
     """Findings answered "not sure" (`null`) that could still fire an emergency or urgent rule,
     in question order. Never one that was not asked: an absent finding is not listed."""
+    unsure = [fid for fid, value in answers.items() if value is None]
+    if not unsure:
+        return ()
     if opened is None:
         opened = open_rules(kb, answers, role)
-    deciding = set().union(*opened.values())
-    return tuple(
-        fid for fid in kb.findings if fid in deciding and fid in answers and answers[fid] is None
-    )
+    deciding = set().union(*opened.values()).intersection(unsure)
+    return in_question_order(kb, deciding)
+
+
+def in_question_order(kb: Knowledge, finding_ids: Collection[str]) -> tuple[str, ...]:
+    """These findings in the order of the questions (findings.yaml)."""
+    if not finding_ids:
+        return ()
+    return tuple(sorted(finding_ids, key=question_order(kb).__getitem__))
+
+
+@cache
+def question_order(kb: Knowledge) -> dict[str, int]:
+    """Each finding's place among the questions."""
+    return {fid: place for place, fid in enumerate(kb.findings)}
 
 
 def not_asked(
@@ -87,16 +124,20 @@ def not_asked(
     if still_open is None:  # the interview plan has it already (InterviewState.safety_open)
         still_open = open_safety_findings(kb, answers, role)
     gates = programs(kb, role).gates
+    any_unsure = any(value is None for value in answers.values())
 
     def follows_an_unsure_answer(fid: str) -> bool:
         # "Does the lump pulse?" after "not sure" about a lump: the lump is listed as not
         # ruled out already, and the interview does not ask a follow-up of an unknown.
-        return any(g in answers and answers[g] is None for g, _ in gates[fid] or ())
+        return any_unsure and any(g in answers and answers[g] is None for g, _ in gates[fid] or ())
 
-    return tuple(
-        fid
-        for fid in kb.findings
-        if fid in still_open and fid not in answers and not follows_an_unsure_answer(fid)
+    return in_question_order(
+        kb,
+        {
+            fid
+            for fid in still_open
+            if fid not in answers and fid in gates and not follows_an_unsure_answer(fid)
+        },
     )
 
 
@@ -150,15 +191,18 @@ def must_rule_out(
     policy = kb.must_rule_out
     add([cid for cid, _ in named_by_fired(kb, fired)])
     unsure = {fid for fid, value in answers.items() if value is None}
-    still_open = opened if opened is not None else open_rules(kb, answers, role)
-    for open_rule in kb.rules:
-        if still_open.get(open_rule.id, set()) & unsure:
-            add(open_rule.suspects)
+    if unsure:
+        still_open = opened if opened is not None else open_rules(kb, answers, role)
+        for open_rule in kb.rules:
+            deciding = still_open.get(open_rule.id)
+            if deciding and not deciding.isdisjoint(unsure):
+                add(open_rule.suspects)
     if policy is not None:
-        chance = {c.id: own_chance(c) for c in ranked}
+        by_id = {c.id: c for c in ranked}
         only_if = programs(kb, role).only_if
         for entry, holds in zip(policy.conditions, only_if, strict=True):
-            if chance.get(entry.condition, 0.0) < policy.threshold:
+            cause = by_id.get(entry.condition)
+            if (own_chance(cause) if cause is not None else 0.0) < policy.threshold:
                 continue
             if holds is not None and not holds(answers):
                 continue
@@ -178,6 +222,8 @@ def red_flag_suspects_first(
     order and proportions). The raise shows in the cause's evidence as a `red_flag` effect
     naming the rule, so nothing is hidden. The first three hold the same causes either way;
     only their order differs."""
+    if not fired:
+        return ranked
     named = {c.id: c for c in ranked}
     suspects = [(cid, rule) for cid, rule in named_by_fired(kb, fired) if cid in named]
     if not suspects:
@@ -218,7 +264,14 @@ def red_flag_suspects_first(
         shift = math.log(weights[c.id] / c.probability) if c.id in raised else 0.0
         evidence = (raised[c.id], *c.evidence) if c.id in raised else c.evidence
         out.append(
-            replace(c, probability=probability, log_odds=c.log_odds + shift, evidence=evidence)
+            RankedCondition(
+                id=c.id,
+                name=c.name,
+                patient_name=c.patient_name,
+                probability=probability,
+                log_odds=c.log_odds + shift,
+                evidence=evidence,
+            )
         )
     out.sort(key=lambda r: (-r.probability, r.id))
     return out

@@ -29,7 +29,7 @@ import numpy.typing as npt
 from popliteal.knowledge.loader import Knowledge, read_findings
 from popliteal.knowledge.schema import Answer
 from popliteal.screening.answer_arrays import AnswerArrays, BoolArray, FloatArray, answer_arrays
-from popliteal.screening.compiled_rules import ValueTest, programs, value_test
+from popliteal.screening.compiled_rules import ValueTest, programs
 from popliteal.screening.differential import Model, accumulate, normalise
 
 Answers = Mapping[str, Answer | None]
@@ -80,18 +80,18 @@ Candidate = tuple[str, tuple[tuple[str, ValueTest], ...]]
 def _candidates(arrays: AnswerArrays, answers: Answers, role: str) -> list[Candidate]:
     """The questions a completion may answer, in question order, each with the ask_if tests
     that depend on an earlier drawn answer (the others are settled by `answers` already)."""
-    kb = arrays.model.kb
+    asked_if = programs(arrays.model.kb, role).gates  # None: not this answerer's question
     out: list[Candidate] = []
     drawable: set[str] = set()
     for fid in arrays.finding_ids:
-        finding = kb.findings[fid]
-        if fid in answers or (role != "clinician" and "P" not in finding.who):
+        tests = asked_if[fid]
+        if fid in answers or tests is None:
             continue
         gates: list[tuple[str, ValueTest]] = []
-        for test in finding.ask_if:
-            if test.finding in drawable:
-                gates.append((test.finding, value_test(test)))
-            elif not value_test(test)(answers.get(test.finding)):
+        for gate, test in tests:
+            if gate in drawable:
+                gates.append((gate, test))
+            elif not test(answers.get(gate)):
                 break
         else:
             drawable.add(fid)
@@ -109,7 +109,9 @@ def _uniforms(rng: random.Random, count: int) -> FloatArray:
     double from two 32-bit words the same way (genrand_res53), so given Python's state NumPy
     continues the very same stream (test_stop_rule checks it)."""
     _, state, _ = rng.getstate()
-    twister = np.random.RandomState()  # the legacy generator: its stream never changes
+    # The legacy generator: its stream never changes. Seeded with 0 only to skip reading the
+    # system's entropy: set_state replaces the whole state.
+    twister = np.random.RandomState(0)
     twister.set_state(("MT19937", np.array(state[:-1], dtype=np.uint32), int(state[-1]), 0, 0.0))
     uniforms: FloatArray = twister.random_sample(count)
     return uniforms
@@ -202,7 +204,9 @@ def _log_scores(
     same terms; only the order of the sums differs)."""
     model = arrays.model
     n = len(model.condition_ids)
-    fixed = np.array(model.base_log_prob)
+    # The fixed terms, added one row after another (np.add.accumulate, below): the same sums,
+    # in the same order, as adding each to the running total at once.
+    fixed_rows: list[FloatArray] = [np.array(model.base_log_prob)]
     # Per construct, its answered members: (finding, fixed (row, has) or None, column or -1).
     members: dict[str, list[Member]] = {}
     free_columns = []
@@ -217,7 +221,7 @@ def _log_scores(
             continue
         construct = model.construct_of.get(fid)
         if construct is None:
-            fixed = fixed + _dense(model, fid, value)[0]
+            fixed_rows.append(_dense(model, fid, value)[0])
         else:
             members.setdefault(construct, []).append((fid, _dense(model, fid, value), -1))
     shape = (len(index), n)
@@ -226,9 +230,10 @@ def _log_scores(
         if len(group) > 1:
             choose.append(group)
         elif group[0][1] is not None:  # one answered member: its ratios count as they are
-            fixed = fixed + group[0][1][0]
+            fixed_rows.append(group[0][1][0])
         else:
             free_columns.append(group[0][2])
+    fixed = np.add.accumulate(np.stack(fixed_rows), axis=0)[-1]
     scores = np.tile(fixed, (len(index), 1))
     if free_columns:
         scores += arrays.log_lr[index[:, free_columns]].sum(axis=1)
