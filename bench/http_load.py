@@ -26,7 +26,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from popliteal.demo import DEMO_ANSWERS
@@ -42,6 +42,17 @@ class Load:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+    requests: int = 0
+    server_cpu_ms: float | None = None  # the server process's CPU time per request
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of a process so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -161,7 +172,8 @@ def _wrk(url: str, templates: list[str], workdir: Path) -> Load:
     p50 = _ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return Load(rps, p50, p99, int(bad.group(1)) if bad else 0)
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Load(rps, p50, p99, int(bad.group(1)) if bad else 0, done)
 
 
 def _serve(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -219,7 +231,13 @@ def measure() -> dict[str, Load]:
                 _wait(base + health)
                 # warm up once (caches, first connection)
                 _wrk_warm(base + "/api/screenings", body(templates, 0))
-                results[name] = _wrk(base + "/api/screenings", templates, work)
+                cpu_before = _cpu_seconds(proc.pid)
+                load = _wrk(base + "/api/screenings", templates, work)
+                cpu_after = _cpu_seconds(proc.pid)
+                if cpu_before is not None and cpu_after is not None and load.requests:
+                    cpu_ms = (cpu_after - cpu_before) / load.requests * 1e3
+                    load = replace(load, server_cpu_ms=cpu_ms)
+                results[name] = load
             finally:
                 proc.terminate()
                 proc.wait(timeout=15)
@@ -271,11 +289,20 @@ def report() -> None:
     # One worker kept busy by 32 connections spends 1/rps of a second of CPU per request; take
     # the engine's own time away and what is left is the request path around it.
     engine = engine_ms(body_templates())
-    per_request = 1e3 / results["POST /api/screenings"].requests_per_s
+    screenings = results["POST /api/screenings"]
+    per_request = 1e3 / screenings.requests_per_s
     print(
         f"per request {per_request:.2f} ms of the worker = engine (screen(), median over the same "
         f"bodies) {engine:.2f} ms + request path {per_request - engine:.2f} ms"
     )
+    # On a machine shared with other work the worker is not always running, so the wall-clock
+    # figure above grows with the load; the CPU time the server process used does much less.
+    if screenings.server_cpu_ms is not None:
+        print(
+            f"server CPU per request {screenings.server_cpu_ms:.2f} ms (user + system time of the "
+            f"uvicorn process over the run / requests; bare endpoint "
+            f"{results['bare Starlette endpoint'].server_cpu_ms or 0:.2f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ def new_visitor_token() -> str:
 
 def set_visitor_cookie(request: Request, response: Response, token: str) -> None:
     """Give the browser its token: HttpOnly and SameSite=Lax, Secure over https."""
-    secure = bool(request.app.state.settings.secure_cookies) or request.url.scheme == "https"
+    # The scope's scheme, which request.url reads too, without building the whole URL.
+    secure = bool(request.app.state.settings.secure_cookies) or request.scope["scheme"] == "https"
     response.set_cookie(
         VISITOR_COOKIE,
         token,
