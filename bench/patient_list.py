@@ -4,8 +4,12 @@ at N patients with a year of history each (`popliteal demo load --scale N`).
 
 Server time is measured in process (Starlette's TestClient: no network, no worker pool), the
 median of REPEAT requests after one warm-up; the number of SQL statements of one request is
-counted with a SQLAlchemy cursor event. Run on SQLite (a temporary file unless --sqlite), and
-on PostgreSQL when given a URL; a database already holding the patients is reused:
+counted with a SQLAlchemy cursor event. On PostgreSQL running on this machine, the database's
+own CPU time for the request is read too (the time on CPU of the backends serving the app's
+connections, from /proc/PID/schedstat): with the app's CPU time it is the server's work, which
+a busy shared machine does not stretch as it stretches the wall clock. Run on SQLite (a
+temporary file unless --sqlite), and on PostgreSQL when given a URL; a database already holding
+the patients is reused:
 
     python bench/patient_list.py --patients 10000 [--sqlite URL] [--postgres URL]
 """
@@ -65,10 +69,40 @@ def load(url: str, patients: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(url: str, var_dir: Path) -> list[tuple[str, float, float, int, int]]:
-    """(page, median ms, median CPU ms, statements, bytes) for each page, as the demo
-    clinician. CPU time (of this process: the app and the test client) is printed besides the
-    wall clock because a shared machine stretches the wall clock."""
+class BackendClock:
+    """The CPU time of the PostgreSQL backends behind `engine`'s connections, when the server
+    runs on this machine (None otherwise, and on SQLite)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.pids: set[int] = set()
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "checkout", self._checkout)
+
+    def _checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if "backend_pid" not in record.info:
+            # on the driver's cursor: not one of the counted statements
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("select pg_backend_pid()")
+                record.info["backend_pid"] = cursor.fetchone()[0]
+        self.pids.add(record.info["backend_pid"])
+
+    def seconds(self) -> float | None:
+        total = 0
+        for pid in self.pids:
+            try:
+                total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                return None  # a server elsewhere, or a backend gone
+        return total / 1e9 if self.pids else None
+
+
+Row = tuple[str, float, float, float | None, int, int]
+
+
+def measure(url: str, var_dir: Path) -> list[Row]:
+    """(page, median ms, median CPU ms, median database CPU ms or None, statements, bytes) for
+    each page, as the demo clinician. CPU time (of this process: the app and the test client)
+    is printed besides the wall clock because a shared machine stretches the wall clock."""
     from starlette.testclient import TestClient
 
     from popliteal.accounts.models import Patient
@@ -88,6 +122,7 @@ def measure(url: str, var_dir: Path) -> list[tuple[str, float, float, int, int]]
     )
     app = create_app(settings, kb=default_knowledge())
     engine: Engine = app.state.engine
+    backends = BackendClock(engine)
     with app.state.sessionmaker() as session:
         # a person with an open alert and a year of runs: the heaviest kind of record
         busy = session.scalar(
@@ -118,14 +153,19 @@ def measure(url: str, var_dir: Path) -> list[tuple[str, float, float, int, int]]
             with counting(engine) as statements:
                 response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
-            times, cpu = [], []
+            times, cpu, db_cpu = [], [], []
             for _ in range(REPEAT):
                 start, start_cpu = time.perf_counter(), time.process_time()
+                start_db = backends.seconds()
                 client.get(path)
                 times.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - start_cpu)
+                end_db = backends.seconds()
+                if start_db is not None and end_db is not None:
+                    db_cpu.append(end_db - start_db)
             wall_ms, cpu_ms = statistics.median(times) * 1e3, statistics.median(cpu) * 1e3
-            out.append((name, wall_ms, cpu_ms, len(statements), len(response.content)))
+            db_ms = statistics.median(db_cpu) * 1e3 if len(db_cpu) == REPEAT else None
+            out.append((name, wall_ms, cpu_ms, db_ms, len(statements), len(response.content)))
     engine.dispose()
     return out
 
@@ -144,9 +184,10 @@ def report(backend: str, url: str, patients: int, var_dir: Path, *, reuse: bool 
         seconds = load(url, patients)
         print(f"{backend}: loaded {patients:,} patients with a year of history in {seconds:.0f} s")
     print(f"\n{backend}, {patients:,} patients: server time in process, median of {REPEAT}")
-    print(f"{'page':<32}{'ms':>9}{'CPU ms':>9}{'SQL statements':>16}{'KB':>8}")
-    for name, ms, cpu_ms, statements, size in measure(url, var_dir):
-        print(f"{name:<32}{ms:>9.1f}{cpu_ms:>9.1f}{statements:>16}{size / 1024:>8.0f}")
+    print(f"{'page':<32}{'ms':>9}{'CPU ms':>9}{'DB CPU ms':>11}{'SQL statements':>16}{'KB':>8}")
+    for name, ms, cpu_ms, db_ms, statements, size in measure(url, var_dir):
+        db = "-" if db_ms is None else f"{db_ms:.1f}"
+        print(f"{name:<32}{ms:>9.1f}{cpu_ms:>9.1f}{db:>11}{statements:>16}{size / 1024:>8.0f}")
 
 
 def bench_patient_list(

@@ -126,7 +126,12 @@ def ordered_page_query(
     On SQLite (`sqlite`) the next visits are grouped by `+patient_id`: the same groups, but
     SQLite then reads the range of upcoming visits from ix_appointments_clinic_upcoming instead
     of walking every visit of the clinic, past ones included, in patient order (about 10 ms of
-    the query's 35 at 10,000 patients). PostgreSQL wants the plain column."""
+    the query's 35 at 10,000 patients). PostgreSQL wants the plain column.
+
+    The clinic is sorted as narrow rows (the id and three keys) and only the page's people are
+    then read in full: a later page sorts offset + 50 rows, and carrying every earlier
+    person's whole row through that sort made page 100 cost the database three times page 1
+    on PostgreSQL (82 ms of CPU against 25 at 10,000 patients)."""
     last_exam = (
         select(Screening.patient_id, func.max(Screening.created_at).label("at"))
         .where(Screening.status == "complete", Screening.role == "clinician")
@@ -170,25 +175,36 @@ def ordered_page_query(
         .subquery()
     )
     screening_rank = func.coalesce(standing.c.rank, NONE_RANK)
-    urgency_rank = _least(screening_rank, func.coalesce(alerts.c.urgency_rank, NONE_RANK))
-    return (
-        select(Patient, User.email)
+    # The three ranks and "no visit booked" as one number, a digit each (ranks are 0-3 or
+    # NONE_RANK), urgency first: one comparison instead of four for each pair the sort compares.
+    ranks = (
+        _least(screening_rank, func.coalesce(alerts.c.urgency_rank, NONE_RANK)) * 1000
+        + func.coalesce(alerts.c.alert_rank, NONE_RANK) * 100
+        + screening_rank * 10
+        + case((upcoming.c.at.is_(None), 1), else_=0)
+    )
+    keys = (
+        ranks.label("ranks"),
+        upcoming.c.at.label("next_visit"),
+        func.lower(Patient.full_name).label("sort_name"),
+    )
+    ordered = (
+        select(Patient.id.label("id"), *keys)
         .join(User, User.id == Patient.user_id)
         .outerjoin(standing, standing.c.patient_id == Patient.id)
         .outerjoin(alerts, alerts.c.patient_id == Patient.id)
         .outerjoin(upcoming, upcoming.c.patient_id == Patient.id)
         .where(and_(*_filters(clinic_id, q)))
-        .order_by(
-            urgency_rank,
-            func.coalesce(alerts.c.alert_rank, NONE_RANK),
-            screening_rank,
-            upcoming.c.at.is_(None),
-            upcoming.c.at,
-            func.lower(Patient.full_name),
-            Patient.id,
-        )
+        .order_by(*keys, Patient.id)
         .limit(size)
         .offset((page - 1) * size)
+        .subquery()
+    )
+    return (
+        select(Patient, User.email)
+        .join(ordered, ordered.c.id == Patient.id)
+        .join(User, User.id == Patient.user_id)
+        .order_by(ordered.c.ranks, ordered.c.next_visit, ordered.c.sort_name, ordered.c.id)
     )
 
 
