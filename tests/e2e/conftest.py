@@ -95,6 +95,42 @@ def also_on_a_desktop(page: Any, name: str) -> None:
         page.set_viewport_size(PHONE_SIZE)
 
 
+# The page's overflow past the window's right edge, with the innermost elements that stick out
+# (not those inside a box that scrolls sideways on purpose, like the calendar): none is good.
+WIDER_THAN_THE_WINDOW = """() => {
+  const doc = document.documentElement, w = doc.clientWidth;
+  if (doc.scrollWidth <= w) return [];
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const out = [...document.body.querySelectorAll('*')].filter(e => {
+    if (e.getBoundingClientRect().right <= w + 1) return false;
+    for (let a = e.parentElement; a; a = a.parentElement) if (scrolls(a)) return false;
+    return true;
+  });
+  return [doc.scrollWidth - w, ...out.filter(e => !out.some(o => o !== e && e.contains(o)))
+    .slice(0, 5).map(e => e.tagName + '.' + (e.getAttribute('class') || '') + ': '
+      + (e.innerText || e.textContent || '').slice(0, 40))];
+}"""
+
+
+def wider_than_the_window(page: Any) -> list[Any]:
+    """[pixels past the right edge, what sticks out…], or [] when nothing does."""
+    found: list[Any] = page.evaluate(WIDER_THAN_THE_WINDOW)
+    return found
+
+
+def also_on_a_phone(page: Any, name: str) -> None:
+    """The page a desktop test is on, as a phone shows it: the main links behind the Menu
+    button, nothing wider than the window; saved as test-artifacts/NAME.png. (axe-core ran at
+    desktop size: its findings do not depend on the width.) The desktop size is put back."""
+    page.set_viewport_size(PHONE_SIZE)
+    try:
+        assert page.get_by_role("button", name="Menu").is_visible(), page.url
+        screenshot(page, name)
+        assert not wider_than_the_window(page), (page.url, wider_than_the_window(page))
+    finally:
+        page.set_viewport_size(DESKTOP_SIZE)
+
+
 def serious_violations(page: Any) -> list[str]:
     """axe-core violations of impact serious or critical on the current page."""
     from axe_playwright_python.sync_playwright import Axe

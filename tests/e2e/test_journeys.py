@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e.conftest import (
     accessible,
+    also_on_a_phone,
     emailed_link,
     log_out,
     next_step,
@@ -186,6 +187,7 @@ def test_clinician_finds_the_patient_adds_exam_findings_and_sees_the_new_differe
     page.get_by_role("heading", level=1, name="What the exam changed").wait_for()
     accessible(page)
     screenshot(page, "exam-changed")
+    also_on_a_phone(page, "exam-changed-phone")  # the before/after table fits a phone
     row = page.locator("tr", has_text="Posterior cruciate ligament (PCL) injury").first
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
     before, after = (float(re.sub(r"[^\d.]", "", x)) for x in cells[1:3])

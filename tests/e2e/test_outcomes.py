@@ -80,6 +80,7 @@ def test_person_answers_a_due_questionnaire_on_a_phone_and_sees_the_score(
     assert "your first score" in row.inner_text()
     accessible(page)
     screenshot(page, "outcomes-result-phone")
+    also_on_a_desktop(page, "outcomes-result-desktop")
     page.get_by_role("link", name="See my progress").click()
     page.get_by_role("heading", level=1, name="My progress").wait_for()
     assert page.locator("svg#my-lefs-total").is_visible()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from popliteal.demo import ADMIN, PATIENT
-from tests.e2e.conftest import accessible, screenshot
+from tests.e2e.conftest import accessible, also_on_a_desktop, screenshot
 from tests.e2e.test_outcomes import DESKTOP, PHONE, _log_in
 from tests.running.factories import demo_records
 
@@ -39,6 +39,7 @@ def test_phone_header_folds_its_links_behind_a_menu_button(page: Any) -> None:
     page.set_viewport_size(DESKTOP)  # a wide screen shows the links, no button
     assert page.get_by_role("link", name="My plan").is_visible()
     assert not menu.is_visible()
+    screenshot(page, "desktop-header-my-plan")
 
 
 def test_phone_result_shows_what_matters_first_and_folds_the_reasons(
@@ -59,6 +60,7 @@ def test_phone_result_shows_what_matters_first_and_folds_the_reasons(
     folded = page.evaluate("document.documentElement.scrollHeight")
     screenshot(page, "phone-result-folded")
     accessible(page)
+    also_on_a_desktop(page, "desktop-result")
     more.first.locator("summary").click()
     assert more.first.get_by_text("You said:").first.is_visible()
     opened = page.evaluate(

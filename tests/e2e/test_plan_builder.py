@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from popliteal.demo import ADMIN
 from popliteal.plans.models import CarePlanVersion
-from tests.e2e.conftest import accessible, screenshot
+from tests.e2e.conftest import accessible, also_on_a_phone, screenshot
 from tests.e2e.test_keyboard import _tab_through
 
 LEGENDS_JS = (
@@ -76,9 +76,8 @@ def test_clinician_builds_changes_and_assigns_a_plan(page: Any, live_server: Any
     assert page.locator("#plan-form input[name$='-sets']").nth(counted).input_value() == "2"
     kept = legends(page)
     accessible(page)
-    page.set_viewport_size({"width": 390, "height": 844})
-    screenshot(page, "plan-builder-phone")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "plan-builder-desktop")
+    also_on_a_phone(page, "plan-builder-phone")
 
     page.get_by_role("button", name="Save and assign").click()
     page.wait_for_url(re.compile(r"/staff/patients/\d+/plan\?saved=1$"))

@@ -18,6 +18,8 @@ from tests.e2e.conftest import accessible, also_on_a_desktop, log_out, nav_to, s
 from tests.running.factories import demo_records
 from tests.running.fixtures import sample_fit, sample_gpx, sample_tcx
 
+REAL_RIDE = Path(__file__).parents[1] / "running" / "data" / "fitdecode-cycling-2015-10-13.fit"
+
 PHONE = {"width": 390, "height": 844}
 
 
@@ -50,6 +52,7 @@ def test_runner_imports_files_and_the_clinician_sees_the_load_flag(
         files.append(str(path))
     (tmp_path / "notes.gpx").write_text("<gpx><trk></trk></gpx>")
     files.append(str(tmp_path / "notes.gpx"))
+    files.append(str(REAL_RIDE))  # a real bike computer's ride: never running distance
 
     page.set_viewport_size(PHONE)
     _log_in(page, PATIENT.email, PATIENT.password)
@@ -68,6 +71,9 @@ def test_runner_imports_files_and_the_clinician_sees_the_load_flag(
     assert "tempo.tcx: imported" in text
     assert "easy.fit: imported" in text
     assert "notes.gpx: not imported" in text
+    # from 2015: the date says the year, as it is not this year's
+    ride = rf"{REAL_RIDE.name}: imported, [\d.]+ miles on Tue 13 Oct 2015, "
+    assert re.search(ride + r"as other exercise \(ride\): not counted as running", text), text
     assert page.locator('[data-flag="weekly_over_limit"]').count() == 1
     assert page.locator("svg.chart rect").count() >= 1
     accessible(page)

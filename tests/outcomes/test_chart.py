@@ -162,6 +162,20 @@ def test_names_are_escaped() -> None:
     assert '<b>"pain" & co</b> 1' in texts(root)
 
 
+def test_a_long_panel_name_is_split_so_it_fits_the_panel() -> None:
+    """KOOS4's name was cut off at the panel's right edge on a phone (issue 18 tour)."""
+    name = "KOOS4 (mean of Pain, Symptoms, Sport/Rec and QOL)"
+    charts = score_charts(
+        "KOOS", [ScorePanel("koos4", name, [chart.Point(D0, 50.0)], None)], chart_id="k"
+    )
+    shown = texts(parse(charts.panels[0].svg))
+    assert "KOOS4" in shown
+    assert "(mean of Pain, Symptoms, Sport/Rec and QOL)" in shown
+    assert name not in shown  # not one line wider than the panel
+    short = score_charts("KOOS", [ScorePanel("pain", "Pain", [chart.Point(D0, 50.0)], None)])
+    assert "Pain" in texts(parse(short.panels[0].svg))
+
+
 def test_same_input_same_bytes() -> None:
     assert pain_chart(pain_series()).svg == pain_chart(pain_series()).svg
 

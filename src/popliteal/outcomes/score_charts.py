@@ -81,7 +81,10 @@ def _score_panel(chart_id: str, instrument: str, panel: ScorePanel) -> Chart:
         44, PANEL_WIDTH - 20, 48, PANEL_HEIGHT - 34, pts[0].day, pts[-1].day, panel.low, panel.high
     )
     parts = open_svg(chart_id, PANEL_WIDTH, PANEL_HEIGHT, title, desc)
-    parts.append(svg_text(10, 18, panel.name, size=14, weight="bold"))
+    heading, aside = _heading(panel)
+    parts.append(svg_text(10, 18, heading, size=14, weight="bold"))
+    if aside:
+        parts.append(svg_text(10, 34, aside, size=11, fill=MUTED))
     if panel.mcid is not None:
         top = frame.y(baseline + panel.mcid)
         bottom = frame.y(baseline - panel.mcid)
@@ -117,6 +120,20 @@ def _score_panel(chart_id: str, instrument: str, panel: ScorePanel) -> Chart:
     parts += draw_lines(frame, [Series(panel.name, pts)], label_points=True, end_labels="none")
     parts.append("</svg>")
     return Chart(chart_id, title, desc, "\n".join(parts), table)
+
+
+# About the widest bold heading a panel holds at 14 px ("Knee-related quality of life" fits).
+HEADING_CHARS = 36
+
+
+def _heading(panel: ScorePanel) -> tuple[str, str]:
+    """The panel's bold heading and a smaller second line: a long name with a bracketed part
+    ("KOOS4 (mean of …)") is split there when that line is free (no MCID band caption), so it
+    is not cut off at the panel's edge on a phone."""
+    head, bracket, rest = panel.name.partition(" (")
+    if len(panel.name) <= HEADING_CHARS or not bracket or panel.mcid is not None:
+        return panel.name, ""
+    return head, f"({rest}"
 
 
 def score_charts(

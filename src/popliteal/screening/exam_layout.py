@@ -28,6 +28,18 @@ def clinician_label(finding: Finding) -> str:
     return _SECTION_MARK.sub("", text).strip()
 
 
+def finding_label(kb: Knowledge, finding_id: str) -> str:
+    """A finding or rule figure named in a clinician's words, never its id: the exam item's
+    wording, a rule figure's label, else the id in words (a finding a newer knowledge base
+    dropped)."""
+    if finding_id in kb.findings:
+        return clinician_label(kb.findings[finding_id])
+    if finding_id in kb.predicates:
+        predicate = kb.predicates[finding_id]
+        return _SECTION_MARK.sub("", predicate.label or predicate.description).strip()
+    return humanise(finding_id)
+
+
 @dataclass(frozen=True)
 class LiveRanking:
     """The engine's view of an exam in progress: urgency, red flags, top causes, and the exam

@@ -122,6 +122,11 @@ def _patient_page(
             "top": staff_service.TOP_CONDITIONS,
             "findings": kb.findings,
             "answer_text": lambda fid, v: exam_layout.answer_text(kb, fid, v),
+            # the exam item or rule in words, never the knowledge base's id
+            "finding_label": lambda fid: exam_layout.finding_label(kb, fid),
+            "condition_name": lambda cid: (
+                kb.conditions[cid].name if cid in kb.conditions else cid.replace("_", " ")
+            ),
             "errors": errors or [],
             "saved": request.query_params.get("saved") == "diagnosis",
         },
