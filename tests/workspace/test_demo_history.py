@@ -17,8 +17,11 @@ from popliteal.alerts.models import OutcomeAlert
 from popliteal.db import make_engine, make_sessionmaker
 from popliteal.demo import ADMIN, load_demo
 from popliteal.demo.clinic import HISTORY_PEOPLE
+from popliteal.demo.history import SCREENINGS
 from popliteal.outcomes import discharges
 from popliteal.running.models import Activity
+from popliteal.screening.answers import parse_answers
+from popliteal.screening.engine import screen
 from popliteal.sessions.models import PainLog, SessionLog
 from tests.conftest import clinic_noon
 
@@ -84,3 +87,14 @@ def test_demo_history_is_current_deterministic_loaded_once_and_ready_to_discharg
             assert check.all_met
         engine.dispose()
     assert prints[0] == prints[1]  # seeded: the same history every time
+
+
+def test_demo_screenings_leave_no_warning_sign_unanswered(kb: Any) -> None:
+    """The demo people were screened as the site's interview would screen them: every warning
+    sign answered, so their records do not say "Safety questions not completed"."""
+    for raw in SCREENINGS:
+        answers = parse_answers(kb, raw)
+        result = screen(kb, answers)
+        assert result.safety_not_asked == (), raw
+        assert result.safety_not_ruled_out == (), raw
+    assert {r["symptom_duration_weeks"] for r in SCREENINGS} == {4, 8}  # own values kept

@@ -21,6 +21,7 @@ from popliteal.accounts.models import Clinic, Patient, User
 from popliteal.booking.models import Appointment, AppointmentType, Availability
 from popliteal.clock import local_today
 from popliteal.demo.bulk import Calendar, Person, write_histories
+from popliteal.demo.calm import NO_DANGER_SIGNS
 from popliteal.demo.history import Profile, build_templates, generate
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening.answers import parse_answers
@@ -120,35 +121,6 @@ CHIRO_WEEK = [(d, time(9), time(13), ["in_clinic", "virtual"]) for d in (0, 2, 4
     (d, time(14), time(18), ["in_clinic", "at_home"]) for d in (1, 3)
 ]
 
-# A runner with gradual posterior knee pain: a conservative screening for the demo patient.
-_NO_DANGER_SIGNS = [
-    "breathless_or_chest_pain",
-    "cold_pale_numb_foot",
-    "leg_cold_or_mottled",
-    "walking_distance_suddenly_shorter",
-    "saddle_numbness_or_bladder_bowel_change",
-    "neuro_deficit_worsening",
-    "fever_or_chills",
-    "knee_hot_red_swollen",
-    "calf_swelling",
-    "wells_entire_leg_swollen",
-    "unable_to_bear_weight",
-    "locked_cannot_straighten",
-    "foot_drop_or_weakness",
-    "recent_knee_surgery_or_injection",
-    "wells_active_cancer",
-    "wells_paralysis_or_cast",
-    "wells_bedridden_or_major_surgery",
-    "wells_previous_dvt",
-    "night_or_rest_pain",
-    "unexplained_weight_loss",
-    "night_sweats",
-    "exertional_calf_claudication",
-    "bilateral_leg_symptoms",
-    "lump_behind_knee",
-    "knee_swollen",
-    "skin_red_knee_or_leg",
-]
 DEMO_ANSWERS: dict[str, object] = {
     "age_years": 34,
     "sex": "female",
@@ -157,7 +129,7 @@ DEMO_ANSWERS: dict[str, object] = {
     "runner": True,
     "weekly_running_miles": 22,
     "pain_location": "posterolateral",
-    **dict.fromkeys(_NO_DANGER_SIGNS, False),
+    **dict.fromkeys(NO_DANGER_SIGNS, False),
     "bruising": "none",
 }
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from popliteal.demo.calm import NO_DANGER_SIGNS
 from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import review_rules
 from popliteal.outcomes import rules as outcome_rules
@@ -34,22 +35,23 @@ PROFILE_WEIGHTS: dict[Profile, float] = {
 SURFACES = ("road_or_concrete", "uneven_or_trail", "track_or_treadmill", "grass_or_mixed")
 LEVELS = 11  # questionnaire answer sets from worst (0) to best (10)
 
+# Every warning-sign question answered "no", as the site's own interview would have asked them:
+# otherwise each demo person's record says "Safety questions not completed".
 _CALM = {
     "onset": "gradual",
-    "breathless_or_chest_pain": False,
-    "calf_swelling": False,
-    "fever_or_chills": False,
-    "knee_hot_red_swollen": False,
-    "unable_to_bear_weight": False,
-    "locked_cannot_straighten": False,
-    "night_or_rest_pain": False,
+    "symptom_duration_weeks": 4,
+    "pain_trend": "stable",
+    "history_knee_oa": False,
+    "inflammatory_arthritis": False,
+    **dict.fromkeys(NO_DANGER_SIGNS, False),
+    "bruising": "none",
 }
 # A few screening answer sets; their results are computed once per knowledge version.
 SCREENINGS: tuple[dict[str, object], ...] = (
     {"age_years": 34, "sex": "female", "runner": True, "weekly_running_miles": 22, **_CALM},
     {"age_years": 28, "sex": "male", "runner": True, "weekly_running_miles": 30, **_CALM},
     {"age_years": 61, "sex": "female", "runner": False, **_CALM},
-    {"age_years": 47, "sex": "male", "runner": False, "symptom_duration_weeks": 8, **_CALM},
+    {**_CALM, "age_years": 47, "sex": "male", "runner": False, "symptom_duration_weeks": 8},
     {"age_years": 55, "sex": "male", "runner": False, **{**_CALM, "calf_swelling": True}},
 )
 FIRST_NAMES = tuple(

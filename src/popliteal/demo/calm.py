@@ -1,0 +1,31 @@
+"""The warning-sign questions a demo screening answers "no" (shared by the demo patient and the
+generated histories, so no demo record says "Safety questions not completed")."""
+
+NO_DANGER_SIGNS = (
+    "breathless_or_chest_pain",
+    "cold_pale_numb_foot",
+    "leg_cold_or_mottled",
+    "walking_distance_suddenly_shorter",
+    "saddle_numbness_or_bladder_bowel_change",
+    "neuro_deficit_worsening",
+    "fever_or_chills",
+    "knee_hot_red_swollen",
+    "calf_swelling",
+    "wells_entire_leg_swollen",
+    "unable_to_bear_weight",
+    "locked_cannot_straighten",
+    "foot_drop_or_weakness",
+    "recent_knee_surgery_or_injection",
+    "wells_active_cancer",
+    "wells_paralysis_or_cast",
+    "wells_bedridden_or_major_surgery",
+    "wells_previous_dvt",
+    "night_or_rest_pain",
+    "unexplained_weight_loss",
+    "night_sweats",
+    "exertional_calf_claudication",
+    "bilateral_leg_symptoms",
+    "lump_behind_knee",
+    "knee_swollen",
+    "skin_red_knee_or_leg",
+)
