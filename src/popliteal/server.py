@@ -226,6 +226,8 @@ def create_app(settings: Settings | None = None, *, kb: Knowledge | None = None)
     # The patient header on every staff page about one person (base.html): it reads screening,
     # alerts and booking, so the top floor builds it for the lower floors' pages.
     app.state.patient_header = workspace_header.page_header_builder(app.state.kb)
+    # The person's next visit, for the screening result's booking offer (booking is above it).
+    app.state.my_next_visit = workspace_header.my_next_visit
     # Every refused request (NotAllowed, shown as 404 by the error map) is an audit event.
     app.state.record_denial = audit_log.record_request_denial
 

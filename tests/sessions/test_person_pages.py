@@ -519,3 +519,24 @@ def test_the_pain_chart_draws_weeks_left_to_right_and_breaks_at_gaps() -> None:
 )
 def test_pain_is_read_as_a_whole_number_from_0_to_10(raw: str, want: int | None) -> None:
     assert parse_pain(raw) == want
+
+
+def test_the_result_page_shows_a_booked_visit_instead_of_another_booking_offer(
+    client: Any, db: Session
+) -> None:
+    """A person with a visit booked who looks at their screening again is not offered "Book a
+    free screening": the page shows the visit, with the link to see or change it."""
+    demo = demo_records(db)
+    _logged_in(client)
+    page = client.get(f"/screening/{demo.screening_id}/result")
+    assert page.status_code == 200
+    assert "You already have a visit booked" in page.text
+    assert f'href="/my/appointments/{demo.appointment_id}"' in page.text
+    assert "type=free_screening" not in page.text  # no booking button
+    appointment = db.get(Appointment, demo.appointment_id)
+    assert appointment is not None
+    appointment.status = "cancelled"
+    db.commit()
+    page = client.get(f"/screening/{demo.screening_id}/result")
+    assert "You already have a visit booked" not in page.text
+    assert "type=free_screening" in page.text

@@ -84,6 +84,23 @@ def staff_patient_header(ctx: Context) -> object | None:
     return header
 
 
+@pass_context
+def my_next_visit(ctx: Context) -> object | None:
+    """The signed-in person's soonest booked visit, or None (a visitor, staff, an error page):
+    a page below booking's floor offers it instead of another "Book ...". The app factory hands
+    over the reader (`app.state.my_next_visit`, workspace/header.py)."""
+    request: Request | None = ctx.get("request")
+    if request is None:
+        return None
+    user = nav_user(request)
+    read = getattr(request.app.state, "my_next_visit", None)
+    session = getattr(request.state, "db", None)
+    if user is None or read is None or session is None:
+        return None
+    visit: object | None = read(session, user)
+    return visit
+
+
 def clinic_name(request: Request) -> str:
     """The clinic's name, read once and cached on the app (admin changes clear the cache).
 
@@ -157,6 +174,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.globals["nav_alert_count"] = nav_alert_count
     templates.env.globals["clinic_name"] = clinic_name
     templates.env.globals["staff_patient_header"] = staff_patient_header
+    templates.env.globals["my_next_visit"] = my_next_visit
     templates.env.globals["urgency_message"] = urgency_message
     templates.env.filters["local_time"] = local_time
     templates.env.filters["pct10"] = lambda p: max(0, min(10, round(float(p) * 10)))

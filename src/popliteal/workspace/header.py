@@ -22,7 +22,9 @@ from popliteal.accounts.models import User
 from popliteal.accounts.rules import Actor
 from popliteal.accounts.schemas import AppointmentRead
 from popliteal.alerts import service as alerts_service
+from popliteal.booking import service as booking_service
 from popliteal.booking.models import Appointment
+from popliteal.booking.views import AppointmentView
 from popliteal.db import reading
 from popliteal.errors import NotAllowed
 from popliteal.knowledge.loader import Knowledge
@@ -143,3 +145,13 @@ def page_header_builder(kb: Knowledge) -> Callable[[Session, User, int], Patient
             return None
 
     return build
+
+
+def my_next_visit(session: Session, user: User) -> AppointmentView | None:
+    """The signed-in person's soonest booked visit, for pages on floors below booking (the
+    screening result offers it instead of another "Book a free screening"; the app factory puts
+    it on `app.state.my_next_visit`, web/templating.py `my_next_visit`). None for staff."""
+    if user.is_staff:
+        return None
+    actor = accounts_service.actor_for(session, user)
+    return booking_service.next_visit(session, actor=actor, now=clock.utcnow())
