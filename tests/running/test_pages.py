@@ -253,3 +253,24 @@ def test_the_running_page_speaks_plainly_and_lists_runs_by_date_distance_time_an
     assert f"<td>{this_week}</td>" in page.text
     assert f'aria-label="{this_week}"' in page.text
     assert "not a limit for everyone" in text  # the 15 miles are context, not a rule
+
+
+def test_the_last_ten_runs_are_listed_and_older_ones_are_folded(client: Any, db: Session) -> None:
+    """A year of runs is not one 24,000-pixel table on a phone: the last 10 show, the older
+    ones sit behind "Show N older runs", newest first in both."""
+    patient = _patient(db)
+    today = _today(db)
+    f.add_runs(
+        db, patient_id=patient.id, last_day=today, daily_km=[3.0 + i / 10 for i in range(14)]
+    )
+    db.commit()
+    login(client, PATIENT.email, PATIENT.password)
+    page = client.get("/my/running").text
+    recent, older = page.split("data-older-runs")
+    folded = older.split("</details>")[0]
+    assert recent.count("/delete") == 10
+    assert "Show 4 older runs" in folded
+    assert folded.count("/delete") == 4
+    removes = re.findall(r'aria-label="Remove the run of ([^"]+)"', page)
+    assert len(removes) == 14  # none lost
+    assert len(set(removes)) == 14  # each run once
