@@ -8,12 +8,15 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Finding
 from popliteal.screening.answers import AnswerProblem
 from popliteal.screening.engine import screen
+from popliteal.screening.safety import open_rules, own_chance
+from popliteal.screening.triage import safety_findings
 
 # The exam items the engine would ask next are shown first, this many at most.
 PRIORITY_ITEMS = 6
@@ -51,16 +54,53 @@ class LiveRanking:
     priority: tuple[Finding, ...]
 
 
+@cache
+def _chance_before_answers(kb: Knowledge) -> dict[str, float]:
+    return {c.id: own_chance(c) for c in screen(kb, {}, role="clinician").conditions}
+
+
+def _for_this_person(
+    kb: Knowledge, answers: Mapping[str, Answer | None], chance: Mapping[str, float]
+) -> frozenset[str]:
+    """Warning-sign tests for a cause this person's answers have not argued down: a rule the
+    test could still fire names a cause (or no cause) whose chance reaches the must-rule-out
+    line or is no lower than before any answer. A runner who said no to a swollen calf has
+    argued a clot down; a person whose calf hurts after knee surgery has not."""
+    line = kb.must_rule_out.threshold if kb.must_rule_out is not None else 0.05
+    before = _chance_before_answers(kb)
+    suspects = {rule.id: rule.suspects for rule in kb.rules}
+    out: set[str] = set()
+    for rule_id, deciding in open_rules(kb, answers, "clinician").items():
+        named = suspects[rule_id]
+        if not named or any(chance.get(c, 0.0) >= min(line, before.get(c, 0.0)) for c in named):
+            out |= deciding
+    return frozenset(out)
+
+
 def live_ranking(kb: Knowledge, answers: Mapping[str, Answer | None]) -> LiveRanking:
-    """Screen these answers as a clinician and pick the exam items to ask first: the engine's
-    next clinician questions that are exam findings not yet recorded (red-flag tests first,
-    as the interview orders them)."""
+    """Screen these answers as a clinician and pick the exam items to ask first, from the
+    engine's next clinician questions not yet recorded: warning-sign tests for a cause this
+    person's answers have not argued down, then the items that would change the ranking most,
+    then the other warning-sign tests (issue 18: an overuse runner is not met with a clot's
+    tests first). Nothing is left out: every item stays on the form in its region, and one not
+    recorded is still "not ruled out"."""
     result = screen(kb, answers, role="clinician")
     exam = {f.id for f in exam_findings(kb)}
-    wanted = [
-        fid for fid in result.interview.next_findings() if fid in exam and answers.get(fid) is None
-    ]
-    priority = [kb.findings[fid] for fid in dict.fromkeys(wanted)]
+    wanted = list(
+        dict.fromkeys(
+            fid
+            for fid in result.interview.next_findings()
+            if fid in exam and answers.get(fid) is None
+        )
+    )
+    signs = safety_findings(kb)
+    pressing = _for_this_person(kb, answers, {c.id: own_chance(c) for c in result.conditions})
+    order = (
+        [f for f in wanted if f in signs and f in pressing]
+        + [f for f in wanted if f not in signs]
+        + [f for f in wanted if f in signs and f not in pressing]
+    )
+    priority = [kb.findings[fid] for fid in order]
     return LiveRanking(
         urgency=str(result.triage.urgency),
         red_flags=tuple(rule.title for rule in result.triage.fired),
