@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -274,3 +275,30 @@ def test_the_last_ten_runs_are_listed_and_older_ones_are_folded(client: Any, db:
     removes = re.findall(r'aria-label="Remove the run of ([^"]+)"', page)
     assert len(removes) == 14  # none lost
     assert len(set(removes)) == 14  # each run once
+
+
+def test_a_file_from_more_than_a_year_ago_says_it_is_kept_but_not_shown(
+    client: Any, db: Session
+) -> None:
+    """A real watch's run from 2013 is saved, and the import says why the list will not show
+    it, instead of reporting it imported and then showing it nowhere."""
+    login(client, PATIENT.email, PATIENT.password)
+    token = csrf_from(client, "/my/running")
+    old = (Path(__file__).parent / "data" / "fitdecode-running-2013-02-06.fit").read_bytes()
+    page = client.post(
+        "/my/running/import",
+        data={"csrf_token": token},
+        files=[("files", ("old-run.fit", old, "application/octet-stream"))],
+    )
+    assert page.status_code == 200, page.text
+    result = re.search(r'id="import-result".*?</section>', page.text, re.S)
+    assert result is not None
+    assert "old-run.fit</strong>: imported" in result.group(0)
+    assert "more than a year old, so it is saved but not shown" in result.group(0)
+    assert _runs(db) == 1
+    fresh = client.post(
+        "/my/running/import",
+        data={"csrf_token": token},
+        files=[("files", ("new.gpx", sample_gpx(5.0, start=_recent(3)), "application/gpx+xml"))],
+    )
+    assert "more than a year old" not in fresh.text

@@ -384,6 +384,11 @@ class RunningView:
     in_plan: bool  # the care plan includes the walk-run programme
     cross_training: list[ActivityRead] = field(default_factory=list)  # newest first
 
+    @property
+    def shown_from(self) -> date:
+        """The first day the list and charts show: a file from before it is kept, not shown."""
+        return self.today - timedelta(days=HISTORY_DAYS - 1)
+
 
 def _activities(
     session: Session, patient_ids: Sequence[int], since: date
