@@ -85,6 +85,14 @@ def test_demo_history_is_current_deterministic_loaded_once_and_ready_to_discharg
             )
             assert [c.status for c in check.criteria if c.status != "met"] == []
             assert check.all_met
+            # each person in care has the working diagnosis their clinician recorded
+            diagnoses = db.execute(
+                select(User.email, Patient.working_diagnosis, Patient.working_diagnosis_by)
+                .join(User, User.id == Patient.user_id)
+                .where(User.email.in_([p[0].email for p in HISTORY_PEOPLE]))
+            ).all()
+            assert {e: d for e, d, _ in diagnoses} == {p[0].email: p[4] for p in HISTORY_PEOPLE}
+            assert all(by is not None for _, _, by in diagnoses)
         engine.dispose()
     assert prints[0] == prints[1]  # seeded: the same history every time
 

@@ -295,13 +295,22 @@ def _load_history(session: Session, kb: Knowledge, clinic: Clinic, clinicians: l
     ]
     calendar = Calendar(clinic.zone, clinicians)
     calendar.load_existing(session)
+    staff_of = [clinicians[i % 2] for i in range(len(people))]
     write_histories(
-        session,
-        clinic_id=clinic.id,
-        people=people,
-        calendar=calendar,
-        staff_of=[clinicians[i % 2] for i in range(len(people))],
+        session, clinic_id=clinic.id, people=people, calendar=calendar, staff_of=staff_of
     )
+    # Each of them has been seen: their clinician recorded the working diagnosis at the start of
+    # care, so the record, the plan and the exam have it to show.
+    for (pid, _), (_, _, weeks, _, condition, _), clinician in zip(
+        patient_ids, HISTORY_PEOPLE, staff_of, strict=True
+    ):
+        patient = session.get(Patient, pid)
+        if patient is not None and patient.working_diagnosis is None:
+            patient.working_diagnosis = condition
+            patient.working_diagnosis_by = clinician
+            patient.working_diagnosis_at = datetime.combine(
+                today - timedelta(weeks=weeks), time(12), tzinfo=clinic.zone
+            )
 
 
 def _demo_appointment(
