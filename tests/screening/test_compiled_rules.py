@@ -19,7 +19,7 @@ from popliteal.screening.compiled_rules import programs
 from popliteal.screening.relevance import could_be_asked, kleene, open_safety_findings
 from popliteal.screening.safety import open_rules, open_rules_and_findings
 from popliteal.screening.simulate import sample_case
-from popliteal.screening.triage import evaluate
+from popliteal.screening.triage import evaluate, triage
 from tests.screening.test_properties import value_strategy
 
 KB = default_knowledge()
@@ -63,6 +63,10 @@ def _agree(answers: dict[str, Any], role: str) -> None:
     opened, safety_open = open_rules_and_findings(KB, answers, role)
     assert opened == open_rules(KB, answers, role)
     assert safety_open == open_safety_findings(KB, answers, role)
+    # A screening hands them the rules its triage fired: the same verdicts, not judged again.
+    fired = {rule.id for rule in triage(KB, answers, role=role).fired}
+    assert open_rules_and_findings(KB, answers, role, fired) == (opened, safety_open)
+    assert open_rules(KB, answers, role, fired) == opened
     policy = KB.must_rule_out
     assert policy is not None
     for entry, only_if in zip(policy.conditions, compiled.only_if, strict=True):

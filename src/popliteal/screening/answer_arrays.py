@@ -71,6 +71,7 @@ class AnswerArrays:
                 self.cum_below_last[k, i, : len(cum) - 1] = cum[:-1]
                 self.cum_total[k, i] = total
         self.p_given: FloatArray = np.array(p_rows, dtype=np.float64)
+        self.rows = len(p_rows)
         logs = np.log2(self.p_given, out=np.zeros_like(self.p_given), where=self.p_given > 0)
         self.p_log_p: FloatArray = self.p_given * logs
         self.starts = np.array([self.first_row[f] for f in self.finding_ids], dtype=np.intp)
@@ -86,10 +87,11 @@ class AnswerArrays:
         after an answer is the sum over its bands of p log p - sum(j log j), and
         sum(j log j) = (P log P) b + P (b log b): three matrix-vector products."""
         belief = np.array(probs, dtype=np.float64)
-        b_log_b = belief * np.log2(belief, out=np.zeros_like(belief), where=belief > 0)
+        # np.zeros, not np.zeros_like: the same zeros, without a Python-level wrapper.
+        b_log_b = belief * np.log2(belief, out=np.zeros(len(probs)), where=belief > 0)
         p_answer = self.p_given @ belief
         j_log_j = self.p_log_p @ belief + self.p_given @ b_log_b
-        p_log_p = p_answer * np.log2(p_answer, out=np.zeros_like(p_answer), where=p_answer > 0)
+        p_log_p = p_answer * np.log2(p_answer, out=np.zeros(self.rows), where=p_answer > 0)
         expected = np.add.reduceat(p_log_p - j_log_j, self.starts)
         gains: FloatArray = np.maximum(_entropy(probs) - expected, 0.0)
         return gains

@@ -141,7 +141,8 @@ def belief(model: Model, answers: Mapping[str, Answer | None]) -> list[float]:
         rows += _answer_rows(model, fid, (type(value).__name__, value))
     if len(rows) == 1:
         return normalise(list(model.base_log_prob))
-    log_p: list[float] = np.add.accumulate(np.stack(rows), axis=0)[-1].tolist()
+    # np.array, not np.stack: the same table, built without np.stack's checks in Python.
+    log_p: list[float] = np.add.accumulate(np.array(rows), axis=0)[-1].tolist()
     return normalise(log_p)
 
 

@@ -41,7 +41,7 @@ class Effect:
 Evidence = tuple[tuple[float, str], Effect]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RankedCondition:
     id: str
     name: str
@@ -50,6 +50,26 @@ class RankedCondition:
     log_odds: float
     evidence: tuple[Effect, ...]
 
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        patient_name: str,
+        probability: float,
+        log_odds: float,
+        evidence: tuple[Effect, ...],
+    ) -> None:
+        # Every screening builds one per condition: its fields filled at once, not through the
+        # frozen class's object.__setattr__ one by one (half the time).
+        self.__dict__.update(
+            id=id,
+            name=name,
+            patient_name=patient_name,
+            probability=probability,
+            log_odds=log_odds,
+            evidence=evidence,
+        )
+
 
 class Model:
     """The knowledge base indexed for fast scoring: effects per (finding, value) per condition."""
@@ -57,6 +77,7 @@ class Model:
     def __init__(self, kb: Knowledge) -> None:
         self.kb = kb
         self.condition_ids: tuple[str, ...] = tuple(kb.conditions)
+        self.names = tuple((c.id, c.name, c.patient_name) for c in kb.conditions.values())
         self.base_log_odds = tuple(_logit(c.prior.base.probability) for c in kb.conditions.values())
         self.base_log_prob = tuple(
             math.log(c.prior.base.probability) for c in kb.conditions.values()
@@ -286,23 +307,41 @@ def rank(kb: Knowledge, answers: Mapping[str, Answer | None]) -> list[RankedCond
     """Rank every condition by posterior probability, highest first, each with its evidence."""
     model = model_for(kb)
     scores = accumulate(model, answers)
-    probs = normalise(scores.log_scores(model.base_log_prob))
-    log_odds = scores.log_scores(model.base_log_odds)
+    # Scores.log_scores of both bases in one pass: the same sums, in the same order.
+    bests = list(scores.construct_best.values())
+    log_prob: list[float] = []
+    log_odds: list[float] = []
+    for base_prob, base_odds, free in zip(
+        model.base_log_prob, model.base_log_odds, scores.free, strict=True
+    ):
+        log_prob.append(base_prob + free)
+        log_odds.append(base_odds + free)
+    for best in bests:
+        for i, v in enumerate(best):
+            log_prob[i] += v
+            log_odds[i] += v
+    probs = normalise(log_prob)
     ranked = []
-    for i, cid in enumerate(model.condition_ids):
-        cond = kb.conditions[cid]
+    key, effect_of_entry = itemgetter(0), itemgetter(1)
+    for i, (cid, name, patient_name) in enumerate(model.names):
+        entries = scores.evidence[i]
         # Strongest first, then by finding: (-|log LR|, finding), taken when it was added
         # (a stable sort: equal keys keep the order they were added in).
-        evidence = [eff for _, eff in sorted(scores.evidence[i], key=itemgetter(0))]
+        if len(entries) > 1:
+            entries = sorted(entries, key=key)
         ranked.append(
             RankedCondition(
                 id=cid,
-                name=cond.name,
-                patient_name=cond.patient_name,
+                name=name,
+                patient_name=patient_name,
                 probability=probs[i],
                 log_odds=log_odds[i],
-                evidence=tuple(evidence),
+                evidence=tuple(map(effect_of_entry, entries)),
             )
         )
-    ranked.sort(key=lambda r: (-r.probability, r.id))
+    ranked.sort(key=_rank_key)
     return ranked
+
+
+def _rank_key(r: RankedCondition) -> tuple[float, str]:
+    return (-r.probability, r.id)

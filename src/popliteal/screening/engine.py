@@ -63,10 +63,11 @@ def screen(
     `asked_once` is for a step-by-step interview: see interview.plan."""
     tri = triage(kb, answers, role=role)
     ranked = red_flag_suspects_first(kb, rank(kb, answers), tri.fired, answers)
+    fired = {rule.id for rule in tri.fired}  # the same rules, judged once
     if tri.urgency == "emergency":  # the interview ends: no plan, no questions left open
-        opened, safety_open = open_rules(kb, answers, role), frozenset[str]()
+        opened, safety_open = open_rules(kb, answers, role, fired), frozenset[str]()
     else:
-        opened, safety_open = open_rules_and_findings(kb, answers, role)
+        opened, safety_open = open_rules_and_findings(kb, answers, role, fired)
     interview = plan(
         kb,
         answers,

@@ -16,7 +16,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Urgency
@@ -35,7 +36,7 @@ MIN_GAIN_BITS = 1e-4
 CLOSE_BITS = 1e-9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Step:
     """One screen of the interview: a single question, or a checklist or form group."""
 
@@ -45,6 +46,21 @@ class Step:
     safety: bool
     gain_bits: float = 0.0
     recheck: bool = False  # asked again after "not sure", with a way to check
+
+    def __init__(
+        self,
+        kind: Literal["finding", "group"],
+        id: str,
+        findings: tuple[str, ...],
+        safety: bool,
+        gain_bits: float = 0.0,
+        recheck: bool = False,
+    ) -> None:
+        # A plan builds a dozen or more: fields filled at once, not through the frozen class's
+        # object.__setattr__ one by one (half the time).
+        self.__dict__.update(
+            kind=kind, id=id, findings=findings, safety=safety, gain_bits=gain_bits, recheck=recheck
+        )
 
 
 @dataclass(frozen=True)
@@ -69,25 +85,39 @@ def _top3_is_stable(
     return top3_is_stable(model, answers, role, log_scores, probs)
 
 
-def _exact_where_close(
-    model: Model, probs: list[float], candidates: dict[str, tuple[float, int, list[str]]]
-) -> None:
+# A plan's candidate step: [sum of its members' gains, its first member's place, its members].
+Candidate = list[Any]
+
+
+@cache
+def _candidate_keys(kb: Knowledge, role: str) -> dict[str, tuple[int | None, str]]:
+    """Per finding: its row in the gain arrays (None: no answer bands, no gain) and the step
+    it belongs to in this role's plan ("group:<id>" for a checklist or form, else its id)."""
+    position = answer_arrays(model_for(kb)).position
+    group_of = kb.group_of if role != "clinician" else {}
+    return {
+        fid: (position.get(fid), f"group:{group}" if (group := group_of.get(fid)) else fid)
+        for fid in kb.findings
+    }
+
+
+def _exact_where_close(model: Model, probs: list[float], candidates: dict[str, Candidate]) -> None:
     """Recompute, one question at a time, the gains that the array sums could misorder.
 
     The arrays agree with information_gain to about 1e-15 bits, but summed in another order;
     wherever two steps' gains (or a gain and the MIN_GAIN_BITS line) are closer than
     CLOSE_BITS, the exact one-at-a-time figure decides, so the order is always the same."""
-    values = sorted((gain, key) for key, (gain, _, _) in candidates.items())
+    values = sorted((entry[0], key) for key, entry in candidates.items())
     close = {key for gain, key in values if abs(gain - MIN_GAIN_BITS) <= CLOSE_BITS}
     for (low, low_key), (high, high_key) in itertools.pairwise(values):
         if high - low <= CLOSE_BITS:
             close |= {low_key, high_key}
     for key in close:
-        _, pos, grouped = candidates[key]
+        entry = candidates[key]
         total = 0.0
-        for fid in grouped:
+        for fid in entry[2]:
             total += information_gain(model, probs, fid)
-        candidates[key] = (total, pos, grouped)
+        entry[0] = total
 
 
 def to_recheck(
@@ -183,7 +213,7 @@ def plan(
             steps.append(Step("finding", fid, (fid,), safety=True))
         elif group not in seen_groups:
             seen_groups.add(group)
-            members = tuple(m for m in kb.groups[group].findings if m in askable_now)
+            members = tuple([m for m in kb.groups[group].findings if m in askable_now])
             steps.append(Step("group", group, members, safety=True))
     in_steps = {f for s in steps for f in s.findings}
 
@@ -192,20 +222,21 @@ def plan(
     probs: list[float] = []
     # A checklist group is one step: its gain is the sum of its members' gains (an upper bound
     # on the joint gain, good enough to order steps).
-    candidates: dict[str, tuple[float, int, list[str]]] = {}
+    candidates: dict[str, Candidate] = {}
     if remaining:
         probs = belief(model, answers)
         arrays = answer_arrays(model)
         gains: list[float] = arrays.information_gains(probs).tolist()
-        position = arrays.position
-        group_of = kb.group_of if role != "clinician" else {}
+        keys = _candidate_keys(kb, role)
         for pos, fid in remaining:
-            at = position.get(fid)
+            at, key = keys[fid]
             gain = 0.0 if at is None else gains[at]
-            group = group_of.get(fid)
-            key = f"group:{group}" if group else fid
-            total, first, grouped = candidates.get(key, (0.0, pos, []))
-            candidates[key] = (total + gain, first, [*grouped, fid])
+            entry = candidates.get(key)
+            if entry is None:
+                candidates[key] = [0.0 + gain, pos, [fid]]
+            else:  # the same sum, in the same order, as adding each member's gain to the total
+                entry[0] += gain
+                entry[2].append(fid)
         _exact_where_close(model, probs, candidates)
     ranked = sorted(
         (

@@ -33,15 +33,18 @@ NOT_RULED_OUT = "Some warning signs are not ruled out yet"
 ABOVE = 1.01
 
 
-def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, frozenset[str]]:
+def open_rules(
+    kb: Knowledge, answers: Answers, role: str, fired: Collection[str] | None = None
+) -> dict[str, frozenset[str]]:
     """Emergency and urgent rules not fired that unknown answers could still fire, each with
     the unanswered findings that could decide it (a screening computes it once and hands it
-    to not_ruled_out and must_rule_out)."""
+    to not_ruled_out and must_rule_out). `fired`: the ids of the rules the triage of these
+    answers, for this role, fired, when the caller has them (they are not judged again)."""
     found: dict[str, frozenset[str]] = {}
     compiled = programs(kb, role)
     still_open = compiled.unsettled(answers)  # not answered, or answered "not sure"
     for rule_id, holds, kleene, _ in compiled.safety_rules:  # the SAFETY_LEVELS rules
-        if not holds(answers):
+        if not (holds(answers) if fired is None else rule_id in fired):
             deciding: list[str] = []
             if kleene(answers, still_open, deciding) is None:
                 found[rule_id] = frozenset(deciding)
@@ -49,9 +52,10 @@ def open_rules(kb: Knowledge, answers: Answers, role: str) -> dict[str, frozense
 
 
 def open_rules_and_findings(
-    kb: Knowledge, answers: Answers, role: str
+    kb: Knowledge, answers: Answers, role: str, fired: Collection[str] | None = None
 ) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    """open_rules and relevance.open_safety_findings of the same answers, at once.
+    """open_rules and relevance.open_safety_findings of the same answers, at once (`fired` as
+    for open_rules).
 
     The two judge a rule with different tests of "still open" (open_rules also counts a "not
     sure" answer and a question its lead answer closed), but where a rule reads no finding
@@ -64,7 +68,7 @@ def open_rules_and_findings(
     found: dict[str, frozenset[str]] = {}
     safety_open: set[str] = set()
     for rule_id, holds, kleene, reads in compiled.safety_rules:
-        held = holds(answers)
+        held = holds(answers) if fired is None else rule_id in fired
         alike = reads.isdisjoint(differ)
         if not held:
             deciding: list[str] = []
