@@ -383,11 +383,7 @@ class RunningView:
     walk_run: return_to_run.WalkRunAdvice | None
     in_plan: bool  # the care plan includes the walk-run programme
     cross_training: list[ActivityRead] = field(default_factory=list)  # newest first
-
-    @property
-    def shown_from(self) -> date:
-        """The first day the list and charts show: a file from before it is kept, not shown."""
-        return self.today - timedelta(days=HISTORY_DAYS - 1)
+    shown_from: date | None = None  # the list's first day: an older import is kept, not shown
 
 
 def _activities(
@@ -534,6 +530,7 @@ def _view(session: Session, kb: Knowledge, patient: Patient, now: datetime | Non
         walk_run=advice,
         in_plan=in_plan,
         cross_training=[_read(a) for a in reversed(cross)],
+        shown_from=since,
     )
 
 
