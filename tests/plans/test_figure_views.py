@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
@@ -120,3 +121,62 @@ def test_the_bike_has_a_saddle_under_the_hip_a_flywheel_and_a_handlebar_at_the_h
     frame = " ".join(p.get("d", "") for p in root.iter(f"{SVG}path"))
     nx, ny = j["near_hand"]
     assert f"L{nx - 1:g},{ny + 3:g} H{nx + 5:g}" in frame  # the bar in the hand
+
+
+TURNING_IN = ("popliteus_isometric", "tibial_internal_rotation_band")
+
+
+def _turn_arrows(svg: str) -> list[list[Pt]]:
+    """The points of each curved turn arrow in a drawing."""
+    root = ET.fromstring(svg)  # noqa: S314 - made here
+    arrows = []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") != figures.CUE_CLASS:
+            continue
+        points = []
+        for line in group.iter(f"{SVG}polyline"):
+            for pair in line.get("points", "").split():
+                x, y = pair.split(",")
+                points.append((float(x), float(y)))
+        arrows.append(points)
+    return arrows
+
+
+@pytest.mark.parametrize("exercise_id", TURNING_IN)
+def test_a_seated_foot_turn_shows_a_curved_arrow_at_the_foot_in_the_end_picture(
+    exercise_id: str,
+) -> None:
+    # seen from the side, a foot turned in looks almost the same as one straight ahead: without
+    # the arrow the start and end pictures were near twins
+    start, end = poses.POSES[exercise_id]
+    assert _turn_arrows(figures.figure_svg(start, "Start")) == []
+    arrows = _turn_arrows(figures.figure_svg(end, "End", with_pose=start))
+    assert len(arrows) == 1
+    j = figures.placed(end)
+    ankle = j["near_ankle"]
+    xs, ys = [x for x, _ in arrows[0]], [y for _, y in arrows[0]]
+    assert max(math.dist(p, ankle) for p in arrows[0]) <= 3 * figures.FOOT  # at the foot
+    assert max(xs) - min(xs) >= figures.FOOT  # big enough to see, curving round the shin
+    assert max(ys) - min(ys) >= 4
+    assert max(ys) < figures.FLOOR  # above the floor, not under it
+    pair = figures.pair_svg(start, end, "Pair")
+    assert len(_turn_arrows(pair)) == 1
+    desc = ET.fromstring(pair).find(f"{SVG}desc")  # noqa: S314 - made here
+    assert desc is not None
+    assert desc.text == "At the end: the foot turned in."
+
+
+def test_exercises_without_a_turn_have_no_turn_arrow() -> None:
+    for exercise_id, (start, end) in poses.POSES.items():
+        if exercise_id in TURNING_IN:
+            continue
+        assert _turn_arrows(figures.pair_svg(start, end, exercise_id)) == [], exercise_id
+        assert "<desc>" not in figures.pair_svg(start, end, exercise_id), exercise_id
+
+
+def test_the_end_picture_served_names_the_foot_turning_in(client: Any) -> None:
+    page = client.get("/exercises/popliteus_isometric/end.svg")
+    assert page.status_code == 200
+    assert ": end position, the foot turned in</title>" in page.text
+    assert 'class="cue-turn-in"' in page.text
+    assert "turned in" not in client.get("/exercises/popliteus_isometric/start.svg").text

@@ -352,7 +352,54 @@ def body_svg(pose: Pose) -> list[str]:
     near += f'<polyline points="{_pts(_chain(j, "near", arm))}"/></g>'
     out.append(near)
     out.append(_circle(j["head"], HEAD_R, 2.5, "#fff"))
+    for side, limb in zip(("near", "far"), pose.legs(), strict=True):
+        if limb.turn_in:
+            out.append(_turn_arrow(j, side, far=side == "far"))
     return out
+
+
+CUE_CLASS = "cue-turn-in"  # the curved arrow at a foot that turns in
+
+
+def movement_words(pose: Pose) -> str:
+    """What a position shows that its side view hides, in words for its text alternative:
+    empty, or e.g. "the foot turned in"."""
+    near, far = pose.legs()
+    if near.turn_in and far.turn_in:
+        return "both feet turned in"
+    return "the foot turned in" if near.turn_in or far.turn_in else ""
+
+
+def _turn_arrow(j: dict[str, Pt], side: str, *, far: bool) -> str:
+    """A curved arrow round the ankle, from the toe's straight-ahead place toward the body's
+    middle: a turn of the foot hardly changes a side view, so the arrow shows it. The arc is a
+    ring round the shin seen from a little above; the near foot turns in away from the viewer
+    (over the top of the ring), a far foot toward them (under it)."""
+    ax, ay = j[f"{side}_ankle"]
+    hx, _ = j[f"{side}_heel"]
+    ahead = 1.0 if j[f"{side}_toe"][0] >= hx else -1.0
+    rx, ry, lift = FOOT + 4, 5.0, 10.0
+    up = 1.0 if not far else -1.0
+    cx, cy = ax + ahead * 2, ay - lift
+
+    def at(deg: float) -> Pt:
+        r = math.radians(deg)
+        return (cx + ahead * rx * math.cos(r), cy - up * ry * math.sin(r))
+
+    sweep = [at(a) for a in range(-30, 151, 15)]
+    tip, back = sweep[-1], sweep[-2]
+    dx, dy = tip[0] - back[0], tip[1] - back[1]
+    size = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / size, dy / size
+    head = [
+        (tip[0] - 4 * ux + 3 * uy, tip[1] - 4 * uy - 3 * ux),
+        tip,
+        (tip[0] - 4 * ux - 3 * uy, tip[1] - 4 * uy + 3 * ux),
+    ]
+    return (
+        f'<g class="{CUE_CLASS}" stroke-width="2"><polyline points="{_pts(sweep)}"/>'
+        f'<polyline points="{_pts(head)}"/></g>'
+    )
 
 
 def frame(*poses: Pose) -> tuple[float, float, float, float]:
@@ -399,6 +446,12 @@ def figure_svg(pose: Pose, title: str, *, with_pose: Pose | None = None) -> str:
     )
 
 
+def _desc(start: Pose, end: Pose) -> str:
+    words = [f"{when}: {w}." for when, w in (("At the start", movement_words(start)),
+             ("At the end", movement_words(end))) if w]  # fmt: skip
+    return f"<desc>{escape(' '.join(words))}</desc>\n" if words else ""
+
+
 def pair_svg(start: Pose, end: Pose, title: str) -> str:
     """Start and end side by side at one scale, an arrow between, labelled: the picture on the
     handout and Today's list."""
@@ -414,7 +467,7 @@ def pair_svg(start: Pose, end: Pose, title: str) -> str:
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_num(w)} {_num(HEIGHT)}"'
-        f' role="img">\n<title>{escape(title)}</title>\n'
+        f' role="img">\n<title>{escape(title)}</title>\n{_desc(start, end)}'
         f'<rect width="{_num(w)}" height="{_num(HEIGHT)}" fill="#fff"/>\n{panels}'
         f'<path d="M{_num(WIDTH + 2)},70 H{_num(WIDTH + 16)} M{_num(WIDTH + 11)},65'
         f' L{_num(WIDTH + 17)},70 L{_num(WIDTH + 11)},75" fill="none" stroke="#111"'

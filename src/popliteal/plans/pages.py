@@ -37,6 +37,8 @@ def _position_svg(exercise_id: str, name: str, position: str) -> bytes:
     start, end = poses.POSES[exercise_id]
     pose, other = (start, end) if position == "start" else (end, start)
     title = f"{name}: {POSITION_WORDS[position]}"
+    if words := figures.movement_words(pose):
+        title += f", {words}"
     return figures.figure_svg(pose, title, with_pose=other).encode()
 
 
