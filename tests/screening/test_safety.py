@@ -24,21 +24,15 @@ PERSON_SAFETY = sorted(f for f in safety_findings(KB) if "P" in KB.findings[f].w
 CANT_MISS = {e.condition for e in KB.must_rule_out.conditions} if KB.must_rule_out else set()
 
 
-def fired_suspects(answers: dict[str, Any]) -> list[str]:
-    """Every suspect of a fired emergency or urgent rule, and the can't-miss suspects of a fired
-    lower rule (the aneurysm a lump at 50 or over names), most urgent rule first."""
+def fired_suspects(answers: dict[str, Any], *, lower_rules: bool = True) -> list[str]:
+    """Every suspect of a fired emergency or urgent rule and, with `lower_rules`, the can't-miss
+    suspects of a fired lower rule (the aneurysm a lump at 50 or over names), most urgent rule
+    first."""
     out: list[str] = []
     for rule in triage(KB, answers).fired:
-        named = [c for c in rule.suspects if rule.urgency in SAFETY_LEVELS or c in CANT_MISS]
+        red_flag = rule.urgency in SAFETY_LEVELS
+        named = [c for c in rule.suspects if red_flag or (lower_rules and c in CANT_MISS)]
         out += [c for c in named if c not in out]
-    return out
-
-
-def fired_red_flag_suspects(answers: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for rule in triage(KB, answers).fired:
-        if rule.urgency in SAFETY_LEVELS:
-            out += [c for c in rule.suspects if c not in out]
     return out
 
 
@@ -127,7 +121,7 @@ def test_a_cause_named_by_a_fired_rule_is_in_the_top_three(
         assert cid in order[:3], (cid, order[:3])
     # A red flag is never outranked by statistics: nothing a fired emergency or urgent rule
     # does not name comes before a cause it names.
-    red = [c for c in fired_red_flag_suspects(answers) if c in suspects[:3]]
+    red = [c for c in fired_suspects(answers, lower_rules=False) if c in suspects[:3]]
     for cid in red:
         above = order[: order.index(cid)]
         assert set(above) <= set(suspects), (cid, above)
