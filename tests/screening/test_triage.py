@@ -307,6 +307,10 @@ SURGICAL_CASES: list[tuple[dict[str, Any], str]] = [
     ({"posterior_sag": True, "lachman_positive": True}, "sc_combined_ligament"),
     ({"dial_test": "at_30_only"}, "sc_posterolateral_corner"),
     ({"varus_laxity_30": True}, "sc_posterolateral_corner"),
+    (
+        {"onset": "injury_sudden", "mech_hyperextension_or_varus_blow": True},
+        "sc_plc_mechanism_unexamined",
+    ),
     ({"giving_way": True, "valgus_laxity_30": True}, "sc_instability"),
     ({"catching_or_locking": True, "mcmurray": True}, "sc_meniscal_mechanical"),
     (
@@ -328,6 +332,22 @@ def test_surgical_consult_triggers(kb: Knowledge, answers: dict[str, Any], rule:
 def test_failed_conservative_care_boundary(kb: Knowledge) -> None:
     assert urgency(kb, {"conservative_care_weeks_without_improvement": 11.9}) == "conservative"
     assert urgency(kb, {"conservative_care_weeks_without_improvement": 12}) == "surgical_consult"
+
+
+# §1.14: the PLC mechanism asks for a ligament examination within weeks until a clinician has
+# recorded both the dial test and varus laxity, and only for a recent (or undated) injury.
+def test_plc_mechanism_holds_until_both_plc_tests_are_recorded(kb: Knowledge) -> None:
+    hurt = {"onset": "injury_sudden", "mech_hyperextension_or_varus_blow": True}
+    rule = "sc_plc_mechanism_unexamined"
+    assert rule in fired(kb, {**hurt, "symptom_duration_weeks": 3})
+    assert rule not in fired(kb, {**hurt, "symptom_duration_weeks": 3.5})
+    assert rule in fired(kb, {**hurt, "dial_test": "negative"})
+    examined = {**hurt, "dial_test": "negative", "varus_laxity_30": False}
+    assert rule not in fired(kb, examined)
+    assert urgency(kb, examined) == "conservative"
+    assert urgency(kb, {**hurt, "dial_test": "at_30_only", "varus_laxity_30": False}) == (
+        "surgical_consult"
+    )
 
 
 def test_posterior_drawer_grade_2_alone_stays_conservative(kb: Knowledge) -> None:
