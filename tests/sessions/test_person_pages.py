@@ -16,6 +16,7 @@ from popliteal.booking.models import Appointment
 from popliteal.demo import PATIENT
 from popliteal.knowledge.loader import Knowledge
 from popliteal.plans.models import CarePlanVersion
+from popliteal.plans.schemas import PrescriptionIn
 from popliteal.sessions.models import PainLog, SessionLog
 from popliteal.sessions.pages import ease_off, pain_chart
 from popliteal.web.forms import parse_pain
@@ -540,3 +541,26 @@ def test_the_result_page_shows_a_booked_visit_instead_of_another_booking_offer(
     page = client.get(f"/screening/{demo.screening_id}/result")
     assert "You already have a visit booked" not in page.text
     assert "type=free_screening" in page.text
+
+
+def test_a_drawing_that_hides_a_turn_says_it_in_its_alt_text(
+    client: Any, db: Session, kb: Knowledge
+) -> None:
+    """The seated shin-turn's end drawing shows the foot turning in only by an arrow; a screen
+    reader hears the image's alt text, so the turn is in words there too (My plan and the guided
+    session). A drawing with nothing hidden keeps the plain alt text."""
+    plan = (
+        PrescriptionIn(exercise_id="popliteus_isometric", sets=1, hold_s=10, rest_s=30, per_week=7),
+        PrescriptionIn(exercise_id="glute_bridge", sets=1, reps=10, rest_s=30, per_week=7),
+    )
+    save_demo_plan(db, kb, demo_records(db).patient_id, exercises=plan)
+    csrf = _logged_in(client)
+    name = kb.exercises["popliteus_isometric"].name
+    bridge = kb.exercises["glute_bridge"].name
+    my_plan = client.get("/my/plan").text
+    assert f'alt="Drawing of how to end this exercise: {name}, the foot turned in"' in my_plan
+    assert f'alt="Drawing of how to start this exercise: {name}"' in my_plan
+    assert f'alt="Drawing of how to end this exercise: {bridge}"' in my_plan
+    started = _start(client, csrf)
+    step = client.get(started.headers["location"]).text
+    assert f'alt="Drawing of how to end this exercise: {name}, the foot turned in"' in step

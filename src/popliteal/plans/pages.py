@@ -200,6 +200,7 @@ def read_my_plan(request: Request, session: DbSession, kb: Kb, actor: CurrentPat
     """Show my home exercise plan: the phase and its goals, each exercise, limits and help."""
     assert actor.patient_id is not None  # noqa: S101 - CurrentPatient guarantees it
     plan = plans_service.current_plan(session, kb=kb, actor=actor, patient_id=actor.patient_id)
+    prescribed = plan.exercises if plan else []
     order = list(HELP_LEADS)
     help_items = sorted(
         plan.refer_when if plan else [],
@@ -213,6 +214,7 @@ def read_my_plan(request: Request, session: DbSession, kb: Kb, actor: CurrentPat
             "condition_name": patient_condition_name(kb, plan) if plan else "",
             "goals": phase_goals(kb, plan) if plan else [],
             "exercises": [(rx, kb.exercises.get(rx.id)) for rx in plan.exercises] if plan else [],
+            "figure_words": {rx.id: poses.alt_words(rx.id) for rx in prescribed},
             "help_items": help_items,
             "help_leads": help_leads(kb),
             "pain_limit": kb.progression.pain_during_at_most,

@@ -8,6 +8,7 @@ floor is on the floor whatever the hip and knee do. The near leg is the one exer
 
 from __future__ import annotations
 
+from popliteal.plans import figures
 from popliteal.plans.figures import Arm, Leg, Pose, Prop
 from popliteal.plans.pose_kit import flat_lying, flat_standing, height_of, on_bike, on_chair
 
@@ -565,3 +566,13 @@ POSES: dict[str, tuple[Pose, Pose]] = {
         ),
     ),
 }
+
+
+def alt_words(exercise_id: str) -> tuple[str, str]:
+    """What the start and end drawings show that a side view hides ("the foot turned in"), for
+    their text alternatives: a screen reader hears the image's alt text, not the SVG's title."""
+    pair = POSES.get(exercise_id)
+    if pair is None:
+        return "", ""
+    start, end = pair
+    return figures.movement_words(start), figures.movement_words(end)

@@ -25,6 +25,7 @@ from popliteal.db import reading
 from popliteal.errors import AccountError, NotAllowed
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Urgency
+from popliteal.plans import poses
 from popliteal.plans import rules as plan_rules
 from popliteal.plans.models import CarePlanVersion
 from popliteal.plans.schemas import PlanVersionRead
@@ -165,6 +166,7 @@ def step_page(
             "entry": entry,
             "rx": rx or {},
             "exercise": exercise,
+            "figure_words": poses.alt_words(entry.id),
             "dose": plan_rules.dose_text(dict(dose)) if dose else "",
             "twice": int(dose.get("per_week") or 0) >= 14,
             "timer": timer_for(dose, kb.drafting.seconds_per_rep),
