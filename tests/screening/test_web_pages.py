@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -483,3 +484,31 @@ def test_no_printable_result_before_the_questions_are_done(client: Any) -> None:
     summary = client.get(f"{path}/summary")
     assert summary.status_code == 303
     assert summary.headers["location"] == path
+
+
+def test_a_cause_a_warning_sign_lists_first_shows_its_own_chance(client: Any) -> None:
+    """Worsening bone pain for weeks fires the X-ray rule, which names a tumour: it is listed
+    first, but the page must not tell the person that 3 in 10 people like them have one. The
+    chance shown is the answers' own; the page says why it is first."""
+    answers = {
+        "age_years": 73,
+        "pain_trend": "worsening",
+        "symptom_duration_weeks": 30,
+        "pain_location": "knee_front_or_side",
+    }
+    created = client.post("/api/screenings", json={"answers": answers}).json()
+    first = created["conditions"][0]
+    assert first["id"] == "tumor"
+    assert first["evidence"][0]["kind"] == "red_flag"
+    assert first["probability_from_answers"] < 0.01 < first["probability"]
+    shares = [c["probability_from_answers"] for c in created["conditions"]]
+    assert math.isclose(sum(shares), 1.0, abs_tol=1e-9)
+    page = client.get(f"/screening/{created['id']}/result").text
+    causes = page.split("Likely causes")[1].split("<h3>")
+    tumour = causes[1]
+    assert "Fewer than 1 in 10" in tumour
+    assert "Listed first:" in tumour
+    assert "checks for it first" in tumour
+    arthritis = causes[2]
+    assert "About 5 in 10" in arthritis  # its share of the answers, not shrunk by the placing
+    assert "Listed first:" not in arthritis

@@ -45,6 +45,7 @@ from popliteal.interop.records import (
 )
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Urgency
+from popliteal.screening.differential import chance_to_show
 
 PROFESSIONS = {"physical_therapist": "Physical therapist", "chiropractor": "Chiropractor"}
 MODES = {"in_clinic": "In clinic", "virtual": "Video visit", "at_home": "Home visit"}
@@ -112,7 +113,7 @@ def risk_assessments(kb: Knowledge, ids: Ids, ep: Episode, s: ScreeningRec) -> l
     predictions = [
         {
             "outcome": condition_concept(kb, str(c["id"])),
-            "probabilityDecimal": round(float(c["probability"]), 6),
+            "probabilityDecimal": round(chance_to_show(c), 6),
         }
         for c in s.result.get("conditions", [])
         if "id" in c and "probability" in c

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import itemgetter
+from typing import Any
 
 from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import Answer, Condition, Finding, Likelihood
@@ -49,6 +50,10 @@ class RankedCondition:
     probability: float
     log_odds: float
     evidence: tuple[Effect, ...]
+    # The cause's share from its prior and the answers alone. It differs from `probability`
+    # only after a fired rule placed a named cause first (safety.red_flag_suspects_first):
+    # `probability` then orders the list, and this is the chance to show a person.
+    from_answers: float
 
     def __init__(
         self,
@@ -58,6 +63,7 @@ class RankedCondition:
         probability: float,
         log_odds: float,
         evidence: tuple[Effect, ...],
+        from_answers: float | None = None,
     ) -> None:
         # Every screening builds one per condition: its fields filled at once, not through the
         # frozen class's object.__setattr__ one by one (half the time).
@@ -68,7 +74,16 @@ class RankedCondition:
             probability=probability,
             log_odds=log_odds,
             evidence=evidence,
+            from_answers=probability if from_answers is None else from_answers,
         )
+
+
+def chance_to_show(condition: Mapping[str, Any]) -> float:
+    """The chance to show for one cause of a stored result: its share from the answers alone
+    (`probability_from_answers`), not the ordering share a red flag raised; results stored
+    before the field existed have only `probability`."""
+    shown = condition.get("probability_from_answers", condition.get("probability", 0.0))
+    return float(shown)
 
 
 class Model:

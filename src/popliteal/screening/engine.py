@@ -130,6 +130,7 @@ def to_json(kb: Knowledge, result: ScreeningResult) -> dict[str, Any]:
                 "name": c.name,
                 "patient_name": c.patient_name,
                 "probability": c.probability,
+                "probability_from_answers": c.from_answers,
                 "evidence": [
                     {
                         "finding": e.finding,

@@ -104,7 +104,7 @@ def live_ranking(kb: Knowledge, answers: Mapping[str, Answer | None]) -> LiveRan
     return LiveRanking(
         urgency=str(result.triage.urgency),
         red_flags=tuple(rule.title for rule in result.triage.fired),
-        conditions=tuple((c.name, c.probability) for c in result.conditions[:TOP_CONDITIONS]),
+        conditions=tuple((c.name, c.from_answers) for c in result.conditions[:TOP_CONDITIONS]),
         priority=tuple(priority[:PRIORITY_ITEMS]),
     )
 

@@ -23,6 +23,7 @@ from popliteal.screening import safety
 from popliteal.screening import service as screening_service
 from popliteal.screening._visitor import new_visitor_token, set_visitor_cookie, visitor_token
 from popliteal.screening.answers import InvalidAnswers
+from popliteal.screening.differential import chance_to_show
 from popliteal.screening.engine import question_text, screen
 from popliteal.screening.interview import Step
 from popliteal.screening.models import Screening
@@ -468,7 +469,9 @@ def _result_context(
     causes = []
     for cond in result.get("conditions", [])[:TOP_CAUSES]:
         towards, away = [], []
-        for e in cond.get("evidence", []):
+        evidence = cond.get("evidence", [])
+        named = bool(evidence) and evidence[0].get("kind") == "red_flag"
+        for e in evidence[1:] if named else evidence:
             item = {
                 "question": _question(kb, e["finding"], role),
                 "answer": answer_text(kb, e["finding"], e.get("value")),
@@ -482,7 +485,8 @@ def _result_context(
             {
                 "id": cond["id"],
                 "name": cond.get("patient_name") or cond.get("name") or cond["id"],
-                "chance": out_of_ten(float(cond.get("probability", 0))),
+                "chance": out_of_ten(chance_to_show(cond)),
+                "named_by_warning_sign": named,
                 "summary": known.patient_summary.strip() if known else "",
                 "towards": towards,
                 "away": away,

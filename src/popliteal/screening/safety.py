@@ -223,9 +223,10 @@ def red_flag_suspects_first(
 
     Each such cause below its bar is raised just above the cause it has to pass, the more
     urgent rule's cause first, and the whole list is normalised again (the others keep their
-    order and proportions). The raise shows in the cause's evidence as a `red_flag` effect
-    naming the rule, so nothing is hidden. The first three hold the same causes either way;
-    only their order differs."""
+    order and proportions), so the list stays sorted by `probability` as the contract says.
+    The raise shows in the cause's evidence as a `red_flag` effect naming the rule, and every
+    cause keeps its share from the answers alone (`from_answers`): that, not the raised share,
+    is the chance a person or clinician is shown."""
     if not fired:
         return ranked
     named = {c.id: c for c in ranked}
@@ -275,6 +276,7 @@ def red_flag_suspects_first(
                 probability=probability,
                 log_odds=c.log_odds + shift,
                 evidence=evidence,
+                from_answers=c.probability,
             )
         )
     out.sort(key=lambda r: (-r.probability, r.id))

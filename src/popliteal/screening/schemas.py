@@ -53,7 +53,10 @@ class ConditionRead(BaseModel):
 
     id: str
     name: str
+    # Orders the list (highest first); a cause a fired red-flag rule names is raised to the top.
     probability: float
+    # The cause's share from its prior and the answers alone: the chance to show a person.
+    probability_from_answers: float | None = None
     evidence: list[EvidenceRead]
 
 

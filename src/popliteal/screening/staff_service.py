@@ -31,6 +31,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.knowledge.schema import RED_FLAG_LEVELS, Answer, Urgency
 from popliteal.screening import exam_layout
 from popliteal.screening.answers import AnswerProblem, InvalidAnswers, parse_answers
+from popliteal.screening.differential import chance_to_show
 from popliteal.screening.engine import question_text, screen, to_json
 from popliteal.screening.exam_layout import answer_text
 from popliteal.screening.models import ExamFinding, Screening
@@ -336,8 +337,8 @@ def compare(
 ) -> tuple[list[ConditionChange], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """What changed between two result JSONs: top conditions, red flags added/removed/kept."""
     before = before or {}
-    p_before = {c["id"]: float(c["probability"]) for c in before.get("conditions", [])}
-    p_after = {c["id"]: float(c["probability"]) for c in after.get("conditions", [])}
+    p_before = {c["id"]: chance_to_show(c) for c in before.get("conditions", [])}
+    p_after = {c["id"]: chance_to_show(c) for c in after.get("conditions", [])}
     names = {c["id"]: str(c["name"]) for c in [*before.get("conditions", []), *after["conditions"]]}
     top_after = [c["id"] for c in after["conditions"][:TOP_CONDITIONS]]
     top_before = [c["id"] for c in before.get("conditions", [])[:TOP_CONDITIONS]]
@@ -396,7 +397,8 @@ def exam_comparison(
             )
             for c in screening.result.get("conditions", [])
             for e in c.get("evidence", [])
-            if e["finding"] in exam_ids and float(e["lr"]) != 1.0
+            # a red flag's placing is not a ratio: the fired rules are listed on their own
+            if e["finding"] in exam_ids and float(e["lr"]) != 1.0 and e.get("kind") != "red_flag"
         ]
         evidence.sort(key=lambda e: -abs(math.log(e.lr)))
         accounts_service.audit(

@@ -253,15 +253,20 @@ def print_result(kb: Knowledge, result: ScreeningResult, console: Console) -> No
         for cond in result.conditions[:5]:
             reasons = []
             for e in cond.evidence[:4]:
+                if e.kind == "red_flag":  # a placing, not a ratio: say which warning sign
+                    sign = next(r.title for r in result.triage.fired if cond.id in r.suspects)
+                    reasons.append(f"! listed first, to be ruled out: {sign}")
+                    continue
                 sign = "+" if e.lr > 1 else "-"
                 label = question_text(kb, e.finding, result.role)
                 reasons.append(
                     f"{sign} {label} ({_value_text(kb, e.finding, e.value)}, x{e.lr:.2g})"
                 )
             name = cond.name if result.role == "clinician" else cond.patient_name
+            chance = cond.from_answers  # the answers' own share, not a red flag's placing
             table.add_row(
                 name,
-                f"{round(cond.probability * 10)} in 10" if cond.probability >= 0.05 else "<1 in 20",
+                f"{round(chance * 10)} in 10" if chance >= 0.05 else "<1 in 20",
                 "\n".join(reasons),
             )
         console.print(table)

@@ -21,6 +21,7 @@ from popliteal.knowledge.loader import Knowledge
 from popliteal.outcomes import score_results
 from popliteal.running.staff_pages import running_summary
 from popliteal.screening import exam_layout, staff_service
+from popliteal.screening.differential import chance_to_show
 from popliteal.sessions import visit_notes
 from popliteal.sessions.plan_pages import care_summary
 from popliteal.web.deps import DbSession, Kb, Now, RowId, SettingsDep
@@ -120,6 +121,7 @@ def _patient_page(
             "conditions": workspace_service.diagnosis_options(kb, record.screenings),
             "labels": staff_service.URGENCY_LABELS,
             "top": staff_service.TOP_CONDITIONS,
+            "chance": chance_to_show,  # the answers' own share, not a red flag's placing
             "findings": kb.findings,
             "answer_text": lambda fid, v: exam_layout.answer_text(kb, fid, v),
             # the exam item or rule in words, never the knowledge base's id

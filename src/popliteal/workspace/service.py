@@ -28,6 +28,7 @@ from popliteal.db import transaction
 from popliteal.knowledge.loader import Knowledge
 from popliteal.screening import exam_layout, staff_service
 from popliteal.screening import service as screening_service
+from popliteal.screening.differential import chance_to_show
 from popliteal.screening.engine import question_text
 from popliteal.screening.models import Screening
 
@@ -146,7 +147,7 @@ def diagnosis_options(
         (s.result["conditions"] for s in screenings if (s.result or {}).get("conditions")), []
     )
     ranked: list[tuple[str, str, float | None]] = [
-        (c["id"], kb.conditions[c["id"]].name, float(c["probability"]))
+        (c["id"], kb.conditions[c["id"]].name, chance_to_show(c))
         for c in ranking
         if c.get("id") in kb.conditions
     ]
