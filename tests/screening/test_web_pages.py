@@ -507,8 +507,8 @@ def test_a_cause_a_warning_sign_lists_first_shows_its_own_chance(client: Any) ->
     causes = page.split("Likely causes")[1].split("<h3>")
     tumour = causes[1]
     assert "Fewer than 1 in 10" in tumour
-    assert "Listed first:" in tumour
+    assert "Why it is near the top:" in tumour
     assert "checks for it first" in tumour
     arthritis = causes[2]
     assert "About 5 in 10" in arthritis  # its share of the answers, not shrunk by the placing
-    assert "Listed first:" not in arthritis
+    assert "Why it is near the top:" not in arthritis

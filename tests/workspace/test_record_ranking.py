@@ -39,7 +39,7 @@ def test_a_cause_listed_first_by_a_warning_sign_shows_its_own_chance(
         for row in table.split("<tr>")[2:]
     ]
     assert rows[0].startswith(f"{kb.conditions['tumor'].name} 0%")
-    assert "Listed first by a warning sign" in rows[0]
+    assert "Placed near the top by a warning sign" in rows[0]
     ratios = [float(x) for x in re.findall(r"LR ([0-9.e+-]+)", rows[0])]
     assert ratios
     assert max(ratios) < 10  # the placing is not shown as a likelihood ratio

@@ -255,7 +255,7 @@ def print_result(kb: Knowledge, result: ScreeningResult, console: Console) -> No
             for e in cond.evidence[:4]:
                 if e.kind == "red_flag":  # a placing, not a ratio: say which warning sign
                     sign = next(r.title for r in result.triage.fired if cond.id in r.suspects)
-                    reasons.append(f"! listed first, to be ruled out: {sign}")
+                    reasons.append(f"! placed near the top by a warning sign: {sign}")
                     continue
                 sign = "+" if e.lr > 1 else "-"
                 label = question_text(kb, e.finding, result.role)
