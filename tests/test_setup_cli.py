@@ -4,6 +4,7 @@ every page and API answers normally or 503 "not set up yet", never a crash; then
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -226,7 +227,8 @@ def test_the_clinics_emergency_number_is_the_one_people_are_told_to_call(
     assert page.status_code == 200
     assert 'href="tel:112"' in page.text
     assert "Call 112" in page.text
-    assert "911" not in page.text
+    # as a number of its own: the page's random tokens (hex) may hold the digits 911
+    assert not re.search(r"\b911\b", page.text)
 
 
 def test_without_one_the_servers_emergency_number_applies(
