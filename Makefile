@@ -17,12 +17,11 @@ system-deps:
 		apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip; \
 	fi
 
-# The browser tests drive Debian's Chromium headless shell (Playwright cannot download its own
-# here): the same engine as the browser, a quarter less CPU a journey.
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium-headless-shell ]; then \
-		echo "installing chromium-headless-shell from apt"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium-headless-shell fonts-dejavu-core; \
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium from apt"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core; \
 	fi
 
 # The handout PDF (WeasyPrint) needs Pango and a font; its tests read PDFs with poppler-utils.

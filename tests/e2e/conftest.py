@@ -9,13 +9,7 @@ from typing import Any
 
 import pytest
 
-# Debian's Chromium headless shell (`make test` installs it): the browser's engine without its
-# window machinery, what Playwright's own headless runs use; the journeys cost about a quarter
-# less CPU than in the full browser, which serves where only it is installed.
-CHROMIUM = next(
-    (p for p in map(Path, ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")) if p.exists()),
-    Path("/usr/bin/chromium-headless-shell"),
-)
+CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
