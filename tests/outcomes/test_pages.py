@@ -416,6 +416,23 @@ def test_clinician_enters_a_paper_form_with_gaps_and_a_date(
     assert "not scored (too few answers)" in html
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_paper_form_dated_out_of_range_comes_back_with_the_problem(
+    client: TestClient, db: Session, kb: Any, day: str
+) -> None:
+    """A paper form dated 9999-12-31 or 0001-01-01 answered 500: now shown again, not saved."""
+    rec = with_plan(db, kb)
+    staff_client(client)
+    page = f"/staff/patients/{rec.patient_id}/outcomes/questionnaires/lefs"
+    sent = post_form(client, page, page, {"completed_on": day})
+    assert sent.status_code == 400, sent.text
+    assert "Date written on the form: enter a date from 1990-01-01 to 2100-12-31." in sent.text
+    db.expire_all()
+    query = select(QuestionnaireResponse).where(QuestionnaireResponse.patient_id == rec.patient_id)
+    assert db.scalar(query) is None
+    db.rollback()
+
+
 def test_resolving_an_alert_needs_a_note(client: TestClient, db: Session, kb: Any) -> None:
     rec = with_plan(db, kb)
     submit_as(

@@ -255,6 +255,19 @@ def test_next_morning_pain_is_added_the_next_morning(client: Any, db: Session) -
     assert client.get(f"/api/activities/{run_today['id']}").json()["pain_next_morning"] is None
 
 
+def test_a_null_note_clears_it(client: Any, db: Session) -> None:
+    """`"note": null` answered 500 (the stored note is never null): it clears the note."""
+    login(client, PATIENT.email, PATIENT.password)
+    run = client.post(
+        "/api/me/activities",
+        json={"local_date": f.clinic_today(db, 1).isoformat(), "distance": 5, "note": "Hills"},
+    ).json()
+    cleared = client.patch(f"/api/activities/{run['id']}", json={"note": None, "pain_during": 0})
+    assert cleared.status_code == 200, cleared.text
+    assert (cleared.json()["note"], cleared.json()["pain_during"]) == ("", 0)
+    assert client.get(f"/api/activities/{run['id']}").json()["note"] == ""
+
+
 def test_a_run_deleted_is_gone_and_its_file_can_come_back(client: Any, db: Session) -> None:
     login(client, PATIENT.email, PATIENT.password)
     gpx = sample_gpx(5.0, start=days_ago(1))

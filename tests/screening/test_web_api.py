@@ -144,3 +144,26 @@ def test_the_api_is_in_openapi(client: Any) -> None:
     assert "422" in post["responses"]
     assert "answers" in json.dumps(post["requestBody"])
     assert "/api/screenings/{screening_id}" in spec["paths"]
+
+
+def test_an_empty_or_unsure_form_does_not_read_as_all_clear(client: TestClient) -> None:
+    """The API has no result page banner: a routine result with a warning sign never asked
+    or answered "not sure" says first that it is not ruled out, and an empty form gets no
+    cause's self-care (arthritis advice came back, from the ranking's prior alone)."""
+    from popliteal.screening.engine import NOT_RULED_OUT_ADVICE
+
+    empty = client.post("/api/screenings", json={"answers": {}}).json()
+    assert empty["safety_not_asked"]
+    assert empty["advice"][0] == NOT_RULED_OUT_ADVICE
+    assert not any("arthritis" in text for text in empty["advice"])
+    unsure = client.post(
+        "/api/screenings", json={"answers": {"breathless_or_chest_pain": None}}
+    ).json()
+    assert unsure["safety_not_ruled_out"] == ["breathless_or_chest_pain"]
+    assert unsure["advice"][0] == NOT_RULED_OUT_ADVICE
+    fired = client.post(
+        "/api/screenings", json={"answers": {"breathless_or_chest_pain": True}}
+    ).json()
+    assert fired["urgency"] == "emergency"
+    assert fired["red_flags"][0]["suspects"] == ["dvt"]
+    assert NOT_RULED_OUT_ADVICE not in fired["advice"]

@@ -11,8 +11,12 @@ from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import User
 from popliteal.booking.models import Appointment, Availability
-from popliteal.demo import ADMIN
-from tests.conftest import csrf_from, login
+from popliteal.demo import ADMIN, PATIENT
+from popliteal.knowledge.loader import Knowledge
+from tests.conftest import CSRF_RE, csrf_from, login
+from tests.plans.test_staff_pages import plan_form
+from tests.running.factories import demo_records
+from tests.sessions.factories import save_demo_plan
 
 NEW = {"email": "x@example.com", "password": "a-long-password", "full_name": "X Person"}
 SLOT = {"type": "free_screening", "mode": "virtual"}
@@ -113,3 +117,81 @@ def test_a_nul_in_the_address_is_refused_before_any_route(client: Any) -> None:
     response = client.get("/conditions/dvt%00")
     assert response.status_code == 400
     assert "NUL" in response.text
+
+
+# "²" and Arabic-Indic digits pass str.isdigit(); int("²") raises and hmac.compare_digest
+# refuses non-ASCII text: each of these answered 500 before the checks asked for ASCII digits.
+SUPERSCRIPT_TWO = "\u00b2"
+ARABIC_DIGITS = "\u0661\u0662\u0663\u0664\u0665\u0666"
+
+
+def test_non_ascii_digits_in_staff_queries_are_not_a_500(client: Any, db: Session) -> None:
+    patient_id = demo_records(db).patient_id
+    login(client, ADMIN.email, ADMIN.password)
+    for path, status in (
+        (f"/staff/patients/running-load?ids={SUPERSCRIPT_TWO}", 200),
+        (f"/staff/patients/running-load?ids=1,{SUPERSCRIPT_TWO}", 200),
+        (f"/staff/patients/{patient_id}/notes?saved={SUPERSCRIPT_TWO}", 200),
+        (f"/staff/admin/audit?page={SUPERSCRIPT_TWO}", 200),
+        (f"/staff/admin/audit?person={SUPERSCRIPT_TWO}", 422),
+        (f"/staff/admin/audit?staff={SUPERSCRIPT_TWO}", 422),
+    ):
+        assert client.get(path).status_code == status, path
+
+
+def test_non_ascii_digits_in_staff_forms_are_refused_plainly(
+    client: Any, db: Session, kb: Knowledge
+) -> None:
+    patient_id = demo_records(db).patient_id
+    login(client, ADMIN.email, ADMIN.password)
+    url = f"/staff/patients/{patient_id}/notes/new"
+    token = csrf_from(client, url)
+    note = {"csrf_token": token, "subjective": "Sore.", "visit_date": "2026-01-05"}
+    bad_pain = client.post(url, data={**note, "pain": SUPERSCRIPT_TWO})
+    assert bad_pain.status_code == 400
+    assert "Pain: choose a number from 0 to 10." in bad_pain.text
+    bad_visit = client.post(url, data={**note, "appointment_id": SUPERSCRIPT_TWO})
+    assert bad_visit.status_code < 500
+    build = f"/staff/patients/{patient_id}/plan/build"
+    form = plan_form(client.get(build).text)
+    for extra in (
+        {"action": f"remove:{SUPERSCRIPT_TWO}"},
+        {"action": "refresh", "base_version": SUPERSCRIPT_TWO},
+    ):
+        assert client.post(build, data={**form, **extra}).status_code < 500, extra
+
+
+def test_a_non_ascii_set_number_in_a_session_step_is_ignored(
+    client: Any, db: Session, kb: Knowledge
+) -> None:
+    save_demo_plan(db, kb, demo_records(db).patient_id)
+    login(client, PATIENT.email, PATIENT.password)
+    csrf = csrf_from(client, "/my/today")
+    started = client.post("/my/session", data={"csrf_token": csrf, "pain_before": "3"})
+    assert started.status_code == 303, started.text
+    session_id = int(started.headers["location"].split("/")[-1].split("?")[0])
+    step = client.post(
+        f"/my/session/{session_id}/step",
+        data={"csrf_token": csrf, "exercise": "hamstring_isometric", "set": SUPERSCRIPT_TWO},
+    )
+    assert step.status_code < 500, step.text
+
+
+def test_a_non_ascii_csrf_token_is_a_403(client: Any) -> None:
+    csrf_from(client, "/login")  # the seed cookie
+    form = {"email": "a@b.cc", "password": "whatever-password"}
+    posted = client.post("/login", data={**form, "csrf_token": "\u00e9"})
+    assert posted.status_code == 403
+    header = client.post("/login", data=form, headers={"x-csrf-token": "\u00e9".encode("latin-1")})
+    assert header.status_code == 403
+
+
+def test_a_two_step_code_in_non_ascii_digits_is_refused(client: Any) -> None:
+    login(client, ADMIN.email, ADMIN.password)
+    page = client.get("/account/two-step")
+    token = CSRF_RE.search(page.text)
+    assert token
+    answer = client.post(
+        "/account/two-step", data={"code": ARABIC_DIGITS, "csrf_token": token.group(1)}
+    )
+    assert 400 <= answer.status_code < 500, answer.text

@@ -100,3 +100,36 @@ def test_a_nul_character_in_a_body_is_refused_on_every_database(client: Any) -> 
     assert form.status_code == 400
     fine = client.post("/api/screenings", json={"answers": {"age_years": 40}})
     assert fine.status_code == 201
+
+
+BIG_KEY = "Q" * 100_000
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {BIG_KEY: True},
+        {"onset": "y" * 100_000},
+        {f"unknown_{i:05d}_" + "z" * 30: True for i in range(5000)},
+    ],
+    ids=["100kb-finding-id", "100kb-choice-value", "5000-unknown-ids"],
+)
+def test_a_bad_screening_answer_is_not_echoed_back_whole(client: Any, answers: Any) -> None:
+    response = client.post("/api/screenings", json={"answers": answers})
+    assert response.status_code == 422
+    problems = response.json()["problems"]
+    assert problems  # still names what is wrong, shortened
+    assert len(response.content) < 5000, len(response.content)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{BIG_KEY: 1}, {f"extra_{i:05d}_" + "z" * 30: 1 for i in range(5000)}],
+    ids=["100kb-key", "5000-keys"],
+)
+def test_a_422_does_not_echo_the_keys_sent_whole(client: Any, body: Any) -> None:
+    """FastAPI names each unknown field by its key: a 100 KB key came back whole."""
+    response = client.post("/api/appointments", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+    assert len(response.content) < 5000, len(response.content)

@@ -15,6 +15,7 @@ from popliteal.accounts.deps import CurrentAdmin, get_optional_user
 from popliteal.errors import ProblemsError
 from popliteal.web.body_limit import MAX_BODY_BYTES
 from popliteal.web.deps import DbSession
+from popliteal.web.forms import plain_digits
 from popliteal.web.templating import render
 
 router = APIRouter(
@@ -41,7 +42,7 @@ class AuditQuery(BaseModel):
         def number(raw: str, name: str) -> int | None:
             if not raw.strip():
                 return None
-            if raw.strip().isdigit() and 0 < int(raw) < 2**31:
+            if plain_digits(raw.strip()) and 0 < int(raw) < 2**31:
                 return int(raw)
             problems.append(f"{name}: choose one from the list")
             return None
@@ -70,7 +71,7 @@ class AuditQuery(BaseModel):
 
     def page_number(self) -> int:
         raw = self.page.strip()
-        return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+        return int(raw) if plain_digits(raw) and 0 < int(raw) < 1_000_000 else 1
 
     def link(self, **changes: str) -> str:
         values = {**self.model_dump(), **changes}

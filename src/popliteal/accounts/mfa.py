@@ -134,6 +134,8 @@ def _accept_code(session: Session, settings: Settings, user: User, code: str) ->
     """ "totp" or "recovery" when the code is good (and is now used up), else None."""
     digits = "".join(code.split())
     if digits.isdigit():
+        if not digits.isascii():  # Arabic-Indic digits: compare_digest refuses non-ASCII
+            return None
         if len(digits) != 6:
             return None
         step = _totp_step(_secret(settings, user), digits, utcnow())
@@ -295,7 +297,11 @@ def confirm_enrolment(
         if user.totp_secret is None:
             raise AccountError("start again: open the two-step sign-in page")
         digits = "".join(code.split())
-        step = _totp_step(_secret(settings, user), digits, utcnow()) if digits.isdigit() else None
+        step = (
+            _totp_step(_secret(settings, user), digits, utcnow())
+            if digits.isascii() and digits.isdigit()
+            else None
+        )
         if step is None:
             raise AccountError(
                 "that code is not right: type the 6 numbers your app shows now "

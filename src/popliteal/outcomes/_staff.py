@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from popliteal.accounts.models import Clinic, Patient
+from popliteal.clock import EARLIEST_RECORD, LATEST_RECORD
 from popliteal.outcomes.pages import sentence
 from popliteal.web.forms import parse_iso_date
 
@@ -51,5 +52,8 @@ def date_field(raw: str, label: str, problems: list[str]) -> str | None:
     day = parse_iso_date(text)
     if day is None:
         problems.append(f"{label}: enter a date as YYYY-MM-DD.")
+        return None
+    if not EARLIEST_RECORD <= day <= LATEST_RECORD:  # the paper form's model refused it: a 500
+        problems.append(f"{label}: enter a date from {EARLIEST_RECORD} to {LATEST_RECORD}.")
         return None
     return day.isoformat()

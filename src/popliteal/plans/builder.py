@@ -245,7 +245,9 @@ def builder_from_form(form: FormData) -> Builder:
         limit_custom=clip(form.get("limit_custom"), 500),
         notes=clip(form.get("notes"), 4000),
         change_summary=clip(form.get("change_summary"), 500),
-        base_version=int(base) if base.isdigit() and 0 < int(base) < 1_000_000 else None,
+        base_version=(
+            int(base) if base.isascii() and base.isdigit() and 0 < int(base) < 1_000_000 else None
+        ),
     )
 
 

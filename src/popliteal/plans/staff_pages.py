@@ -52,6 +52,7 @@ from popliteal.plans.builder import (
 from popliteal.plans.schemas import PlanVersionRead
 from popliteal.plans.service import GOAL_NAMES, PHASE_NAMES, PlanError, PlanProblems
 from popliteal.web.deps import DbSession, Kb, RowId
+from popliteal.web.forms import plain_digits
 from popliteal.web.templating import render
 
 router = page_router("staff")
@@ -259,7 +260,7 @@ def read_plan_builder(
 
 def _move(kb: Knowledge, b: Builder, action: str, view: View) -> None:
     kind, _, raw = action.partition(":")
-    if not raw.isdigit() or int(raw) >= len(b.rows):
+    if not plain_digits(raw) or int(raw) >= len(b.rows):
         view.problems.append("That exercise is no longer in the form; nothing changed.")
         return
     i = int(raw)

@@ -12,6 +12,14 @@ from popliteal.knowledge.schema import Answer
 from popliteal.screening.triage import Answerer
 
 ROLES = tuple(Answerer)
+# What a problem quotes of what was sent, and how many problems are listed: the answer to a
+# hostile request (a 200 KB "finding id", 10,000 unknown ids) never echoes it back whole.
+QUOTED_CHARS = 60
+LISTED_PROBLEMS = 20
+
+
+def _quoted(text: str) -> str:
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "..."
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ def parse_answers(kb: Knowledge, raw: Mapping[str, Any]) -> dict[str, Answer | N
         value = raw[fid]
         finding = kb.findings.get(fid)
         if finding is None:
-            problems.append(AnswerProblem(fid, "unknown finding id"))
+            problems.append(AnswerProblem(_quoted(fid), "unknown finding id"))
             continue
         if value is None:
             out[fid] = None
@@ -61,9 +69,12 @@ def parse_answers(kb: Knowledge, raw: Mapping[str, Any]) -> dict[str, Answer | N
         if why is None and isinstance(value, float) and not math.isfinite(value):
             why = "expected a finite number"
         if why is not None:
-            problems.append(AnswerProblem(fid, f"{why} (got {value!r})"))
+            problems.append(AnswerProblem(fid, f"{why} (got {_quoted(repr(value))})"))
             continue
         out[fid] = value
+    if len(problems) > LISTED_PROBLEMS:
+        more = len(problems) - LISTED_PROBLEMS
+        problems = [*problems[:LISTED_PROBLEMS], AnswerProblem("answers", f"and {more} more")]
     if problems:
         raise InvalidAnswers(problems)
     return out

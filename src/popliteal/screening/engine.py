@@ -14,6 +14,7 @@ from popliteal.knowledge.schema import Answer, Urgency
 from popliteal.screening.differential import RankedCondition, rank
 from popliteal.screening.interview import InterviewState, plan
 from popliteal.screening.safety import (
+    NOT_RULED_OUT,
     must_rule_out,
     not_asked,
     not_ruled_out,
@@ -24,6 +25,11 @@ from popliteal.screening.safety import (
 from popliteal.screening.triage import TriageResult, triage
 
 SELF_CARE_FROM_TOP = 3
+# The first advice of a routine result while a warning sign is "not sure" or never asked: an
+# API result is read without the result page's banner, so it must not read as all clear.
+NOT_RULED_OUT_ADVICE = (
+    f"{NOT_RULED_OUT}. Answer the questions about them. If any of them is true, get care today."
+)
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,15 @@ class ScreeningResult:
     must_rule_out: tuple[str, ...] = ()
 
 
-def _advice(kb: Knowledge, urgency: Urgency, ranked: list[RankedCondition]) -> tuple[str, ...]:
+def _advice(
+    kb: Knowledge, urgency: Urgency, ranked: list[RankedCondition], *, sign_open: bool
+) -> tuple[str, ...]:
     texts = [a.text.strip() for a in kb.advice.by_urgency.get(urgency, [])]
-    if urgency == "conservative" and ranked:
+    if urgency == "conservative" and sign_open:
+        texts.insert(0, NOT_RULED_OUT_ADVICE)
+    # A cause's self-care only when an answer points to it: with none (an empty form), the
+    # top of the ranking is its prior alone, and its advice would read as a finding.
+    if urgency == "conservative" and ranked and ranked[0].evidence:
         top = kb.conditions[ranked[0].id]
         texts.extend(t.strip() for t in top.self_care[:SELF_CARE_FROM_TOP] if t not in texts)
     return tuple(texts)
@@ -76,17 +88,19 @@ def screen(
         asked_once=asked_once,
         safety_open=safety_open,
     )
+    unsure = not_ruled_out(kb, answers, role, opened)
+    # An emergency ends the interview unplanned: nothing more is asked, none listed.
+    unasked = not_asked(kb, answers, role, interview.safety_open)
     return ScreeningResult(
         knowledge_version=kb.version,
         role=role,
         triage=tri,
         conditions=tuple(ranked),
         interview=interview,
-        advice=_advice(kb, tri.urgency, ranked),
+        advice=_advice(kb, tri.urgency, ranked, sign_open=bool(unsure or unasked)),
         disclaimer=kb.advice.disclaimer.strip(),
-        safety_not_ruled_out=not_ruled_out(kb, answers, role, opened),
-        # An emergency ends the interview unplanned: nothing more is asked, none listed.
-        safety_not_asked=not_asked(kb, answers, role, interview.safety_open),
+        safety_not_ruled_out=unsure,
+        safety_not_asked=unasked,
         must_rule_out=must_rule_out(kb, answers, tri.fired, ranked, role, opened),
     )
 

@@ -33,7 +33,7 @@ from popliteal.sessions import service as sessions_service
 from popliteal.sessions.models import SessionLog
 from popliteal.sessions.schemas import ExerciseDone, SessionRead
 from popliteal.web.deps import DbSession, RowId
-from popliteal.web.forms import Posted
+from popliteal.web.forms import Posted, plain_digits
 from popliteal.web.templating import render
 
 router = page_router("person pages")
@@ -233,7 +233,7 @@ def record_my_step(
         )
     step = ids.index(exercise_id) + 1
     prescribed = log.entries[step - 1].sets_prescribed
-    ticked = {int(v) for v in form.getlist("set") if v.isdigit() and 1 <= int(v) <= prescribed}
+    ticked = {int(v) for v in form.getlist("set") if plain_digits(v) and 1 <= int(v) <= prescribed}
     try:
         sessions_service.record_exercise(
             session,

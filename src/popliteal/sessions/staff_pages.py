@@ -27,7 +27,7 @@ from popliteal.sessions import visit_notes
 from popliteal.sessions.schemas import TreatmentGiven, VisitNoteCreate, VisitNoteRead
 from popliteal.sessions.visit_notes import VisitNoteProblems
 from popliteal.web.deps import DbSession, Kb, RowId
-from popliteal.web.forms import parse_iso_date
+from popliteal.web.forms import parse_iso_date, plain_digits
 from popliteal.web.templating import local_time, render
 
 router = page_router("staff")
@@ -140,7 +140,7 @@ def to_body(kb: Knowledge, f: NoteForm) -> tuple[VisitNoteCreate | None, list[st
     problems: list[str] = []
     pain: int | None = None
     if f.pain:
-        if f.pain.isdigit() and 0 <= int(f.pain) <= 10:
+        if plain_digits(f.pain) and 0 <= int(f.pain) <= 10:
             pain = int(f.pain)
         else:
             problems.append("Pain: choose a number from 0 to 10.")
@@ -257,7 +257,7 @@ def read_visit_notes(
         },
         "modes": VISIT_MODE_NAMES,
         "me": actor.user_id,
-        "saved": int(saved) if saved.isdigit() and len(saved) < 10 else None,
+        "saved": int(saved) if plain_digits(saved) and len(saved) < 10 else None,
         "timezone": tz,
     }
     return render(request, "sessions_staff_notes.html", ctx)
@@ -302,7 +302,7 @@ def create_visit_note(
     """Save the visit note; problems come back on the form."""
     patient = accounts_service.get_patient(session, actor=actor, patient_id=patient_id)
     posted = _clip(form.get("appointment_id"), 12)
-    if posted.isdigit() and 0 < int(posted) <= 2_147_483_647:
+    if plain_digits(posted) and 0 < int(posted) <= 2_147_483_647:
         appointment_id = int(posted)
     f = form_from_post(form, appointment_id)
     body, problems = to_body(kb, f)

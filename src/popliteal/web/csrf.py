@@ -23,8 +23,8 @@ def token_for(secret: str, seed: str) -> str:
 
 
 def token_ok(secret: str, seed: str | None, token: str | None) -> bool:
-    if not seed or not token:
-        return False
+    if not seed or not token or not token.isascii():
+        return False  # compare_digest refuses non-ASCII text (TypeError, a 500)
     return hmac.compare_digest(token_for(secret, seed), token)
 
 

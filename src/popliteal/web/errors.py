@@ -47,11 +47,26 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
 
+# What a 422 quotes of the request (a field name, which may be any key sent) and how many
+# problems it lists: a hostile body (a 100 KB key, thousands of keys) is not echoed back whole.
+QUOTED_CHARS = 60
+LISTED_PROBLEMS = 20
+
+
+def _quoted(text: str, most: int = QUOTED_CHARS) -> str:
+    return text if len(text) <= most else text[:most] + "..."
+
+
 def _validation_messages(errors: Any) -> list[str]:
     out = []
-    for e in errors:
-        loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "form"))
-        out.append(f"{loc}: {e.get('msg', 'invalid')}" if loc else str(e.get("msg", "invalid")))
+    for e in list(errors)[:LISTED_PROBLEMS]:
+        loc = ".".join(
+            _quoted(str(x)) for x in e.get("loc", ()) if x not in ("body", "query", "form")
+        )
+        msg = _quoted(str(e.get("msg", "invalid")), 300)
+        out.append(f"{loc}: {msg}" if loc else msg)
+    if len(errors) > LISTED_PROBLEMS:
+        out.append(f"and {len(errors) - LISTED_PROBLEMS} more")
     return out
 
 

@@ -55,6 +55,12 @@ async def posted_form(request: Request) -> PostedForm:
 Posted = Annotated[PostedForm, Depends(posted_form)]
 
 
+def plain_digits(raw: str) -> bool:
+    """True when `raw` is one or more ASCII digits 0-9. "²" passes str.isdigit() too, and
+    int() refuses it: a 500 where a number was checked with isdigit alone."""
+    return raw.isascii() and raw.isdigit()
+
+
 def parse_pain(raw: str) -> int | None:
     """A 0-10 pain score from a form field, or None when it is not one."""
     text = raw.strip()

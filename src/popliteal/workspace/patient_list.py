@@ -312,6 +312,10 @@ def running_load(
 ) -> tuple[list[int], dict[int, list[running_rules.Flag]]]:
     """The running-load flags of up to a page of the clinic's patients, given as "1,2,3"
     (others' and unknown ids get none); the ids as read, and the flags by person."""
-    wanted = [int(i) for i in ids.split(",")[:PAGE_SIZE] if i.strip().isdigit() and len(i) < 12]
+    wanted = [
+        int(i)
+        for i in ids.split(",")[:PAGE_SIZE]
+        if i.strip().isascii() and i.strip().isdigit() and len(i) < 12
+    ]
     flags = running_service.load_flags(session, kb=kb, actor=actor, patient_ids=wanted, now=now)
     return wanted, flags
