@@ -267,15 +267,9 @@ def red_flag_suspects_first(
         probability = weights[c.id] / total
         shift = math.log(weights[c.id] / c.probability) if c.id in raised else 0.0
         evidence = (raised[c.id], *c.evidence) if c.id in raised else c.evidence
+        # Fields by position (id, name, patient name, probability, log odds, evidence): cheaper.
         out.append(
-            RankedCondition(
-                id=c.id,
-                name=c.name,
-                patient_name=c.patient_name,
-                probability=probability,
-                log_odds=c.log_odds + shift,
-                evidence=evidence,
-            )
+            RankedCondition(c.id, c.name, c.patient_name, probability, c.log_odds + shift, evidence)
         )
     out.sort(key=lambda r: (-r.probability, r.id))
     return out
