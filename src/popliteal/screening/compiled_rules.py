@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cache
+from itertools import filterfalse
 
 from popliteal.knowledge.loader import Knowledge, read_findings
 from popliteal.knowledge.schema import (
@@ -28,6 +29,8 @@ ValueTest = Callable[[Answer | None], bool]
 Holds = Callable[[Answers], bool]
 StillOpen = Callable[[str], bool]
 Kleene = Callable[[Answers, StillOpen, list[str]], Tri]
+# At most this many (lead question, answer) pairs keep the follow-ups they close.
+CLOSED_CACHE = 4096
 
 
 def value_test(test: FindingTest | ScoreTest) -> ValueTest:
@@ -129,24 +132,35 @@ class RulePrograms:
             for fid, f in kb.findings.items()
         }
 
-        # The same, for this answerer's questions only; and those without ask_if tests.
-        self._own_gates = tuple((fid, g) for fid, g in self.gates.items() if g is not None)
-        self._ungated = frozenset(fid for fid, g in self._own_gates if not g)
-        self._gated = tuple((fid, g) for fid, g in self._own_gates if g)
+        # This answerer's questions in question order, and per lead question (one an ask_if
+        # test reads) its follow-ups with their tests: few leads, many questions.
+        self._order = tuple(fid for fid, g in self.gates.items() if g is not None)
+        leads: dict[str, list[tuple[str, ValueTest]]] = {}
+        for fid in self._order:
+            for lead, test in self.gates[fid] or ():
+                leads.setdefault(lead, []).append((fid, test))
+        self._follow_ups = {lead: tuple(tests) for lead, tests in leads.items()}
+        self._closed: dict[tuple[str, type, Answer | None], frozenset[str]] = {}
+
+    def closed_by(self, lead: str, value: Answer | None) -> frozenset[str]:
+        """The follow-ups of `lead` whose ask_if test fails on this answer to it (None: not
+        answered, or "not sure"), worked out once per distinct answer."""
+        key = (lead, type(value), value)  # the type too: True is not 1 here
+        closed = self._closed.get(key)
+        if closed is None:
+            closed = frozenset(fid for fid, test in self._follow_ups[lead] if not test(value))
+            if len(self._closed) < CLOSED_CACHE:  # bounded: numbers make one per answer
+                self._closed[key] = closed
+        return closed
 
     def askable(self, answers: Answers) -> list[str]:
-        """relevance.askable for every finding, in question order."""
-        out = []
+        """relevance.askable for every finding, in question order: not answered, and no ask_if
+        test fails (on an answer, or on a lead not answered: not yet)."""
+        left_out = set(answers)
         get = answers.get
-        for fid, gates in self._own_gates:
-            if fid in answers:
-                continue
-            for g, test in gates:
-                if not test(get(g)):
-                    break
-            else:
-                out.append(fid)
-        return out
+        for lead in self._follow_ups:
+            left_out.update(self.closed_by(lead, get(lead)))
+        return list(filterfalse(left_out.__contains__, self._order))
 
     def could_be_asked(self, answers: Answers) -> StillOpen:
         """relevance.could_be_asked on these answers, as a function of the finding id.
@@ -155,20 +169,17 @@ class RulePrograms:
         the same findings many times over."""
         return self.could_be_asked_set(answers).__contains__
 
-    def could_be_asked_set(self, answers: Answers) -> set[str]:
-        """The findings relevance.could_be_asked says yes to on these answers."""
-        open_now = set(self._ungated.difference(answers))
+    def could_be_asked_set(self, answers: Answers) -> frozenset[str]:
+        """The findings relevance.could_be_asked says yes to on these answers: this answerer's,
+        not answered, and no ask_if test fails on an answer given (a lead not answered or
+        answered "not sure" closes nothing)."""
         get = answers.get
-        for fid, tests in self._gated:
-            if fid in answers:
-                continue
-            for g, test in tests:
-                value = get(g)
-                if value is not None and not test(value):
-                    break
-            else:
-                open_now.add(fid)
-        return open_now
+        closed = [
+            self.closed_by(lead, value)
+            for lead in self._follow_ups
+            if (value := get(lead)) is not None
+        ]
+        return self.answerable.difference(answers, *closed)
 
     def unsettled(self, answers: Answers) -> StillOpen:
         """Not answered, or answered "not sure", and answerable by this answerer (the safety

@@ -268,15 +268,17 @@ def red_flag_suspects_first(
         probability = weights[c.id] / total
         shift = math.log(weights[c.id] / c.probability) if c.id in raised else 0.0
         evidence = (raised[c.id], *c.evidence) if c.id in raised else c.evidence
+        # Fields by position (id, name, patient name, probability, log odds, evidence, the
+        # share from the answers alone): cheaper than by name.
         out.append(
             RankedCondition(
-                id=c.id,
-                name=c.name,
-                patient_name=c.patient_name,
-                probability=probability,
-                log_odds=c.log_odds + shift,
-                evidence=evidence,
-                from_answers=c.probability,
+                c.id,
+                c.name,
+                c.patient_name,
+                probability,
+                c.log_odds + shift,
+                evidence,
+                c.probability,
             )
         )
     out.sort(key=lambda r: (-r.probability, r.id))
