@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from popliteal.knowledge.schema import MILE_KM
 from popliteal.running.plausibility import run_problem
@@ -52,6 +52,12 @@ class ActivityUpdate(BaseModel):
     pain_next_morning: int | None = Pain
     walk_run_level: int | None = Field(default=None, ge=1, le=20)
     note: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("note")
+    @classmethod
+    def _null_clears_the_note(cls, note: str | None) -> str:
+        """A null note clears it: the column is never null, so "" is what is stored."""
+        return note or ""
 
 
 class ActivityRead(BaseModel):

@@ -321,8 +321,6 @@ def update_activity(
             today = plans_service.local_today(session, row.clinic_id, now)
             if row.local_date >= today:
                 raise RunningError("next-morning pain can be added tomorrow morning")
-        if "note" in changes and changes["note"] is None:
-            changes["note"] = ""  # null clears the note (the column is never null)
         for field, value in changes.items():
             setattr(row, field, value.strip() if isinstance(value, str) else value)
         accounts_service.audit(
